@@ -1,0 +1,24 @@
+#!/usr/bin/env node
+// Entry point of the docker-mcp CLI plugin. Docker runs `docker-mcp docker-cli-plugin-metadata` before
+// every `docker mcp ...` and for every `docker --help`, so that answer must come before anything loads.
+import {readFileSync} from 'node:fs'
+
+const argv = process.argv.slice(2)
+if (argv.length === 1 && argv[0] === 'docker-cli-plugin-metadata') {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
+  process.stdout.write(
+    JSON.stringify({
+      SchemaVersion: '0.1.0',
+      Vendor: 'docker-mcp contributors',
+      Version: pkg.version,
+      ShortDescription: 'Docker MCP Plugin',
+      URL: pkg.homepage ?? '',
+    }) + '\n',
+  )
+} else {
+  const {normalizeArgv, dockerOptionsToEnv} = await import('../dist/src/plugin/argv.js')
+  const {args, docker} = normalizeArgv(argv)
+  Object.assign(process.env, dockerOptionsToEnv(docker))
+  const {execute} = await import('@oclif/core')
+  await execute({args, dir: import.meta.url})
+}
