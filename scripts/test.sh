@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Run every test on a fresh Debian machine with Node and npm: installs what the tests need (npm deps,
+# a Docker engine, dbus + gnome-keyring for a real Secret Service), builds, builds the test images,
+# then runs node's test runner inside a D-Bus session with an unlocked keyring.
+# Usage: scripts/test.sh [test files...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root="$(pwd)"
+. scripts/lib/ensure-docker.sh
+
+need_apt=()
+command -v dbus-run-session >/dev/null 2>&1 || need_apt+=(dbus)
+command -v gnome-keyring-daemon >/dev/null 2>&1 || need_apt+=(gnome-keyring)
+if [ "${#need_apt[@]}" -gt 0 ]; then
+  if [ "$(id -u)" = "0" ]; then
+    echo "- Installing ${need_apt[*]} from apt..." >&2
+    apt-get update -qq >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" dbus-x11 >&2
+  else
+    echo "warning: ${need_apt[*]} missing and not root: keychain tests will be skipped" >&2
+  fi
+fi
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "- npm ci" >&2
+  npm ci --no-audit --no-fund >&2
+fi
+echo "- Building" >&2
+npm run -s build >&2
+
+ensure_docker
+cleanup() {
+  if [ -n "${DOCKERD_STARTED_PID:-}" ]; then
+    kill "$DOCKERD_STARTED_PID" 2>/dev/null || true
+    wait "$DOCKERD_STARTED_PID" 2>/dev/null || true
+  fi
+}
+trap cleanup EXIT
+
+echo "- Building test images" >&2
+node scripts/build-images.mjs --test >&2
+
+if [ "$#" -gt 0 ]; then
+  files=("$@")
+else
+  mapfile -t files < <(find test -name '*.test.ts' -not -path '*/fixtures/*' | sort)
+fi
+
+run_tests() {
+  node --import tsx --test --test-concurrency="${TEST_CONCURRENCY:-3}" --test-timeout=300000 \
+    --test-reporter=spec "$@"
+}
+export -f run_tests
+
+if command -v dbus-run-session >/dev/null 2>&1 && command -v gnome-keyring-daemon >/dev/null 2>&1; then
+  # A private session bus with an unlocked login keyring: the real Secret Service, never the user's.
+  dbus-run-session -- bash -c '
+    eval "$(printf "docker-mcp-test\n" | gnome-keyring-daemon --unlock --components=secrets 2>/dev/null)" || true
+    export DOCKER_MCP_TEST_KEYRING=1
+    run_tests "$@"' bash "${files[@]}"
+else
+  run_tests "${files[@]}"
+fi
