@@ -19,6 +19,8 @@ if (argv.length === 1 && argv[0] === 'docker-cli-plugin-metadata') {
   const {normalizeArgv, dockerOptionsToEnv} = await import('../dist/src/plugin/argv.js')
   const {args, docker} = normalizeArgv(argv)
   Object.assign(process.env, dockerOptionsToEnv(docker))
+  // oclif reads process.argv again when it renders usage for a flag error; keep it consistent.
+  process.argv = [process.argv[0], process.argv[1], ...args]
   const {execute} = await import('@oclif/core')
   await execute({args, dir: import.meta.url})
 }

@@ -7,6 +7,7 @@ export default class Version extends BaseCommand {
   static override examples = ['docker mcp version', 'docker mcp version --json']
 
   async run(): Promise<VersionInfo> {
+    await this.parse(Version)
     const info = versionInfo(this.config.version)
     this.log(info.version)
     return info

@@ -78,6 +78,7 @@ export function mcpPaths(env: PathEnv = process.env): McpPaths {
  */
 export function resolveMcpFile(paths: McpPaths, file: string, cwd: string = process.cwd()): string {
   if (path.isAbsolute(file)) return file
-  if (file.startsWith('./') || file.startsWith('../') || file.startsWith('.\\')) return path.resolve(cwd, file)
+  if (file.startsWith('./') || file.startsWith('../') || file.startsWith('.\\'))
+    return path.resolve(cwd, file)
   return path.join(paths.mcpDir, file)
 }

@@ -12,10 +12,7 @@ const hook: Hook.CommandNotFound = async function (options) {
   const close = closestMatches(wanted, ids, 3)
   throw new Errors.CLIError(`unknown command "${wanted}" for "docker mcp"`, {
     exit: 1,
-    suggestions: [
-      ...close.map((c) => `docker mcp ${c}`),
-      'Run "docker mcp --help" to list the commands.',
-    ],
+    suggestions: [...close.map((c) => `docker mcp ${c}`), 'Run "docker mcp --help" to list the commands.'],
   })
 }
 
