@@ -1,0 +1,28 @@
+import {Flags} from '@oclif/core'
+
+import {BaseCommand} from '../../src/cli/base-command.js'
+import {withGatewayClient} from '../../src/gateway/cli-client.js'
+
+export default class ToolsCount extends BaseCommand {
+  static override description = 'count the tools the gateway exposes'
+  static override enableJsonFlag = true
+  static override examples = ['docker mcp tools count', 'docker mcp tools count --json']
+  static override flags = {
+    'gateway-arg': Flags.string({
+      description: 'argument passed to "gateway run" (repeatable)',
+      multiple: true,
+    }),
+    verbose: Flags.boolean({description: 'show the gateway log', default: false}),
+  }
+
+  async run(): Promise<{count: number}> {
+    const {flags} = await this.parse(ToolsCount)
+    const count = await withGatewayClient(
+      this.ctx,
+      {gatewayArgs: flags['gateway-arg'], verbose: flags.verbose},
+      async (c) => (await c.listTools()).tools.length,
+    )
+    this.log(`${count} tools`)
+    return {count}
+  }
+}

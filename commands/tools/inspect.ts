@@ -1,0 +1,50 @@
+import {Args, Flags} from '@oclif/core'
+
+import {BaseCommand} from '../../src/cli/base-command.js'
+import {withGatewayClient} from '../../src/gateway/cli-client.js'
+import {DockerMcpError} from '../../src/errors.js'
+import {closestMatches} from '../../src/text/suggest.js'
+
+export default class ToolsInspect extends BaseCommand {
+  static override description = 'show a tool: its description and input schema'
+  static override enableJsonFlag = true
+  static override examples = [
+    'docker mcp tools inspect roll_dice',
+    'docker mcp tools inspect roll_dice --json',
+  ]
+  static override args = {tool: Args.string({description: 'tool name', required: true})}
+  static override flags = {
+    'gateway-arg': Flags.string({
+      description: 'argument passed to "gateway run" (repeatable)',
+      multiple: true,
+    }),
+    verbose: Flags.boolean({description: 'show the gateway log', default: false}),
+  }
+
+  async run(): Promise<unknown> {
+    const {args, flags} = await this.parse(ToolsInspect)
+    const tools = await withGatewayClient(
+      this.ctx,
+      {gatewayArgs: flags['gateway-arg'], verbose: flags.verbose},
+      async (c) => (await c.listTools()).tools,
+    )
+    const tool = tools.find((t) => t.name === args.tool)
+    if (!tool) {
+      const close = closestMatches(
+        args.tool,
+        tools.map((t) => t.name),
+      )
+      throw new DockerMcpError(`no tool "${args.tool}"`, {
+        suggestions: [
+          ...close.map((c) => `docker mcp tools inspect ${c}`),
+          'Run "docker mcp tools ls" to list the tools.',
+        ],
+      })
+    }
+    this.log(`Name: ${tool.name}`)
+    if (tool.title) this.log(`Title: ${tool.title}`)
+    this.log(`Description: ${tool.description ?? ''}`)
+    this.log(`Input schema: ${JSON.stringify(tool.inputSchema, null, 2)}`)
+    return tool
+  }
+}

@@ -1,0 +1,34 @@
+import {Flags} from '@oclif/core'
+
+import {BaseCommand} from '../../src/cli/base-command.js'
+import {toolSummary, withGatewayClient} from '../../src/gateway/cli-client.js'
+
+export default class ToolsLs extends BaseCommand {
+  static override aliases = ['tools:list']
+  static override description = 'list the tools the gateway exposes (starts a gateway over stdio)'
+  static override enableJsonFlag = true
+  static override examples = [
+    'docker mcp tools ls',
+    'docker mcp tools ls --json',
+    'docker mcp tools ls --gateway-arg=--servers=dice',
+  ]
+  static override flags = {
+    'gateway-arg': Flags.string({
+      description: 'argument passed to "gateway run" (repeatable)',
+      multiple: true,
+    }),
+    verbose: Flags.boolean({description: 'show the gateway log', default: false}),
+  }
+
+  async run(): Promise<unknown> {
+    const {flags} = await this.parse(ToolsLs)
+    const tools = await withGatewayClient(
+      this.ctx,
+      {gatewayArgs: flags['gateway-arg'], verbose: flags.verbose},
+      async (c) => (await c.listTools()).tools,
+    )
+    this.log(`${tools.length} tools:`)
+    for (const tool of tools) this.log(` - ${tool.name} - ${toolSummary(tool)}`)
+    return tools
+  }
+}

@@ -1,0 +1,219 @@
+/**
+ * Turning a catalog entry, the user's config and the server's secrets into a container specification is
+ * a pure decision, kept here and table-tested; src/docker/runtime.ts only executes the result.
+ */
+
+/** Labels every container we start carries, so that nothing leaks: cleanup finds them by label. */
+export const LABEL_MANAGED = 'docker-mcp'
+export const LABEL_SERVER = 'docker-mcp-name'
+export const LABEL_GATEWAY = 'docker-mcp-gateway'
+export const LABEL_SESSION = 'docker-mcp-session'
+export const LABEL_PID = 'docker-mcp-gateway-pid'
+
+/** What the builder needs from a catalog entry (a structural subset of the catalog schema). */
+export interface ContainerEntry {
+  image?: string | undefined
+  command?: string[] | undefined
+  env?: Array<{name: string; value?: string | undefined}> | undefined
+  volumes?: string[] | undefined
+  user?: string | undefined
+  extraHosts?: string[] | undefined
+  disableNetwork?: boolean | undefined
+  allowHosts?: string[] | undefined
+  /** Our extension: explicitly ask for network access. */
+  network?: boolean | string | undefined
+}
+
+export interface ContainerSpecInput {
+  server: string
+  entry: ContainerEntry
+  /** Secret env vars resolved for this server: only those it declares. */
+  secretEnv: Record<string, string>
+  /** Templated values already evaluated (see src/catalog/template.ts); a hook keeps this module pure. */
+  evaluate: (expr: string) => string[]
+  gatewayId: string
+  gatewayPid?: number
+  sessionId?: string | undefined
+  /** `--cpus`: 0 means no limit. */
+  cpus: number
+  /** `--memory` in bytes: 0 means no limit. */
+  memoryBytes: number
+  /** Networks to join when the server may use the network (the gateway's own, in container mode). */
+  networks?: string[]
+}
+
+/** The subset of the engine's ContainerCreate body we produce. */
+export interface ContainerSpec {
+  name?: string
+  Image: string
+  Cmd: string[]
+  Env: string[]
+  User?: string
+  Labels: Record<string, string>
+  OpenStdin: true
+  StdinOnce: false
+  AttachStdin: true
+  AttachStdout: true
+  AttachStderr: true
+  Tty: false
+  HostConfig: {
+    Init: true
+    AutoRemove: true
+    SecurityOpt: string[]
+    NanoCpus?: number
+    Memory?: number
+    NetworkMode: string
+    Binds?: string[]
+    ExtraHosts?: string[]
+    CapDrop?: string[]
+  }
+}
+
+/** Parse docker's `--memory` syntax (`2Gb`, `512m`, `1073741824`) into bytes; 0 for empty. */
+export function parseMemory(value: string): number {
+  const v = value.trim()
+  if (v === '' || v === '0') return 0
+  const m = /^(\d+(?:\.\d+)?)\s*([bkmgt]?)b?$/i.exec(v)
+  if (!m)
+    throw new Error(
+      `invalid memory value "${value}": use a number with an optional unit b, k, m or g (e.g. 2Gb)`,
+    )
+  const units: Record<string, number> = {'': 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4}
+  return Math.round(Number(m[1]) * units[m[2]!.toLowerCase()]!)
+}
+
+/**
+ * Does this entry get a network? Secure by default: only when the catalog asks for it, by
+ * `disableNetwork: false`, a non-empty `allowHosts`, or our explicit `network` field.
+ */
+export function wantsNetwork(entry: ContainerEntry): boolean {
+  if (entry.disableNetwork === true) return false
+  if (entry.network === false || entry.network === 'none') return false
+  if (entry.network) return true
+  if (entry.disableNetwork === false) return true
+  return (entry.allowHosts?.length ?? 0) > 0
+}
+
+const ENV_REF = /\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))/g
+
+/** `$VAR`/`${VAR}` expansion against the server's own secret env (the original's rule for non-template values). */
+export function expandEnvRefs(value: string, env: Record<string, string>): string {
+  return value.replace(ENV_REF, (whole, braced: string | undefined, bare: string | undefined) => {
+    const name = (braced ?? bare)!
+    return Object.hasOwn(env, name) ? env[name]! : whole
+  })
+}
+
+function evaluateOrExpand(
+  value: string,
+  input: Pick<ContainerSpecInput, 'evaluate' | 'secretEnv'>,
+): string[] {
+  if (value.includes('{{')) return input.evaluate(value)
+  return [expandEnvRefs(value, input.secretEnv)]
+}
+
+/**
+ * Build the container specification for one server. Hardening is not optional: an init process,
+ * no-new-privileges, resource limits, labels, auto-removal and no network unless asked for. Secrets and
+ * env values go in `Env` (the container's environment), never in `Cmd`, so they are not on any command line.
+ */
+export function buildContainerSpec(input: ContainerSpecInput): ContainerSpec {
+  const {entry, server} = input
+  if (!entry.image) throw new Error(`server "${server}" has no image in its catalog entry`)
+
+  const env: string[] = []
+  const seen = new Set<string>()
+  for (const [name, value] of Object.entries(input.secretEnv)) {
+    env.push(`${name}=${value}`)
+    seen.add(name)
+  }
+  for (const item of entry.env ?? []) {
+    if (seen.has(item.name)) continue
+    const values = evaluateOrExpand(item.value ?? '', input)
+    const value = values.join(',')
+    // An empty templated value means "not configured": pass nothing rather than an empty variable.
+    if (value === '') continue
+    env.push(`${item.name}=${value}`)
+    seen.add(item.name)
+  }
+
+  const cmd: string[] = []
+  for (const arg of entry.command ?? []) {
+    if (arg.includes('{{')) cmd.push(...input.evaluate(arg))
+    else cmd.push(expandEnvRefs(arg, input.secretEnv))
+  }
+
+  const binds: string[] = []
+  for (const volume of entry.volumes ?? []) {
+    for (const spec of evaluateOrExpand(volume, input)) {
+      // Empty results and specs that would read as flags are dropped (the original's `-v :/app` bug).
+      if (spec === '' || spec.startsWith('-') || spec.startsWith(':')) continue
+      binds.push(spec)
+    }
+  }
+
+  const user = entry.user ? evaluateOrExpand(entry.user, input).join('') : ''
+  const network = wantsNetwork(entry) ? (input.networks?.[0] ?? 'bridge') : 'none'
+
+  const labels: Record<string, string> = {
+    [LABEL_MANAGED]: 'true',
+    'docker-mcp-tool-type': 'mcp',
+    [LABEL_SERVER]: server,
+    'docker-mcp-transport': 'stdio',
+    [LABEL_GATEWAY]: input.gatewayId,
+  }
+  if (input.gatewayPid !== undefined) labels[LABEL_PID] = String(input.gatewayPid)
+  if (input.sessionId) labels[LABEL_SESSION] = input.sessionId
+
+  const hostConfig: ContainerSpec['HostConfig'] = {
+    Init: true,
+    AutoRemove: true,
+    SecurityOpt: ['no-new-privileges'],
+    NetworkMode: network,
+  }
+  if (input.cpus > 0) hostConfig.NanoCpus = Math.round(input.cpus * 1e9)
+  if (input.memoryBytes > 0) hostConfig.Memory = input.memoryBytes
+  if (binds.length > 0) hostConfig.Binds = binds
+  if (entry.extraHosts && entry.extraHosts.length > 0 && network !== 'none')
+    hostConfig.ExtraHosts = entry.extraHosts
+
+  const spec: ContainerSpec = {
+    Image: entry.image,
+    Cmd: cmd,
+    Env: env,
+    Labels: labels,
+    OpenStdin: true,
+    StdinOnce: false,
+    AttachStdin: true,
+    AttachStdout: true,
+    AttachStderr: true,
+    Tty: false,
+    HostConfig: hostConfig,
+  }
+  if (user) spec.User = user
+  return spec
+}
+
+/** The spec with secret values masked, for `--verbose` logs and dry runs. */
+export function describeSpec(
+  spec: ContainerSpec,
+  secretNames: ReadonlySet<string>,
+  mask: (v: string) => string,
+): string {
+  const env = spec.Env.map((kv) => {
+    const eq = kv.indexOf('=')
+    const name = kv.slice(0, eq)
+    return secretNames.has(name) ? `${name}=${mask(kv.slice(eq + 1))}` : kv
+  })
+  const parts = [
+    `--init --security-opt no-new-privileges --network ${spec.HostConfig.NetworkMode}`,
+    spec.HostConfig.NanoCpus ? `--cpus ${spec.HostConfig.NanoCpus / 1e9}` : '',
+    spec.HostConfig.Memory ? `--memory ${spec.HostConfig.Memory}` : '',
+    ...env.map((e) => `-e ${e}`),
+    ...(spec.HostConfig.Binds ?? []).map((b) => `-v ${b}`),
+    spec.User ? `-u ${spec.User}` : '',
+    spec.Image,
+    ...spec.Cmd,
+  ]
+  return parts.filter(Boolean).join(' ')
+}

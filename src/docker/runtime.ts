@@ -1,0 +1,195 @@
+import {PassThrough, type Readable, type Writable} from 'node:stream'
+
+import type Dockerode from 'dockerode'
+
+import {DockerMcpError} from '../errors.js'
+import {LABEL_GATEWAY, LABEL_MANAGED, LABEL_PID, type ContainerSpec} from './container-spec.js'
+
+/** A running server container with its stdio attached. */
+export interface RunningContainer {
+  id: string
+  stdin: Writable
+  stdout: Readable
+  stderr: Readable
+  /** Resolves when the container has exited (or been removed). */
+  exited: Promise<void>
+  /** Kill and remove the container. Idempotent. */
+  remove(): Promise<void>
+}
+
+/** Progress of an image pull, one event per layer update (as `docker pull` shows). */
+export interface PullProgress {
+  image: string
+  id?: string
+  status: string
+  current?: number
+  total?: number
+}
+
+/**
+ * The handful of engine calls the gateway makes, over dockerode. Decisions live elsewhere
+ * (container-spec.ts); this only executes them.
+ */
+export class ContainerRuntime {
+  constructor(private readonly docker: Dockerode) {}
+
+  /**
+   * Create, attach and start a container. Attaching before starting means no early output is lost.
+   * The spec never asks the engine to pull: images are made present beforehand by `ensureImages`.
+   */
+  async start(spec: ContainerSpec): Promise<RunningContainer> {
+    let container: Dockerode.Container
+    try {
+      container = await this.docker.createContainer(spec as unknown as Dockerode.ContainerCreateOptions)
+    } catch (err) {
+      throw new DockerMcpError(`cannot create a container from image ${spec.Image}: ${engineMessage(err)}`, {
+        cause: err,
+      })
+    }
+    const stream = (await container.attach({
+      stream: true,
+      stdin: true,
+      stdout: true,
+      stderr: true,
+      hijack: true,
+    })) as NodeJS.ReadWriteStream | undefined
+    if (!stream) throw new DockerMcpError(`cannot attach to container ${container.id.slice(0, 12)}`)
+    const stdout = new PassThrough({highWaterMark: 1024 * 1024})
+    const stderr = new PassThrough()
+    this.docker.modem.demuxStream(stream, stdout, stderr)
+    let removed = false
+    const exited = new Promise<void>((resolve) => {
+      const done = () => {
+        stdout.end()
+        stderr.end()
+        resolve()
+      }
+      stream.on('end', done)
+      stream.on('close', done)
+      stream.on('error', done)
+    })
+    const remove = async () => {
+      if (removed) return
+      removed = true
+      stream.end()
+      try {
+        await container.remove({force: true})
+      } catch (err) {
+        // Already gone (AutoRemove raced us) is the normal case; anything else is not worth failing a call.
+        if (!/No such container|is already in progress|404|409/.test(String(err))) throw err
+      }
+    }
+    try {
+      await container.start()
+    } catch (err) {
+      await remove().catch(() => {})
+      throw new DockerMcpError(`cannot start container for ${spec.Image}: ${engineMessage(err)}`, {
+        cause: err,
+      })
+    }
+    return {id: container.id, stdin: stream as unknown as Writable, stdout, stderr, exited, remove}
+  }
+
+  /** Which of these images are missing locally. */
+  async missingImages(images: readonly string[]): Promise<string[]> {
+    const missing: string[] = []
+    await Promise.all(
+      images.map(async (image) => {
+        try {
+          await this.docker.getImage(image).inspect()
+        } catch {
+          missing.push(image)
+        }
+      }),
+    )
+    return missing.sort()
+  }
+
+  /** Pull an image, reporting per-layer progress. Fails with a clear error when no registry is reachable. */
+  async pull(image: string, onProgress?: (p: PullProgress) => void): Promise<void> {
+    let stream: NodeJS.ReadableStream
+    try {
+      stream = await this.docker.pull(image)
+    } catch (err) {
+      throw new DockerMcpError(`cannot pull image ${image}: ${engineMessage(err)}`, {
+        suggestions: [
+          `Build or load the image locally (docker build / docker load), or check your registry access.`,
+        ],
+        cause: err,
+      })
+    }
+    await new Promise<void>((resolve, reject) => {
+      this.docker.modem.followProgress(
+        stream,
+        (err: Error | null) =>
+          err
+            ? reject(new DockerMcpError(`cannot pull image ${image}: ${engineMessage(err)}`, {cause: err}))
+            : resolve(),
+        (event: {
+          id?: string
+          status?: string
+          progressDetail?: {current?: number; total?: number}
+          error?: string
+        }) => {
+          if (event.error) return
+          onProgress?.({
+            image,
+            ...(event.id ? {id: event.id} : {}),
+            status: event.status ?? '',
+            ...(event.progressDetail?.current === undefined ? {} : {current: event.progressDetail.current}),
+            ...(event.progressDetail?.total === undefined ? {} : {total: event.progressDetail.total}),
+          })
+        },
+      )
+    })
+  }
+
+  /** Containers we started, optionally those of one gateway instance. */
+  async listManaged(filter: {gatewayId?: string} = {}): Promise<Dockerode.ContainerInfo[]> {
+    const labels = [`${LABEL_MANAGED}=true`]
+    if (filter.gatewayId) labels.push(`${LABEL_GATEWAY}=${filter.gatewayId}`)
+    return this.docker.listContainers({all: true, filters: {label: labels}})
+  }
+
+  /**
+   * Remove containers left behind by gateways that no longer run (e.g. one that was SIGKILLed). A container
+   * belongs to a dead gateway when the gateway pid it recorded is not alive on this host.
+   */
+  async removeOrphans(isAlive: (pid: number) => boolean, currentGatewayId: string): Promise<number> {
+    const containers = await this.listManaged()
+    let removed = 0
+    await Promise.all(
+      containers.map(async (c) => {
+        if (c.Labels[LABEL_GATEWAY] === currentGatewayId) return
+        const pid = Number(c.Labels[LABEL_PID])
+        if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) return
+        try {
+          await this.docker.getContainer(c.Id).remove({force: true})
+          removed++
+        } catch {
+          // Removed concurrently: fine.
+        }
+      }),
+    )
+    return removed
+  }
+
+  /** Remove every container of one gateway instance (shutdown safety net). */
+  async removeGatewayContainers(gatewayId: string): Promise<number> {
+    const containers = await this.listManaged({gatewayId})
+    await Promise.all(
+      containers.map((c) =>
+        this.docker
+          .getContainer(c.Id)
+          .remove({force: true})
+          .catch(() => {}),
+      ),
+    )
+    return containers.length
+  }
+}
+
+function engineMessage(err: unknown): string {
+  const e = err as {json?: {message?: string}; reason?: string; message?: string}
+  return e?.json?.message ?? e?.message ?? e?.reason ?? String(err)
+}

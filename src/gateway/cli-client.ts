@@ -1,0 +1,145 @@
+import path from 'node:path'
+
+import {Client} from '@modelcontextprotocol/client'
+import {StdioClientTransport} from '@modelcontextprotocol/client/stdio'
+import type {CallToolResult, Tool} from '@modelcontextprotocol/client'
+
+import type {Context} from '../context.js'
+import {DockerMcpError, UsageError} from '../errors.js'
+
+/**
+ * Run `fn` with an MCP client connected to a gateway we start over stdio (`docker mcp tools …` is an
+ * ordinary MCP client of the gateway). The gateway's stderr is passed through only with `verbose`, else
+ * kept to explain a failure.
+ */
+export async function withGatewayClient<T>(
+  ctx: Context,
+  options: {gatewayArgs?: string[]; verbose?: boolean},
+  fn: (client: Client) => Promise<T>,
+): Promise<T> {
+  const args = [path.join(ctx.root, 'bin/run.js'), 'gateway', 'run', ...(options.gatewayArgs ?? [])]
+  if (options.verbose && !args.includes('--verbose')) args.push('--verbose')
+  const env: Record<string, string> = {}
+  for (const [k, v] of Object.entries(ctx.env)) if (v !== undefined) env[k] = v
+  // This client is not docker; the child must not think docker is waiting on it.
+  delete env.DOCKER_CLI_PLUGIN_SOCKET
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args,
+    env,
+    stderr: options.verbose ? 'inherit' : 'pipe',
+  })
+  let stderr = ''
+  transport.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString('utf8')).slice(-8192)
+  })
+  const client = new Client({name: 'docker-mcp-cli', version: '1'})
+  try {
+    await client.connect(transport)
+  } catch (err) {
+    throw new DockerMcpError(`cannot start the gateway: ${(err as Error).message}\n${stderr.trim()}`)
+  }
+  try {
+    return await fn(client)
+  } catch (err) {
+    if (err instanceof DockerMcpError) throw err
+    const tail = stderr.trim().split('\n').slice(-5).join('\n')
+    throw new DockerMcpError(`${(err as Error).message}${tail ? `\n${tail}` : ''}`)
+  } finally {
+    await client.close().catch(() => {})
+  }
+}
+
+/** One line summary of a tool: its title, else the first sentence of its description. */
+export function toolSummary(tool: Tool): string {
+  const title = tool.annotations?.title ?? tool.title
+  if (title) return title
+  const description = (tool.description ?? '').trim()
+  const sentence = /^(.*?[.!?])(\s|$)/s.exec(description)
+  return (sentence ? sentence[1]! : description).split('\n')[0]!
+}
+
+type JsonSchema = {type?: string | string[]; properties?: Record<string, JsonSchema>; items?: JsonSchema}
+
+function coerce(raw: string | null, schema: JsonSchema | undefined, key: string): unknown {
+  if (raw === null) return null
+  const type = Array.isArray(schema?.type) ? schema!.type.find((t) => t !== 'null') : schema?.type
+  switch (type) {
+    case 'integer':
+    case 'number': {
+      const n = Number(raw)
+      if (raw.trim() === '' || !Number.isFinite(n))
+        throw new UsageError(`argument "${key}" must be a number, got "${raw}"`)
+      return n
+    }
+    case 'boolean':
+      if (/^(true|1|yes)$/i.test(raw)) return true
+      if (/^(false|0|no)$/i.test(raw)) return false
+      throw new UsageError(`argument "${key}" must be true or false, got "${raw}"`)
+    case 'object':
+    case 'array':
+      try {
+        return JSON.parse(raw)
+      } catch {
+        if (type === 'array') return raw.split(',')
+        throw new UsageError(`argument "${key}" must be JSON, got "${raw}"`)
+      }
+    default:
+      return raw
+  }
+}
+
+/**
+ * Turn `key=value` words into tool arguments, typed by the tool's input schema (the original passed every
+ * value as a string, which servers with numeric parameters reject). A repeated key makes an array; a bare
+ * `key` is null.
+ */
+export function parseToolArguments(
+  words: readonly string[],
+  inputSchema: JsonSchema | undefined,
+): Record<string, unknown> {
+  const props = inputSchema?.properties ?? {}
+  const collected = new Map<string, Array<string | null>>()
+  for (const word of words) {
+    const eq = word.indexOf('=')
+    const key = eq === -1 ? word : word.slice(0, eq)
+    if (key === '') throw new UsageError(`invalid argument "${word}": use key=value`)
+    const list = collected.get(key) ?? []
+    list.push(eq === -1 ? null : word.slice(eq + 1))
+    collected.set(key, list)
+  }
+  const args: Record<string, unknown> = {}
+  for (const [key, values] of collected) {
+    const schema = props[key]
+    if (values.length > 1 || schema?.type === 'array') {
+      const items = values.flatMap((v) =>
+        v !== null && schema?.type === 'array' && values.length === 1 ? [v] : [v],
+      )
+      args[key] =
+        schema?.type === 'array' &&
+        values.length === 1 &&
+        values[0] !== null &&
+        values[0]!.trim().startsWith('[')
+          ? coerce(values[0]!, schema, key)
+          : items.map((v) => coerce(v, schema?.items, key))
+    } else {
+      args[key] = coerce(values[0]!, schema, key)
+    }
+  }
+  return args
+}
+
+/** The text a person wants to see from a tool result. */
+export function renderToolResult(result: CallToolResult): string {
+  const parts: string[] = []
+  for (const item of result.content ?? []) {
+    if (item.type === 'text') parts.push(item.text)
+    else if (item.type === 'image' || item.type === 'audio')
+      parts.push(`[${item.type} ${item.mimeType}, ${item.data.length} base64 chars]`)
+    else if (item.type === 'resource') parts.push(`[resource ${item.resource.uri}]`)
+    else if (item.type === 'resource_link') parts.push(`[resource link ${item.uri}]`)
+  }
+  if (parts.length === 0 && result.structuredContent !== undefined)
+    parts.push(JSON.stringify(result.structuredContent, null, 2))
+  return parts.join('\n')
+}

@@ -1,0 +1,162 @@
+import {
+  evaluateTemplate,
+  loadServers,
+  readRegistry,
+  readServerConfig,
+  readToolsConfig,
+} from '../catalog/index.js'
+import type {Context} from '../context.js'
+import type {ContainerEntry} from '../docker/container-spec.js'
+import {closestMatches} from '../text/suggest.js'
+import type {ContainerServer} from './containers.js'
+import {definitionKey, type GatewayServer} from './gateway.js'
+import type {Logger} from './logger.js'
+import {allowlistFilter, parseToolFilter} from './naming.js'
+import type {RemoteServer} from './remote.js'
+
+/** The configuration flags of `gateway run` (file flags repeatable; later files win). */
+export interface GatewayFlags {
+  catalog?: string[] | undefined
+  additionalCatalog?: string[] | undefined
+  registry?: string[] | undefined
+  config?: string[] | undefined
+  toolsConfig?: string[] | undefined
+  /** `.env` files with `NAME=value` secrets, read before the keychain. */
+  secrets?: string[] | undefined
+  secretStore?: 'auto' | 'keychain' | 'file' | undefined
+  /** Overrides registry.yaml. */
+  servers?: string[] | undefined
+  /** Overrides tools.yaml: `tool`, `server:tool`, `server:*`, `*`. */
+  tools?: string[] | undefined
+}
+
+export interface GatewayConfiguration {
+  servers: GatewayServer[]
+  containers: Map<string, ContainerServer>
+  remotes: Map<string, RemoteServer>
+  toolFilter: (server: string, tool: string) => boolean
+  warnings: string[]
+  /** Servers that cannot run (e.g. image missing and not pullable), with the reason. */
+  unavailable: Map<string, string>
+}
+
+interface EntryLike extends ContainerEntry {
+  type?: string | undefined
+  longLived?: boolean | undefined
+  prefix?: string | undefined
+  secrets?: Array<{name: string; env: string}> | undefined
+  remote?:
+    | {
+        url?: string | undefined
+        transport_type?: string | undefined
+        headers?: Record<string, string> | undefined
+      }
+    | undefined
+  sseEndpoint?: string | undefined
+}
+
+/**
+ * Read catalogs, the enabled servers, their config, tool allowlists and secrets, and resolve everything a
+ * server needs to run. Each server gets exactly the secrets it declares.
+ */
+export async function loadGatewayConfiguration(
+  ctx: Context,
+  flags: GatewayFlags,
+  logger: Logger,
+): Promise<GatewayConfiguration> {
+  const loaded = await loadServers(ctx, {
+    ...(flags.catalog?.length ? {catalogs: flags.catalog} : {}),
+    ...(flags.additionalCatalog?.length ? {additionalCatalogs: flags.additionalCatalog} : {}),
+  })
+  const warnings = [...loaded.warnings]
+  const enabled = flags.servers?.length
+    ? flags.servers
+        .flatMap((s) => s.split(','))
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : await readRegistry(ctx, flags.registry?.length ? flags.registry : undefined)
+  const [config, allowlists] = await Promise.all([
+    readServerConfig(ctx, flags.config?.length ? flags.config : undefined),
+    readToolsConfig(ctx, flags.toolsConfig?.length ? flags.toolsConfig : undefined),
+  ])
+
+  const known = [...loaded.servers.keys()]
+  const selected = [...new Set(enabled)].filter((name) => {
+    if (loaded.servers.has(name)) return true
+    const close = closestMatches(name, known, 1)
+    warnings.push(
+      `server "${name}" is enabled but no catalog defines it${close.length ? ` (did you mean "${close[0]}"?)` : ''}`,
+    )
+    return false
+  })
+
+  // Open the secret stores only when a server declares secrets: a keychain round trip costs start-up time.
+  const needsSecrets = selected.some(
+    (n) => ((loaded.servers.get(n)!.entry as EntryLike).secrets?.length ?? 0) > 0,
+  )
+  const secrets = needsSecrets ? await import('../secrets/index.js') : undefined
+  const sources = secrets
+    ? await secrets.openSecretStores(ctx, {
+        ...(flags.secretStore ? {store: flags.secretStore} : {}),
+        ...(flags.secrets?.length ? {envFiles: flags.secrets} : {}),
+        onWarning: (m: string) => warnings.push(m),
+      })
+    : undefined
+
+  const servers: GatewayServer[] = []
+  const containers = new Map<string, ContainerServer>()
+  const remotes = new Map<string, RemoteServer>()
+  for (const name of selected) {
+    const entry = loaded.servers.get(name)!.entry as EntryLike
+    let secretEnv: Record<string, string> = {}
+    if (secrets && sources && entry.secrets?.length) {
+      const resolved = await secrets.resolveServerSecrets(entry.secrets, sources)
+      secretEnv = resolved.env
+      for (const missing of resolved.missing) {
+        warnings.push(
+          `secret "${missing}" of server "${name}" is not set: run "docker mcp secret set ${missing}=<value>"`,
+        )
+      }
+    }
+    const serverConfig = config[name] ?? config[name.replaceAll('.', '_')]
+    const isRemote = entry.type === 'remote' || Boolean(entry.remote?.url) || Boolean(entry.sseEndpoint)
+    servers.push({
+      name,
+      longLived: isRemote || entry.longLived === true,
+      prefix: entry.prefix,
+      cacheKey: definitionKey({
+        image: entry.image,
+        command: entry.command,
+        env: entry.env,
+        remote: entry.remote?.url ?? entry.sseEndpoint,
+        config: serverConfig,
+      }),
+    })
+    if (isRemote) {
+      const url = entry.remote?.url ?? entry.sseEndpoint!
+      const transport = entry.remote?.url ? (entry.remote.transport_type ?? '') : 'sse'
+      remotes.set(name, {name, url, transport, headers: entry.remote?.headers ?? {}, secretEnv})
+      continue
+    }
+    if (!entry.image) {
+      warnings.push(`server "${name}" has no image in its catalog entry: skipped`)
+      servers.pop()
+      continue
+    }
+    containers.set(name, {
+      name,
+      entry,
+      evaluate: (expr) => evaluateTemplate(expr, config),
+      secretEnv,
+    })
+  }
+  logger.debug(`  - ${servers.length} server(s) resolved from ${known.length} catalog entries`)
+  return {
+    servers,
+    containers,
+    remotes,
+    toolFilter: parseToolFilter(flags.tools ?? []) ?? allowlistFilter(allowlists),
+    warnings,
+    unavailable: new Map(),
+  }
+}

@@ -1,0 +1,545 @@
+import {createHash, randomUUID} from 'node:crypto'
+import {promises as fs} from 'node:fs'
+import path from 'node:path'
+
+import {ProtocolError, ProtocolErrorCode, Server} from '@modelcontextprotocol/server'
+import type {
+  CallToolResult,
+  ListResourceTemplatesResult,
+  Prompt,
+  Resource,
+  ServerContext,
+  Tool,
+} from '@modelcontextprotocol/server'
+
+import {writeFileAtomic} from '../fs/atomic.js'
+import type {Logger} from './logger.js'
+import {assignToolNames, type ToolOrigin} from './naming.js'
+import {UpstreamPool} from './pool.js'
+import {passthrough, type Upstream, type UpstreamBinding} from './upstream.js'
+
+type ResourceTemplate = ListResourceTemplatesResult['resourceTemplates'][number]
+
+/** One enabled server, as the gateway sees it: everything resolved, nothing left to look up. */
+export interface GatewayServer {
+  name: string
+  /** `longLived` in the catalog, a remote server, or `--long-lived`. */
+  longLived: boolean
+  /** The catalog's `prefix` for its tools. */
+  prefix?: string | undefined
+  /** Identifies what the server is (image, command, config), to know when a cached listing is stale. */
+  cacheKey: string
+}
+
+/** What one server offers. */
+export interface ServerListing {
+  tools: Tool[]
+  prompts: Prompt[]
+  resources: Resource[]
+  resourceTemplates: ResourceTemplate[]
+}
+
+export interface GatewayOptions {
+  servers: GatewayServer[]
+  /** Which of a server's tools are exposed (tools.yaml allowlists or `--tools`). */
+  toolFilter: (server: string, tool: string) => boolean
+  /** `--tool-name-prefix`: expose every tool as `<server>__<tool>`. */
+  prefixAll: boolean
+  version: string
+  callTimeoutMs: number
+  maxPerServer: number
+  idleMs: number
+  logCalls: boolean
+  /** Where listings are cached between runs; undefined = no cache. */
+  cacheDir?: string | undefined
+  /** Start a connected upstream for a server (a container, or a remote URL). */
+  startUpstream: (server: string, session: string) => Promise<Upstream>
+  logger: Logger
+  /** Told about every tool call (metrics). */
+  observeCall?: ((server: string, tool: string, seconds: number, ok: boolean) => void) | undefined
+}
+
+interface SessionState {
+  id: string
+  server: Server
+}
+
+const LISTING_SESSION = '\u0000listing'
+
+/**
+ * The gateway core: one aggregated view of every enabled server's tools, prompts and resources, and one
+ * MCP `Server` per client session that routes calls to the owning server's container. Transports (stdio,
+ * Streamable HTTP, SSE) only create sessions; nothing here knows which one is in use.
+ */
+export class Gateway {
+  private readonly listings = new Map<string, ServerListing>()
+  private readonly failures = new Map<string, string>()
+  private tools = new Map<string, {origin: ToolOrigin; tool: Tool}>()
+  private prompts = new Map<string, {origin: {server: string; name: string}; prompt: Prompt}>()
+  private resources = new Map<string, string>()
+  private templates: Array<{server: string; template: ResourceTemplate; prefix: string}> = []
+  private readonly sessions = new Map<string, SessionState>()
+  private readonly byName: Map<string, GatewayServer>
+  readonly pool: UpstreamPool
+  /** Resolves once every server has a listing (cached or live) or has failed. */
+  readonly ready: Promise<void>
+  private resolveReady!: () => void
+  /** Resolves once every server has been listed live (background refresh included). */
+  refreshed: Promise<void> = Promise.resolve()
+  private clashReports: string[] = []
+  private stopped = false
+  private readonly listChangedListeners: Array<(kind: 'tools' | 'prompts' | 'resources') => void> = []
+
+  constructor(private readonly options: GatewayOptions) {
+    this.byName = new Map(options.servers.map((s) => [s.name, s]))
+    this.pool = new UpstreamPool(options.startUpstream, {
+      maxPerServer: options.maxPerServer,
+      idleMs: options.idleMs,
+    })
+    this.ready = new Promise((resolve) => (this.resolveReady = resolve))
+  }
+
+  /** Servers that could not be listed, with the reason. */
+  get failedServers(): ReadonlyMap<string, string> {
+    return this.failures
+  }
+
+  get toolNames(): string[] {
+    return [...this.tools.keys()]
+  }
+
+  get clashes(): readonly string[] {
+    return this.clashReports
+  }
+
+  listingOf(server: string): ServerListing | undefined {
+    return this.listings.get(server)
+  }
+
+  /**
+   * Load cached listings (instant), then list every server live, in parallel, in the background.
+   * `ready` resolves as soon as each server has either a cached or a live listing.
+   */
+  start(): void {
+    const pending = new Set(this.options.servers.map((s) => s.name))
+    const settle = (name: string) => {
+      pending.delete(name)
+      if (pending.size === 0) this.resolveReady()
+    }
+    if (pending.size === 0) this.resolveReady()
+    const work = this.options.servers.map(async (server) => {
+      const cached = await this.readCache(server)
+      if (cached) {
+        this.listings.set(server.name, cached)
+        this.rebuild()
+        settle(server.name)
+      }
+      const started = Date.now()
+      try {
+        const listing = await this.listServer(server)
+        const changed = !cached || JSON.stringify(cached) !== JSON.stringify(listing)
+        this.listings.set(server.name, listing)
+        this.failures.delete(server.name)
+        this.options.logger.info(
+          `  > ${server.name}: (${listing.tools.length} tools, ${listing.prompts.length} prompts, ${listing.resources.length + listing.resourceTemplates.length} resources) in ${Date.now() - started}ms`,
+        )
+        await this.writeCache(server, listing)
+        if (changed) {
+          this.rebuild()
+          if (cached) this.notifyAll('tools')
+        }
+      } catch (err) {
+        this.failures.set(server.name, (err as Error).message)
+        this.options.logger.warn(`  > Can't start ${server.name}: ${(err as Error).message}`)
+      } finally {
+        settle(server.name)
+      }
+    })
+    this.refreshed = Promise.all(work).then(() => undefined)
+  }
+
+  /** List one server through a short-lived connection. */
+  private async listServer(server: GatewayServer): Promise<ServerListing> {
+    return this.pool.use(server.name, LISTING_SESSION, false, undefined, (upstream) => listUpstream(upstream))
+  }
+
+  private cacheFile(server: GatewayServer): string | undefined {
+    if (!this.options.cacheDir) return undefined
+    return path.join(
+      this.options.cacheDir,
+      'listings',
+      `${server.name.replace(/[^A-Za-z0-9._-]/g, '_')}.json`,
+    )
+  }
+
+  private async readCache(server: GatewayServer): Promise<ServerListing | undefined> {
+    const file = this.cacheFile(server)
+    if (!file) return undefined
+    try {
+      const data = JSON.parse(await fs.readFile(file, 'utf8')) as {key?: string; listing?: ServerListing}
+      return data.key === server.cacheKey && data.listing ? data.listing : undefined
+    } catch {
+      return undefined
+    }
+  }
+
+  private async writeCache(server: GatewayServer, listing: ServerListing): Promise<void> {
+    const file = this.cacheFile(server)
+    if (!file) return
+    await writeFileAtomic(file, JSON.stringify({key: server.cacheKey, listing})).catch((err: Error) =>
+      this.options.logger.debug(`cannot cache the listing of ${server.name}: ${err.message}`),
+    )
+  }
+
+  /** Recompute exposed names from the listings (deterministic, whatever order servers answered in). */
+  private rebuild(): void {
+    const toolInputs: Array<{server: string; name: string; prefix?: string | undefined; tool: Tool}> = []
+    const promptInputs: Array<{server: string; name: string; prompt: Prompt}> = []
+    const resources = new Map<string, string>()
+    const templates: typeof this.templates = []
+    for (const server of this.options.servers) {
+      const listing = this.listings.get(server.name)
+      if (!listing) continue
+      for (const tool of listing.tools) {
+        if (!this.options.toolFilter(server.name, tool.name)) continue
+        toolInputs.push({server: server.name, name: tool.name, prefix: server.prefix, tool})
+      }
+      for (const prompt of listing.prompts)
+        promptInputs.push({server: server.name, name: prompt.name, prompt})
+      for (const resource of listing.resources)
+        if (!resources.has(resource.uri)) resources.set(resource.uri, server.name)
+      for (const template of listing.resourceTemplates) {
+        const prefix = template.uriTemplate.split('{')[0]!
+        templates.push({server: server.name, template, prefix})
+      }
+    }
+    const naming = assignToolNames(toolInputs, {prefixAll: this.options.prefixAll})
+    const toolByOrigin = new Map(toolInputs.map((t) => [`${t.server}\u0000${t.name}`, t.tool]))
+    const tools = new Map<string, {origin: ToolOrigin; tool: Tool}>()
+    for (const [exposed, origin] of naming.names) {
+      const tool = toolByOrigin.get(`${origin.server}\u0000${origin.name}`)!
+      tools.set(exposed, {origin, tool: exposed === tool.name ? tool : {...tool, name: exposed}})
+    }
+    const promptNaming = assignToolNames(promptInputs)
+    const promptByOrigin = new Map(promptInputs.map((p) => [`${p.server}\u0000${p.name}`, p.prompt]))
+    const prompts = new Map<string, {origin: ToolOrigin; prompt: Prompt}>()
+    for (const [exposed, origin] of promptNaming.names) {
+      const prompt = promptByOrigin.get(`${origin.server}\u0000${origin.name}`)!
+      prompts.set(exposed, {origin, prompt: exposed === prompt.name ? prompt : {...prompt, name: exposed}})
+    }
+    const reports = [
+      ...naming.clashes,
+      ...promptNaming.clashes.map((c) => c.replace('tool name', 'prompt name')),
+    ]
+    for (const report of reports)
+      if (!this.clashReports.includes(report)) this.options.logger.warn(`  - ${report}`)
+    this.clashReports = reports
+    this.tools = tools
+    this.prompts = prompts
+    this.resources = resources
+    // Longest prefix first, so the most specific template claims a URI.
+    this.templates = templates.sort((a, b) => b.prefix.length - a.prefix.length)
+  }
+
+  /** Be told when the exposed lists change (transports whose clients are not sessions, e.g. 2026-07-28 HTTP). */
+  onListChanged(listener: (kind: 'tools' | 'prompts' | 'resources') => void): void {
+    this.listChangedListeners.push(listener)
+  }
+
+  private notifyAll(kind: 'tools' | 'prompts' | 'resources'): void {
+    for (const listener of this.listChangedListeners) listener(kind)
+    for (const session of this.sessions.values()) {
+      const send =
+        kind === 'tools'
+          ? session.server.sendToolListChanged()
+          : kind === 'prompts'
+            ? session.server.sendPromptListChanged()
+            : session.server.sendResourceListChanged()
+      void send.catch(() => {})
+    }
+  }
+
+  /** An upstream said its lists changed: re-list through that very connection (its state changed, not the image's). */
+  async onUpstreamListChanged(upstream: Upstream): Promise<void> {
+    try {
+      const listing = await listUpstream(upstream)
+      this.listings.set(upstream.server, listing)
+      this.rebuild()
+      this.notifyAll('tools')
+      this.notifyAll('prompts')
+      this.notifyAll('resources')
+    } catch (err) {
+      this.options.logger.debug(`re-listing ${upstream.server} failed: ${(err as Error).message}`)
+    }
+  }
+
+  /**
+   * Create the MCP server for one client session. The transport connects it. An `ephemeral` server answers
+   * one stateless request (2026-07-28 over HTTP): closing it does not end the session's containers.
+   */
+  createSession(sessionId: string = randomUUID(), options: {ephemeral?: boolean} = {}): Server {
+    const server = new Server(
+      {name: 'Docker MCP Gateway', version: this.options.version},
+      {
+        capabilities: {
+          tools: {listChanged: true},
+          prompts: {listChanged: true},
+          resources: {listChanged: true},
+          completions: {},
+          logging: {},
+        },
+      },
+    )
+    const session: SessionState = {id: sessionId, server}
+    if (!options.ephemeral) this.sessions.set(sessionId, session)
+    server.onclose = () => {
+      if (options.ephemeral) return
+      if (this.sessions.get(sessionId) === session) this.sessions.delete(sessionId)
+      void this.pool.closeSession(sessionId)
+    }
+    const binding: UpstreamBinding = {
+      elicit: async (params, signal) =>
+        (await server.elicitInput(params as never, {signal, timeout: 600_000})) as unknown as Record<
+          string,
+          unknown
+        >,
+      sample: async (params, signal) =>
+        (await server.createMessage(params as never, {signal, timeout: 600_000})) as unknown as Record<
+          string,
+          unknown
+        >,
+      log: (params) => void server.sendLoggingMessage(params as never).catch(() => {}),
+    }
+
+    server.setRequestHandler('tools/list', async () => {
+      await this.ready
+      return {tools: [...this.tools.values()].map((t) => t.tool)}
+    })
+    server.setRequestHandler('tools/call', async (request, ctx) => {
+      await this.ready
+      const {name} = request.params
+      const target = this.tools.get(name)
+      if (!target) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `unknown tool "${name}"`)
+      return (await this.callTool(session, binding, target.origin, request.params, ctx)) as never
+    })
+    server.setRequestHandler('prompts/list', async () => {
+      await this.ready
+      return {prompts: [...this.prompts.values()].map((p) => p.prompt)}
+    })
+    server.setRequestHandler('prompts/get', async (request, ctx) => {
+      await this.ready
+      const target = this.prompts.get(request.params.name)
+      if (!target)
+        throw new ProtocolError(ProtocolErrorCode.InvalidParams, `unknown prompt "${request.params.name}"`)
+      return (await this.forward(session, binding, target.origin.server, ctx, {
+        method: 'prompts/get',
+        params: {...request.params, name: target.origin.name},
+      })) as never
+    })
+    server.setRequestHandler('resources/list', async () => {
+      await this.ready
+      const resources: Resource[] = []
+      for (const server of this.options.servers) {
+        for (const r of this.listings.get(server.name)?.resources ?? []) {
+          if (this.resources.get(r.uri) === server.name) resources.push(r)
+        }
+      }
+      return {resources}
+    })
+    server.setRequestHandler('resources/templates/list', async () => {
+      await this.ready
+      return {resourceTemplates: this.templates.map((t) => t.template)}
+    })
+    server.setRequestHandler('resources/read', async (request, ctx) => {
+      await this.ready
+      const owner = this.resourceOwner(request.params.uri)
+      if (!owner)
+        throw new ProtocolError(ProtocolErrorCode.InvalidParams, `unknown resource "${request.params.uri}"`)
+      return (await this.forward(session, binding, owner, ctx, {
+        method: 'resources/read',
+        params: request.params,
+      })) as never
+    })
+    server.setRequestHandler('completion/complete', async (request, ctx) => {
+      await this.ready
+      const ref = request.params.ref as {type: string; name?: string; uri?: string}
+      let owner: string | undefined
+      let params: Record<string, unknown> = request.params
+      if (ref.type === 'ref/prompt' && ref.name) {
+        const target = this.prompts.get(ref.name)
+        owner = target?.origin.server
+        if (target) params = {...request.params, ref: {...ref, name: target.origin.name}}
+      } else if (ref.uri) {
+        owner =
+          this.templates.find((t) => t.template.uriTemplate === ref.uri)?.server ??
+          this.resourceOwner(ref.uri)
+      }
+      if (!owner) return {completion: {values: []}}
+      return (await this.forward(session, binding, owner, ctx, {
+        method: 'completion/complete',
+        params,
+      })) as never
+    })
+    return server
+  }
+
+  private resourceOwner(uri: string): string | undefined {
+    return (
+      this.resources.get(uri) ??
+      this.templates.find((t) => t.prefix !== '' && uri.startsWith(t.prefix))?.server
+    )
+  }
+
+  private lifecycle(server: string): boolean {
+    return this.byName.get(server)?.longLived ?? false
+  }
+
+  private async callTool(
+    session: SessionState,
+    binding: UpstreamBinding,
+    origin: ToolOrigin,
+    params: {
+      name: string
+      arguments?: Record<string, unknown> | undefined
+      _meta?: Record<string, unknown> | undefined
+    },
+    ctx: ServerContext,
+  ): Promise<CallToolResult> {
+    const started = performance.now()
+    let ok = false
+    if (this.options.logCalls) {
+      this.options.logger.info(
+        `  - Calling tool ${params.name} (${origin.server}) with arguments: ${argumentShape(params.arguments)}`,
+      )
+    }
+    try {
+      const result = (await this.forward(session, binding, origin.server, ctx, {
+        method: 'tools/call',
+        params: {...params, name: origin.name},
+      })) as CallToolResult
+      ok = !result.isError
+      return result
+    } finally {
+      this.options.observeCall?.(origin.server, origin.name, (performance.now() - started) / 1000, ok)
+      if (this.options.logCalls) {
+        this.options.logger.info(
+          `  > Calling tool ${params.name} took: ${Math.round(performance.now() - started)}ms`,
+        )
+      }
+    }
+  }
+
+  /**
+   * Send one request to the owning server on behalf of a session: progress flows back to the caller,
+   * cancellation flows up (the SDK maps it to the upstream request id), failures become errors that say
+   * which server and what happened.
+   */
+  private async forward(
+    session: SessionState,
+    binding: UpstreamBinding,
+    server: string,
+    ctx: ServerContext,
+    request: {method: string; params: Record<string, unknown>},
+  ): Promise<unknown> {
+    const {signal} = ctx.mcpReq
+    const progressToken = ctx.mcpReq._meta?.progressToken
+    const params = {...request.params}
+    // Our own token is added by the SDK when we ask for progress; never leak the caller's upstream.
+    if (params._meta) {
+      const meta = {...(params._meta as Record<string, unknown>)}
+      delete meta.progressToken
+      params._meta = meta
+    }
+    try {
+      return await this.pool.use(server, session.id, this.lifecycle(server), signal, async (upstream) => {
+        upstream.binding = binding
+        const result = upstream.client.request({method: request.method, params} as never, passthrough, {
+          signal,
+          timeout: this.options.callTimeoutMs,
+          resetTimeoutOnProgress: true,
+          ...(progressToken === undefined
+            ? {}
+            : {
+                onprogress: (p: {progress: number; total?: number; message?: string}) => {
+                  void ctx.mcpReq
+                    .notify({method: 'notifications/progress', params: {...p, progressToken}})
+                    .catch(() => {})
+                },
+              }),
+        })
+        try {
+          return await Promise.race([
+            result,
+            upstream.closed.then(() => {
+              throw new UpstreamGone()
+            }),
+          ])
+        } catch (err) {
+          if (err instanceof UpstreamGone || !upstream.isOpen) {
+            const tail = upstream.stderrTail()
+            throw new ProtocolError(
+              ProtocolErrorCode.InternalError,
+              `server "${server}" stopped during ${request.method} (its container exited)${tail ? `: ${tail}` : ''}. It will be restarted on the next call.`,
+            )
+          }
+          throw err
+        }
+      })
+    } catch (err) {
+      if (signal.aborted) throw err
+      throw toProtocolError(err, server, request.method, this.options.callTimeoutMs)
+    }
+  }
+
+  /** Stop serving: close sessions and every container. */
+  async shutdown(): Promise<void> {
+    if (this.stopped) return
+    this.stopped = true
+    await Promise.all([...this.sessions.values()].map((s) => s.server.close().catch(() => {})))
+    await this.pool.closeAll()
+  }
+}
+
+class UpstreamGone extends Error {}
+
+function toProtocolError(err: unknown, server: string, method: string, timeoutMs: number): ProtocolError {
+  if (err instanceof ProtocolError) return err
+  const e = err as {code?: unknown; message?: string}
+  const message = e?.message ?? String(err)
+  if (/timed? ?out/i.test(message) || e?.code === 'REQUEST_TIMEOUT') {
+    return new ProtocolError(
+      ProtocolErrorCode.InternalError,
+      `server "${server}" did not answer ${method} within ${Math.round(timeoutMs / 1000)}s (set --call-timeout to wait longer)`,
+    )
+  }
+  if (typeof e?.code === 'number') return new ProtocolError(e.code as ProtocolErrorCode, message)
+  return new ProtocolError(
+    ProtocolErrorCode.InternalError,
+    message.startsWith('server "') ? message : `server "${server}": ${message}`,
+  )
+}
+
+/** Describe call arguments without their values: what `--log-calls` may print. */
+export function argumentShape(args: unknown): string {
+  if (args === undefined || args === null) return 'none'
+  if (Array.isArray(args)) return `array with ${args.length} element(s)`
+  if (typeof args === 'object') return `object with ${Object.keys(args).length} field(s)`
+  return typeof args
+}
+
+/** Fetch everything a server offers (all pages), per its declared capabilities. */
+export async function listUpstream(upstream: Upstream): Promise<ServerListing> {
+  const caps = upstream.client.getServerCapabilities() ?? {}
+  const [tools, prompts, resources, resourceTemplates] = await Promise.all([
+    caps.tools ? upstream.client.listTools().then((r) => r.tools) : [],
+    caps.prompts ? upstream.client.listPrompts().then((r) => r.prompts) : [],
+    caps.resources ? upstream.client.listResources().then((r) => r.resources) : [],
+    caps.resources ? upstream.client.listResourceTemplates().then((r) => r.resourceTemplates) : [],
+  ])
+  return {tools, prompts, resources, resourceTemplates}
+}
+
+/** A stable key for a server definition; a listing cached under another key is stale. */
+export function definitionKey(parts: unknown): string {
+  return createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 32)
+}

@@ -1,0 +1,191 @@
+import type {Upstream} from './upstream.js'
+
+/** Counting semaphore with a FIFO queue. */
+class Semaphore {
+  private active = 0
+  private readonly waiting: Array<() => void> = []
+  constructor(private readonly size: number) {}
+
+  async acquire(signal?: AbortSignal): Promise<() => void> {
+    if (this.active < this.size) {
+      this.active++
+      return this.releaser()
+    }
+    await new Promise<void>((resolve, reject) => {
+      const entry = () => {
+        signal?.removeEventListener('abort', onAbort)
+        resolve()
+      }
+      const onAbort = () => {
+        const i = this.waiting.indexOf(entry)
+        if (i !== -1) this.waiting.splice(i, 1)
+        reject(signal!.reason ?? new Error('cancelled'))
+      }
+      signal?.addEventListener('abort', onAbort, {once: true})
+      this.waiting.push(entry)
+    })
+    this.active++
+    return this.releaser()
+  }
+
+  private releaser(): () => void {
+    let released = false
+    return () => {
+      if (released) return
+      released = true
+      this.active--
+      this.waiting.shift()?.()
+    }
+  }
+}
+
+export interface PoolOptions {
+  /** Containers of one server running at once (per-call containers queue beyond this). */
+  maxPerServer: number
+  /** Close a long-lived container after this long without calls; 0 = never. */
+  idleMs: number
+}
+
+interface LongLivedEntry {
+  upstream: Promise<Upstream>
+  server: string
+  session: string
+  inFlight: number
+  idleTimer?: NodeJS.Timeout | undefined
+}
+
+/**
+ * Who runs which container. Per-call servers get a fresh container for each call, at most `maxPerServer`
+ * at once; long-lived servers get one container per (server, client session), started at most once even
+ * under many parallel calls (single flight: the original leaked 180+ containers, docker/mcp-gateway#483).
+ * A long-lived container that died is replaced on the next call.
+ */
+export class UpstreamPool {
+  private readonly longLived = new Map<string, LongLivedEntry>()
+  private readonly slots = new Map<string, Semaphore>()
+  private readonly perCall = new Set<Upstream>()
+  private closing = false
+
+  constructor(
+    private readonly connect: (server: string, session: string) => Promise<Upstream>,
+    private readonly options: PoolOptions,
+  ) {}
+
+  private slot(server: string): Semaphore {
+    let s = this.slots.get(server)
+    if (!s) this.slots.set(server, (s = new Semaphore(this.options.maxPerServer)))
+    return s
+  }
+
+  /** Run `fn` with an upstream of `server` for `session`, per the server's lifecycle. */
+  async use<T>(
+    server: string,
+    session: string,
+    longLived: boolean,
+    signal: AbortSignal | undefined,
+    fn: (upstream: Upstream) => Promise<T>,
+  ): Promise<T> {
+    if (this.closing) throw new Error('the gateway is shutting down')
+    return longLived ? this.useLongLived(server, session, fn) : this.usePerCall(server, session, signal, fn)
+  }
+
+  private async usePerCall<T>(
+    server: string,
+    session: string,
+    signal: AbortSignal | undefined,
+    fn: (u: Upstream) => Promise<T>,
+  ): Promise<T> {
+    const release = await this.slot(server).acquire(signal)
+    let upstream: Upstream | undefined
+    try {
+      upstream = await this.connect(server, session)
+      this.perCall.add(upstream)
+      return await fn(upstream)
+    } finally {
+      if (upstream) {
+        this.perCall.delete(upstream)
+        // Wait for the container to go before the slot is free, so the cap holds for real containers.
+        await upstream.close().catch(() => {})
+      }
+      release()
+    }
+  }
+
+  private async useLongLived<T>(
+    server: string,
+    session: string,
+    fn: (u: Upstream) => Promise<T>,
+  ): Promise<T> {
+    const key = `${server}\u0000${session}`
+    let entry = this.longLived.get(key)
+    if (entry) {
+      const current = await entry.upstream.catch(() => undefined)
+      if (!current?.isOpen && this.longLived.get(key) === entry) {
+        this.longLived.delete(key)
+        entry = undefined
+      }
+    }
+    if (!entry) {
+      const created: LongLivedEntry = {server, session, inFlight: 0, upstream: this.connect(server, session)}
+      entry = created
+      this.longLived.set(key, created)
+      created.upstream.then(
+        (u) => {
+          void u.closed.then(() => {
+            if (this.longLived.get(key) === created) this.longLived.delete(key)
+          })
+        },
+        () => {
+          if (this.longLived.get(key) === created) this.longLived.delete(key)
+        },
+      )
+    }
+    const live = entry
+    live.inFlight++
+    clearTimeout(live.idleTimer)
+    try {
+      return await fn(await live.upstream)
+    } finally {
+      live.inFlight--
+      if (live.inFlight === 0 && this.options.idleMs > 0) {
+        live.idleTimer = setTimeout(() => {
+          if (live.inFlight === 0 && this.longLived.get(key) === live) {
+            this.longLived.delete(key)
+            void live.upstream.then((u) => u.close()).catch(() => {})
+          }
+        }, this.options.idleMs)
+        live.idleTimer.unref()
+      }
+    }
+  }
+
+  /** Containers currently held (long-lived and in-flight per-call), for metrics and tests. */
+  get size(): number {
+    return this.longLived.size + this.perCall.size
+  }
+
+  /** A client session ended: stop its long-lived containers. */
+  async closeSession(session: string): Promise<void> {
+    const closing: Promise<unknown>[] = []
+    for (const [key, entry] of this.longLived) {
+      if (entry.session !== session) continue
+      this.longLived.delete(key)
+      clearTimeout(entry.idleTimer)
+      closing.push(entry.upstream.then((u) => u.close()).catch(() => {}))
+    }
+    await Promise.all(closing)
+  }
+
+  /** Stop everything. */
+  async closeAll(): Promise<void> {
+    this.closing = true
+    const closing: Promise<unknown>[] = []
+    for (const entry of this.longLived.values()) {
+      clearTimeout(entry.idleTimer)
+      closing.push(entry.upstream.then((u) => u.close()).catch(() => {}))
+    }
+    this.longLived.clear()
+    for (const u of this.perCall) closing.push(u.close().catch(() => {}))
+    await Promise.all(closing)
+  }
+}

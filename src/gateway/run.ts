@@ -1,0 +1,294 @@
+import {randomBytes} from 'node:crypto'
+import type {Readable, Writable} from 'node:stream'
+
+import {serveStdio, StdioServerTransport} from '@modelcontextprotocol/server/stdio'
+
+import type {Context} from '../context.js'
+import {parseMemory} from '../docker/container-spec.js'
+import {createDocker, pingDocker} from '../docker/engine.js'
+import {ContainerRuntime} from '../docker/runtime.js'
+import {DockerMcpError, UsageError} from '../errors.js'
+import {watchPluginSocket} from '../plugin/socket.js'
+import {loadGatewayConfiguration, type GatewayConfiguration, type GatewayFlags} from './configuration.js'
+import {containerUpstreams} from './containers.js'
+import {Gateway} from './gateway.js'
+import {createLogger, type Logger} from './logger.js'
+import {remoteUpstreams} from './remote.js'
+
+export interface RunGatewayOptions extends GatewayFlags {
+  transport: 'stdio' | 'sse' | 'streaming'
+  port?: number | undefined
+  host?: string | undefined
+  dryRun: boolean
+  verbose: boolean
+  logCalls: boolean
+  cpus: number
+  memory: string
+  longLived: boolean
+  toolNamePrefix: boolean
+  callTimeoutSeconds: number
+  startTimeoutSeconds: number
+  maxContainersPerServer: number
+  idleTimeoutSeconds: number
+  cache: boolean
+  allowUnauthenticated: boolean
+  maxBodyBytes: number
+  metrics: boolean
+  version: string
+  /** For tests and embedding; default process stdio. */
+  stdin?: Readable
+  stdout?: Writable
+}
+
+export interface GatewaySummary {
+  servers: Array<{name: string; tools: number; prompts: number; resources: number; error?: string}>
+  tools: string[]
+  clashes: string[]
+  warnings: string[]
+}
+
+/** Normalise `--transport` (the original's aliases, case-insensitive). */
+export function parseTransport(value: string): 'stdio' | 'sse' | 'streaming' {
+  const v = value.toLowerCase()
+  if (v === 'stdio') return 'stdio'
+  if (v === 'sse') return 'sse'
+  if (['streaming', 'http', 'streamable', 'streamable-http'].includes(v)) return 'streaming'
+  throw new UsageError(
+    `unknown transport "${value}": use stdio, sse or streaming (aliases http, streamable, streamable-http)`,
+  )
+}
+
+/**
+ * Run the gateway until the client goes away or we are asked to stop. Resolves with the exit code.
+ * Everything it prints goes to stderr; stdout carries JSON-RPC (stdio transport) and nothing else.
+ */
+export async function runGateway(ctx: Context, options: RunGatewayOptions): Promise<number> {
+  if (options.transport === 'stdio' && options.port) {
+    throw new UsageError('cannot use --port with --transport=stdio')
+  }
+  const started = performance.now()
+  const logger = createLogger({verbose: options.verbose})
+  const gatewayId = randomBytes(6).toString('hex')
+  const memoryBytes = (() => {
+    try {
+      return parseMemory(options.memory)
+    } catch (err) {
+      throw new UsageError((err as Error).message)
+    }
+  })()
+
+  logger.info('- Reading configuration...')
+  const configuration = await loadGatewayConfiguration(ctx, options, logger)
+  for (const warning of configuration.warnings) logger.warn(`  - ${warning}`)
+  logger.info(`- Configuration read in ${Math.round(performance.now() - started)}ms`)
+
+  const docker = createDocker(ctx.env, ctx.paths)
+  const runtime = new ContainerRuntime(docker)
+  if (configuration.containers.size > 0) {
+    await pingDocker(docker)
+    const orphans = await runtime.removeOrphans(isProcessAlive, gatewayId).catch(() => 0)
+    if (orphans > 0)
+      logger.info(`  - Removed ${orphans} container(s) left by a gateway that is no longer running`)
+    await ensureImages(runtime, configuration, logger)
+  }
+  const enabled = configuration.servers.map((s) => s.name)
+  logger.info(
+    enabled.length > 0 ? `- Those servers are enabled: ${enabled.join(', ')}` : '- No server is enabled',
+  )
+
+  let gateway: Gateway | undefined
+  const onListChanged = (upstream: Parameters<Gateway['onUpstreamListChanged']>[0]) =>
+    void gateway?.onUpstreamListChanged(upstream)
+  const startContainer = containerUpstreams({
+    runtime,
+    servers: configuration.containers,
+    gatewayId,
+    version: options.version,
+    cpus: options.cpus,
+    memoryBytes,
+    startTimeoutMs: options.startTimeoutSeconds * 1000,
+    logger,
+    onListChanged,
+  })
+  const startRemote = remoteUpstreams({
+    servers: configuration.remotes,
+    version: options.version,
+    startTimeoutMs: options.startTimeoutSeconds * 1000,
+    env: ctx.env,
+    onListChanged,
+  })
+  const metrics =
+    options.metrics && options.transport !== 'stdio'
+      ? (await import('./metrics.js')).createMetrics(() => gateway?.pool.size ?? 0)
+      : undefined
+  gateway = new Gateway({
+    observeCall: metrics?.observeCall,
+    servers: configuration.servers.map((s) => ({...s, longLived: s.longLived || options.longLived})),
+    toolFilter: configuration.toolFilter,
+    prefixAll: options.toolNamePrefix,
+    version: options.version,
+    callTimeoutMs: options.callTimeoutSeconds * 1000,
+    maxPerServer: options.maxContainersPerServer,
+    idleMs: options.idleTimeoutSeconds * 1000,
+    logCalls: options.logCalls,
+    cacheDir: options.cache ? ctx.paths.cacheDir : undefined,
+    startUpstream: async (server, session) => {
+      const unavailable = configuration.unavailable.get(server)
+      if (unavailable) throw new DockerMcpError(`server "${server}" cannot run: ${unavailable}`)
+      return configuration.remotes.has(server)
+        ? startRemote(server, session)
+        : startContainer(server, session)
+    },
+    logger,
+  })
+
+  let shuttingDown: Promise<void> | undefined
+  const shutdown = (reason: string) => {
+    shuttingDown ??= (async () => {
+      logger.info(`- Stopping (${reason})...`)
+      await gateway!.shutdown()
+      // Safety net: whatever this gateway started and did not remove yet.
+      if (configuration.containers.size > 0) await runtime.removeGatewayContainers(gatewayId).catch(() => 0)
+      logger.info('> Stopped')
+    })()
+    return shuttingDown
+  }
+
+  gateway.start()
+
+  if (options.dryRun) {
+    await gateway.refreshed
+    const summary = summarize(gateway, configuration)
+    printSummary(summary, logger)
+    logger.info(`> Initialized in ${Math.round(performance.now() - started)}ms`)
+    await shutdown('dry run')
+    return summary.servers.some((s) => s.error) ? 1 : 0
+  }
+
+  const done = new Promise<string>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'))
+    process.once('SIGTERM', () => resolve('SIGTERM'))
+    watchPluginSocket(ctx.env, () => resolve('docker closed the plugin socket'))
+  })
+
+  if (options.transport === 'stdio') {
+    const stdin = options.stdin ?? process.stdin
+    const transport = new StdioServerTransport(stdin, options.stdout ?? process.stdout, {
+      maxBufferSize: 64 * 1024 * 1024,
+    })
+    const closed = new Promise<string>((resolve) => {
+      const previous = transport.onclose
+      transport.onclose = () => {
+        previous?.()
+        resolve('client closed stdin')
+      }
+      stdin.once('end', () => resolve('client closed stdin'))
+    })
+    const handle = serveStdio(() => gateway!.createSession('stdio'), {
+      transport,
+      onerror: (err) => logger.debug(`stdio: ${err.message}`),
+    })
+    logger.info(`> Initialized in ${Math.round(performance.now() - started)}ms`)
+    logger.info('> Start stdio server')
+    const reason = await Promise.race([done, closed])
+    await handle.close().catch(() => {})
+    await shutdown(reason)
+    return 0
+  }
+
+  const {serveHttp} = await import('./http.js')
+  const server = await serveHttp(
+    gateway,
+    {
+      transport: options.transport,
+      port: options.port || 8811,
+      host: options.host ?? '127.0.0.1',
+      allowUnauthenticated: options.allowUnauthenticated,
+      token: ctx.env.MCP_GATEWAY_AUTH_TOKEN,
+      maxBodyBytes: options.maxBodyBytes,
+      metrics: options.metrics,
+      logger,
+    },
+    metrics,
+  )
+  logger.info(`> Initialized in ${Math.round(performance.now() - started)}ms`)
+  const reason = await done
+  await server.close()
+  await shutdown(reason)
+  return 0
+}
+
+function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/** Pull every missing image once, before any container starts; a failed pull disables only that server. */
+async function ensureImages(
+  runtime: ContainerRuntime,
+  configuration: GatewayConfiguration,
+  logger: Logger,
+): Promise<void> {
+  const images = [
+    ...new Set([...configuration.containers.values()].map((s) => s.entry.image!).filter(Boolean)),
+  ]
+  const missing = await runtime.missingImages(images)
+  if (missing.length === 0) return
+  logger.info(`- Pulling ${missing.length} image(s): ${missing.join(', ')}`)
+  await Promise.all(
+    missing.map(async (image) => {
+      const started = performance.now()
+      let last = ''
+      try {
+        await runtime.pull(image, (p) => {
+          const line = `  - ${image}${p.id ? ` ${p.id}` : ''}: ${p.status}`
+          if (line !== last && !p.current) logger.info(line)
+          last = line
+        })
+        logger.info(`  > ${image} pulled in ${Math.round(performance.now() - started)}ms`)
+      } catch (err) {
+        logger.warn(`  > ${(err as DockerMcpError).message}`)
+        for (const [name, server] of configuration.containers) {
+          if (server.entry.image === image)
+            configuration.unavailable.set(name, `image ${image} is not available`)
+        }
+      }
+    }),
+  )
+}
+
+function summarize(gateway: Gateway, configuration: GatewayConfiguration): GatewaySummary {
+  return {
+    servers: configuration.servers.map((s) => {
+      const listing = gateway.listingOf(s.name)
+      const error = gateway.failedServers.get(s.name)
+      return {
+        name: s.name,
+        tools: listing?.tools.length ?? 0,
+        prompts: listing?.prompts.length ?? 0,
+        resources: (listing?.resources.length ?? 0) + (listing?.resourceTemplates.length ?? 0),
+        ...(error ? {error} : {}),
+      }
+    }),
+    tools: gateway.toolNames.sort(),
+    clashes: [...gateway.clashes],
+    warnings: configuration.warnings,
+  }
+}
+
+function printSummary(summary: GatewaySummary, logger: Logger): void {
+  logger.info(`- Dry run: ${summary.tools.length} tools from ${summary.servers.length} server(s)`)
+  for (const s of summary.servers) {
+    logger.info(
+      s.error
+        ? `  - ${s.name}: FAILED: ${s.error}`
+        : `  - ${s.name}: ${s.tools} tools, ${s.prompts} prompts, ${s.resources} resources`,
+    )
+  }
+  for (const name of summary.tools) logger.info(`    - ${name}`)
+  for (const clash of summary.clashes) logger.info(`  - clash: ${clash}`)
+}

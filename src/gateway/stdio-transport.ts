@@ -1,0 +1,114 @@
+import type {Readable, Writable} from 'node:stream'
+
+import type {JSONRPCMessage, Transport} from '@modelcontextprotocol/server'
+
+/** Default cap on one JSON-RPC line from a server: large results (tens of MiB) pass, runaway output does not. */
+export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024
+
+/**
+ * MCP's stdio framing (one JSON message per line) over any pair of streams: a container's attached
+ * stdio, or a child process's pipes. Unlike a strict reader it survives servers that print garbage to
+ * stdout: a line that is not a JSON-RPC message is reported through `onnoise` and skipped, instead of
+ * tearing the connection down.
+ */
+export class StreamTransport implements Transport {
+  onclose?: () => void
+  onerror?: (error: Error) => void
+  onmessage?: <T extends JSONRPCMessage>(message: T) => void
+  /** Lines that were not JSON-RPC messages (truncated for logging). */
+  onnoise?: (line: string) => void
+
+  private chunks: Buffer[] = []
+  private buffered = 0
+  private closed = false
+
+  constructor(
+    private readonly input: Readable,
+    private readonly output: Writable,
+    private readonly options: {maxMessageBytes?: number; close?: () => Promise<void>} = {},
+  ) {}
+
+  async start(): Promise<void> {
+    this.input.on('data', this.onData)
+    this.input.on('end', this.onEnd)
+    this.input.on('close', this.onEnd)
+    this.input.on('error', this.onStreamError)
+    this.output.on('error', this.onStreamError)
+  }
+
+  private readonly onData = (chunk: Buffer) => {
+    let start = 0
+    let nl = chunk.indexOf(10)
+    while (nl !== -1) {
+      const piece = chunk.subarray(start, nl)
+      const line = this.chunks.length === 0 ? piece : Buffer.concat([...this.chunks, piece])
+      this.chunks = []
+      this.buffered = 0
+      this.handleLine(line)
+      start = nl + 1
+      nl = chunk.indexOf(10, start)
+    }
+    if (start < chunk.length) {
+      const rest = chunk.subarray(start)
+      this.buffered += rest.length
+      const max = this.options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES
+      if (this.buffered > max) {
+        this.chunks = []
+        this.buffered = 0
+        this.onerror?.(new Error(`server sent a message larger than ${Math.round(max / 1024 / 1024)} MiB`))
+        void this.close()
+        return
+      }
+      this.chunks.push(rest)
+    }
+  }
+
+  private handleLine(raw: Buffer) {
+    let text = raw.toString('utf8')
+    if (text.endsWith('\r')) text = text.slice(0, -1)
+    if (text.trim() === '') return
+    let message: unknown
+    try {
+      message = JSON.parse(text)
+    } catch {
+      this.onnoise?.(text.slice(0, 200))
+      return
+    }
+    if (!isJsonRpc(message)) {
+      this.onnoise?.(text.slice(0, 200))
+      return
+    }
+    this.onmessage?.(message)
+  }
+
+  private readonly onEnd = () => {
+    void this.close()
+  }
+
+  private readonly onStreamError = (error: Error) => {
+    this.onerror?.(error)
+  }
+
+  async send(message: JSONRPCMessage): Promise<void> {
+    if (this.closed) throw new Error('connection to the server is closed')
+    const line = JSON.stringify(message) + '\n'
+    if (!this.output.write(line)) {
+      await new Promise<void>((resolve) => this.output.once('drain', resolve))
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    this.input.off('data', this.onData)
+    try {
+      await this.options.close?.()
+    } finally {
+      this.onclose?.()
+    }
+  }
+}
+
+function isJsonRpc(value: unknown): value is JSONRPCMessage {
+  return typeof value === 'object' && value !== null && (value as {jsonrpc?: unknown}).jsonrpc === '2.0'
+}

@@ -1,0 +1,158 @@
+import {Client} from '@modelcontextprotocol/client'
+import type {Transport} from '@modelcontextprotocol/server'
+
+import {DockerMcpError} from '../errors.js'
+
+/**
+ * Where an upstream server's own requests and notifications go: the client session that is using it.
+ * Elicitation and sampling are routed back to the client that caused them, never to another one.
+ */
+export interface UpstreamBinding {
+  elicit(params: Record<string, unknown>, signal: AbortSignal): Promise<Record<string, unknown>>
+  sample(params: Record<string, unknown>, signal: AbortSignal): Promise<Record<string, unknown>>
+  log(params: Record<string, unknown>): void
+}
+
+/** Called when an upstream tells us its tools, prompts or resources changed. */
+export type ListChangedHandler = (server: string, kind: 'tools' | 'prompts' | 'resources') => void
+
+/** A connected MCP client of one server (a container, or a remote URL). */
+export class Upstream {
+  binding: UpstreamBinding | undefined
+  private isClosed = false
+  private readonly stderrChunks: string[] = []
+  private stderrBytes = 0
+  readonly closed: Promise<void>
+  private resolveClosed!: () => void
+
+  constructor(
+    readonly server: string,
+    readonly client: Client,
+    private readonly transport: Transport,
+  ) {
+    this.closed = new Promise((resolve) => (this.resolveClosed = resolve))
+  }
+
+  get isOpen(): boolean {
+    return !this.isClosed
+  }
+
+  /** Keep the last few KiB of the server's stderr to explain a failure. */
+  recordStderr(chunk: string): void {
+    this.stderrChunks.push(chunk)
+    this.stderrBytes += chunk.length
+    while (this.stderrBytes > 4096 && this.stderrChunks.length > 1)
+      this.stderrBytes -= this.stderrChunks.shift()!.length
+  }
+
+  stderrTail(): string {
+    return this.stderrChunks.join('').trim().split('\n').slice(-5).join('\n')
+  }
+
+  markClosed(): void {
+    if (this.isClosed) return
+    this.isClosed = true
+    this.resolveClosed()
+  }
+
+  async close(): Promise<void> {
+    if (this.isClosed) return
+    this.markClosed()
+    await this.client.close().catch(() => {})
+    await this.transport.close().catch(() => {})
+  }
+}
+
+/** A structural "anything goes" schema: the gateway forwards results, it does not re-validate them. */
+export const passthrough = {
+  '~standard': {
+    version: 1 as const,
+    vendor: 'docker-mcp',
+    validate: (value: unknown) => ({value: value as Record<string, unknown>}),
+  },
+}
+
+export interface ConnectOptions {
+  server: string
+  transport: Transport
+  version: string
+  onListChanged: ListChangedHandler
+  /** Time allowed for the MCP handshake. */
+  startTimeoutMs: number
+  /** Protocol-era negotiation for this upstream: 'auto' probes for 2026-07-28, 'legacy' speaks 2025 directly. */
+  negotiation: 'auto' | 'legacy'
+  /** Give the caller the Upstream before the handshake, e.g. to record stderr from the first byte. */
+  onCreated?: (upstream: Upstream) => void
+}
+
+/**
+ * Connect an MCP client over a ready transport and wire the server's requests and notifications to the
+ * upstream's current binding.
+ */
+export async function connectUpstream(options: ConnectOptions): Promise<Upstream> {
+  const client = new Client(
+    {name: 'docker-mcp-gateway', version: options.version},
+    {
+      capabilities: {elicitation: {form: {}}, sampling: {}},
+      ...(options.negotiation === 'auto' ? {versionNegotiation: {mode: 'auto' as const}} : {}),
+    },
+  )
+  const upstream = new Upstream(options.server, client, options.transport)
+  options.onCreated?.(upstream)
+
+  client.setRequestHandler('elicitation/create', async (request, ctx) => {
+    if (!upstream.binding)
+      throw new Error('no client session is using this server: elicitation is not possible now')
+    return (await upstream.binding.elicit(
+      request.params as Record<string, unknown>,
+      ctx.mcpReq.signal,
+    )) as never
+  })
+  client.setRequestHandler('sampling/createMessage', async (request, ctx) => {
+    if (!upstream.binding)
+      throw new Error('no client session is using this server: sampling is not possible now')
+    return (await upstream.binding.sample(
+      request.params as Record<string, unknown>,
+      ctx.mcpReq.signal,
+    )) as never
+  })
+  client.setNotificationHandler('notifications/message', (notification) => {
+    upstream.binding?.log(notification.params as Record<string, unknown>)
+  })
+  client.setNotificationHandler('notifications/tools/list_changed', () =>
+    options.onListChanged(options.server, 'tools'),
+  )
+  client.setNotificationHandler('notifications/prompts/list_changed', () =>
+    options.onListChanged(options.server, 'prompts'),
+  )
+  client.setNotificationHandler('notifications/resources/list_changed', () =>
+    options.onListChanged(options.server, 'resources'),
+  )
+  client.onclose = () => upstream.markClosed()
+
+  let timer: NodeJS.Timeout | undefined
+  try {
+    await Promise.race([
+      client.connect(options.transport),
+      upstream.closed.then(() => {
+        throw new Error('the server exited before answering')
+      }),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`no answer to the MCP handshake within ${options.startTimeoutMs / 1000}s`)),
+          options.startTimeoutMs,
+        )
+      }),
+    ])
+  } catch (err) {
+    await upstream.close()
+    const tail = upstream.stderrTail()
+    throw new DockerMcpError(
+      `server "${options.server}" failed to start: ${(err as Error).message}${tail ? `\n${tail}` : ''}`,
+      {cause: err},
+    )
+  } finally {
+    clearTimeout(timer)
+  }
+  return upstream
+}

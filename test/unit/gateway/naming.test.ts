@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict'
+import {test} from 'node:test'
+
+import {
+  allowlistFilter,
+  assignToolNames,
+  parseToolFilter,
+  sanitizeToolName,
+  TOOL_NAME,
+} from '../../../src/gateway/naming.js'
+
+test('tools keep their names by default', () => {
+  const {names, clashes} = assignToolNames([
+    {server: 'dice', name: 'roll_dice'},
+    {server: 'time', name: 'get_time'},
+  ])
+  assert.deepEqual([...names.keys()].sort(), ['get_time', 'roll_dice'])
+  assert.deepEqual(clashes, [])
+})
+
+test('prefixAll and catalog prefixes use the __ separator', () => {
+  const {names} = assignToolNames(
+    [
+      {server: 'dice', name: 'roll'},
+      {server: 'gh', name: 'search', prefix: 'github'},
+    ],
+    {prefixAll: true},
+  )
+  assert.deepEqual([...names.keys()].sort(), ['dice__roll', 'github__search'])
+})
+
+test('a clash renames both tools, keeps both, reports it, whatever the input order (docker/mcp-gateway#567)', () => {
+  const a = {server: 'duckduckgo', name: 'search'}
+  const b = {server: 'brave', name: 'search'}
+  const c = {server: 'time', name: 'now'}
+  const one = assignToolNames([a, b, c])
+  const two = assignToolNames([c, b, a])
+  assert.deepEqual([...one.names.entries()], [...two.names.entries()])
+  assert.deepEqual(one.names.get('brave__search'), b)
+  assert.deepEqual(one.names.get('duckduckgo__search'), a)
+  assert.deepEqual(one.names.get('now'), c)
+  assert.equal(one.clashes.length, 1)
+  assert.match(one.clashes[0]!, /"search" is exposed by "brave" and "duckduckgo"/)
+})
+
+test('a renamed tool that meets an existing name gets a number, nothing is lost', () => {
+  const {names} = assignToolNames([
+    {server: 'a', name: 'x'},
+    {server: 'b', name: 'x'},
+    {server: 'c', name: 'a__x'},
+  ])
+  assert.equal(names.size, 3)
+})
+
+test('exposed names always fit model APIs: [A-Za-z0-9_-]{1,64} (docker/mcp-gateway#228)', () => {
+  for (const raw of ['server:tool', 'a.b/c d', '', 'x'.repeat(100), 'ümlaut']) {
+    assert.match(sanitizeToolName(raw), TOOL_NAME, raw)
+  }
+  assert.notEqual(sanitizeToolName('x'.repeat(70) + 'a'), sanitizeToolName('x'.repeat(70) + 'b'))
+})
+
+test('--tools filter patterns', () => {
+  const f = parseToolFilter(['roll_dice', 'time:*', 'GH:Search'])!
+  assert.equal(f('dice', 'roll_dice'), true)
+  assert.equal(f('dice', 'flip_coin'), false)
+  assert.equal(f('time', 'anything'), true)
+  assert.equal(f('gh', 'search'), true)
+  assert.equal(f('gh', 'other'), false)
+  assert.equal(parseToolFilter([]), undefined)
+  assert.equal(parseToolFilter(['*'])!('x', 'y'), true)
+  assert.equal(parseToolFilter(['a,b'])!('s', 'b'), true)
+})
+
+test('tools.yaml allowlists: absent = all, empty = none', () => {
+  const f = allowlistFilter({dice: ['roll_dice'], time: []})
+  assert.equal(f('dice', 'roll_dice'), true)
+  assert.equal(f('dice', 'flip_coin'), false)
+  assert.equal(f('time', 'now'), false)
+  assert.equal(f('other', 'x'), true)
+})
