@@ -40,6 +40,13 @@ trap cleanup EXIT
 echo "- Building test images" >&2
 node scripts/build-images.mjs --test >&2
 
+# A third-party MCP client from npm for the HTTP tests, kept out of our own dependency tree.
+if [ ! -f .tmp/third-party/node_modules/mcp-remote/dist/proxy.js ]; then
+  echo "- Installing mcp-remote (third-party MCP client) into .tmp/third-party" >&2
+  mkdir -p .tmp/third-party
+  npm install --prefix .tmp/third-party --no-save --no-audit --no-fund mcp-remote@0.15.1 >&2
+fi
+
 if [ "$#" -gt 0 ]; then
   files=("$@")
 else

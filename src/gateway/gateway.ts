@@ -88,6 +88,8 @@ export class Gateway {
   refreshed: Promise<void> = Promise.resolve()
   private clashReports: string[] = []
   private stopped = false
+  private inFlight = 0
+  private readonly idleWaiters: Array<() => void> = []
   private readonly listChangedListeners: Array<(kind: 'tools' | 'prompts' | 'resources') => void> = []
 
   constructor(private readonly options: GatewayOptions) {
@@ -435,6 +437,33 @@ export class Gateway {
    * which server and what happened.
    */
   private async forward(
+    session: SessionState,
+    binding: UpstreamBinding,
+    server: string,
+    ctx: ServerContext,
+    request: {method: string; params: Record<string, unknown>},
+  ): Promise<unknown> {
+    this.inFlight++
+    try {
+      return await this.forwardNow(session, binding, server, ctx, request)
+    } finally {
+      if (--this.inFlight === 0) for (const wake of this.idleWaiters.splice(0)) wake()
+    }
+  }
+
+  /** Wait until no request is in flight, or `ms` has passed. */
+  async drain(ms: number): Promise<void> {
+    if (this.inFlight === 0) return
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms)
+      this.idleWaiters.push(() => {
+        clearTimeout(timer)
+        resolve()
+      })
+    })
+  }
+
+  private async forwardNow(
     session: SessionState,
     binding: UpstreamBinding,
     server: string,

@@ -27,6 +27,8 @@ export interface HttpGateway {
   url: string
   port: number
   token: string | undefined
+  /** Refuse new requests (503) and stop listening; requests under way go on. */
+  stopAccepting(): void
   close(): Promise<void>
 }
 
@@ -121,6 +123,7 @@ export async function serveHttp(
     )
   }
   let ready = false
+  let stopping = false
   void gateway.ready.then(() => (ready = true))
 
   const legacySessions = new Map<string, NodeStreamableHTTPServerTransport>()
@@ -232,8 +235,10 @@ export async function serveHttp(
     const url = new URL(req.url ?? '/', 'http://gateway')
     void (async () => {
       if (url.pathname === '/health') {
-        return sendJson(res, ready ? 200 : 503, {status: ready ? 'ok' : 'starting'})
+        const ok = ready && !stopping
+        return sendJson(res, ok ? 200 : 503, {status: stopping ? 'stopping' : ok ? 'ok' : 'starting'})
       }
+      if (stopping) return rpcError(res, 503, 'the gateway is shutting down', {connection: 'close'})
       // DNS-rebinding defence: a page in a browser must not reach a loopback gateway through a hostile name.
       const host = hostnameOf(req.headers.host ?? '')
       if (loopback && !LOOPBACK_HOSTS.has(host) && !LOOPBACK_HOSTS.has(`[${host}]`)) {
@@ -305,8 +310,16 @@ export async function serveHttp(
     url,
     port,
     token,
+    stopAccepting() {
+      stopping = true
+      server.close()
+    },
     async close() {
-      const closing = new Promise<void>((resolve) => server.close(() => resolve()))
+      stopping = true
+      const closing = new Promise<void>((resolve) => {
+        if (!server.listening) return resolve()
+        server.close(() => resolve())
+      })
       await Promise.all([...legacySessions.values()].map((t) => t.close().catch(() => {})))
       await Promise.all([...sseSessions.values()].map((t) => t.close().catch(() => {})))
       await modern.close().catch(() => {})

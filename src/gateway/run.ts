@@ -213,6 +213,10 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
   )
   logger.info(`> Initialized in ${Math.round(performance.now() - started)}ms`)
   const reason = await done
+  // Stop taking requests, let the ones under way finish (a few seconds at most), then close everything.
+  server.stopAccepting()
+  logger.info(`- Stopping (${reason}): waiting for calls in flight...`)
+  await gateway.drain(5000)
   await server.close()
   await shutdown(reason)
   return 0

@@ -1,0 +1,170 @@
+import assert from 'node:assert/strict'
+import {createHash} from 'node:crypto'
+import {after, before, describe, test} from 'node:test'
+
+import {
+  connectGateway,
+  eventually,
+  managedContainers,
+  textOf,
+  writeSecretsFile,
+  writeTestCatalog,
+  type ConnectedGateway,
+} from '../helpers/gateway.js'
+import {installPlugin, makeSandbox, type Sandbox} from '../helpers/sandbox.js'
+
+// The real thing: the SDK client speaks MCP to `docker mcp gateway run` through the docker CLI, and the
+// gateway runs each server in a real container built by scripts/build-images.mjs.
+const SECRET = 'fixture-secret-value-7f3a'
+let sandbox: Sandbox
+let catalog: string
+let secrets: string
+let gw: ConnectedGateway
+
+before(async () => {
+  sandbox = await makeSandbox()
+  await installPlugin(sandbox)
+  catalog = await writeTestCatalog(sandbox)
+  secrets = await writeSecretsFile(sandbox, {'fixture.secret': SECRET})
+  gw = await connectGateway(
+    sandbox,
+    ['--catalog', catalog, '--servers', 'dice,fixture,sticky', '--secrets', secrets, '--call-timeout', '4', '--no-cache'],
+    {capabilities: {elicitation: {form: {}}, sampling: {}}},
+  )
+})
+
+after(async () => {
+  await gw?.close()
+  // Nothing may outlive the client: the gateway removes every container it started.
+  const left = await eventually(() => managedContainers(), (c) => c.length === 0, 15_000)
+  assert.deepEqual(left, [], 'containers left behind after the client closed stdin')
+  await sandbox.cleanup()
+})
+
+describe('gateway over stdio through the docker CLI', () => {
+  test('lists the tools of several servers at once, clashes renamed and reported', async () => {
+    const {tools} = await gw.client.listTools()
+    const names = tools.map((t) => t.name)
+    assert.ok(names.includes('roll_dice'), names.join(','))
+    assert.ok(names.includes('echo'), names.join(','))
+    // sticky has a catalog prefix, so the same fixture tools do not clash.
+    assert.ok(names.includes('sticky__echo'), names.join(','))
+    for (const name of names) assert.match(name, /^[A-Za-z0-9_-]{1,64}$/)
+  })
+
+  test('calls tools of two servers', async () => {
+    const roll = await gw.client.callTool({name: 'roll_dice', arguments: {sides: 20, count: 2}})
+    assert.equal(roll.isError ?? false, false, textOf(roll))
+    assert.match(textOf(roll), /20/)
+    const echo = await gw.client.callTool({name: 'echo', arguments: {text: 'héllo'}})
+    assert.equal(textOf(echo), 'héllo')
+  })
+
+  test('a secret reaches the server that declares it, and no other', async () => {
+    const want = createHash('sha256').update(SECRET).digest('hex')
+    const own = await gw.client.callTool({name: 'env_hash', arguments: {name: 'FIXTURE_SECRET'}})
+    assert.equal(textOf(own), want)
+    const other = await gw.client.callTool({name: 'sticky__env_hash', arguments: {name: 'FIXTURE_SECRET'}})
+    assert.equal(textOf(other), 'unset')
+  })
+
+  test('progress notifications flow back to the caller', async () => {
+    const seen: number[] = []
+    const result = await gw.client.callTool(
+      {name: 'slow', arguments: {ms: 600, steps: 3}},
+      {onprogress: (p) => void seen.push(p.progress)},
+    )
+    assert.equal(textOf(result), 'done')
+    assert.ok(seen.length >= 2, `progress seen: ${JSON.stringify(seen)}`)
+  })
+
+  test('cancelling a slow call stops it, and the next call works', async () => {
+    const controller = new AbortController()
+    const call = gw.client.callTool({name: 'slow', arguments: {ms: 10_000, steps: 2}}, {signal: controller.signal})
+    setTimeout(() => controller.abort(new Error('user cancelled')), 400)
+    await assert.rejects(call, /cancel/i)
+    const echo = await gw.client.callTool({name: 'echo', arguments: {text: 'after cancel'}})
+    assert.equal(textOf(echo), 'after cancel')
+  })
+
+  test('resources and prompts are aggregated and proxied', async () => {
+    const {resources} = await gw.client.listResources()
+    assert.ok(resources.some((r) => r.uri === 'fixture://info'))
+    const read = await gw.client.readResource({uri: 'fixture://info'})
+    assert.ok(read.contents.length > 0)
+    const templated = await gw.client.readResource({uri: 'fixture://items/42'})
+    assert.match(JSON.stringify(templated.contents), /42/)
+    const {prompts} = await gw.client.listPrompts()
+    assert.ok(prompts.some((p) => p.name.endsWith('greeting')))
+    const prompt = await gw.client.getPrompt({name: prompts.find((p) => p.name.endsWith('greeting'))!.name, arguments: {name: 'Ada'}})
+    assert.match(JSON.stringify(prompt.messages), /Ada/)
+  })
+
+  test('elicitation and sampling from a server reach the client that caused them', async () => {
+    gw.client.setRequestHandler('elicitation/create', async () => ({action: 'accept', content: {answer: 'blue'}}))
+    gw.client.setRequestHandler('sampling/createMessage', async () => ({
+      role: 'assistant',
+      content: {type: 'text', text: 'sampled text'},
+      model: 'test-model',
+    }))
+    const elicited = await gw.client.callTool({name: 'elicit', arguments: {message: 'favourite colour?'}})
+    assert.match(textOf(elicited), /blue/)
+    const sampled = await gw.client.callTool({name: 'sample', arguments: {prompt: 'hi'}})
+    assert.match(textOf(sampled), /sampled text/)
+  })
+
+  test('a long-lived server keeps one container per session, and its list_changed reaches the client', async () => {
+    const a = textOf(await gw.client.callTool({name: 'sticky__whoami', arguments: {}}))
+    const b = textOf(await gw.client.callTool({name: 'sticky__whoami', arguments: {}}))
+    assert.equal(JSON.parse(a).hostname, JSON.parse(b).hostname)
+    let changed = 0
+    gw.client.setNotificationHandler('notifications/tools/list_changed', () => void changed++)
+    await gw.client.callTool({name: 'sticky__add_tool', arguments: {name: 'brand_new'}})
+    await eventually(async () => changed, (n) => n > 0, 5000)
+    const {tools} = await gw.client.listTools()
+    assert.ok(tools.some((t) => t.name === 'sticky__brand_new'), tools.map((t) => t.name).join(','))
+  })
+
+  test('per-call containers: each call gets a fresh one', async () => {
+    const a = JSON.parse(textOf(await gw.client.callTool({name: 'whoami', arguments: {}})))
+    const b = JSON.parse(textOf(await gw.client.callTool({name: 'whoami', arguments: {}})))
+    assert.notEqual(a.hostname, b.hostname)
+  })
+})
+
+describe('faults do not take the gateway down', () => {
+  test('a server that crashes mid-call gives a clear error; the next call works', async () => {
+    await assert.rejects(gw.client.callTool({name: 'sticky__crash', arguments: {}}), (err: Error) => {
+      assert.match(err.message, /server "sticky" stopped during tools\/call/)
+      return true
+    })
+    const again = await gw.client.callTool({name: 'sticky__echo', arguments: {text: 'restarted'}})
+    assert.equal(textOf(again), 'restarted')
+  })
+
+  test('garbage on stdout is skipped', async () => {
+    const r = await gw.client.callTool({name: 'garbage', arguments: {}})
+    assert.equal(textOf(r), 'ok after garbage')
+  })
+
+  test('a server that never answers times out with the server named', async () => {
+    await assert.rejects(gw.client.callTool({name: 'hang', arguments: {}}), /server "fixture" did not answer tools\/call within 4s/)
+    const r = await gw.client.callTool({name: 'echo', arguments: {text: 'still here'}})
+    assert.equal(textOf(r), 'still here')
+  })
+
+  test('a 20 MiB result passes through', async () => {
+    const r = await gw.client.callTool({name: 'huge', arguments: {mib: 20}}, {timeout: 60_000})
+    assert.ok(textOf(r).length >= 20 * 1024 * 1024, `got ${textOf(r).length} chars`)
+  })
+
+  test('a 1 MiB argument passes through', async () => {
+    const big = 'x'.repeat(1024 * 1024)
+    const r = await gw.client.callTool({name: 'echo', arguments: {text: big}})
+    assert.equal(textOf(r).length, big.length)
+  })
+
+  test('an unknown tool is an invalid-params error', async () => {
+    await assert.rejects(gw.client.callTool({name: 'no_such_tool', arguments: {}}), /unknown tool "no_such_tool"/)
+  })
+})

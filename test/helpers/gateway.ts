@@ -1,0 +1,144 @@
+import {writeFile} from 'node:fs/promises'
+import path from 'node:path'
+
+import {Client} from '@modelcontextprotocol/client'
+import {StdioClientTransport} from '@modelcontextprotocol/client/stdio'
+
+import {RUN_JS, run, type Sandbox} from './sandbox.js'
+
+/** Images built by scripts/build-images.mjs --test. */
+export const IMAGES = {
+  dice: 'dice-mcp-server:latest',
+  fixture: 'docker-mcp-fixture:test',
+  everything: 'docker-mcp-everything:test',
+}
+
+/** A catalog for gateway tests: dice, a per-call fixture, a long-lived one, and one that cannot start. */
+export function testCatalog(): string {
+  return `version: 2
+name: gateway-test
+displayName: Gateway test servers
+registry:
+  dice:
+    title: Dice
+    description: Roll dice
+    type: server
+    image: ${IMAGES.dice}
+    tools:
+      - name: roll_dice
+  fixture:
+    title: Fixture
+    description: Misbehaving test server
+    type: server
+    image: ${IMAGES.fixture}
+    env:
+      - name: FIXTURE_NAME
+        value: fixture
+    secrets:
+      - name: fixture.secret
+        env: FIXTURE_SECRET
+  sticky:
+    title: Long-lived fixture
+    description: The fixture, one container per client session
+    type: server
+    image: ${IMAGES.fixture}
+    longLived: true
+    prefix: sticky
+    env:
+      - name: FIXTURE_NAME
+        value: sticky
+  everything:
+    title: Everything
+    description: The MCP reference server from npm
+    type: server
+    image: ${IMAGES.everything}
+    command: [stdio]
+    longLived: true
+    prefix: everything
+  broken:
+    title: Broken
+    description: An image that does not exist anywhere
+    type: server
+    image: docker-mcp-does-not-exist:never
+`
+}
+
+export async function writeTestCatalog(sandbox: Sandbox): Promise<string> {
+  const file = path.join(sandbox.home, 'gateway-test.yaml')
+  await writeFile(file, testCatalog())
+  return file
+}
+
+export async function writeSecretsFile(sandbox: Sandbox, values: Record<string, string>): Promise<string> {
+  const file = path.join(sandbox.home, 'test.env')
+  await writeFile(file, Object.entries(values).map(([k, v]) => `${k}=${v}\n`).join(''))
+  return file
+}
+
+export interface ConnectedGateway {
+  client: Client
+  transport: StdioClientTransport
+  stderr: () => string
+  close(): Promise<void>
+}
+
+/** Launch `docker mcp gateway run …` through the real docker CLI and connect the SDK client to it. */
+export async function connectGateway(
+  sandbox: Sandbox,
+  gatewayArgs: string[],
+  options: {capabilities?: Record<string, unknown>; viaDocker?: boolean; name?: string} = {},
+): Promise<ConnectedGateway> {
+  const env: Record<string, string> = {}
+  for (const [k, v] of Object.entries(sandbox.env)) if (v !== undefined) env[k] = v
+  const viaDocker = options.viaDocker ?? true
+  const transport = new StdioClientTransport({
+    command: viaDocker ? 'docker' : process.execPath,
+    args: viaDocker
+      ? ['mcp', 'gateway', 'run', ...gatewayArgs]
+      : [RUN_JS, 'gateway', 'run', ...gatewayArgs],
+    env,
+    stderr: 'pipe',
+  })
+  let stderr = ''
+  transport.stderr?.on('data', (d: Buffer) => (stderr += d.toString('utf8')))
+  const client = new Client(
+    {name: options.name ?? 'gateway-test', version: '1.0.0'},
+    {capabilities: (options.capabilities ?? {}) as never},
+  )
+  await client.connect(transport)
+  return {
+    client,
+    transport,
+    stderr: () => stderr,
+    close: async () => {
+      await client.close().catch(() => {})
+    },
+  }
+}
+
+/** Containers carrying our label (optionally for one server). */
+export async function managedContainers(server?: string): Promise<string[]> {
+  const filters = ['--filter', 'label=docker-mcp=true']
+  if (server) filters.push('--filter', `label=docker-mcp-name=${server}`)
+  const r = await run('docker', ['ps', '-aq', ...filters])
+  return r.stdout.split('\n').filter(Boolean)
+}
+
+/** Poll until `predicate` holds or `ms` passes. */
+export async function eventually<T>(fn: () => Promise<T>, predicate: (v: T) => boolean, ms = 10_000): Promise<T> {
+  const deadline = Date.now() + ms
+  let value = await fn()
+  while (!predicate(value) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100))
+    value = await fn()
+  }
+  return value
+}
+
+export function textOf(result: unknown): string {
+  const content = (result as {content?: Array<{type: string; text?: string}>}).content ?? []
+  return content
+    .filter((c) => c.type === 'text')
+    .map((c) => c.text)
+    .join('\n')
+}
