@@ -1,0 +1,169 @@
+#!/usr/bin/env node
+// Build the Docker images of the bundled MCP servers with the local image builder: no registry, no
+// base image. Each server is bundled with esbuild (or installed from npm) into .tmp/images/<name>/,
+// which becomes /app in the image. Unchanged inputs are a cache hit (a few milliseconds per image).
+//
+// Usage: node scripts/build-images.mjs [--test] [--only <name>]...
+//   (after `npm run build`: this imports the builder from dist/)
+//   always:  dice-mcp-server:latest       (catalogs/servers/dice)
+//   --test:  docker-mcp-fixture:test      (test/fixtures/servers/fixture)
+//            docker-mcp-everything:test   (@modelcontextprotocol/server-everything from npm)
+// Progress goes to stderr, one line per image.
+import {spawn} from 'node:child_process'
+import {mkdir, readFile, rm} from 'node:fs/promises'
+import path from 'node:path'
+import {fileURLToPath} from 'node:url'
+import {parseArgs} from 'node:util'
+
+import {build} from 'esbuild'
+
+import {createDocker, pingDocker} from '../dist/src/docker/engine.js'
+import {buildNodeImage} from '../dist/src/docker/local-image.js'
+import {mcpPaths} from '../dist/src/paths.js'
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+const STAGING = path.join(ROOT, '.tmp/images')
+
+// The reference server, pinned: it depends on the v1 SDK, which lives only in its own staging dir and
+// image, never in our package.json.
+const EVERYTHING_PACKAGE = '@modelcontextprotocol/server-everything'
+const EVERYTHING_VERSION = '2026.8.31'
+
+const IMAGES = [
+  {
+    name: 'dice',
+    tag: 'dice-mcp-server:latest',
+    test: false,
+    bundle: 'catalogs/servers/dice/index.ts',
+    labels: {
+      'org.opencontainers.image.title': 'dice MCP server',
+      'org.opencontainers.image.version': '1.0.0',
+    },
+  },
+  {
+    name: 'fixture',
+    tag: 'docker-mcp-fixture:test',
+    test: true,
+    bundle: 'test/fixtures/servers/fixture/index.ts',
+    labels: {'org.opencontainers.image.title': 'docker-mcp test fixture MCP server'},
+  },
+  {
+    name: 'everything',
+    tag: 'docker-mcp-everything:test',
+    test: true,
+    npm: {name: EVERYTHING_PACKAGE, version: EVERYTHING_VERSION},
+    entry: `node_modules/${EVERYTHING_PACKAGE}/dist/index.js`,
+    args: ['stdio'],
+    labels: {
+      'org.opencontainers.image.title': 'MCP reference server "everything"',
+      'org.opencontainers.image.version': EVERYTHING_VERSION,
+    },
+  },
+]
+
+const {values} = parseArgs({
+  options: {test: {type: 'boolean', default: false}, only: {type: 'string', multiple: true}},
+})
+const selected = IMAGES.filter((image) =>
+  values.only?.length ? values.only.includes(image.name) : values.test || !image.test,
+)
+if (selected.length === 0)
+  fail(`no image matches --only ${values.only?.join(', ')} (have: ${IMAGES.map((i) => i.name).join(', ')})`)
+
+const docker = createDocker(process.env, mcpPaths(process.env))
+try {
+  await pingDocker(docker)
+} catch (err) {
+  fail(err.message)
+}
+
+let failed = 0
+for (const image of selected) {
+  const started = performance.now()
+  try {
+    const stagingDir = path.join(STAGING, image.name)
+    const entry = image.bundle ? await bundle(image, stagingDir) : await npmInstall(image, stagingDir)
+    const result = await buildNodeImage(docker, {
+      tag: image.tag,
+      appDir: stagingDir,
+      entry,
+      args: image.args,
+      labels: image.labels,
+      cacheDir: path.join(STAGING, '.digests'),
+    })
+    const seconds = ((performance.now() - started) / 1000).toFixed(2)
+    const what = result.cached ? `cached (${seconds}s)` : `built in ${seconds}s`
+    process.stderr.write(`  ${image.tag.padEnd(28)} ${what}  ${result.id.slice(7, 19)}\n`)
+  } catch (err) {
+    failed++
+    process.stderr.write(`  ${image.tag.padEnd(28)} FAILED: ${err.message}\n`)
+  }
+}
+if (failed > 0) process.exit(1)
+
+/** Bundle a TypeScript server into <staging>/index.mjs (one file: the image needs no node_modules). */
+async function bundle(image, stagingDir) {
+  await mkdir(stagingDir, {recursive: true})
+  await build({
+    entryPoints: [path.join(ROOT, image.bundle)],
+    outfile: path.join(stagingDir, 'index.mjs'),
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    mainFields: ['module', 'main'],
+    // CommonJS dependencies (ajv, ...) call require(); an ESM bundle has none unless we make one.
+    banner: {
+      js: "import {createRequire as __createRequire} from 'node:module'; const require = __createRequire(import.meta.url);",
+    },
+    legalComments: 'none',
+    logLevel: 'warning',
+  })
+  return 'index.mjs'
+}
+
+/** Install an npm package (production dependencies only) into <staging>/node_modules, unless already there. */
+async function npmInstall(image, stagingDir) {
+  const {name, version} = image.npm
+  const manifest = path.join(stagingDir, 'node_modules', name, 'package.json')
+  const installed = await readFile(manifest, 'utf8').then(
+    (text) => JSON.parse(text).version,
+    () => undefined,
+  )
+  if (installed !== version) {
+    process.stderr.write(`  ${image.tag.padEnd(28)} npm install ${name}@${version}...\n`)
+    await rm(stagingDir, {recursive: true, force: true})
+    await mkdir(stagingDir, {recursive: true})
+    await run('npm', [
+      'install',
+      '--prefix',
+      stagingDir,
+      '--no-save',
+      '--omit=dev',
+      '--no-audit',
+      '--no-fund',
+      '--ignore-scripts',
+      `${name}@${version}`,
+    ])
+  }
+  return image.entry
+}
+
+function run(command, args) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {stdio: ['ignore', 'ignore', 'pipe'], cwd: ROOT})
+    let stderr = ''
+    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d))
+    child.on('error', reject)
+    child.on('close', (code) =>
+      code === 0
+        ? resolve()
+        : reject(new Error(`${command} ${args.join(' ')} exited with ${code}: ${stderr.trim()}`)),
+    )
+  })
+}
+
+function fail(message) {
+  process.stderr.write(`build-images: ${message}\n`)
+  process.exit(1)
+}
