@@ -1,0 +1,315 @@
+#!/usr/bin/env node
+// Benchmarks for docker-mcp. Every figure is reported next to a baseline measured in the same run, so
+// the ratios mean something on any machine. Run after `npm run build` and `node scripts/build-images.mjs --test`:
+//   node scripts/bench.mjs [--quick]
+// Prints a table; writes the raw numbers to .tmp/bench.json.
+import {execFileSync, spawn} from 'node:child_process'
+import {mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import http from 'node:http'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+import {Client, SSEClientTransport, StreamableHTTPClientTransport} from '@modelcontextprotocol/client'
+import {StdioClientTransport} from '@modelcontextprotocol/client/stdio'
+import {McpServer} from '@modelcontextprotocol/server'
+import {NodeStreamableHTTPServerTransport} from '@modelcontextprotocol/node'
+import {SSEServerTransport} from '@modelcontextprotocol/server-legacy/sse'
+import * as z from 'zod'
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+const RUN_JS = path.join(ROOT, 'bin/run.js')
+const QUICK = process.argv.includes('--quick')
+const N_CALLS = QUICK ? 200 : 1000
+const FIXTURE = 'docker-mcp-fixture:test'
+const results = {}
+
+const home = mkdtempSync(path.join(tmpdir(), 'docker-mcp-bench-'))
+const env = {...process.env, HOME: home, DOCKER_CONFIG: path.join(home, '.docker'), NO_COLOR: '1'}
+delete env.DOCKER_CLI_PLUGIN_SOCKET
+mkdirSync(env.DOCKER_CONFIG, {recursive: true})
+execFileSync('bash', [path.join(ROOT, 'scripts/install-plugin.sh')], {env, stdio: 'ignore'})
+
+const servers = ['bench:\n    title: Bench\n    description: long-lived fixture\n    type: server\n    image: ' + FIXTURE + '\n    longLived: true\n']
+for (let i = 0; i < 10; i++) {
+  servers.push(`s${i}:\n    title: S${i}\n    description: fixture ${i}\n    type: server\n    image: ${FIXTURE}\n    prefix: s${i}\n`)
+}
+const catalog = path.join(home, 'bench.yaml')
+writeFileSync(catalog, `version: 2\nname: bench\ndisplayName: Bench\nregistry:\n  ${servers.join('  ')}`)
+const TEN = Array.from({length: 10}, (_, i) => `s${i}`).join(',')
+
+// ---------------------------------------------------------------- helpers
+const median = (xs) => percentile(xs, 50)
+function percentile(xs, p) {
+  const s = [...xs].sort((a, b) => a - b)
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]
+}
+const ms = (x) => `${x.toFixed(x < 10 ? 2 : 0)} ms`
+function log(line) {
+  process.stderr.write(line + '\n')
+}
+
+function timeSpawn(command, args, runs, options = {}) {
+  const times = []
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now()
+    execFileSync(command, args, {env, stdio: 'ignore', ...options})
+    times.push(performance.now() - t)
+  }
+  return median(times)
+}
+
+async function stdioClient(command, args) {
+  const transport = new StdioClientTransport({command, args, env, stderr: 'ignore'})
+  const client = new Client({name: 'bench', version: '1'})
+  await client.connect(transport)
+  return {client, transport}
+}
+
+async function latency(client, tool, args, n) {
+  const times = []
+  for (let i = 0; i < n; i++) {
+    const t = performance.now()
+    await client.callTool({name: tool, arguments: args})
+    times.push(performance.now() - t)
+  }
+  return {p50: percentile(times, 50), p99: percentile(times, 99)}
+}
+
+async function throughput(client, tool, total, inFlight) {
+  let next = 0
+  const t = performance.now()
+  await Promise.all(
+    Array.from({length: inFlight}, async () => {
+      while (next < total) {
+        next++
+        await client.callTool({name: tool, arguments: {text: 'x'}})
+      }
+    }),
+  )
+  return total / ((performance.now() - t) / 1000)
+}
+
+function rssMiB(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+  return Number(/VmRSS:\s+(\d+)/.exec(status)[1]) / 1024
+}
+
+/** `node bin/run.js gateway run …` with the bench catalog, no listing cache and no per-call logging. */
+const g = (extra) => [RUN_JS, 'gateway', 'run', '--catalog', catalog, '--no-cache', '--no-log-calls', ...extra]
+
+try {
+  // ------------------------------------------------------------ CLI start-up
+  log('- CLI start-up')
+  const nodeBare = timeSpawn(process.execPath, ['-e', '0'], 20)
+  const metadata = timeSpawn(process.execPath, [RUN_JS, 'docker-cli-plugin-metadata'], 20)
+  const versionViaDocker = timeSpawn('docker', ['mcp', 'version'], 10)
+  const versionDirect = timeSpawn(process.execPath, [RUN_JS, 'version'], 10)
+  results.startup = {nodeBare, metadata, metadataRatio: metadata / nodeBare, versionViaDocker, versionDirect}
+  for (const cmd of [['server', 'ls'], ['secret', 'ls'], ['catalog', 'ls']]) {
+    try {
+      results.startup[`docker mcp ${cmd.join(' ')}`] = timeSpawn('docker', ['mcp', ...cmd], 5)
+    } catch {
+      results.startup[`docker mcp ${cmd.join(' ')}`] = null
+    }
+  }
+
+  // ------------------------------------------------------------ initialize, cold listing, memory
+  log('- Gateway initialize and first listing (10 servers, no cache)')
+  const initTimes = []
+  const listTimes = []
+  let rss10 = 0
+  for (let i = 0; i < (QUICK ? 2 : 4); i++) {
+    const t = performance.now()
+    const transport = new StdioClientTransport({command: 'docker', args: ['mcp', ...g(['--servers', TEN]).slice(1)], env, stderr: 'ignore'})
+    const client = new Client({name: 'bench', version: '1'})
+    await client.connect(transport)
+    initTimes.push(performance.now() - t)
+    const t2 = performance.now()
+    await client.listTools()
+    listTimes.push(performance.now() - t2 + initTimes.at(-1))
+    await client.close()
+  }
+  // Slowest single server cold start: docker run + initialize + tools/list, several times, the worst median.
+  const cold = []
+  for (let i = 0; i < 4; i++) {
+    const t = performance.now()
+    const {client} = await stdioClient('docker', ['run', '-i', '--rm', '--init', '--network', 'none', FIXTURE])
+    await client.listTools()
+    cold.push(performance.now() - t)
+    await client.close()
+  }
+  {
+    const {client, transport} = await stdioClient(process.execPath, g(['--servers', TEN]))
+    await client.listTools()
+    await new Promise((r) => setTimeout(r, 2000))
+    rss10 = rssMiB(transport.pid)
+    await client.close()
+  }
+  results.gatewayStart = {
+    initializeViaDocker: median(initTimes),
+    firstToolsList10: median(listTimes),
+    singleColdStart: Math.max(...cold),
+    ratio: median(listTimes) / Math.max(...cold),
+    rssIdle10MiB: rss10,
+  }
+
+  // ------------------------------------------------------------ per-call latency, stdio
+  log('- Per-call latency over stdio: direct docker run -i vs through the gateway')
+  const direct = await stdioClient('docker', ['run', '-i', '--rm', '--init', '--network', 'none', FIXTURE])
+  await latency(direct.client, 'echo', {text: 'warm'}, 50)
+  const directLat = await latency(direct.client, 'echo', {text: 'x'}, N_CALLS)
+  const directTput = await throughput(direct.client, 'echo', N_CALLS * 2, 32)
+  const mib = 'x'.repeat(1024 * 1024)
+  const directBigArg = (await latency(direct.client, 'echo', {text: mib}, 20)).p50
+  const directBigResult = (await latency(direct.client, 'huge', {mib: 1}, 20)).p50
+  await direct.client.close()
+
+  const viaGw = await stdioClient(process.execPath, g(['--servers', 'bench']))
+  await latency(viaGw.client, 'echo', {text: 'warm'}, 50)
+  const gwLat = await latency(viaGw.client, 'echo', {text: 'x'}, N_CALLS)
+  const gwTput = await throughput(viaGw.client, 'echo', N_CALLS * 2, 32)
+  const gwBigArg = (await latency(viaGw.client, 'echo', {text: mib}, 20)).p50
+  const gwBigResult = (await latency(viaGw.client, 'huge', {mib: 1}, 20)).p50
+  await viaGw.client.close()
+  results.stdio = {
+    direct: {...directLat, callsPerSec32: directTput, bigArg: directBigArg, bigResult: directBigResult},
+    gateway: {...gwLat, callsPerSec32: gwTput, bigArg: gwBigArg, bigResult: gwBigResult},
+    p50Ratio: gwLat.p50 / directLat.p50,
+    p99Ratio: gwLat.p99 / directLat.p99,
+    throughputShare: gwTput / directTput,
+    bigArgRatio: gwBigArg / directBigArg,
+    bigResultRatio: gwBigResult / directBigResult,
+  }
+
+  // ------------------------------------------------------------ HTTP hop
+  log('- HTTP: SDK client and server with no gateway vs the gateway hop')
+  const echoServer = () => {
+    const s = new McpServer({name: 'baseline', version: '1'})
+    s.registerTool('echo', {inputSchema: z.object({text: z.string()})}, async ({text}) => ({content: [{type: 'text', text}]}))
+    return s
+  }
+  const baseSessions = new Map()
+  const sseSessions = new Map()
+  const baseline = http.createServer(async (req, res) => {
+    const url = new URL(req.url, 'http://x')
+    if (url.pathname === '/sse' && req.method === 'GET') {
+      const t = new SSEServerTransport('/sse', res)
+      sseSessions.set(t.sessionId, t)
+      await echoServer().connect(t)
+      return
+    }
+    if (url.pathname === '/sse') return sseSessions.get(url.searchParams.get('sessionId')).handlePostMessage(req, res)
+    const sid = req.headers['mcp-session-id']
+    if (sid) return baseSessions.get(sid).handleRequest(req, res)
+    const t = new NodeStreamableHTTPServerTransport({sessionIdGenerator: () => crypto.randomUUID(), onsessioninitialized: (id) => baseSessions.set(id, t)})
+    await echoServer().connect(t)
+    return t.handleRequest(req, res)
+  })
+  await new Promise((r) => baseline.listen(0, '127.0.0.1', r))
+  const basePort = baseline.address().port
+  const httpClient = async (url, headers = {}, sse = false) => {
+    const client = new Client({name: 'bench', version: '1'})
+    const transport = sse
+      ? new SSEClientTransport(new URL(url), {requestInit: {headers}, eventSourceInit: {fetch: (u, i) => fetch(u, {...i, headers: {...i?.headers, ...headers}})}})
+      : new StreamableHTTPClientTransport(new URL(url), {requestInit: {headers}})
+    await client.connect(transport)
+    return client
+  }
+  const baseStream = await httpClient(`http://127.0.0.1:${basePort}/mcp`)
+  await latency(baseStream, 'echo', {text: 'warm'}, 50)
+  const baseStreamLat = await latency(baseStream, 'echo', {text: 'x'}, N_CALLS)
+  const baseStreamTput = await throughput(baseStream, 'echo', N_CALLS * 2, 32)
+  const baseBig = (await latency(baseStream, 'echo', {text: mib}, 20)).p50
+  await baseStream.close()
+  const baseSse = await httpClient(`http://127.0.0.1:${basePort}/sse`, {}, true)
+  await latency(baseSse, 'echo', {text: 'warm'}, 50)
+  const baseSseLat = await latency(baseSse, 'echo', {text: 'x'}, N_CALLS)
+  await baseSse.close()
+  baseline.closeAllConnections()
+  baseline.close()
+
+  const port = 18000 + Math.floor(Math.random() * 2000)
+  const token = 'bench-token'
+  const gwProc = spawn(process.execPath, g(['--servers', 'bench', '--transport', 'streaming', '--port', String(port)]), {
+    env: {...env, MCP_GATEWAY_AUTH_TOKEN: token},
+    stdio: 'ignore',
+  })
+  for (let i = 0; i < 100; i++) {
+    const ok = await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok).catch(() => false)
+    if (ok) break
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  const auth = {Authorization: `Bearer ${token}`}
+  const rssHttpRest = rssMiB(gwProc.pid)
+  const gwStream = await httpClient(`http://127.0.0.1:${port}/mcp`, auth)
+  await latency(gwStream, 'echo', {text: 'warm'}, 50)
+  const gwStreamLat = await latency(gwStream, 'echo', {text: 'x'}, N_CALLS)
+  const gwStreamTput = await throughput(gwStream, 'echo', N_CALLS * 2, 32)
+  const gwBig = (await latency(gwStream, 'echo', {text: mib}, 20)).p50
+  await gwStream.close()
+  const gwSse = await httpClient(`http://127.0.0.1:${port}/sse`, auth, true)
+  await latency(gwSse, 'echo', {text: 'warm'}, 50)
+  const gwSseLat = await latency(gwSse, 'echo', {text: 'x'}, N_CALLS)
+  await gwSse.close()
+  // 32 clients x 50 calls, then RSS.
+  const clients = await Promise.all(Array.from({length: 32}, () => httpClient(`http://127.0.0.1:${port}/mcp`, auth)))
+  const t32 = performance.now()
+  await Promise.all(clients.map(async (c) => {
+    for (let j = 0; j < 50; j++) await c.callTool({name: 'echo', arguments: {text: 'x'}})
+  }))
+  const load32 = performance.now() - t32
+  await Promise.all(clients.map((c) => c.close()))
+  const rssHttpAfter = rssMiB(gwProc.pid)
+  gwProc.kill('SIGTERM')
+  await new Promise((r) => gwProc.on('exit', r))
+
+  // The gateway's own hop: what it adds beyond the HTTP transport (baseline) and the container's stdio (direct).
+  results.http = {
+    streamable: {
+      noGateway: baseStreamLat,
+      gateway: gwStreamLat,
+      hopP50: gwStreamLat.p50 - baseStreamLat.p50 - directLat.p50,
+      callsPerSec32NoGateway: baseStreamTput,
+      callsPerSec32Gateway: gwStreamTput,
+      throughputShare: gwStreamTput / baseStreamTput,
+      bigArgNoGateway: baseBig,
+      bigArgGateway: gwBig,
+      bigArgRatio: gwBig / (baseBig + directBigArg),
+    },
+    sse: {noGateway: baseSseLat, gateway: gwSseLat, hopP50: gwSseLat.p50 - baseSseLat.p50 - directLat.p50},
+    load32x50Ms: load32,
+    rssRestMiB: rssHttpRest,
+    rssAfterLoadMiB: rssHttpAfter,
+  }
+} finally {
+  rmSync(home, {recursive: true, force: true})
+}
+
+mkdirSync(path.join(ROOT, '.tmp'), {recursive: true})
+writeFileSync(path.join(ROOT, '.tmp/bench.json'), JSON.stringify(results, null, 2))
+const r = results
+const rows = [
+  ['metadata fast path / node -e 0', `${ms(r.startup.metadata)} / ${ms(r.startup.nodeBare)} = ${r.startup.metadataRatio.toFixed(2)}x`, '<= 1.5x'],
+  ['docker mcp version (via docker CLI)', ms(r.startup.versionViaDocker), ''],
+  ...Object.entries(r.startup).filter(([k]) => k.startsWith('docker mcp ')).map(([k, v]) => [`${k} (via docker CLI)`, v === null ? 'n/a' : ms(v), '< 500 ms']),
+  ['gateway initialize via docker CLI, 10 servers', ms(r.gatewayStart.initializeViaDocker), '<= 300 ms'],
+  ['first tools/list, 10 servers, no cache / slowest cold start', `${ms(r.gatewayStart.firstToolsList10)} / ${ms(r.gatewayStart.singleColdStart)} = ${r.gatewayStart.ratio.toFixed(2)}x`, '<= 1.5x'],
+  ['gateway RSS, 10 servers idle', `${r.gatewayStart.rssIdle10MiB.toFixed(0)} MiB`, '<= 100 MiB'],
+  ['stdio p50: gateway / direct', `${ms(r.stdio.gateway.p50)} / ${ms(r.stdio.direct.p50)} = ${r.stdio.p50Ratio.toFixed(2)}x`, '<= 1.5x'],
+  ['stdio p99: gateway / direct', `${ms(r.stdio.gateway.p99)} / ${ms(r.stdio.direct.p99)} = ${r.stdio.p99Ratio.toFixed(2)}x`, '<= 2x'],
+  ['stdio calls/s, 32 in flight: gateway / direct', `${r.stdio.gateway.callsPerSec32.toFixed(0)} / ${r.stdio.direct.callsPerSec32.toFixed(0)} = ${(100 * r.stdio.throughputShare).toFixed(0)}%`, '>= 50%'],
+  ['1 MiB argument: gateway / direct', `${ms(r.stdio.gateway.bigArg)} / ${ms(r.stdio.direct.bigArg)} = ${r.stdio.bigArgRatio.toFixed(2)}x`, '<= 1.5x'],
+  ['1 MiB result: gateway / direct', `${ms(r.stdio.gateway.bigResult)} / ${ms(r.stdio.direct.bigResult)} = ${r.stdio.bigResultRatio.toFixed(2)}x`, '<= 1.5x'],
+  ['Streamable HTTP p50: gateway / no gateway', `${ms(r.http.streamable.gateway.p50)} / ${ms(r.http.streamable.noGateway.p50)}`, ''],
+  ['Streamable HTTP: gateway hop p50 (minus transport and container stdio)', ms(r.http.streamable.hopP50), '<= 0.3 ms'],
+  ['SSE: gateway hop p50', ms(r.http.sse.hopP50), '<= 0.3 ms'],
+  ['Streamable HTTP calls/s, 32 in flight: gateway / no gateway', `${r.http.streamable.callsPerSec32Gateway.toFixed(0)} / ${r.http.streamable.callsPerSec32NoGateway.toFixed(0)} = ${(100 * r.http.streamable.throughputShare).toFixed(0)}%`, '>= 80%'],
+  ['1 MiB request over HTTP: gateway / (no gateway + stdio)', `${ms(r.http.streamable.bigArgGateway)} = ${r.http.streamable.bigArgRatio.toFixed(2)}x`, '<= 1.5x'],
+  ['32 clients x 50 calls (HTTP)', ms(r.http.load32x50Ms), ''],
+  ['gateway RSS (HTTP) at rest / after 32x50', `${r.http.rssRestMiB.toFixed(0)} / ${r.http.rssAfterLoadMiB.toFixed(0)} MiB`, ''],
+]
+const w = Math.max(...rows.map((x) => x[0].length))
+console.log(`${'measure'.padEnd(w)}  ${'result'.padEnd(44)}  target`)
+for (const [a, b, c] of rows) console.log(`${a.padEnd(w)}  ${b.padEnd(44)}  ${c}`)
+process.exit(0)
