@@ -37,7 +37,7 @@ export const BUILD_HASH_LABEL = 'io.docker-mcp.build-hash'
 /** Label naming the builder, so images made here can be told apart (and cleaned up). */
 export const BUILDER_LABEL = 'io.docker-mcp.builder'
 /** Bump when the image layout changes, so that every cached image is rebuilt. */
-const LAYOUT_VERSION = '1'
+const LAYOUT_VERSION = '2'
 /** The host's CA bundle on Debian/Ubuntu (and Alpine); copied when present. */
 const DEFAULT_CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt'
 
@@ -465,6 +465,9 @@ async function importRootfs(
   rootfs: string,
   options: {repo: string; tag: string; changes: string[]; image: string},
 ): Promise<string> {
+  // --mode=a+rX: the server runs as an unprivileged user, so everything must be readable (and every
+  // directory searchable) whatever the host modes were: a mkdtemp'd app dir is 0700. It only adds
+  // bits, so /tmp keeps its 1777.
   const tar = spawn(
     'tar',
     [
@@ -474,6 +477,7 @@ async function importRootfs(
       '--numeric-owner',
       '--owner=0',
       '--group=0',
+      '--mode=a+rX',
       '--sort=name',
       '-C',
       rootfs,
