@@ -443,7 +443,8 @@ const bracket = (host: string) => (host.includes(':') ? `[${host}]` : host)
 
 function describeModem(docker: Dockerode): string {
   const modem = docker.modem as {socketPath?: unknown; host?: string; port?: number; protocol?: string}
-  if (typeof modem.socketPath === 'string') return `unix://${modem.socketPath}`
+  if (typeof modem.socketPath === 'string')
+    return `${modem.socketPath.startsWith('//./pipe/') ? 'npipe' : 'unix'}://${modem.socketPath}`
   return modem.host
     ? `${modem.protocol ?? 'http'}://${modem.host}:${modem.port ?? ''}`
     : 'the default address'

@@ -122,9 +122,7 @@ export async function buildNodeImage(docker: Dockerode, options: NodeImageOption
   if (!appFiles.some((f) => f.rel === entry)) {
     throw new DockerMcpError(
       `Cannot build ${tag}: the entry point ${path.join(appDir, entry)} does not exist.`,
-      {
-        suggestions: ['Build the server first (for the shipped servers: npm run build)'],
-      },
+      {suggestions: ['The entry point is relative to the app directory; build the server into it first']},
     )
   }
   const caCerts = await caBundle(options.caCerts)
@@ -165,6 +163,7 @@ export async function buildNodeImage(docker: Dockerode, options: NodeImageOption
     ),
   ]
 
+  await assertEngineRunsHostBinaries(docker, tag)
   const staging = await mkdtemp(path.join(tmpdir(), 'docker-mcp-image-'))
   try {
     progress('archive', `staging root filesystem (${appFiles.length} app files, ${libs.length} libraries)`)
@@ -177,6 +176,38 @@ export async function buildNodeImage(docker: Dockerode, options: NodeImageOption
     return {tag, id, cached: false, hash}
   } finally {
     await rm(staging, {recursive: true, force: true})
+  }
+}
+
+const DOCKER_ARCH: Partial<Record<NodeJS.Architecture, string>> = {
+  x64: 'amd64',
+  arm64: 'arm64',
+  arm: 'arm',
+  ia32: '386',
+  ppc64: 'ppc64le',
+  s390x: 's390x',
+  riscv64: 'riscv64',
+}
+
+/**
+ * The image holds the host's node binary, so the engine must run Linux containers on the host's CPU
+ * architecture (a remote engine may not). Checked on a cache miss only: one API call.
+ */
+async function assertEngineRunsHostBinaries(docker: Dockerode, tag: string): Promise<void> {
+  let version: {Os?: string; Arch?: string}
+  try {
+    version = (await docker.version()) as {Os?: string; Arch?: string}
+  } catch (err) {
+    throw new DockerMcpError(`Cannot build ${tag}: the engine did not answer: ${engineMessage(err)}`, {
+      cause: err,
+    })
+  }
+  const want = DOCKER_ARCH[process.arch] ?? process.arch
+  if (version.Os !== 'linux' || version.Arch !== want) {
+    throw new DockerMcpError(
+      `Cannot build ${tag} locally: the engine runs ${version.Os}/${version.Arch} containers, but this machine's node binary is linux/${want}.`,
+      {suggestions: ['Use a local Linux engine (docker context use default)']},
+    )
   }
 }
 
