@@ -18,7 +18,10 @@ if (argv.length === 1 && argv[0] === 'docker-cli-plugin-metadata') {
 } else {
   const {normalizeArgv, dockerOptionsToEnv} = await import('../dist/src/plugin/argv.js')
   const {args, docker} = normalizeArgv(argv)
-  Object.assign(process.env, dockerOptionsToEnv(docker))
+  for (const [key, value] of Object.entries(dockerOptionsToEnv(docker))) {
+    if (value === '') delete process.env[key]
+    else process.env[key] = value
+  }
   // oclif reads process.argv again when it renders usage for a flag error; keep it consistent.
   process.argv = [process.argv[0], process.argv[1], ...args]
   const {execute} = await import('@oclif/core')

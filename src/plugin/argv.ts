@@ -126,7 +126,7 @@ export function normalizeArgv(argv: readonly string[]): NormalizedArgv {
 }
 
 /**
- * Environment changes that make every engine client we create (dockerode, spawned `docker` CLIs,
+ * Environment changes (an empty value means: remove the variable) that make every engine client we create (dockerode, spawned `docker` CLIs,
  * child gateways) honour the docker global flags, the way docker/cli's own flags would.
  */
 export function dockerOptionsToEnv(docker: DockerGlobalOptions): Record<string, string> {
@@ -134,6 +134,8 @@ export function dockerOptionsToEnv(docker: DockerGlobalOptions): Record<string, 
   if (docker.config) env.DOCKER_CONFIG = docker.config
   if (docker.context) env.DOCKER_CONTEXT = docker.context
   if (docker.host && docker.host.length > 0) env.DOCKER_HOST = docker.host[0]!
+  // docker gives --context priority over an inherited DOCKER_HOST: an empty value means "unset it".
+  else if (docker.context) env.DOCKER_HOST = ''
   if (docker.tlsverify) env.DOCKER_TLS_VERIFY = '1'
   if (docker.tls) env.DOCKER_MCP_TLS = '1'
   if (docker.tlscacert) env.DOCKER_MCP_TLSCACERT = docker.tlscacert

@@ -73,5 +73,7 @@ test('dockerOptionsToEnv maps engine-choosing flags to the variables docker clie
     dockerOptionsToEnv({context: 'prod', host: ['tcp://a:1', 'tcp://b:2'], config: '/c', tlsverify: true}),
     {DOCKER_CONFIG: '/c', DOCKER_CONTEXT: 'prod', DOCKER_HOST: 'tcp://a:1', DOCKER_TLS_VERIFY: '1'},
   )
+  // --context beats an inherited DOCKER_HOST, as in docker itself.
+  assert.deepEqual(dockerOptionsToEnv({context: 'prod'}), {DOCKER_CONTEXT: 'prod', DOCKER_HOST: ''})
   assert.deepEqual(dockerOptionsToEnv({}), {})
 })
