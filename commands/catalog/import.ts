@@ -1,0 +1,32 @@
+import {Args, Flags} from '@oclif/core'
+
+import {importCatalog, type ImportResult} from '../../src/catalog/manage.js'
+import {BaseCommand} from '../../src/cli/base-command.js'
+
+export default class CatalogImport extends BaseCommand {
+  static override aliases = ['catalogs:import']
+  static override description =
+    'import a catalog from a file or an http(s) URL ("docker-mcp" downloads Docker\'s published catalog)'
+  static override enableJsonFlag = true
+  static override examples = [
+    'docker mcp catalog import ./team-catalog.yaml',
+    'docker mcp catalog import https://example.com/mcp/catalog.yaml',
+    'docker mcp catalog import ./servers.yaml --name team',
+    'docker mcp catalog import docker-mcp',
+  ]
+  static override args = {
+    source: Args.string({description: 'catalog file, http(s) URL, or docker-mcp', required: true}),
+  }
+  static override flags = {
+    name: Flags.string({description: 'catalog name, when the file has none (or to import under another name)'}),
+  }
+
+  async run(): Promise<ImportResult> {
+    const {args, flags} = await this.parse(CatalogImport)
+    const result = await importCatalog(this.ctx, args.source, flags.name ? {name: flags.name} : {})
+    this.log(
+      `${result.replaced ? 'Replaced' : 'Imported'} catalog "${result.name}" (${result.servers} server${result.servers === 1 ? '' : 's'}).`,
+    )
+    return result
+  }
+}

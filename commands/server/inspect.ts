@@ -1,0 +1,24 @@
+import {Args} from '@oclif/core'
+
+import {formatServerInspection} from '../../src/catalog/format.js'
+import {BaseCommand} from '../../src/cli/base-command.js'
+import {inspectServer, type ServerInspection} from '../../src/registry/index.js'
+import {openSecretPresence} from '../../src/registry/secret-presence.js'
+
+export default class ServerInspect extends BaseCommand {
+  static override description = 'show a server: catalog entry, tools, secrets and config it needs'
+  static override enableJsonFlag = true
+  static override examples = ['docker mcp server inspect github-official', 'docker mcp server inspect dice --json']
+  static override args = {
+    name: Args.string({description: 'server name', required: true}),
+  }
+
+  async run(): Promise<ServerInspection> {
+    const {args} = await this.parse(ServerInspect)
+    const {presence, warning} = await openSecretPresence(this.ctx)
+    const {server, warnings} = await inspectServer(this.ctx, args.name, presence)
+    for (const w of [...warnings, ...(warning && server.secrets.length ? [warning] : [])]) this.warn(w)
+    this.log(formatServerInspection(server))
+    return server
+  }
+}

@@ -1,0 +1,385 @@
+import {promises as fs} from 'node:fs'
+import path from 'node:path'
+
+import {isMap, visit, type Document, type Node} from 'yaml'
+
+import type {Context} from '../context.js'
+import {DockerMcpError, FileFormatError} from '../errors.js'
+import {writeFileAtomic} from '../fs/atomic.js'
+import {closestMatches} from '../text/suggest.js'
+import {fetchText} from './fetch.js'
+import {readCatalogIndex, writeCatalogIndex, type CatalogIndexData} from './index-file.js'
+import {
+  catalogFromYaml,
+  findCatalog,
+  listCatalogs,
+  parseCatalogText,
+  readCatalogFile,
+  type CatalogRef,
+  type LoadedCatalog,
+} from './load.js'
+import {
+  catalogFilePath,
+  checkCatalogName,
+  DOCKER_CATALOG,
+  DOCKER_CATALOG_DISPLAY_NAME,
+  DOCKER_CATALOG_URL,
+} from './names.js'
+import {SERVER_NAME, type CatalogEntry} from './schema.js'
+import {nodeAt, readYamlFile, writeYamlFile} from './yaml-file.js'
+
+/** The URL `docker-mcp` is fetched from: `DOCKER_MCP_CATALOG_URL` overrides it (mirrors, tests). */
+export function dockerCatalogUrl(ctx: Context): string {
+  return ctx.env.DOCKER_MCP_CATALOG_URL || DOCKER_CATALOG_URL
+}
+
+function isUrl(s: string): boolean {
+  return /^https?:\/\//i.test(s)
+}
+
+/** Old Docker catalog URLs (v1, plain http) become the v2 https one, as the original migrates them. */
+function normaliseDockerUrl(ctx: Context, url: string | undefined): string {
+  if (!url || /desktop\.docker\.com\/mcp\/catalog\//.test(url)) return dockerCatalogUrl(ctx)
+  return url
+}
+
+function protectDocker(name: string, action: string): void {
+  if (name === DOCKER_CATALOG)
+    throw new DockerMcpError(`cannot ${action} the Docker MCP catalog (docker-mcp): it is managed by Docker`, {
+      suggestions: ['Fork it to get a copy you can edit: docker mcp catalog fork docker-mcp my-catalog'],
+    })
+}
+
+async function configuredRef(ctx: Context, index: CatalogIndexData, name: string): Promise<CatalogRef> {
+  return findCatalog(await listCatalogs(ctx, index), name)
+}
+
+/** The catalog index as `catalog ls` shows it: always including the Docker catalog. */
+export async function catalogOverview(ctx: Context): Promise<{catalogs: CatalogRef[]}> {
+  return {catalogs: await listCatalogs(ctx)}
+}
+
+export interface CatalogDetails {
+  name: string
+  displayName: string
+  file: string
+  source: 'shipped' | 'user'
+  registry: Record<string, CatalogEntry>
+}
+
+/** One catalog with its servers (`catalog show`). */
+export async function showCatalog(ctx: Context, name: string = DOCKER_CATALOG): Promise<CatalogDetails> {
+  const ref = findCatalog(await listCatalogs(ctx), name)
+  const loaded = await readCatalogFile(ref.file)
+  if (!loaded && ref.source === 'shipped')
+    throw new DockerMcpError(`the shipped Docker catalog is missing (${ref.file}): reinstall docker-mcp`)
+  return {
+    name: ref.name,
+    displayName: loaded?.data.displayName || ref.displayName,
+    file: ref.file,
+    source: ref.source,
+    registry: loaded?.registry ?? {},
+  }
+}
+
+export interface ImportResult {
+  name: string
+  displayName: string
+  file: string
+  servers: number
+  /** The catalog existed before and was replaced. */
+  replaced: boolean
+}
+
+async function readSource(ctx: Context, source: string): Promise<{text: string; label: string; url: string}> {
+  if (source === DOCKER_CATALOG) {
+    const url = dockerCatalogUrl(ctx)
+    return {text: await fetchText(url), label: url, url: DOCKER_CATALOG_URL}
+  }
+  if (isUrl(source)) return {text: await fetchText(source), label: source, url: source}
+  const file = path.resolve(ctx.cwd, source)
+  const y = await readYamlFile(file)
+  if (!y)
+    throw new DockerMcpError(`${file} does not exist`, {
+      suggestions: ['Pass a catalog file, an http(s) URL, or "docker-mcp" for Docker\'s catalog.'],
+    })
+  return {text: y.text, label: file, url: file}
+}
+
+/**
+ * Import a catalog from a file, a URL or the `docker-mcp` alias into `catalogs/<name>.yaml` and record it
+ * in catalog.json. The name comes from the file's `name` (or `name` here). Validated before anything is
+ * written: a bad download or file leaves the existing catalog as it was.
+ */
+export async function importCatalog(ctx: Context, source: string, options: {name?: string} = {}): Promise<ImportResult> {
+  const index = await readCatalogIndex(ctx)
+  const {text, label, url} = await readSource(ctx, source)
+  const catalog = parseCatalogText(label, text)
+  const name = source === DOCKER_CATALOG ? DOCKER_CATALOG : options.name || catalog.data.name
+  if (!name)
+    throw new DockerMcpError(`${label} has no top-level "name": pass one with --name`, {
+      suggestions: [`docker mcp catalog import ${source} --name my-catalog`],
+    })
+  checkCatalogName(name)
+  const displayName = catalog.data.displayName || (name === DOCKER_CATALOG ? DOCKER_CATALOG_DISPLAY_NAME : name)
+  let out = text
+  if (catalog.data.name !== name || !catalog.data.displayName) {
+    // Keep the file as the author wrote it (comments included); only name/displayName are filled in.
+    const doc = catalog.yaml.doc
+    ensureMap(doc, label)
+    doc.set('name', name)
+    if (!catalog.data.displayName) doc.set('displayName', displayName)
+    out = doc.toString({lineWidth: 0})
+  }
+  const file = catalogFilePath(ctx, name)
+  const replaced = Boolean(index.catalogs[name]) || (await exists(file))
+  await writeFileAtomic(file, out)
+  index.catalogs[name] = {
+    ...index.catalogs[name],
+    displayName,
+    url,
+    lastUpdate: new Date().toISOString(),
+  }
+  await writeCatalogIndex(ctx, index)
+  return {name, displayName, file, servers: Object.keys(catalog.registry).length, replaced}
+}
+
+function ensureMap(doc: Document, file: string): void {
+  if (doc.contents === null) doc.contents = doc.createNode({}) as never
+  if (!isMap(doc.contents)) throw new FileFormatError(file, 'expected a mapping at the top level', {line: 1})
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await fs.access(file)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** `catalog init`: register Docker's catalog; the copy shipped with the plugin is used until updated. */
+export async function initCatalogs(
+  ctx: Context,
+): Promise<{name: string; file: string; source: 'shipped' | 'user'; servers: number; registered: boolean}> {
+  const index = await readCatalogIndex(ctx)
+  const registered = !index.catalogs[DOCKER_CATALOG]
+  if (registered) {
+    index.catalogs = {
+      [DOCKER_CATALOG]: {displayName: DOCKER_CATALOG_DISPLAY_NAME, url: DOCKER_CATALOG_URL},
+      ...index.catalogs,
+    }
+    await writeCatalogIndex(ctx, index)
+  }
+  const details = await showCatalog(ctx, DOCKER_CATALOG)
+  return {
+    name: DOCKER_CATALOG,
+    file: details.file,
+    source: details.source,
+    servers: Object.keys(details.registry).length,
+    registered,
+  }
+}
+
+/** Copy a catalog's file as it is (comments included) to `dest`. */
+export async function exportCatalog(ctx: Context, name: string, dest: string): Promise<{file: string}> {
+  protectDocker(name, 'export')
+  const index = await readCatalogIndex(ctx)
+  const ref = await configuredRef(ctx, index, name)
+  const y = await readYamlFile(ref.file)
+  if (!y) throw new DockerMcpError(`catalog "${name}" has no file (${ref.file}): nothing to export`)
+  const file = path.resolve(ctx.cwd, dest)
+  try {
+    if ((await fs.stat(file)).isDirectory())
+      throw new DockerMcpError(`${file} is a directory: give a file name, e.g. ${path.join(dest, `${name}.yaml`)}`)
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
+  }
+  await writeFileAtomic(file, y.text)
+  return {file}
+}
+
+function emptyCatalogText(name: string, displayName: string): string {
+  return `version: 2\nname: ${JSON.stringify(name)}\ndisplayName: ${JSON.stringify(displayName)}\nregistry: {}\n`
+}
+
+async function checkNew(ctx: Context, index: CatalogIndexData, name: string): Promise<string> {
+  checkCatalogName(name)
+  protectDocker(name, 'overwrite')
+  const file = catalogFilePath(ctx, name)
+  if (index.catalogs[name] || (await exists(file)))
+    throw new DockerMcpError(`catalog "${name}" already exists`, {
+      suggestions: [`Remove it first: docker mcp catalog rm ${name}`, 'Or choose another name.'],
+    })
+  return file
+}
+
+/** A new empty catalog. */
+export async function createCatalog(ctx: Context, name: string): Promise<{name: string; file: string}> {
+  const index = await readCatalogIndex(ctx)
+  const file = await checkNew(ctx, index, name)
+  await writeFileAtomic(file, emptyCatalogText(name, name))
+  index.catalogs[name] = {displayName: name}
+  await writeCatalogIndex(ctx, index)
+  return {name, file}
+}
+
+/** Copy a catalog under a new name (the Docker catalog may be the source, never the destination). */
+export async function forkCatalog(
+  ctx: Context,
+  source: string,
+  name: string,
+): Promise<{name: string; displayName: string; file: string; servers: number}> {
+  const index = await readCatalogIndex(ctx)
+  const ref = await configuredRef(ctx, index, source)
+  const file = await checkNew(ctx, index, name)
+  const catalog = await readCatalogFile(ref.file)
+  const displayName = `${name} (forked from ${source})`
+  let text: string
+  if (catalog) {
+    const doc = catalog.yaml.doc
+    ensureMap(doc, ref.file)
+    doc.set('name', name)
+    doc.set('displayName', displayName)
+    text = doc.toString({lineWidth: 0})
+  } else text = emptyCatalogText(name, displayName)
+  await writeFileAtomic(file, text)
+  index.catalogs[name] = {displayName}
+  await writeCatalogIndex(ctx, index)
+  return {name, displayName, file, servers: Object.keys(catalog?.registry ?? {}).length}
+}
+
+function hasAlias(node: Node): boolean {
+  let found = false
+  visit(node, {
+    Alias: () => {
+      found = true
+      return visit.BREAK
+    },
+  })
+  return found
+}
+
+/**
+ * Copy the entry `server` from any YAML file with a `registry` into a configured catalog, keeping its
+ * comments. Refuses to replace an existing entry unless `force`.
+ */
+export async function addServerToCatalog(
+  ctx: Context,
+  catalogName: string,
+  server: string,
+  sourceFile: string,
+  options: {force?: boolean} = {},
+): Promise<{catalog: string; server: string; file: string; replaced: boolean}> {
+  if (catalogName === DOCKER_CATALOG) protectDocker(catalogName, 'modify')
+  if (!SERVER_NAME.test(server))
+    throw new DockerMcpError(`invalid server name ${JSON.stringify(server)}: use letters, digits, ".", "_" and "-"`)
+  const index = await readCatalogIndex(ctx)
+  const ref = await configuredRef(ctx, index, catalogName)
+
+  const srcPath = path.resolve(ctx.cwd, sourceFile)
+  const src = await readYamlFile(srcPath)
+  if (!src) throw new DockerMcpError(`${srcPath} does not exist`)
+  const registry = (src.data as {registry?: unknown} | null)?.registry
+  const known = registry && typeof registry === 'object' ? Object.keys(registry) : []
+  const srcNode = nodeAt(src.doc, ['registry', server])
+  if (!known.includes(server) || !srcNode) {
+    const close = closestMatches(server, known)
+    throw new DockerMcpError(`${srcPath} has no server "${server}" under "registry"`, {
+      suggestions: close.length ? close.map((c) => `did you mean "${c}"?`) : [`servers in that file: ${known.join(', ') || 'none'}`],
+    })
+  }
+  // Only the copied entry has to be valid: the rest of the source file is not ours to judge.
+  const entry = (registry as Record<string, unknown>)[server]
+  catalogFromYaml({...src, data: {registry: {[server]: entry ?? {}}}})
+
+  const dest = await readCatalogFile(ref.file)
+  const replaced = Boolean(dest?.registry[server])
+  if (replaced && !options.force)
+    throw new DockerMcpError(`catalog "${catalogName}" already has a server "${server}"`, {
+      suggestions: [`Replace it: docker mcp catalog add ${catalogName} ${server} ${sourceFile} --force`],
+    })
+  const doc: Document = dest?.yaml.doc ?? parseCatalogText(ref.file, emptyCatalogText(catalogName, ref.displayName)).yaml.doc
+  ensureMap(doc, ref.file)
+  const node = hasAlias(srcNode) ? doc.createNode(entry) : srcNode.clone()
+  if (!isMap(doc.get('registry', true))) doc.set('registry', doc.createNode({}))
+  doc.setIn(['registry', server], node)
+  await writeYamlFile(ref.file, doc)
+  return {catalog: catalogName, server, file: ref.file, replaced}
+}
+
+/** Remove a configured catalog and its file. */
+export async function removeCatalog(ctx: Context, name: string): Promise<{name: string}> {
+  protectDocker(name, 'remove')
+  const index = await readCatalogIndex(ctx)
+  const ref = await configuredRef(ctx, index, name)
+  delete index.catalogs[name]
+  await writeCatalogIndex(ctx, index)
+  await fs.rm(ref.file, {force: true})
+  return {name}
+}
+
+export interface UpdateResult {
+  name: string
+  status: 'updated' | 'skipped' | 'failed'
+  detail: string
+  servers?: number
+}
+
+/**
+ * Refresh catalogs from where they were imported (URL or local file). Each catalog is downloaded and
+ * validated before its file is replaced; a failure leaves that catalog as it was and the others proceed.
+ */
+export async function updateCatalogs(ctx: Context, name?: string): Promise<UpdateResult[]> {
+  const index = await readCatalogIndex(ctx)
+  const refs = await listCatalogs(ctx, index)
+  const targets = name
+    ? [findCatalog(refs, name)]
+    : refs.filter((r) => r.name !== DOCKER_CATALOG || index.catalogs[DOCKER_CATALOG])
+  const results: UpdateResult[] = []
+  for (const ref of targets) {
+    const recorded = index.catalogs[ref.name]?.url
+    const url = ref.name === DOCKER_CATALOG ? normaliseDockerUrl(ctx, recorded) : recorded
+    if (!url) {
+      results.push({name: ref.name, status: 'skipped', detail: 'created locally, nothing to update from'})
+      continue
+    }
+    try {
+      let catalog: LoadedCatalog
+      let text: string
+      if (isUrl(url)) {
+        text = await fetchText(url)
+        catalog = parseCatalogText(url, text)
+      } else {
+        const y = await readYamlFile(url)
+        if (!y) throw new DockerMcpError(`${url} (where "${ref.name}" was imported from) no longer exists`)
+        catalog = catalogFromYaml(y)
+        text = y.text
+      }
+      if (catalog.data.name !== ref.name) {
+        ensureMap(catalog.yaml.doc, catalog.file)
+        catalog.yaml.doc.set('name', ref.name)
+        text = catalog.yaml.doc.toString({lineWidth: 0})
+      }
+      await writeFileAtomic(catalogFilePath(ctx, ref.name), text)
+      index.catalogs[ref.name] = {
+        ...index.catalogs[ref.name],
+        displayName: index.catalogs[ref.name]?.displayName || catalog.data.displayName || ref.displayName,
+        url: ref.name === DOCKER_CATALOG ? (recorded ?? DOCKER_CATALOG_URL) : url,
+        lastUpdate: new Date().toISOString(),
+      }
+      results.push({name: ref.name, status: 'updated', detail: url, servers: Object.keys(catalog.registry).length})
+    } catch (err) {
+      if (!(err instanceof DockerMcpError)) throw err
+      results.push({name: ref.name, status: 'failed', detail: err.message})
+    }
+  }
+  if (results.some((r) => r.status === 'updated')) await writeCatalogIndex(ctx, index)
+  return results
+}
+
+/** Remove every imported catalog; the Docker catalog shipped with the plugin remains. */
+export async function resetCatalogs(ctx: Context): Promise<void> {
+  await fs.rm(ctx.paths.catalogsDir, {recursive: true, force: true})
+  await writeCatalogIndex(ctx, {catalogs: {}})
+}
