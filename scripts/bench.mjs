@@ -30,9 +30,15 @@ delete env.DOCKER_CLI_PLUGIN_SOCKET
 mkdirSync(env.DOCKER_CONFIG, {recursive: true})
 execFileSync('bash', [path.join(ROOT, 'scripts/install-plugin.sh')], {env, stdio: 'ignore'})
 
-const servers = ['bench:\n    title: Bench\n    description: long-lived fixture\n    type: server\n    image: ' + FIXTURE + '\n    longLived: true\n']
+const servers = [
+  'bench:\n    title: Bench\n    description: long-lived fixture\n    type: server\n    image: ' +
+    FIXTURE +
+    '\n    longLived: true\n',
+]
 for (let i = 0; i < 10; i++) {
-  servers.push(`s${i}:\n    title: S${i}\n    description: fixture ${i}\n    type: server\n    image: ${FIXTURE}\n    prefix: s${i}\n`)
+  servers.push(
+    `s${i}:\n    title: S${i}\n    description: fixture ${i}\n    type: server\n    image: ${FIXTURE}\n    prefix: s${i}\n`,
+  )
 }
 const catalog = path.join(home, 'bench.yaml')
 writeFileSync(catalog, `version: 2\nname: bench\ndisplayName: Bench\nregistry:\n  ${servers.join('  ')}`)
@@ -96,7 +102,16 @@ function rssMiB(pid) {
 }
 
 /** `node bin/run.js gateway run …` with the bench catalog, no listing cache and no per-call logging. */
-const g = (extra) => [RUN_JS, 'gateway', 'run', '--catalog', catalog, '--no-cache', '--no-log-calls', ...extra]
+const g = (extra) => [
+  RUN_JS,
+  'gateway',
+  'run',
+  '--catalog',
+  catalog,
+  '--no-cache',
+  '--no-log-calls',
+  ...extra,
+]
 
 try {
   // ------------------------------------------------------------ CLI start-up
@@ -106,7 +121,11 @@ try {
   const versionViaDocker = timeSpawn('docker', ['mcp', 'version'], 10)
   const versionDirect = timeSpawn(process.execPath, [RUN_JS, 'version'], 10)
   results.startup = {nodeBare, metadata, metadataRatio: metadata / nodeBare, versionViaDocker, versionDirect}
-  for (const cmd of [['server', 'ls'], ['secret', 'ls'], ['catalog', 'ls']]) {
+  for (const cmd of [
+    ['server', 'ls'],
+    ['secret', 'ls'],
+    ['catalog', 'ls'],
+  ]) {
     try {
       results.startup[`docker mcp ${cmd.join(' ')}`] = timeSpawn('docker', ['mcp', ...cmd], 5)
     } catch {
@@ -121,7 +140,12 @@ try {
   let rss10 = 0
   for (let i = 0; i < (QUICK ? 2 : 4); i++) {
     const t = performance.now()
-    const transport = new StdioClientTransport({command: 'docker', args: ['mcp', ...g(['--servers', TEN]).slice(1)], env, stderr: 'ignore'})
+    const transport = new StdioClientTransport({
+      command: 'docker',
+      args: ['mcp', ...g(['--servers', TEN]).slice(1)],
+      env,
+      stderr: 'ignore',
+    })
     const client = new Client({name: 'bench', version: '1'})
     await client.connect(transport)
     initTimes.push(performance.now() - t)
@@ -134,7 +158,15 @@ try {
   const cold = []
   for (let i = 0; i < 4; i++) {
     const t = performance.now()
-    const {client} = await stdioClient('docker', ['run', '-i', '--rm', '--init', '--network', 'none', FIXTURE])
+    const {client} = await stdioClient('docker', [
+      'run',
+      '-i',
+      '--rm',
+      '--init',
+      '--network',
+      'none',
+      FIXTURE,
+    ])
     await client.listTools()
     cold.push(performance.now() - t)
     await client.close()
@@ -186,7 +218,9 @@ try {
   log('- HTTP: SDK client and server with no gateway vs the gateway hop')
   const echoServer = () => {
     const s = new McpServer({name: 'baseline', version: '1'})
-    s.registerTool('echo', {inputSchema: z.object({text: z.string()})}, async ({text}) => ({content: [{type: 'text', text}]}))
+    s.registerTool('echo', {inputSchema: z.object({text: z.string()})}, async ({text}) => ({
+      content: [{type: 'text', text}],
+    }))
     return s
   }
   const baseSessions = new Map()
@@ -199,10 +233,14 @@ try {
       await echoServer().connect(t)
       return
     }
-    if (url.pathname === '/sse') return sseSessions.get(url.searchParams.get('sessionId')).handlePostMessage(req, res)
+    if (url.pathname === '/sse')
+      return sseSessions.get(url.searchParams.get('sessionId')).handlePostMessage(req, res)
     const sid = req.headers['mcp-session-id']
     if (sid) return baseSessions.get(sid).handleRequest(req, res)
-    const t = new NodeStreamableHTTPServerTransport({sessionIdGenerator: () => crypto.randomUUID(), onsessioninitialized: (id) => baseSessions.set(id, t)})
+    const t = new NodeStreamableHTTPServerTransport({
+      sessionIdGenerator: () => crypto.randomUUID(),
+      onsessioninitialized: (id) => baseSessions.set(id, t),
+    })
     await echoServer().connect(t)
     return t.handleRequest(req, res)
   })
@@ -211,7 +249,10 @@ try {
   const httpClient = async (url, headers = {}, sse = false) => {
     const client = new Client({name: 'bench', version: '1'})
     const transport = sse
-      ? new SSEClientTransport(new URL(url), {requestInit: {headers}, eventSourceInit: {fetch: (u, i) => fetch(u, {...i, headers: {...i?.headers, ...headers}})}})
+      ? new SSEClientTransport(new URL(url), {
+          requestInit: {headers},
+          eventSourceInit: {fetch: (u, i) => fetch(u, {...i, headers: {...i?.headers, ...headers}})},
+        })
       : new StreamableHTTPClientTransport(new URL(url), {requestInit: {headers}})
     await client.connect(transport)
     return client
@@ -231,12 +272,18 @@ try {
 
   const port = 18000 + Math.floor(Math.random() * 2000)
   const token = 'bench-token'
-  const gwProc = spawn(process.execPath, g(['--servers', 'bench', '--transport', 'streaming', '--port', String(port)]), {
-    env: {...env, MCP_GATEWAY_AUTH_TOKEN: token},
-    stdio: 'ignore',
-  })
+  const gwProc = spawn(
+    process.execPath,
+    g(['--servers', 'bench', '--transport', 'streaming', '--port', String(port)]),
+    {
+      env: {...env, MCP_GATEWAY_AUTH_TOKEN: token},
+      stdio: 'ignore',
+    },
+  )
   for (let i = 0; i < 100; i++) {
-    const ok = await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok).catch(() => false)
+    const ok = await fetch(`http://127.0.0.1:${port}/health`)
+      .then((r) => r.ok)
+      .catch(() => false)
     if (ok) break
     await new Promise((r) => setTimeout(r, 100))
   }
@@ -253,11 +300,15 @@ try {
   const gwSseLat = await latency(gwSse, 'echo', {text: 'x'}, N_CALLS)
   await gwSse.close()
   // 32 clients x 50 calls, then RSS.
-  const clients = await Promise.all(Array.from({length: 32}, () => httpClient(`http://127.0.0.1:${port}/mcp`, auth)))
+  const clients = await Promise.all(
+    Array.from({length: 32}, () => httpClient(`http://127.0.0.1:${port}/mcp`, auth)),
+  )
   const t32 = performance.now()
-  await Promise.all(clients.map(async (c) => {
-    for (let j = 0; j < 50; j++) await c.callTool({name: 'echo', arguments: {text: 'x'}})
-  }))
+  await Promise.all(
+    clients.map(async (c) => {
+      for (let j = 0; j < 50; j++) await c.callTool({name: 'echo', arguments: {text: 'x'}})
+    }),
+  )
   const load32 = performance.now() - t32
   await Promise.all(clients.map((c) => c.close()))
   const rssHttpAfter = rssMiB(gwProc.pid)
@@ -290,24 +341,74 @@ mkdirSync(path.join(ROOT, '.tmp'), {recursive: true})
 writeFileSync(path.join(ROOT, '.tmp/bench.json'), JSON.stringify(results, null, 2))
 const r = results
 const rows = [
-  ['metadata fast path / node -e 0', `${ms(r.startup.metadata)} / ${ms(r.startup.nodeBare)} = ${r.startup.metadataRatio.toFixed(2)}x`, '<= 1.5x'],
+  [
+    'metadata fast path / node -e 0',
+    `${ms(r.startup.metadata)} / ${ms(r.startup.nodeBare)} = ${r.startup.metadataRatio.toFixed(2)}x`,
+    '<= 1.5x',
+  ],
   ['docker mcp version (via docker CLI)', ms(r.startup.versionViaDocker), ''],
-  ...Object.entries(r.startup).filter(([k]) => k.startsWith('docker mcp ')).map(([k, v]) => [`${k} (via docker CLI)`, v === null ? 'n/a' : ms(v), '< 500 ms']),
+  ...Object.entries(r.startup)
+    .filter(([k]) => k.startsWith('docker mcp '))
+    .map(([k, v]) => [`${k} (via docker CLI)`, v === null ? 'n/a' : ms(v), '< 500 ms']),
   ['gateway initialize via docker CLI, 10 servers', ms(r.gatewayStart.initializeViaDocker), '<= 300 ms'],
-  ['first tools/list, 10 servers, no cache / slowest cold start', `${ms(r.gatewayStart.firstToolsList10)} / ${ms(r.gatewayStart.singleColdStart)} = ${r.gatewayStart.ratio.toFixed(2)}x`, '<= 1.5x'],
+  [
+    'first tools/list, 10 servers, no cache / slowest cold start',
+    `${ms(r.gatewayStart.firstToolsList10)} / ${ms(r.gatewayStart.singleColdStart)} = ${r.gatewayStart.ratio.toFixed(2)}x`,
+    '<= 1.5x',
+  ],
   ['gateway RSS, 10 servers idle', `${r.gatewayStart.rssIdle10MiB.toFixed(0)} MiB`, '<= 100 MiB'],
-  ['stdio p50: gateway / direct', `${ms(r.stdio.gateway.p50)} / ${ms(r.stdio.direct.p50)} = ${r.stdio.p50Ratio.toFixed(2)}x`, '<= 1.5x'],
-  ['stdio p99: gateway / direct', `${ms(r.stdio.gateway.p99)} / ${ms(r.stdio.direct.p99)} = ${r.stdio.p99Ratio.toFixed(2)}x`, '<= 2x'],
-  ['stdio calls/s, 32 in flight: gateway / direct', `${r.stdio.gateway.callsPerSec32.toFixed(0)} / ${r.stdio.direct.callsPerSec32.toFixed(0)} = ${(100 * r.stdio.throughputShare).toFixed(0)}%`, '>= 50%'],
-  ['1 MiB argument: gateway / direct', `${ms(r.stdio.gateway.bigArg)} / ${ms(r.stdio.direct.bigArg)} = ${r.stdio.bigArgRatio.toFixed(2)}x`, '<= 1.5x'],
-  ['1 MiB result: gateway / direct', `${ms(r.stdio.gateway.bigResult)} / ${ms(r.stdio.direct.bigResult)} = ${r.stdio.bigResultRatio.toFixed(2)}x`, '<= 1.5x'],
-  ['Streamable HTTP p50: gateway / no gateway', `${ms(r.http.streamable.gateway.p50)} / ${ms(r.http.streamable.noGateway.p50)}`, ''],
-  ['Streamable HTTP: gateway hop p50 (minus transport and container stdio)', ms(r.http.streamable.hopP50), '<= 0.3 ms'],
+  [
+    'stdio p50: gateway / direct',
+    `${ms(r.stdio.gateway.p50)} / ${ms(r.stdio.direct.p50)} = ${r.stdio.p50Ratio.toFixed(2)}x`,
+    '<= 1.5x',
+  ],
+  [
+    'stdio p99: gateway / direct',
+    `${ms(r.stdio.gateway.p99)} / ${ms(r.stdio.direct.p99)} = ${r.stdio.p99Ratio.toFixed(2)}x`,
+    '<= 2x',
+  ],
+  [
+    'stdio calls/s, 32 in flight: gateway / direct',
+    `${r.stdio.gateway.callsPerSec32.toFixed(0)} / ${r.stdio.direct.callsPerSec32.toFixed(0)} = ${(100 * r.stdio.throughputShare).toFixed(0)}%`,
+    '>= 50%',
+  ],
+  [
+    '1 MiB argument: gateway / direct',
+    `${ms(r.stdio.gateway.bigArg)} / ${ms(r.stdio.direct.bigArg)} = ${r.stdio.bigArgRatio.toFixed(2)}x`,
+    '<= 1.5x',
+  ],
+  [
+    '1 MiB result: gateway / direct',
+    `${ms(r.stdio.gateway.bigResult)} / ${ms(r.stdio.direct.bigResult)} = ${r.stdio.bigResultRatio.toFixed(2)}x`,
+    '<= 1.5x',
+  ],
+  [
+    'Streamable HTTP p50: gateway / no gateway',
+    `${ms(r.http.streamable.gateway.p50)} / ${ms(r.http.streamable.noGateway.p50)}`,
+    '',
+  ],
+  [
+    'Streamable HTTP: gateway hop p50 (minus transport and container stdio)',
+    ms(r.http.streamable.hopP50),
+    '<= 0.3 ms',
+  ],
   ['SSE: gateway hop p50', ms(r.http.sse.hopP50), '<= 0.3 ms'],
-  ['Streamable HTTP calls/s, 32 in flight: gateway / no gateway', `${r.http.streamable.callsPerSec32Gateway.toFixed(0)} / ${r.http.streamable.callsPerSec32NoGateway.toFixed(0)} = ${(100 * r.http.streamable.throughputShare).toFixed(0)}%`, '>= 80%'],
-  ['1 MiB request over HTTP: gateway / (no gateway + stdio)', `${ms(r.http.streamable.bigArgGateway)} = ${r.http.streamable.bigArgRatio.toFixed(2)}x`, '<= 1.5x'],
+  [
+    'Streamable HTTP calls/s, 32 in flight: gateway / no gateway',
+    `${r.http.streamable.callsPerSec32Gateway.toFixed(0)} / ${r.http.streamable.callsPerSec32NoGateway.toFixed(0)} = ${(100 * r.http.streamable.throughputShare).toFixed(0)}%`,
+    '>= 80%',
+  ],
+  [
+    '1 MiB request over HTTP: gateway / (no gateway + stdio)',
+    `${ms(r.http.streamable.bigArgGateway)} = ${r.http.streamable.bigArgRatio.toFixed(2)}x`,
+    '<= 1.5x',
+  ],
   ['32 clients x 50 calls (HTTP)', ms(r.http.load32x50Ms), ''],
-  ['gateway RSS (HTTP) at rest / after 32x50', `${r.http.rssRestMiB.toFixed(0)} / ${r.http.rssAfterLoadMiB.toFixed(0)} MiB`, ''],
+  [
+    'gateway RSS (HTTP) at rest / after 32x50',
+    `${r.http.rssRestMiB.toFixed(0)} / ${r.http.rssAfterLoadMiB.toFixed(0)} MiB`,
+    '',
+  ],
 ]
 const w = Math.max(...rows.map((x) => x[0].length))
 console.log(`${'measure'.padEnd(w)}  ${'result'.padEnd(44)}  target`)

@@ -3,14 +3,15 @@
 // base image. Each server is bundled with esbuild (or installed from npm) into .tmp/images/<name>/,
 // which becomes /app in the image. Unchanged inputs are a cache hit (a few milliseconds per image).
 //
-// Usage: node scripts/build-images.mjs [--test] [--only <name>]...
+// Usage: node scripts/build-images.mjs [--test] [--gateway] [--only <name>]...
 //   (after `npm run build`: this imports the builder from dist/)
 //   always:  dice-mcp-server:latest       (catalogs/servers/dice)
 //   --test:  docker-mcp-fixture:test      (test/fixtures/servers/fixture)
 //            docker-mcp-everything:test   (@modelcontextprotocol/server-everything from npm)
+//   --gateway: docker-mcp-gateway:local   (this project: the gateway as a container, see README)
 // Progress goes to stderr, one line per image.
 import {spawn} from 'node:child_process'
-import {mkdir, readFile, rm} from 'node:fs/promises'
+import {cp, mkdir, readFile, rm, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {parseArgs} from 'node:util'
@@ -61,11 +62,30 @@ const IMAGES = [
   },
 ]
 
+IMAGES.push({
+  name: 'gateway',
+  tag: 'docker-mcp-gateway:local',
+  test: false,
+  gateway: true,
+  user: 'root',
+  env: {DOCKER_MCP_IN_CONTAINER: '1', HOME: '/root', NODE_ENV: 'production'},
+  args: ['--transport', 'streaming', '--port', '8811'],
+  labels: {'org.opencontainers.image.title': 'docker-mcp gateway'},
+})
+
 const {values} = parseArgs({
-  options: {test: {type: 'boolean', default: false}, only: {type: 'string', multiple: true}},
+  options: {
+    test: {type: 'boolean', default: false},
+    gateway: {type: 'boolean', default: false},
+    only: {type: 'string', multiple: true},
+  },
 })
 const selected = IMAGES.filter((image) =>
-  values.only?.length ? values.only.includes(image.name) : values.test || !image.test,
+  values.only?.length
+    ? values.only.includes(image.name)
+    : image.gateway
+      ? values.gateway
+      : values.test || !image.test,
 )
 if (selected.length === 0)
   fail(`no image matches --only ${values.only?.join(', ')} (have: ${IMAGES.map((i) => i.name).join(', ')})`)
@@ -82,13 +102,19 @@ for (const image of selected) {
   const started = performance.now()
   try {
     const stagingDir = path.join(STAGING, image.name)
-    const entry = image.bundle ? await bundle(image, stagingDir) : await npmInstall(image, stagingDir)
+    const entry = image.gateway
+      ? await stageGateway(stagingDir)
+      : image.bundle
+        ? await bundle(image, stagingDir)
+        : await npmInstall(image, stagingDir)
     const result = await buildNodeImage(docker, {
       tag: image.tag,
       appDir: stagingDir,
       entry,
       args: image.args,
       labels: image.labels,
+      ...(image.user ? {user: image.user} : {}),
+      ...(image.env ? {env: image.env} : {}),
       cacheDir: path.join(STAGING, '.digests'),
     })
     const seconds = ((performance.now() - started) / 1000).toFixed(2)
@@ -147,6 +173,45 @@ async function npmInstall(image, stagingDir) {
     ])
   }
   return image.entry
+}
+
+/**
+ * Stage this project for the gateway image: the built CLI (bin, dist, manifest, shipped catalogs) and its
+ * production dependencies. `npm ci` runs again only when the lock file changed.
+ */
+async function stageGateway(stagingDir) {
+  await mkdir(stagingDir, {recursive: true})
+  const lock = await readFile(path.join(ROOT, 'package-lock.json'), 'utf8')
+  const stagedLock = await readFile(path.join(stagingDir, 'package-lock.json'), 'utf8').catch(() => '')
+  await cp(path.join(ROOT, 'package.json'), path.join(stagingDir, 'package.json'))
+  if (lock !== stagedLock) {
+    process.stderr.write(`  docker-mcp-gateway:local     npm ci --omit=dev...\n`)
+    await writeFile(path.join(stagingDir, 'package-lock.json'), lock)
+    await rm(path.join(stagingDir, 'node_modules'), {recursive: true, force: true})
+    await run('npm', [
+      'ci',
+      '--prefix',
+      stagingDir,
+      '--omit=dev',
+      '--no-audit',
+      '--no-fund',
+      '--ignore-scripts',
+    ])
+  }
+  for (const dir of ['bin', 'dist']) {
+    await rm(path.join(stagingDir, dir), {recursive: true, force: true})
+    await cp(path.join(ROOT, dir), path.join(stagingDir, dir), {recursive: true})
+  }
+  await cp(path.join(ROOT, 'oclif.manifest.json'), path.join(stagingDir, 'oclif.manifest.json'))
+  await rm(path.join(stagingDir, 'catalogs'), {recursive: true, force: true})
+  await mkdir(path.join(stagingDir, 'catalogs'), {recursive: true})
+  await cp(path.join(ROOT, 'catalogs/docker-mcp.yaml'), path.join(stagingDir, 'catalogs/docker-mcp.yaml'))
+  // The image's entry: `docker run <image> --transport sse …` means `docker-mcp gateway run --transport sse …`.
+  await writeFile(
+    path.join(stagingDir, 'gateway.mjs'),
+    "process.argv.splice(2, 0, 'gateway', 'run')\nawait import('./bin/run.js')\n",
+  )
+  return 'gateway.mjs'
 }
 
 function run(command, args) {

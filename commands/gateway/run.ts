@@ -21,7 +21,9 @@ export default class GatewayRun extends BaseCommand {
       default: 'stdio',
     }),
     port: Flags.integer({description: 'TCP port for sse/streaming (default 8811)', min: 1, max: 65535}),
-    host: Flags.string({description: 'address to bind for sse/streaming', default: '127.0.0.1'}),
+    host: Flags.string({
+      description: 'address to bind for sse/streaming (default 127.0.0.1; 0.0.0.0 in the gateway image)',
+    }),
     servers: Flags.string({
       description: 'servers to enable, overriding registry.yaml (repeatable, comma-separated)',
       multiple: true,

@@ -9,6 +9,8 @@ export const LABEL_SERVER = 'docker-mcp-name'
 export const LABEL_GATEWAY = 'docker-mcp-gateway'
 export const LABEL_SESSION = 'docker-mcp-session'
 export const LABEL_PID = 'docker-mcp-gateway-pid'
+/** Pids only mean something on one host (or in one container): orphan cleanup compares this first. */
+export const LABEL_HOST = 'docker-mcp-gateway-host'
 
 /** What the builder needs from a catalog entry (a structural subset of the catalog schema). */
 export interface ContainerEntry {
@@ -33,6 +35,7 @@ export interface ContainerSpecInput {
   evaluate: (expr: string) => string[]
   gatewayId: string
   gatewayPid?: number
+  gatewayHost?: string
   sessionId?: string | undefined
   /** `--cpus`: 0 means no limit. */
   cpus: number
@@ -163,6 +166,7 @@ export function buildContainerSpec(input: ContainerSpecInput): ContainerSpec {
     [LABEL_GATEWAY]: input.gatewayId,
   }
   if (input.gatewayPid !== undefined) labels[LABEL_PID] = String(input.gatewayPid)
+  if (input.gatewayHost !== undefined) labels[LABEL_HOST] = input.gatewayHost
   if (input.sessionId) labels[LABEL_SESSION] = input.sessionId
 
   const hostConfig: ContainerSpec['HostConfig'] = {

@@ -3,7 +3,7 @@ import {PassThrough, type Readable, type Writable} from 'node:stream'
 import type Dockerode from 'dockerode'
 
 import {DockerMcpError} from '../errors.js'
-import {LABEL_GATEWAY, LABEL_MANAGED, LABEL_PID, type ContainerSpec} from './container-spec.js'
+import {LABEL_GATEWAY, LABEL_HOST, LABEL_MANAGED, LABEL_PID, type ContainerSpec} from './container-spec.js'
 
 /** A running server container with its stdio attached. */
 export interface RunningContainer {
@@ -153,14 +153,20 @@ export class ContainerRuntime {
 
   /**
    * Remove containers left behind by gateways that no longer run (e.g. one that was SIGKILLed). A container
-   * belongs to a dead gateway when the gateway pid it recorded is not alive on this host.
+   * belongs to a dead gateway when it was started from this host (or container) and the gateway pid it
+   * recorded is not alive here. Containers of gateways elsewhere are never touched.
    */
-  async removeOrphans(isAlive: (pid: number) => boolean, currentGatewayId: string): Promise<number> {
+  async removeOrphans(
+    isAlive: (pid: number) => boolean,
+    currentGatewayId: string,
+    host: string,
+  ): Promise<number> {
     const containers = await this.listManaged()
     let removed = 0
     await Promise.all(
       containers.map(async (c) => {
         if (c.Labels[LABEL_GATEWAY] === currentGatewayId) return
+        if (c.Labels[LABEL_HOST] !== host) return
         const pid = Number(c.Labels[LABEL_PID])
         if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) return
         try {

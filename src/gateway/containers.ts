@@ -1,3 +1,5 @@
+import {hostname} from 'node:os'
+
 import {buildContainerSpec, type ContainerEntry} from '../docker/container-spec.js'
 import type {ContainerRuntime} from '../docker/runtime.js'
 import type {Logger} from './logger.js'
@@ -40,6 +42,7 @@ export function containerUpstreams(
       evaluate: server.evaluate,
       gatewayId: options.gatewayId,
       gatewayPid: process.pid,
+      gatewayHost: hostname(),
       sessionId: session.startsWith('\u0000') ? undefined : session,
       cpus: options.cpus,
       memoryBytes: options.memoryBytes,

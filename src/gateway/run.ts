@@ -1,4 +1,5 @@
 import {randomBytes} from 'node:crypto'
+import {hostname} from 'node:os'
 import type {Readable, Writable} from 'node:stream'
 
 import {serveStdio, StdioServerTransport} from '@modelcontextprotocol/server/stdio'
@@ -86,7 +87,7 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
   const runtime = new ContainerRuntime(docker)
   if (configuration.containers.size > 0) {
     await pingDocker(docker)
-    const orphans = await runtime.removeOrphans(isProcessAlive, gatewayId).catch(() => 0)
+    const orphans = await runtime.removeOrphans(isProcessAlive, gatewayId, hostname()).catch(() => 0)
     if (orphans > 0)
       logger.info(`  - Removed ${orphans} container(s) left by a gateway that is no longer running`)
     await ensureImages(runtime, configuration, logger)
@@ -202,7 +203,8 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
     {
       transport: options.transport,
       port: options.port || 8811,
-      host: options.host ?? '127.0.0.1',
+      // In a container the port is published by docker: listen on every interface there (a token is still required).
+      host: options.host ?? (ctx.env.DOCKER_MCP_IN_CONTAINER === '1' ? '0.0.0.0' : '127.0.0.1'),
       allowUnauthenticated: options.allowUnauthenticated,
       token: ctx.env.MCP_GATEWAY_AUTH_TOKEN,
       maxBodyBytes: options.maxBodyBytes,
