@@ -26,7 +26,7 @@ import {
   DOCKER_CATALOG_URL,
 } from './names.js'
 import {SERVER_NAME, type CatalogEntry} from './schema.js'
-import {nodeAt, readYamlFile, writeYamlFile} from './yaml-file.js'
+import {ensureMapAt, findPair, nodeAt, readYamlFile, replaceValue, stringifyDoc, writeYamlFile} from './yaml-file.js'
 
 /** The URL `docker-mcp` is fetched from: `DOCKER_MCP_CATALOG_URL` overrides it (mirrors, tests). */
 export function dockerCatalogUrl(ctx: Context): string {
@@ -129,7 +129,7 @@ export async function importCatalog(ctx: Context, source: string, options: {name
     ensureMap(doc, label)
     doc.set('name', name)
     if (!catalog.data.displayName) doc.set('displayName', displayName)
-    out = doc.toString({lineWidth: 0})
+    out = stringifyDoc(doc)
   }
   const file = catalogFilePath(ctx, name)
   const replaced = Boolean(index.catalogs[name]) || (await exists(file))
@@ -241,7 +241,7 @@ export async function forkCatalog(
     ensureMap(doc, ref.file)
     doc.set('name', name)
     doc.set('displayName', displayName)
-    text = doc.toString({lineWidth: 0})
+    text = stringifyDoc(doc)
   } else text = emptyCatalogText(name, displayName)
   await writeFileAtomic(file, text)
   index.catalogs[name] = {displayName}
@@ -299,11 +299,15 @@ export async function addServerToCatalog(
     throw new DockerMcpError(`catalog "${catalogName}" already has a server "${server}"`, {
       suggestions: [`Replace it: docker mcp catalog add ${catalogName} ${server} ${sourceFile} --force`],
     })
-  const doc: Document = dest?.yaml.doc ?? parseCatalogText(ref.file, emptyCatalogText(catalogName, ref.displayName)).yaml.doc
+  const target = dest?.yaml ?? parseCatalogText(ref.file, emptyCatalogText(catalogName, ref.displayName)).yaml
+  const doc = target.doc
   ensureMap(doc, ref.file)
-  const node = hasAlias(srcNode) ? doc.createNode(entry) : srcNode.clone()
-  if (!isMap(doc.get('registry', true))) doc.set('registry', doc.createNode({}))
-  doc.setIn(['registry', server], node)
+  const registryMap = ensureMapAt(target, ['registry'])
+  // Aliases cannot travel to another document: such an entry is copied as plain data instead.
+  const node = (hasAlias(srcNode) ? doc.createNode(entry) : srcNode.clone()) as Node
+  const existing = findPair(registryMap, server)
+  if (existing) replaceValue(existing, node)
+  else registryMap.add(doc.createPair(server, node))
   await writeYamlFile(ref.file, doc)
   return {catalog: catalogName, server, file: ref.file, replaced}
 }
@@ -359,7 +363,7 @@ export async function updateCatalogs(ctx: Context, name?: string): Promise<Updat
       if (catalog.data.name !== ref.name) {
         ensureMap(catalog.yaml.doc, catalog.file)
         catalog.yaml.doc.set('name', ref.name)
-        text = catalog.yaml.doc.toString({lineWidth: 0})
+        text = stringifyDoc(catalog.yaml.doc)
       }
       await writeFileAtomic(catalogFilePath(ctx, ref.name), text)
       index.catalogs[ref.name] = {

@@ -92,9 +92,31 @@ export async function readYamlFile(file: string): Promise<YamlFile | undefined> 
   return parseYaml(file, text)
 }
 
+/**
+ * A document as text, as close to how it was written as yaml allows: no re-wrapping of long lines, and
+ * flow collections as `[a, b]` (the original's style, and what people type) rather than `[ a, b ]`.
+ */
+export function stringifyDoc(doc: Document): string {
+  return doc.toString({lineWidth: 0, flowCollectionPadding: false})
+}
+
 /** Write a document back. Only documents that parsed cleanly reach here, so nothing unreadable is overwritten. */
 export async function writeYamlFile(file: string, doc: Document): Promise<void> {
-  await writeFileAtomic(file, doc.toString({lineWidth: 0}))
+  await writeFileAtomic(file, stringifyDoc(doc))
+}
+
+/**
+ * Replace the value of a mapping pair, keeping the comments around the old value (`host: db # primary`
+ * stays commented after `config set`).
+ */
+export function replaceValue(pair: {value: unknown}, node: Node): void {
+  const old = pair.value
+  if (isNode(old)) {
+    if (old.comment && !node.comment) node.comment = old.comment
+    if (old.commentBefore && !node.commentBefore) node.commentBefore = old.commentBefore
+    if (old.spaceBefore) node.spaceBefore = old.spaceBefore
+  }
+  pair.value = node
 }
 
 /** `a.b[0]["x.y"]`: the way error messages name a place in a file. */

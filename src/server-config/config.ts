@@ -8,6 +8,7 @@ import {
   openForEdit,
   parseYaml,
   readYamlFile,
+  replaceValue,
   validate,
   writeYamlFile,
   type YamlFile,
@@ -148,7 +149,7 @@ export async function setConfigValue(ctx: Context, assignment: string): Promise<
   const node = y.doc.createNode(value, {flow: Array.isArray(value)})
   const last = path[path.length - 1]!
   const pair = findPair(map, last)
-  if (pair) pair.value = node
+  if (pair) replaceValue(pair, node)
   else map.add(y.doc.createPair(last, node))
   await writeYamlFile(ctx.paths.config, y.doc)
   return {server, key, value, file: ctx.paths.config}

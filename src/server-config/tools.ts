@@ -1,7 +1,15 @@
 import {z} from 'zod'
 
 import {loadServers, serverNotFound, type ResolvedServer} from '../catalog/load.js'
-import {findPair, openForEdit, readYamlFile, validate, writeYamlFile, type YamlFile} from '../catalog/yaml-file.js'
+import {
+  findPair,
+  openForEdit,
+  readYamlFile,
+  replaceValue,
+  validate,
+  writeYamlFile,
+  type YamlFile,
+} from '../catalog/yaml-file.js'
 import type {Context} from '../context.js'
 import {DockerMcpError} from '../errors.js'
 import {resolveMcpFile} from '../paths.js'
@@ -124,7 +132,7 @@ async function editTools(
       // Lists are written sorted and in flow style (`server: [a, b]`), as the original's files read.
       const node = y.doc.createNode(after, {flow: true})
       const pair = findPair(root, owner)
-      if (pair) pair.value = node
+      if (pair) replaceValue(pair, node)
       else root.add(y.doc.createPair(owner, node))
     }
     changes.push({server: owner, tools: named, allowlist: after, changed})
