@@ -4,7 +4,7 @@ import {addServerToCatalog} from '../../src/catalog/manage.js'
 import {BaseCommand} from '../../src/cli/base-command.js'
 
 export default class CatalogAdd extends BaseCommand {
-  static override aliases = ['catalogs:add']
+  static override hiddenAliases = ['catalogs:add']
   static override description = 'copy a server definition from a YAML file (with a "registry") into a catalog'
   static override examples = [
     'docker mcp catalog add team notes-db ./notes-db.yaml',
@@ -21,7 +21,11 @@ export default class CatalogAdd extends BaseCommand {
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(CatalogAdd)
-    const result = await addServerToCatalog(this.ctx, args.catalog, args.server, args.file, {force: flags.force})
-    this.log(`${result.replaced ? 'Replaced' : 'Added'} server "${args.server}" in catalog "${args.catalog}".`)
+    const result = await addServerToCatalog(this.ctx, args.catalog, args.server, args.file, {
+      force: flags.force,
+    })
+    this.log(
+      `${result.replaced ? 'Replaced' : 'Added'} server "${args.server}" in catalog "${args.catalog}".`,
+    )
   }
 }

@@ -4,7 +4,7 @@ import {createCatalog} from '../../src/catalog/manage.js'
 import {BaseCommand} from '../../src/cli/base-command.js'
 
 export default class CatalogCreate extends BaseCommand {
-  static override aliases = ['catalogs:create']
+  static override hiddenAliases = ['catalogs:create']
   static override description = 'create an empty catalog, to add servers to with "catalog add"'
   static override examples = ['docker mcp catalog create team']
   static override args = {

@@ -4,7 +4,7 @@ import {exportCatalog} from '../../src/catalog/manage.js'
 import {BaseCommand} from '../../src/cli/base-command.js'
 
 export default class CatalogExport extends BaseCommand {
-  static override aliases = ['catalogs:export']
+  static override hiddenAliases = ['catalogs:export']
   static override description = 'write a copy of a catalog file (comments included) to a file'
   static override examples = ['docker mcp catalog export team ./team-catalog.yaml']
   static override args = {

@@ -4,7 +4,7 @@ import {forkCatalog} from '../../src/catalog/manage.js'
 import {BaseCommand} from '../../src/cli/base-command.js'
 
 export default class CatalogFork extends BaseCommand {
-  static override aliases = ['catalogs:fork']
+  static override hiddenAliases = ['catalogs:fork']
   static override description = 'copy a catalog under a new name (e.g. to edit servers of the Docker catalog)'
   static override examples = ['docker mcp catalog fork docker-mcp my-servers']
   static override args = {

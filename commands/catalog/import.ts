@@ -4,7 +4,7 @@ import {importCatalog, type ImportResult} from '../../src/catalog/manage.js'
 import {BaseCommand} from '../../src/cli/base-command.js'
 
 export default class CatalogImport extends BaseCommand {
-  static override aliases = ['catalogs:import']
+  static override hiddenAliases = ['catalogs:import']
   static override description =
     'import a catalog from a file or an http(s) URL ("docker-mcp" downloads Docker\'s published catalog)'
   static override enableJsonFlag = true
@@ -18,7 +18,9 @@ export default class CatalogImport extends BaseCommand {
     source: Args.string({description: 'catalog file, http(s) URL, or docker-mcp', required: true}),
   }
   static override flags = {
-    name: Flags.string({description: 'catalog name, when the file has none (or to import under another name)'}),
+    name: Flags.string({
+      description: 'catalog name, when the file has none (or to import under another name)',
+    }),
   }
 
   async run(): Promise<ImportResult> {

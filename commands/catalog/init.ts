@@ -2,7 +2,7 @@ import {initCatalogs} from '../../src/catalog/manage.js'
 import {BaseCommand} from '../../src/cli/base-command.js'
 
 export default class CatalogInit extends BaseCommand {
-  static override aliases = ['catalogs:init']
+  static override hiddenAliases = ['catalogs:init']
   static override description =
     'set up the Docker MCP Catalog (the copy shipped with docker-mcp; no download, see "catalog update")'
   static override enableJsonFlag = true

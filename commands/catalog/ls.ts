@@ -5,7 +5,8 @@ import {catalogOverview} from '../../src/catalog/manage.js'
 import {BaseCommand} from '../../src/cli/base-command.js'
 
 export default class CatalogLs extends BaseCommand {
-  static override aliases = ['catalog:list', 'catalogs:ls', 'catalogs:list']
+  static override aliases = ['catalog:list']
+  static override hiddenAliases = ['catalogs:ls', 'catalogs:list']
   static override description = 'list the configured catalogs (the Docker MCP Catalog first)'
   static override enableJsonFlag = true
   static override examples = ['docker mcp catalog ls', 'docker mcp catalog ls --format yaml']

@@ -4,7 +4,8 @@ import {removeCatalog} from '../../src/catalog/manage.js'
 import {BaseCommand} from '../../src/cli/base-command.js'
 
 export default class CatalogRm extends BaseCommand {
-  static override aliases = ['catalog:remove', 'catalogs:rm', 'catalogs:remove']
+  static override aliases = ['catalog:remove']
+  static override hiddenAliases = ['catalogs:rm', 'catalogs:remove']
   static override description = 'remove a catalog and its file'
   static override examples = ['docker mcp catalog rm team']
   static override args = {

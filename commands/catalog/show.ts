@@ -7,7 +7,7 @@ import type {CatalogEntry} from '../../src/catalog/schema.js'
 import {BaseCommand} from '../../src/cli/base-command.js'
 
 export default class CatalogShow extends BaseCommand {
-  static override aliases = ['catalogs:show']
+  static override hiddenAliases = ['catalogs:show']
   static override description = 'show the servers of a catalog'
   static override enableJsonFlag = true
   static override examples = [

@@ -5,7 +5,7 @@ import {BaseCommand} from '../../src/cli/base-command.js'
 import {DockerMcpError} from '../../src/errors.js'
 
 export default class CatalogUpdate extends BaseCommand {
-  static override aliases = ['catalogs:update']
+  static override hiddenAliases = ['catalogs:update']
   static override description =
     'refresh catalogs from where they were imported (URL or file); a failed download keeps the existing copy'
   static override enableJsonFlag = true
@@ -22,7 +22,8 @@ export default class CatalogUpdate extends BaseCommand {
       else if (r.status === 'skipped') this.log(`skipped: ${r.name} (${r.detail})`)
     }
     const failed = results.filter((r) => r.status === 'failed')
-    if (failed.length === 1) throw new DockerMcpError(`failed to update catalog "${failed[0]!.name}": ${failed[0]!.detail}`)
+    if (failed.length === 1)
+      throw new DockerMcpError(`failed to update catalog "${failed[0]!.name}": ${failed[0]!.detail}`)
     if (failed.length > 1)
       throw new DockerMcpError(
         `failed to update ${failed.length} catalogs:\n${failed.map((f) => `  ${f.name}: ${f.detail}`).join('\n')}`,

@@ -7,7 +7,10 @@ import {getConfigValue} from '../../src/server-config/config.js'
 export default class ConfigGet extends BaseCommand {
   static override description = 'print a server setting (or all settings of a server)'
   static override enableJsonFlag = true
-  static override examples = ['docker mcp config get filesystem.paths', 'docker mcp config get filesystem --json']
+  static override examples = [
+    'docker mcp config get filesystem.paths',
+    'docker mcp config get filesystem --json',
+  ]
   static override args = {
     key: Args.string({description: '<server>.<key>, or <server>', required: true}),
   }

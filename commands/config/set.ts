@@ -17,9 +17,10 @@ export default class ConfigSet extends BaseCommand {
     assignment: Args.string({description: '<server>.<key>=<value>', required: true}),
   }
 
-  async run(): Promise<ConfigAssignment> {
+  async run(): Promise<Omit<ConfigAssignment, 'warnings'>> {
     const {args} = await this.parse(ConfigSet)
-    const result = await setConfigValue(this.ctx, args.assignment)
+    const {warnings, ...result} = await setConfigValue(this.ctx, args.assignment)
+    for (const w of warnings) this.warn(w)
     this.log(`${result.server}.${result.key} = ${formatInlineValue(result.value)}`)
     return result
   }

@@ -20,7 +20,11 @@ export default class ServerAdd extends BaseCommand {
     const {argv} = await this.parse(ServerAdd)
     const names = argv as string[]
     if (names.length === 0) throw new UsageError('name at least one server to enable')
-    const result = await enableServers(this.ctx, names, async () => (await openSecretPresence(this.ctx)).presence)
+    const result = await enableServers(
+      this.ctx,
+      names,
+      async () => (await openSecretPresence(this.ctx)).presence,
+    )
     for (const w of result.warnings) this.warn(w)
     for (const name of result.enabled) this.log(`enabled ${name}`)
     for (const name of result.alreadyEnabled) this.log(`${name} is already enabled`)

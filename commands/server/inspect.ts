@@ -8,7 +8,10 @@ import {openSecretPresence} from '../../src/registry/secret-presence.js'
 export default class ServerInspect extends BaseCommand {
   static override description = 'show a server: catalog entry, tools, secrets and config it needs'
   static override enableJsonFlag = true
-  static override examples = ['docker mcp server inspect github-official', 'docker mcp server inspect dice --json']
+  static override examples = [
+    'docker mcp server inspect github-official',
+    'docker mcp server inspect dice --json',
+  ]
   static override args = {
     name: Args.string({description: 'server name', required: true}),
   }

@@ -27,7 +27,8 @@ export default class ToolsEnable extends BaseCommand {
     for (const w of warnings) this.warn(w)
     for (const c of changes) {
       if (c.allowlist === undefined) this.log(`${c.server}: all tools are enabled already (no allowlist)`)
-      else this.log(`${c.server}: enabled ${c.tools.join(', ')}; allowed: ${c.allowlist.join(', ') || 'none'}`)
+      else
+        this.log(`${c.server}: enabled ${c.tools.join(', ')}; allowed: ${c.allowlist.join(', ') || 'none'}`)
     }
     return changes
   }

@@ -2,7 +2,7 @@ import {DockerMcpError} from '../errors.js'
 import {MAX_FILE_BYTES} from './yaml-file.js'
 
 /** Downloads are short: the catalog is small, and an offline machine should get its answer quickly. */
-export const FETCH_TIMEOUT_MS = 15_000
+export const FETCH_TIMEOUT_MS = 10_000
 
 function causeText(err: unknown): string {
   const e = err as {name?: string; message?: string; cause?: {code?: string; message?: string}}

@@ -48,7 +48,9 @@ export function catalogIndexView(refs: CatalogRef[]): {
 
 /** `name: displayName` per catalog. */
 export function formatCatalogList(refs: CatalogRef[]): string {
-  return refs.map((r) => `${r.name}: ${r.displayName}${r.source === 'shipped' ? ' (shipped with docker-mcp)' : ''}`).join('\n')
+  return refs
+    .map((r) => `${r.name}: ${r.displayName}${r.source === 'shipped' ? ' (shipped with docker-mcp)' : ''}`)
+    .join('\n')
 }
 
 /** `catalog show`: the servers of one catalog, sorted, with wrapped descriptions. */
@@ -139,14 +141,24 @@ export function formatServerInspection(s: ServerInspection): string {
     )
   out.push('', `Config:   ${statusText(s.configStatus)}`)
   for (const field of s.config) {
-    const value = field.value === undefined ? (field.required ? '(required, not set)' : '(not set)') : valueText(field.value)
+    const value =
+      field.value === undefined
+        ? field.required
+          ? '(required, not set)'
+          : '(not set)'
+        : valueText(field.value)
     out.push(`  ${s.name}.${field.key}${field.type ? ` (${field.type})` : ''} = ${value}`)
     if (field.description) out.push(`      ${field.description}`)
   }
   const enabledTools = s.tools.filter((t) => t.enabled).length
-  out.push('', `Tools:    ${s.tools.length ? `${enabledTools} of ${s.tools.length} enabled` : 'not listed in the catalog'}`)
+  out.push(
+    '',
+    `Tools:    ${s.tools.length ? `${enabledTools} of ${s.tools.length} enabled` : 'not listed in the catalog'}`,
+  )
   for (const tool of s.tools)
-    out.push(`  ${tool.enabled ? '✓' : '✗'} ${tool.name}${tool.description ? ` - ${truncate(tool.description, 80)}` : ''}`)
+    out.push(
+      `  ${tool.enabled ? '✓' : '✗'} ${tool.name}${tool.description ? ` - ${truncate(tool.description, 80)}` : ''}`,
+    )
   return out.join('\n')
 }
 

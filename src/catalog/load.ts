@@ -49,7 +49,10 @@ function checkTemplates(y: YamlFile, registry: Record<string, CatalogEntry>): vo
     const fields: Array<[Array<string | number>, string | undefined]> = [
       ...(entry.command ?? []).map((c, i): [Array<string | number>, string] => [['command', i], c]),
       ...(entry.volumes ?? []).map((c, i): [Array<string | number>, string] => [['volumes', i], c]),
-      ...(entry.env ?? []).map((e, i): [Array<string | number>, string | undefined] => [['env', i, 'value'], e.value]),
+      ...(entry.env ?? []).map((e, i): [Array<string | number>, string | undefined] => [
+        ['env', i, 'value'],
+        e.value,
+      ]),
       [['user'], entry.user],
     ]
     for (const [field, value] of fields) {
@@ -69,9 +72,13 @@ function checkTemplates(y: YamlFile, registry: Record<string, CatalogEntry>): vo
 /** Validate a parsed YAML file as a catalog. */
 export function catalogFromYaml(y: YamlFile): LoadedCatalog {
   if (y.data !== null && y.data !== undefined && (typeof y.data !== 'object' || Array.isArray(y.data)))
-    throw new FileFormatError(y.file, 'expected a catalog: a mapping with "name", "displayName" and "registry"', {
-      line: 1,
-    })
+    throw new FileFormatError(
+      y.file,
+      'expected a catalog: a mapping with "name", "displayName" and "registry"',
+      {
+        line: 1,
+      },
+    )
   const data = validate(y, catalogFileSchema, y.data ?? {})
   const registry = data.registry ?? {}
   checkTemplates(y, registry)

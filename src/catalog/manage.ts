@@ -26,7 +26,15 @@ import {
   DOCKER_CATALOG_URL,
 } from './names.js'
 import {SERVER_NAME, type CatalogEntry} from './schema.js'
-import {ensureMapAt, findPair, nodeAt, readYamlFile, replaceValue, stringifyDoc, writeYamlFile} from './yaml-file.js'
+import {
+  ensureMapAt,
+  findPair,
+  nodeAt,
+  readYamlFile,
+  replaceValue,
+  stringifyDoc,
+  writeYamlFile,
+} from './yaml-file.js'
 
 /** The URL `docker-mcp` is fetched from: `DOCKER_MCP_CATALOG_URL` overrides it (mirrors, tests). */
 export function dockerCatalogUrl(ctx: Context): string {
@@ -45,9 +53,12 @@ function normaliseDockerUrl(ctx: Context, url: string | undefined): string {
 
 function protectDocker(name: string, action: string): void {
   if (name === DOCKER_CATALOG)
-    throw new DockerMcpError(`cannot ${action} the Docker MCP catalog (docker-mcp): it is managed by Docker`, {
-      suggestions: ['Fork it to get a copy you can edit: docker mcp catalog fork docker-mcp my-catalog'],
-    })
+    throw new DockerMcpError(
+      `cannot ${action} the Docker MCP catalog (docker-mcp): it is managed by Docker`,
+      {
+        suggestions: ['Fork it to get a copy you can edit: docker mcp catalog fork docker-mcp my-catalog'],
+      },
+    )
 }
 
 async function configuredRef(ctx: Context, index: CatalogIndexData, name: string): Promise<CatalogRef> {
@@ -111,7 +122,11 @@ async function readSource(ctx: Context, source: string): Promise<{text: string; 
  * in catalog.json. The name comes from the file's `name` (or `name` here). Validated before anything is
  * written: a bad download or file leaves the existing catalog as it was.
  */
-export async function importCatalog(ctx: Context, source: string, options: {name?: string} = {}): Promise<ImportResult> {
+export async function importCatalog(
+  ctx: Context,
+  source: string,
+  options: {name?: string} = {},
+): Promise<ImportResult> {
   const index = await readCatalogIndex(ctx)
   const {text, label, url} = await readSource(ctx, source)
   const catalog = parseCatalogText(label, text)
@@ -121,7 +136,8 @@ export async function importCatalog(ctx: Context, source: string, options: {name
       suggestions: [`docker mcp catalog import ${source} --name my-catalog`],
     })
   checkCatalogName(name)
-  const displayName = catalog.data.displayName || (name === DOCKER_CATALOG ? DOCKER_CATALOG_DISPLAY_NAME : name)
+  const displayName =
+    catalog.data.displayName || (name === DOCKER_CATALOG ? DOCKER_CATALOG_DISPLAY_NAME : name)
   let out = text
   if (catalog.data.name !== name || !catalog.data.displayName) {
     // Keep the file as the author wrote it (comments included); only name/displayName are filled in.
@@ -191,7 +207,9 @@ export async function exportCatalog(ctx: Context, name: string, dest: string): P
   const file = path.resolve(ctx.cwd, dest)
   try {
     if ((await fs.stat(file)).isDirectory())
-      throw new DockerMcpError(`${file} is a directory: give a file name, e.g. ${path.join(dest, `${name}.yaml`)}`)
+      throw new DockerMcpError(
+        `${file} is a directory: give a file name, e.g. ${path.join(dest, `${name}.yaml`)}`,
+      )
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
   }
@@ -273,7 +291,9 @@ export async function addServerToCatalog(
 ): Promise<{catalog: string; server: string; file: string; replaced: boolean}> {
   if (catalogName === DOCKER_CATALOG) protectDocker(catalogName, 'modify')
   if (!SERVER_NAME.test(server))
-    throw new DockerMcpError(`invalid server name ${JSON.stringify(server)}: use letters, digits, ".", "_" and "-"`)
+    throw new DockerMcpError(
+      `invalid server name ${JSON.stringify(server)}: use letters, digits, ".", "_" and "-"`,
+    )
   const index = await readCatalogIndex(ctx)
   const ref = await configuredRef(ctx, index, catalogName)
 
@@ -286,7 +306,9 @@ export async function addServerToCatalog(
   if (!known.includes(server) || !srcNode) {
     const close = closestMatches(server, known)
     throw new DockerMcpError(`${srcPath} has no server "${server}" under "registry"`, {
-      suggestions: close.length ? close.map((c) => `did you mean "${c}"?`) : [`servers in that file: ${known.join(', ') || 'none'}`],
+      suggestions: close.length
+        ? close.map((c) => `did you mean "${c}"?`)
+        : [`servers in that file: ${known.join(', ') || 'none'}`],
     })
   }
   // Only the copied entry has to be valid: the rest of the source file is not ours to judge.
@@ -372,7 +394,12 @@ export async function updateCatalogs(ctx: Context, name?: string): Promise<Updat
         url: ref.name === DOCKER_CATALOG ? (recorded ?? DOCKER_CATALOG_URL) : url,
         lastUpdate: new Date().toISOString(),
       }
-      results.push({name: ref.name, status: 'updated', detail: url, servers: Object.keys(catalog.registry).length})
+      results.push({
+        name: ref.name,
+        status: 'updated',
+        detail: url,
+        servers: Object.keys(catalog.registry).length,
+      })
     } catch (err) {
       if (!(err instanceof DockerMcpError)) throw err
       results.push({name: ref.name, status: 'failed', detail: err.message})

@@ -28,8 +28,10 @@ export function checkCatalogName(name: string): void {
  * did not write, so that no name can point outside `catalogs/`.
  */
 export function catalogFileName(name: string): string {
+  // Control characters are exactly what the original replaces; the regex means them.
   // eslint-disable-next-line no-control-regex
-  let base = name.trim().toLowerCase().replace(/[<>:"/\\|?*\u0000-\u001f]/g, '_').slice(0, 250)
+  const unsafe = /[<>:"/\\|?*\u0000-\u001f]/g
+  let base = name.trim().toLowerCase().replace(unsafe, '_').slice(0, 250)
   if (base === '' || base === '.' || base === '..') base = base.replaceAll('.', '_') || '_'
   return `${base}.yaml`
 }

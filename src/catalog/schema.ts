@@ -20,14 +20,17 @@ const stringList = z.array(scalarString)
 
 /** Secret names as the original validates them (`github.personal_access_token`, `team/db.password`). */
 export const SECRET_NAME = /^[A-Za-z0-9._:-]+(\/[A-Za-z0-9._:-]+)*$/
-/** Environment variable names. */
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
+/**
+ * Environment variable names: Docker accepts anything without "=" (and so do catalogs in the wild), so
+ * only "=", whitespace and the empty name are refused.
+ */
+const ENV_NAME = /^[^=\s]+$/
 
 /** Server names: keys of `registry`, of registry.yaml, config.yaml and tools.yaml, and container labels. */
 export const SERVER_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/
 
 const envVar = z.looseObject({
-  name: z.string().regex(ENV_NAME, {error: 'expected an environment variable name (letters, digits, "_")'}),
+  name: z.string().regex(ENV_NAME, {error: 'expected an environment variable name (no "=" or spaces)'}),
   value: scalarString.optional(),
 })
 
@@ -35,7 +38,7 @@ const secret = z.looseObject({
   name: z.string().regex(SECRET_NAME, {
     error: 'expected a secret name made of letters, digits, ".", "_", ":", "-" (and "/" between parts)',
   }),
-  env: z.string().regex(ENV_NAME, {error: 'expected an environment variable name (letters, digits, "_")'}),
+  env: z.string().regex(ENV_NAME, {error: 'expected an environment variable name (no "=" or spaces)'}),
   description: z.string().optional(),
   example: scalarString.optional(),
 })

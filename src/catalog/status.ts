@@ -34,7 +34,8 @@ export function schemaType(schema: Schema): string | undefined {
   const t = schema.type
   if (typeof t === 'string') return t
   if (Array.isArray(t)) return t.find((x): x is string => typeof x === 'string' && x !== 'null')
-  if (schema.enum && Array.isArray(schema.enum) && schema.enum.every((x) => typeof x === 'string')) return 'string'
+  if (schema.enum && Array.isArray(schema.enum) && schema.enum.every((x) => typeof x === 'string'))
+    return 'string'
   return undefined
 }
 

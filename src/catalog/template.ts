@@ -82,7 +82,8 @@ export function parseTemplate(expr: string): TemplatePart[] {
 function parsePlaceholder(expr: string, inner: string): TemplatePart {
   const [rawPath = '', ...rawFns] = inner.split('|')
   const pathText = rawPath.trim()
-  if (pathText === '') throw new TemplateSyntaxError(expr, 'a placeholder needs a config path, as {{server.key}}')
+  if (pathText === '')
+    throw new TemplateSyntaxError(expr, 'a placeholder needs a config path, as {{server.key}}')
   const path = pathText.split('.').map((s) => s.trim())
   if (path.some((s) => s === ''))
     throw new TemplateSyntaxError(expr, `"${pathText}" is not a valid path (empty segment)`)

@@ -143,7 +143,10 @@ function keyText(key: unknown): string | undefined {
  * The line and column of the deepest node along `path` that exists in the document: for a mapping key, the
  * key itself (where a human looks for "field X"), for a list item the item.
  */
-export function locate(y: Pick<YamlFile, 'doc' | 'lineCounter'>, path: readonly PropertyKey[]): {line: number; column: number} {
+export function locate(
+  y: Pick<YamlFile, 'doc' | 'lineCounter'>,
+  path: readonly PropertyKey[],
+): {line: number; column: number} {
   let node: unknown = y.doc.contents
   let offset = isNode(node) ? (node.range?.[0] ?? 0) : 0
   for (const seg of path) {
@@ -241,8 +244,12 @@ export function validate<S extends z.ZodType>(
     .sort((a, b) => a.pos.line - b.pos.line || a.pos.column - b.pos.column)
   const {issue, pos} = located[0]!
   const rootData = prefix.length ? wrap(prefix, data) : data
-  const more = located.length > 1 ? ` (and ${located.length - 1} more problem${located.length > 2 ? 's' : ''})` : ''
-  throw new FileFormatError(y.file, describeIssue(issue, rootData) + more, {line: pos.line, column: pos.column})
+  const more =
+    located.length > 1 ? ` (and ${located.length - 1} more problem${located.length > 2 ? 's' : ''})` : ''
+  throw new FileFormatError(y.file, describeIssue(issue, rootData) + more, {
+    line: pos.line,
+    column: pos.column,
+  })
 }
 
 function wrap(prefix: readonly PropertyKey[], data: unknown): unknown {
@@ -277,9 +284,14 @@ export async function openForEdit(file: string): Promise<YamlFile & {exists: boo
   const y = await readYamlFile(file)
   if (y) {
     const top = y.doc.contents
-    if (top === null || (isScalar(top) && (top.value === null || top.value === ''))) y.doc.contents = y.doc.createNode({}) as never
+    if (top === null || (isScalar(top) && (top.value === null || top.value === '')))
+      y.doc.contents = y.doc.createNode({}) as never
     else if (!isMap(top))
-      throw new FileFormatError(file, `expected a mapping at the top level, got ${describeValue(y.data)}`, locate(y, []))
+      throw new FileFormatError(
+        file,
+        `expected a mapping at the top level, got ${describeValue(y.data)}`,
+        locate(y, []),
+      )
     return {...y, exists: true}
   }
   const lineCounter = new LineCounter()
@@ -291,7 +303,10 @@ export async function openForEdit(file: string): Promise<YamlFile & {exists: boo
  * The mapping at `path` in an editable document, created when absent or null. Refuses (with the line) to
  * replace anything else: a user's list or string is never silently turned into a mapping.
  */
-export function ensureMapAt(y: Pick<YamlFile, 'file' | 'doc' | 'lineCounter'>, path: readonly string[]): YAMLMap {
+export function ensureMapAt(
+  y: Pick<YamlFile, 'file' | 'doc' | 'lineCounter'>,
+  path: readonly string[],
+): YAMLMap {
   let node = y.doc.contents as unknown
   if (!isMap(node)) throw new FileFormatError(y.file, 'expected a mapping at the top level', locate(y, []))
   for (let i = 0; i < path.length; i++) {
@@ -314,7 +329,9 @@ export function ensureMapAt(y: Pick<YamlFile, 'file' | 'doc' | 'lineCounter'>, p
     }
     if (!isMap(value)) {
       const at = path.slice(0, i + 1)
-      const what = isAlias(value) ? 'an alias (edit this file by hand)' : describeValue(valueAt(y.doc.toJS(), at))
+      const what = isAlias(value)
+        ? 'an alias (edit this file by hand)'
+        : describeValue(valueAt(y.doc.toJS(), at))
       throw new FileFormatError(y.file, `${formatPath(at)}: expected a mapping, got ${what}`, locate(y, at))
     }
     node = value

@@ -11,7 +11,14 @@ import {
   type SecretPresence,
   type SetupStatus,
 } from '../catalog/status.js'
-import {ensureMapAt, findPair, openForEdit, readYamlFile, validate, writeYamlFile} from '../catalog/yaml-file.js'
+import {
+  ensureMapAt,
+  findPair,
+  openForEdit,
+  readYamlFile,
+  validate,
+  writeYamlFile,
+} from '../catalog/yaml-file.js'
 import type {Context} from '../context.js'
 import {DockerMcpError} from '../errors.js'
 import {writeFileAtomic} from '../fs/atomic.js'
@@ -87,7 +94,16 @@ export async function enableServers(
     enabled.push(name)
   }
   if (enabled.length > 0 || !y.exists) await writeYamlFile(ctx.paths.registry, y.doc)
-  return {enabled, alreadyEnabled, setup: await setupNeeds(ctx, names.map((n) => servers.get(n)!), openSecrets), warnings}
+  return {
+    enabled,
+    alreadyEnabled,
+    setup: await setupNeeds(
+      ctx,
+      names.map((n) => servers.get(n)!),
+      openSecrets,
+    ),
+    warnings,
+  }
 }
 
 async function setupNeeds(
@@ -101,7 +117,8 @@ async function setupNeeds(
   const out: EnableResult['setup'] = []
   for (const s of new Set(servers)) {
     const missingSecrets: string[] = []
-    for (const secret of s.entry.secrets ?? []) if (!(await presence.has(secret.name))) missingSecrets.push(secret.name)
+    for (const secret of s.entry.secrets ?? [])
+      if (!(await presence.has(secret.name))) missingSecrets.push(secret.name)
     out.push({server: s.name, missingSecrets, config: configStatus(s.entry, serverConfigOf(config, s.name))})
   }
   return out
@@ -156,13 +173,19 @@ export async function listEnabledServers(
   ctx: Context,
   secrets: SecretPresence,
 ): Promise<{servers: ServerListEntry[]; warnings: string[]}> {
-  const [loaded, enabled, config] = await Promise.all([loadServers(ctx), readRegistry(ctx), readServerConfig(ctx)])
+  const [loaded, enabled, config] = await Promise.all([
+    loadServers(ctx),
+    readRegistry(ctx),
+    readServerConfig(ctx),
+  ])
   const warnings = [...loaded.warnings]
   const servers: ServerListEntry[] = []
   for (const name of enabled) {
     const resolved = loaded.servers.get(name)
     if (!resolved) {
-      warnings.push(`server "${name}" is enabled but no catalog defines it: run "docker mcp server rm ${name}"`)
+      warnings.push(
+        `server "${name}" is enabled but no catalog defines it: run "docker mcp server rm ${name}"`,
+      )
       servers.push({name, title: '', description: '', catalog: '', secrets: 'none', config: 'none'})
       continue
     }
@@ -188,7 +211,13 @@ export interface ServerInspection {
   enabled: boolean
   image?: string | undefined
   type: string
-  tools: Array<{name: string; description: string; enabled: boolean; arguments?: unknown; annotations?: unknown}>
+  tools: Array<{
+    name: string
+    description: string
+    enabled: boolean
+    arguments?: unknown
+    annotations?: unknown
+  }>
   secrets: Array<{name: string; env: string; description?: string | undefined; set: boolean}>
   config: Array<{
     key: string

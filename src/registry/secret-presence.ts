@@ -30,7 +30,9 @@ async function presenceOf(store: unknown): Promise<SecretPresence | undefined> {
  * check, and so this module builds before src/secrets exists. Without a store every secret reads as
  * missing and a warning says why.
  */
-export async function openSecretPresence(ctx: Context): Promise<{presence: SecretPresence; warning?: string}> {
+export async function openSecretPresence(
+  ctx: Context,
+): Promise<{presence: SecretPresence; warning?: string}> {
   // A variable specifier: the module is optional at build time (see the doc comment).
   const specifier = '../secrets/index.js'
   let mod: {openSecretStores?: (ctx: Context) => Promise<unknown>}
@@ -47,7 +49,10 @@ export async function openSecretPresence(ctx: Context): Promise<{presence: Secre
   try {
     const presence = await presenceOf(await mod.openSecretStores(ctx))
     if (presence) return {presence}
-    return {presence: NO_SECRETS, warning: 'the secret store cannot list secrets: secrets are shown as not set'}
+    return {
+      presence: NO_SECRETS,
+      warning: 'the secret store cannot list secrets: secrets are shown as not set',
+    }
   } catch (err) {
     return {
       presence: NO_SECRETS,

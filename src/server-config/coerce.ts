@@ -69,13 +69,14 @@ export function coerceConfigValue(raw: unknown, schema: ValueSchema, label: stri
           .map((s) => s.trim())
           .filter((s) => s !== '')
       const itemSchema = (schema.items && typeof schema.items === 'object' ? schema.items : {}) as ValueSchema
-      value = items.map((item, i) =>
-        coerceConfigValue(item, itemSchema, `${label}[${i}]`),
-      )
+      value = items.map((item, i) => coerceConfigValue(item, itemSchema, `${label}[${i}]`))
       break
     }
     case 'object': {
-      const parsed = raw !== null && typeof raw === 'object' ? raw : parseFlow(label, text, 'a mapping such as {key: value}')
+      const parsed =
+        raw !== null && typeof raw === 'object'
+          ? raw
+          : parseFlow(label, text, 'a mapping such as {key: value}')
       if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
         throw invalid(label, 'a mapping such as {key: value}', raw)
       value = parsed

@@ -115,6 +115,8 @@ export interface ConfigAssignment {
   key: string
   value: unknown
   file: string
+  /** Catalog notes (e.g. which catalog's definition of the server supplied the schema). */
+  warnings: string[]
 }
 
 /**
@@ -130,7 +132,7 @@ export async function setConfigValue(ctx: Context, assignment: string): Promise<
     })
   const ref = assignment.slice(0, eq).trim()
   const raw = assignment.slice(eq + 1)
-  const {servers} = await loadServers(ctx)
+  const {servers, warnings} = await loadServers(ctx)
   const {server, key} = splitConfigRef(ref, servers.keys())
   const resolved = servers.get(server)
   if (!resolved) throw serverNotFound(server, servers.keys())
@@ -152,7 +154,13 @@ export async function setConfigValue(ctx: Context, assignment: string): Promise<
   if (pair) replaceValue(pair, node)
   else map.add(y.doc.createPair(last, node))
   await writeYamlFile(ctx.paths.config, y.doc)
-  return {server, key, value, file: ctx.paths.config}
+  return {
+    server,
+    key,
+    value,
+    file: ctx.paths.config,
+    warnings: warnings.filter((w) => w.includes(`"${server}"`)),
+  }
 }
 
 /** `config get <server>.<key>` (or just `<server>` for all of its settings). */

@@ -73,7 +73,10 @@ function resolveOwners(
       if (known.length && !known.includes(tool)) {
         const close = closestMatches(tool, known)
         throw new DockerMcpError(`server "${server}" has no tool "${tool}"`, {
-          suggestions: [...close.map((c) => `did you mean "${c}"?`), `tools of ${server}: ${known.join(', ')}`],
+          suggestions: [
+            ...close.map((c) => `did you mean "${c}"?`),
+            `tools of ${server}: ${known.join(', ')}`,
+          ],
         })
       }
       add(server, tool)
@@ -116,7 +119,12 @@ async function editTools(
   ctx: Context,
   tools: string[],
   server: string | undefined,
-  change: (current: string[] | undefined, named: string[], catalogTools: string[], server: string) => string[] | undefined,
+  change: (
+    current: string[] | undefined,
+    named: string[],
+    catalogTools: string[],
+    server: string,
+  ) => string[] | undefined,
 ): Promise<{changes: ToolsChange[]; warnings: string[]}> {
   const {servers, warnings} = await loadServers(ctx)
   const owners = resolveOwners(servers, tools, server)
@@ -168,7 +176,11 @@ export async function disableTools(
     if (current === undefined && catalogTools.length === 0)
       throw new DockerMcpError(
         `the catalog does not list the tools of "${server}", so the tools to keep are unknown`,
-        {suggestions: [`Allow tools explicitly instead, by editing ${ctx.paths.tools}: ${server}: [tool_a, tool_b]`]},
+        {
+          suggestions: [
+            `Allow tools explicitly instead, by editing ${ctx.paths.tools}: ${server}: [tool_a, tool_b]`,
+          ],
+        },
       )
     const base = current ?? catalogTools
     return sorted(base.filter((t) => !named.includes(t)))

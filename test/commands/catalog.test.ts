@@ -132,7 +132,10 @@ describe('import, export, create, fork, add, rm', () => {
     assert.equal(index.catalogs.custom.url, fixture('seed.yaml'))
     assert.ok(Date.parse(index.catalogs.custom.lastUpdate) > 0)
     const ls = await cli(['catalog', 'ls'])
-    assert.equal(ls.stdout, 'docker-mcp: Docker MCP Catalog (shipped with docker-mcp)\ncustom: Custom MCP Servers\n')
+    assert.equal(
+      ls.stdout,
+      'docker-mcp: Docker MCP Catalog (shipped with docker-mcp)\ncustom: Custom MCP Servers\n',
+    )
     const inspect = await cli(['server', 'inspect', 'dice', '--json'])
     assert.equal(JSON.parse(inspect.stdout).catalog, 'custom')
     const human = await cli(['server', 'inspect', 'dice'])
@@ -150,7 +153,10 @@ describe('import, export, create, fork, add, rm', () => {
       await writeFile(path.join(dir, 'catalog.json'), await readFile(fixture('original-catalog.json')))
       await writeFile(path.join(dir, 'catalogs/team.yaml'), await readFile(fixture('team.yaml')))
       const r = await runCli(other, ['catalog', 'ls', '--json'])
-      assert.deepEqual(JSON.parse(r.stdout), JSON.parse(await readFile(fixture('original-catalog.json'), 'utf8')))
+      assert.deepEqual(
+        JSON.parse(r.stdout),
+        JSON.parse(await readFile(fixture('original-catalog.json'), 'utf8')),
+      )
       const show = await runCli(other, ['catalog', 'show', 'team', '--json'])
       assert.deepEqual(Object.keys(JSON.parse(show.stdout).registry), ['notes-db', 'vendor-docs'])
       // docker-mcp recorded but never downloaded: the shipped copy stands in.
@@ -186,7 +192,10 @@ describe('import, export, create, fork, add, rm', () => {
   })
 
   test('import rejects duplicate keys with their line', async () => {
-    await writeFile(path.join(sandbox.home, 'dup.yaml'), 'name: dup\nregistry:\n  a: {image: x}\n  a: {image: y}\n')
+    await writeFile(
+      path.join(sandbox.home, 'dup.yaml'),
+      'name: dup\nregistry:\n  a: {image: x}\n  a: {image: y}\n',
+    )
     const r = await cli(['catalog', 'import', 'dup.yaml'])
     assert.equal(r.code, 1)
     assert.match(r.stderr, /dup\.yaml:4:3: invalid YAML: duplicate key/)
@@ -235,14 +244,17 @@ describe('import, export, create, fork, add, rm', () => {
     const url = `http://127.0.0.1:${closedPort}/catalog.yaml`
     const r = await cli(['catalog', 'update', 'docker-mcp'], {DOCKER_MCP_CATALOG_URL: url})
     assert.equal(r.code, 1)
-    assert.ok(r.stderr.includes(`failed to update catalog "docker-mcp": could not download ${url}: ECONNREFUSED`), r.stderr)
+    assert.ok(
+      r.stderr.includes(`failed to update catalog "docker-mcp": could not download ${url}: ECONNREFUSED`),
+      r.stderr,
+    )
     assert.match(r.stderr, /nothing was changed/)
     assert.equal(await exists(path.join(mcp, 'catalogs/docker-mcp.yaml')), false)
     const show = await cli(['catalog', 'show', '--json'])
     assert.equal(Object.keys(JSON.parse(show.stdout).registry).length, 8)
   })
 
-  test('docker-mcp: import/update fetch Docker\'s catalog, which then replaces the shipped one', async () => {
+  test("docker-mcp: import/update fetch Docker's catalog, which then replaces the shipped one", async () => {
     served.set('/docker.yaml', {
       status: 200,
       body: 'version: 2\nname: docker-mcp\ndisplayName: Docker MCP Catalog\nregistry:\n  fresh: {image: mcp/fresh}\n',
@@ -257,7 +269,9 @@ describe('import, export, create, fork, add, rm', () => {
       JSON.parse(await read('catalog.json')).catalogs['docker-mcp'].url,
       'https://desktop.docker.com/mcp/catalog/v2/catalog.yaml',
     )
-    const again = await cli(['catalog', 'import', 'docker-mcp'], {DOCKER_MCP_CATALOG_URL: `${base}/docker.yaml`})
+    const again = await cli(['catalog', 'import', 'docker-mcp'], {
+      DOCKER_MCP_CATALOG_URL: `${base}/docker.yaml`,
+    })
     assert.equal(again.code, 0, again.stderr)
     assert.equal(again.stdout, 'Replaced catalog "docker-mcp" (1 server).\n')
   })
@@ -265,10 +279,16 @@ describe('import, export, create, fork, add, rm', () => {
   test('export copies the file as is; docker-mcp cannot be exported', async () => {
     const r = await cli(['catalog', 'export', 'team2', 'out/team2.yaml'])
     assert.equal(r.code, 0, r.stderr)
-    assert.equal(await readFile(path.join(sandbox.home, 'out/team2.yaml'), 'utf8'), await read('catalogs/team2.yaml'))
+    assert.equal(
+      await readFile(path.join(sandbox.home, 'out/team2.yaml'), 'utf8'),
+      await read('catalogs/team2.yaml'),
+    )
     const docker = await cli(['catalog', 'export', 'docker-mcp', 'out/d.yaml'])
     assert.equal(docker.code, 1)
-    assert.match(docker.stderr, /cannot export the Docker MCP catalog \(docker-mcp\): it is managed by Docker/)
+    assert.match(
+      docker.stderr,
+      /cannot export the Docker MCP catalog \(docker-mcp\): it is managed by Docker/,
+    )
   })
 
   test('create makes an empty catalog; creating it twice is an error', async () => {
@@ -287,7 +307,7 @@ describe('import, export, create, fork, add, rm', () => {
     assert.equal(docker.code, 1)
   })
 
-  test('add copies one server with its comments, keeps the destination\'s comments, needs --force to replace', async () => {
+  test("add copies one server with its comments, keeps the destination's comments, needs --force to replace", async () => {
     const r = await cli(['catalog', 'add', 'mine', 'weather', fixture('server-snippet.yaml')])
     assert.equal(r.code, 0, r.stderr)
     assert.equal(r.stdout, 'Added server "weather" in catalog "mine".\n')
@@ -317,7 +337,10 @@ describe('import, export, create, fork, add, rm', () => {
     assert.match(docker.stderr, /cannot modify the Docker MCP catalog/)
     const invalid = await cli(['catalog', 'add', 'mine', 'dice', fixture('broken-type.yaml')])
     assert.equal(invalid.code, 1)
-    assert.match(invalid.stderr, /broken-type\.yaml:9:9: registry\.dice\.secrets\[0\]\.env: expected a string/)
+    assert.match(
+      invalid.stderr,
+      /broken-type\.yaml:9:9: registry\.dice\.secrets\[0\]\.env: expected a string/,
+    )
   })
 
   test('fork copies docker-mcp under a new name', async () => {
@@ -325,7 +348,10 @@ describe('import, export, create, fork, add, rm', () => {
     assert.equal(r.code, 0, r.stderr)
     const text = await read('catalogs/my-fork.yaml')
     assert.match(text, /\nname: my-fork\ndisplayName: my-fork \(forked from docker-mcp\)\n/)
-    assert.equal(JSON.parse(await read('catalog.json')).catalogs['my-fork'].displayName, 'my-fork (forked from docker-mcp)')
+    assert.equal(
+      JSON.parse(await read('catalog.json')).catalogs['my-fork'].displayName,
+      'my-fork (forked from docker-mcp)',
+    )
     const into = await cli(['catalog', 'fork', 'mine', 'docker-mcp'])
     assert.equal(into.code, 1)
   })
@@ -361,7 +387,11 @@ describe('files we cannot parse are never overwritten', () => {
   test('a malformed catalog.json stops every catalog change, with its line, and is left as it was', async () => {
     const broken = '{\n  "catalogs": {\n    "a": {"displayName": "A"},\n  }\n'
     await writeFile(path.join(mcp, 'catalog.json'), broken)
-    for (const args of [['catalog', 'create', 'x'], ['catalog', 'import', fixture('seed.yaml')], ['catalog', 'ls']]) {
+    for (const args of [
+      ['catalog', 'create', 'x'],
+      ['catalog', 'import', fixture('seed.yaml')],
+      ['catalog', 'ls'],
+    ]) {
       const r = await cli(args)
       assert.equal(r.code, 1, args.join(' '))
       assert.match(r.stderr, /catalog\.json:5:1: invalid YAML/, args.join(' '))

@@ -100,7 +100,10 @@ describe('config set / get', () => {
   test('get prints scalars raw, lists and maps as YAML, --json as JSON', async () => {
     assert.equal((await cli(['config', 'get', 'notes-db.port'])).stdout, '5432\n')
     assert.equal((await cli(['config', 'get', 'filesystem.paths'])).stdout, '- /x y\n- /z\n')
-    assert.deepEqual(JSON.parse((await cli(['config', 'get', 'filesystem.paths', '--json'])).stdout), ['/x y', '/z'])
+    assert.deepEqual(JSON.parse((await cli(['config', 'get', 'filesystem.paths', '--json'])).stdout), [
+      '/x y',
+      '/z',
+    ])
     assert.deepEqual(JSON.parse((await cli(['config', 'get', 'notes-db', '--json'])).stdout), {
       host: 'db.internal',
       port: 5432,
@@ -165,7 +168,8 @@ describe('config set / get', () => {
   })
 
   test('config.yaml in the original format round-trips', async () => {
-    const original = 'notes-db:\n  host: db.internal\n  db_name: notes\nfilesystem:\n  paths: [/Users/me/src, /Users/me/docs]\n'
+    const original =
+      'notes-db:\n  host: db.internal\n  db_name: notes\nfilesystem:\n  paths: [/Users/me/src, /Users/me/docs]\n'
     await write('config.yaml', original)
     assert.equal((await cli(['config', 'read'])).stdout, original)
     assert.equal((await cli(['config', 'set', 'notes-db.port=1'])).code, 0)

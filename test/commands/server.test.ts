@@ -83,20 +83,30 @@ describe('server add / rm', () => {
   })
 
   test('edits keep the comments and order of a registry.yaml the user edited', async () => {
-    await write('registry.yaml', '# my servers\nregistry:\n  # the dice, for games\n  dice:\n    ref: ""\n  time: {ref: ""} # trailing\n')
+    await write(
+      'registry.yaml',
+      '# my servers\nregistry:\n  # the dice, for games\n  dice:\n    ref: ""\n  time: {ref: ""} # trailing\n',
+    )
     assert.equal((await cli(['server', 'add', 'memory'])).code, 0)
     assert.equal(
       await read('registry.yaml'),
       '# my servers\nregistry:\n  # the dice, for games\n  dice:\n    ref: ""\n  time: {ref: ""} # trailing\n  memory:\n    ref: ""\n',
     )
     assert.equal((await cli(['server', 'rm', 'time'])).code, 0)
-    assert.equal(await read('registry.yaml'), '# my servers\nregistry:\n  # the dice, for games\n  dice:\n    ref: ""\n  memory:\n    ref: ""\n')
+    assert.equal(
+      await read('registry.yaml'),
+      '# my servers\nregistry:\n  # the dice, for games\n  dice:\n    ref: ""\n  memory:\n    ref: ""\n',
+    )
   })
 
   test('a registry.yaml we cannot parse is never overwritten', async () => {
     const broken = 'registry:\n  dice:\n    ref: ""\n  dice:\n    ref: ""\n'
     await write('registry.yaml', broken)
-    for (const args of [['server', 'add', 'fetch'], ['server', 'rm', 'dice'], ['server', 'ls']]) {
+    for (const args of [
+      ['server', 'add', 'fetch'],
+      ['server', 'rm', 'dice'],
+      ['server', 'ls'],
+    ]) {
       const r = await cli(args)
       assert.equal(r.code, 1, args.join(' '))
       assert.match(r.stderr, /registry\.yaml:4:3: invalid YAML: duplicate key/, args.join(' '))
@@ -126,8 +136,22 @@ describe('server ls / inspect across catalogs', () => {
     const ls = await cli(['server', 'ls', '--json'])
     assert.equal(ls.code, 0, ls.stderr)
     assert.deepEqual(JSON.parse(ls.stdout), [
-      {name: 'notes-db', title: 'Notes DB', description: 'Query the team notes database', catalog: 'team', secrets: 'required', config: 'required'},
-      {name: 'vendor-docs', title: 'Vendor docs', description: '', catalog: 'team', secrets: 'required', config: 'none'},
+      {
+        name: 'notes-db',
+        title: 'Notes DB',
+        description: 'Query the team notes database',
+        catalog: 'team',
+        secrets: 'required',
+        config: 'required',
+      },
+      {
+        name: 'vendor-docs',
+        title: 'Vendor docs',
+        description: '',
+        catalog: 'team',
+        secrets: 'required',
+        config: 'none',
+      },
       {
         name: 'filesystem',
         title: 'Filesystem (Reference)',
@@ -175,7 +199,10 @@ describe('server ls / inspect across catalogs', () => {
     const r = await cli(['server', 'ls'])
     assert.equal(r.code, 0, r.stderr)
     assert.match(r.stdout, /\nghost +\(none\) +- +- +not defined by any catalog\n/)
-    assert.match(r.stderr, /server "ghost" is enabled but no catalog defines it: run "docker mcp server rm ghost"/)
+    assert.match(
+      r.stderr,
+      /server "ghost" is enabled but no catalog defines it: run "docker mcp server rm ghost"/,
+    )
     assert.equal((await cli(['server', 'rm', 'ghost'])).code, 0)
   })
 

@@ -63,7 +63,10 @@ test('unknown tools are errors with suggestions; nothing is written', async () =
 
 test('a tool offered by two servers in different catalogs is ambiguous; --server settles it', async () => {
   const team = path.join(sandbox.home, 'team.yaml')
-  await writeFile(team, 'name: team\nregistry:\n  searcher:\n    image: x\n    tools: [{name: search}, {name: lookup}]\n')
+  await writeFile(
+    team,
+    'name: team\nregistry:\n  searcher:\n    image: x\n    tools: [{name: search}, {name: lookup}]\n',
+  )
   assert.equal((await cli(['catalog', 'import', team])).code, 0)
   const r = await cli(['tools', 'disable', 'search'])
   assert.equal(r.code, 1)
@@ -78,7 +81,10 @@ test('a tool offered by two servers in different catalogs is ambiguous; --server
 })
 
 test('comments in a tools.yaml the user edited are kept', async () => {
-  await write('tools.yaml', '# Allowlists.\ngithub-official: [get_me, create_issue] # minimal\n\n# games\ndice: [roll_dice]\n')
+  await write(
+    'tools.yaml',
+    '# Allowlists.\ngithub-official: [get_me, create_issue] # minimal\n\n# games\ndice: [roll_dice]\n',
+  )
   assert.equal((await cli(['tools', 'enable', 'search_code'])).code, 0)
   assert.equal(
     await read('tools.yaml'),

@@ -161,8 +161,8 @@ const errors: Array<[string, string, string]> = [
   ],
   [
     'bad env var name',
-    'registry:\n  s:\n    env:\n      - name: 1X\n        value: a\n',
-    'team.yaml:4:9: registry.s.env[0].name: expected an environment variable name (letters, digits, "_"), got the string "1X"',
+    'registry:\n  s:\n    env:\n      - name: A=B\n        value: a\n',
+    'team.yaml:4:9: registry.s.env[0].name: expected an environment variable name (no "=" or spaces), got the string "A=B"',
   ],
   [
     'transport type',
@@ -184,16 +184,8 @@ const errors: Array<[string, string, string]> = [
     'registry:\n  dice:\n    image: a\n  dice:\n    image: b\n',
     'team.yaml:4:3: invalid YAML: duplicate key (each key may appear only once in a mapping)',
   ],
-  [
-    'YAML syntax',
-    'registry:\n  dice:\n    image: [unclosed\n',
-    'team.yaml:4:1: invalid YAML:',
-  ],
-  [
-    'tabs for indentation',
-    'registry:\n\tdice: {}\n',
-    'team.yaml:2:1: invalid YAML:',
-  ],
+  ['YAML syntax', 'registry:\n  dice:\n    image: [unclosed\n', 'team.yaml:4:1: invalid YAML:'],
+  ['tabs for indentation', 'registry:\n\tdice: {}\n', 'team.yaml:2:1: invalid YAML:'],
 ]
 for (const [name, text, expected] of errors) {
   test(`catalog error: ${name}`, () => {
@@ -204,12 +196,18 @@ for (const [name, text, expected] of errors) {
 
 test('several problems: the first by line is reported, with a count of the others', () => {
   const message = failure('registry:\n  a:\n    image: 1\n  b:\n    longLived: 2\n')
-  assert.match(message, /^team\.yaml:3:5: registry\.a\.image: expected a string, got the number 1 \(and 1 more problem\)$/)
+  assert.match(
+    message,
+    /^team\.yaml:3:5: registry\.a\.image: expected a string, got the number 1 \(and 1 more problem\)$/,
+  )
 })
 
 test('alias bombs are refused', () => {
   const lines = ['a: &a ["x","x","x","x","x","x","x","x","x","x"]']
-  for (let i = 0; i < 10; i++) lines.push(`${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)}]`)
+  for (let i = 0; i < 10; i++)
+    lines.push(
+      `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)}]`,
+    )
   const message = failure(lines.join('\n') + '\n')
   assert.match(message, /^team\.yaml: invalid YAML: .*alias/i)
 })
@@ -217,4 +215,15 @@ test('alias bombs are refused', () => {
 test('oversize text is refused before parsing', () => {
   const message = failure('# ' + 'x'.repeat(9 * 1024 * 1024) + '\n')
   assert.match(message, /^team\.yaml: file is too large \(9\.0 MiB; the limit is 8\.0 MiB\)/)
+})
+
+test('catalog names become safe file names, whatever catalog.json says', async () => {
+  const {catalogFileName, checkCatalogName} = await import('../../../src/catalog/names.js')
+  assert.equal(catalogFileName('Team'), 'team.yaml')
+  assert.equal(catalogFileName('../../etc/passwd'), '.._.._etc_passwd.yaml')
+  assert.equal(catalogFileName('..'), '__.yaml')
+  assert.equal(catalogFileName('a\\b:c\u0000'), 'a_b_c_.yaml')
+  assert.doesNotThrow(() => checkCatalogName('my-catalog_2.0'))
+  for (const bad of ['', '../x', 'a/b', 'a\\b', '.hidden', '-flag', 'a..b', 'x'.repeat(101), 'sp ace'])
+    assert.throws(() => checkCatalogName(bad), /invalid catalog name/, bad)
 })

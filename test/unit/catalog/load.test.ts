@@ -5,7 +5,13 @@ import path from 'node:path'
 import {after, before, test} from 'node:test'
 import {fileURLToPath} from 'node:url'
 
-import {evaluateTemplate, loadServers, readRegistry, readServerConfig, readToolsConfig} from '../../../src/catalog/index.js'
+import {
+  evaluateTemplate,
+  loadServers,
+  readRegistry,
+  readServerConfig,
+  readToolsConfig,
+} from '../../../src/catalog/index.js'
 import {createContext, type Context} from '../../../src/context.js'
 import {DockerMcpError, FileFormatError} from '../../../src/errors.js'
 
@@ -29,13 +35,25 @@ after(() => rm(home, {recursive: true, force: true}))
 test('with nothing configured, the shipped Docker catalog is used and nothing is downloaded', async () => {
   const {servers, warnings} = await loadServers(ctx)
   assert.deepEqual(warnings, [])
-  for (const name of ['dice', 'time', 'fetch', 'filesystem', 'memory', 'sequentialthinking', 'duckduckgo', 'github-official'])
+  for (const name of [
+    'dice',
+    'time',
+    'fetch',
+    'filesystem',
+    'memory',
+    'sequentialthinking',
+    'duckduckgo',
+    'github-official',
+  ])
     assert.equal(servers.get(name)?.catalog, 'docker-mcp', name)
   const dice = servers.get('dice')!
   assert.equal(dice.entry.image, 'dice-mcp-server:latest')
   assert.equal(dice.entry.longLived, false)
   assert.equal(dice.entry.disableNetwork, true)
-  assert.deepEqual(dice.entry.tools?.map((t) => t.name), ['roll_dice', 'flip_coin'])
+  assert.deepEqual(
+    dice.entry.tools?.map((t) => t.name),
+    ['roll_dice', 'flip_coin'],
+  )
   assert.equal(dice.file, path.join(ROOT, 'catalogs/docker-mcp.yaml'))
   const gh = servers.get('github-official')!
   assert.deepEqual(gh.entry.secrets?.[0], {
@@ -50,14 +68,29 @@ test('the shipped filesystem entry templates volumes and arguments from config.y
   const {servers} = await loadServers(ctx)
   const fs = servers.get('filesystem')!.entry
   const config = {filesystem: {paths: ['/src', '/docs']}}
-  assert.deepEqual(fs.volumes!.flatMap((v) => evaluateTemplate(v, config)), ['/src:/src', '/docs:/docs'])
-  assert.deepEqual(fs.command!.flatMap((v) => evaluateTemplate(v, config)), ['/src', '/docs'])
-  assert.deepEqual(fs.volumes!.flatMap((v) => evaluateTemplate(v, {})), [])
+  assert.deepEqual(
+    fs.volumes!.flatMap((v) => evaluateTemplate(v, config)),
+    ['/src:/src', '/docs:/docs'],
+  )
+  assert.deepEqual(
+    fs.command!.flatMap((v) => evaluateTemplate(v, config)),
+    ['/src', '/docs'],
+  )
+  assert.deepEqual(
+    fs.volumes!.flatMap((v) => evaluateTemplate(v, {})),
+    [],
+  )
 })
 
 test('configured catalogs come after docker-mcp in catalog.json order; the later definition wins, with a warning', async () => {
-  await write('.docker/mcp/catalog.json', JSON.stringify({catalogs: {team: {displayName: 'Team'}, extra: {displayName: 'Extra'}}}))
-  await write('.docker/mcp/catalogs/team.yaml', 'name: team\nregistry:\n  dice: {image: team-dice}\n  notes: {image: notes}\n')
+  await write(
+    '.docker/mcp/catalog.json',
+    JSON.stringify({catalogs: {team: {displayName: 'Team'}, extra: {displayName: 'Extra'}}}),
+  )
+  await write(
+    '.docker/mcp/catalogs/team.yaml',
+    'name: team\nregistry:\n  dice: {image: team-dice}\n  notes: {image: notes}\n',
+  )
   await write('.docker/mcp/catalogs/extra.yaml', 'name: extra\nregistry:\n  notes: {image: notes2}\n')
   const {servers, warnings} = await loadServers(ctx)
   assert.equal(servers.get('dice')!.catalog, 'team')
@@ -91,23 +124,38 @@ test('an unknown catalog name is an error with suggestions; a missing explicit f
     assert.deepEqual(err.suggestions[0], 'did you mean "team"?')
     return true
   })
-  await assert.rejects(loadServers(ctx, {catalogs: ['/nope/x.yaml']}), /catalog file \/nope\/x\.yaml does not exist/)
+  await assert.rejects(
+    loadServers(ctx, {catalogs: ['/nope/x.yaml']}),
+    /catalog file \/nope\/x\.yaml does not exist/,
+  )
 })
 
 test('a configured catalog without its file is a warning, not an error', async () => {
-  await write('.docker/mcp/catalog.json', JSON.stringify({catalogs: {team: {displayName: 'Team'}, gone: {displayName: 'Gone'}}}))
+  await write(
+    '.docker/mcp/catalog.json',
+    JSON.stringify({catalogs: {team: {displayName: 'Team'}, gone: {displayName: 'Gone'}}}),
+  )
   const {warnings} = await loadServers(ctx)
-  assert.ok(warnings.some((w) => w.startsWith('catalog "gone" has no file')), warnings.join('\n'))
+  assert.ok(
+    warnings.some((w) => w.startsWith('catalog "gone" has no file')),
+    warnings.join('\n'),
+  )
 })
 
 test('a broken catalog fails loading with its file and line', async () => {
   await write('.docker/mcp/catalogs/gone.yaml', 'registry:\n  x:\n    image: [\n')
-  await assert.rejects(loadServers(ctx), (err: unknown) => err instanceof FileFormatError && err.message.includes('gone.yaml:4:1: invalid YAML'))
+  await assert.rejects(
+    loadServers(ctx),
+    (err: unknown) => err instanceof FileFormatError && err.message.includes('gone.yaml:4:1: invalid YAML'),
+  )
   await rm(path.join(home, '.docker/mcp/catalogs/gone.yaml'))
 })
 
 test('a user copy of docker-mcp replaces the shipped one', async () => {
-  await write('.docker/mcp/catalogs/docker-mcp.yaml', 'name: docker-mcp\nregistry:\n  only-this: {image: x}\n')
+  await write(
+    '.docker/mcp/catalogs/docker-mcp.yaml',
+    'name: docker-mcp\nregistry:\n  only-this: {image: x}\n',
+  )
   const {servers} = await loadServers(ctx, {catalogs: ['docker-mcp'], additionalCatalogs: []})
   assert.equal(servers.has('time'), false)
   assert.equal(servers.get('only-this')!.catalog, 'docker-mcp')
@@ -121,14 +169,22 @@ test('readRegistry / readServerConfig / readToolsConfig: missing files are empty
   await write('.docker/mcp/registry.yaml', 'registry:\n  dice:\n    ref: ""\n  fetch:\n    ref: ""\n')
   await write('r2.yaml', 'registry:\n  time: {ref: ""}\n  dice: {}\n')
   assert.deepEqual(await readRegistry(ctx), ['dice', 'fetch'])
-  assert.deepEqual(await readRegistry(ctx, ['registry.yaml', path.join(home, 'r2.yaml')]), ['dice', 'fetch', 'time'])
+  assert.deepEqual(await readRegistry(ctx, ['registry.yaml', path.join(home, 'r2.yaml')]), [
+    'dice',
+    'fetch',
+    'time',
+  ])
   await write('.docker/mcp/config.yaml', 'filesystem:\n  paths: [/a]\ndice:\n  sides: 6\nempty:\n')
   await write('c2.yaml', 'filesystem:\n  paths: [/b]\n')
   assert.deepEqual(await readServerConfig(ctx), {filesystem: {paths: ['/a']}, dice: {sides: 6}, empty: {}})
   assert.deepEqual((await readServerConfig(ctx, ['config.yaml', './c2.yaml'])).filesystem, {paths: ['/b']})
   await write('.docker/mcp/tools.yaml', 'github-official: [get_me, create_issue]\nduckduckgo: []\nnone:\n')
   await write('t2.yaml', 'duckduckgo: [search]\n')
-  assert.deepEqual(await readToolsConfig(ctx), {'github-official': ['get_me', 'create_issue'], duckduckgo: [], none: []})
+  assert.deepEqual(await readToolsConfig(ctx), {
+    'github-official': ['get_me', 'create_issue'],
+    duckduckgo: [],
+    none: [],
+  })
   assert.deepEqual((await readToolsConfig(ctx, ['tools.yaml', './t2.yaml'])).duckduckgo, ['search'])
 })
 
@@ -136,7 +192,13 @@ test('malformed registry, config and tools files are errors with file and line',
   await write('.docker/mcp/registry.yaml', 'registry:\n  - dice\n')
   await assert.rejects(readRegistry(ctx), /registry\.yaml:1:1: registry: expected a mapping, got a list$/)
   await write('.docker/mcp/config.yaml', 'filesystem: /a\n')
-  await assert.rejects(readServerConfig(ctx), /config\.yaml:1:1: filesystem: expected a mapping, got the string "\/a"/)
+  await assert.rejects(
+    readServerConfig(ctx),
+    /config\.yaml:1:1: filesystem: expected a mapping, got the string "\/a"/,
+  )
   await write('.docker/mcp/tools.yaml', 'dice: roll_dice\n')
-  await assert.rejects(readToolsConfig(ctx), /tools\.yaml:1:1: dice: expected a list, got the string "roll_dice"/)
+  await assert.rejects(
+    readToolsConfig(ctx),
+    /tools\.yaml:1:1: dice: expected a list, got the string "roll_dice"/,
+  )
 })

@@ -24,7 +24,11 @@ const db: CatalogEntry = {
       properties: {
         host: {type: 'string'},
         port: {type: 'integer'},
-        auth: {type: 'object', properties: {user: {type: 'string'}, mode: {type: 'string'}}, required: ['user']},
+        auth: {
+          type: 'object',
+          properties: {user: {type: 'string'}, mode: {type: 'string'}},
+          required: ['user'],
+        },
       },
       required: ['host', 'auth'],
     },
@@ -61,11 +65,21 @@ test('configFields flattens nested properties; nested required only counts under
 })
 
 test('flattenConfig', () => {
-  assert.deepEqual(flattenConfig({a: {b: 1, c: {d: [1]}}, e: 'x', f: {}}), {'a.b': 1, 'a.c.d': [1], e: 'x', f: {}})
+  assert.deepEqual(flattenConfig({a: {b: 1, c: {d: [1]}}, e: 'x', f: {}}), {
+    'a.b': 1,
+    'a.c.d': [1],
+    e: 'x',
+    f: {},
+  })
 })
 
 test('secretsStatus counts the secrets the store has', async () => {
-  const entry: CatalogEntry = {secrets: [{name: 'a', env: 'A'}, {name: 'b', env: 'B'}]}
+  const entry: CatalogEntry = {
+    secrets: [
+      {name: 'a', env: 'A'},
+      {name: 'b', env: 'B'},
+    ],
+  }
   const has = (names: string[]) => ({has: async (n: string) => names.includes(n)})
   assert.equal(await secretsStatus({}, has([])), 'none')
   assert.equal(await secretsStatus(entry, has([])), 'required')
@@ -101,11 +115,36 @@ const badCoercions: Array<[string, string, Record<string, unknown>, string]> = [
   ['not a number', 'abc', {type: 'number'}, 'invalid value for s.k: expected a number, got "abc"'],
   ['empty number', '', {type: 'number'}, 'invalid value for s.k: expected a number, got ""'],
   ['not a boolean', 'maybe', {type: 'boolean'}, 'invalid value for s.k: expected true or false, got "maybe"'],
-  ['bad item', 'a,b', {type: 'array', items: {type: 'integer'}}, 'invalid value for s.k[0]: expected an integer, got "a"'],
-  ['flow that is not a list', '[a', {type: 'array'}, 'invalid value for s.k: expected a list such as [a, b], got "[a"'],
-  ['object expected', 'x', {type: 'object'}, 'invalid value for s.k: expected a mapping such as {key: value}, got "x"'],
-  ['enum', 'medium', {type: 'string', enum: ['fast', 'slow']}, 'invalid value for s.k: "medium" is not one of "fast", "slow"'],
-  ['huge integer', '99999999999999999999', {type: 'integer'}, 'invalid value for s.k: expected an integer, got "99999999999999999999"'],
+  [
+    'bad item',
+    'a,b',
+    {type: 'array', items: {type: 'integer'}},
+    'invalid value for s.k[0]: expected an integer, got "a"',
+  ],
+  [
+    'flow that is not a list',
+    '[a',
+    {type: 'array'},
+    'invalid value for s.k: expected a list such as [a, b], got "[a"',
+  ],
+  [
+    'object expected',
+    'x',
+    {type: 'object'},
+    'invalid value for s.k: expected a mapping such as {key: value}, got "x"',
+  ],
+  [
+    'enum',
+    'medium',
+    {type: 'string', enum: ['fast', 'slow']},
+    'invalid value for s.k: "medium" is not one of "fast", "slow"',
+  ],
+  [
+    'huge integer',
+    '99999999999999999999',
+    {type: 'integer'},
+    'invalid value for s.k: expected an integer, got "99999999999999999999"',
+  ],
 ]
 for (const [name, raw, schema, message] of badCoercions) {
   test(`coerceConfigValue rejects ${name}`, () => {

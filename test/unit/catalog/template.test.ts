@@ -12,7 +12,14 @@ import {
 
 const config = {
   filesystem: {paths: ['/home/me/src', '/home/me/docs'], empty: [], windows: ['C:\\Users\\me\\src']},
-  'notes-db': {host: 'db.internal', port: 5432, tls: true, cache_dir: '/var/cache/notes', blank: '', nothing: null},
+  'notes-db': {
+    host: 'db.internal',
+    port: 5432,
+    tls: true,
+    cache_dir: '/var/cache/notes',
+    blank: '',
+    nothing: null,
+  },
   nested: {a: {b: {c: 'deep'}}},
   'com.example': {url: 'https://example.com'},
   com_acme: {url: 'https://acme.example'},
@@ -34,13 +41,25 @@ const cases: Array<[string, string, string[]]> = [
   ['list value expands', '{{filesystem.paths}}', ['/home/me/src', '/home/me/docs']],
   ['into on a list', '{{filesystem.paths|into}}', ['/home/me/src', '/home/me/docs']],
   ['into on a scalar', '{{notes-db.host|into}}', ['db.internal']],
-  ['list inside literal text expands per element', '--allow={{filesystem.paths}}', ['--allow=/home/me/src', '--allow=/home/me/docs']],
+  [
+    'list inside literal text expands per element',
+    '--allow={{filesystem.paths}}',
+    ['--allow=/home/me/src', '--allow=/home/me/docs'],
+  ],
   ['empty list: []', '{{filesystem.empty|into}}', []],
   ['empty list inside text: []', '--allow={{filesystem.empty}}', []],
-  ['volume maps each element', '{{filesystem.paths|volume|into}}', ['/home/me/src:/home/me/src', '/home/me/docs:/home/me/docs']],
+  [
+    'volume maps each element',
+    '{{filesystem.paths|volume|into}}',
+    ['/home/me/src:/home/me/src', '/home/me/docs:/home/me/docs'],
+  ],
   ['volume of a missing value stays empty', '{{filesystem.missing|volume}}', []],
   ['volume-target', '{{filesystem.paths|volume-target|into}}', ['/home/me/src', '/home/me/docs']],
-  ['volume of a Windows path gets a POSIX target', '{{filesystem.windows|volume}}', ['C:\\Users\\me\\src:/C/Users/me/src']],
+  [
+    'volume of a Windows path gets a POSIX target',
+    '{{filesystem.windows|volume}}',
+    ['C:\\Users\\me\\src:/C/Users/me/src'],
+  ],
   ['volume-target of a Windows path', '{{filesystem.windows|volume-target}}', ['/C/Users/me/src']],
   ['first', '{{filesystem.paths|first}}', ['/home/me/src']],
   ['last', '{{filesystem.paths|last}}', ['/home/me/docs']],
@@ -61,7 +80,11 @@ const cases: Array<[string, string, string[]]> = [
   ['keys with dots', '{{com.example.url}}', ['https://example.com']],
   ['server names with dots, stored with "_"', '{{com.acme.url}}', ['https://acme.example']],
   ['whitespace inside braces', '{{ notes-db.host | or:x }}', ['db.internal']],
-  ['two lists: every combination', '{{one.list}}-{{filesystem.paths}}', ['only-/home/me/src', 'only-/home/me/docs']],
+  [
+    'two lists: every combination',
+    '{{one.list}}-{{filesystem.paths}}',
+    ['only-/home/me/src', 'only-/home/me/docs'],
+  ],
   ['prototype keys are not config', '{{__proto__.toString}}', []],
   ['constructor is not config', '{{constructor.name}}', []],
   ['single "{" and "}" are literal', 'a{b}c', ['a{b}c']],
@@ -85,13 +108,19 @@ const syntaxErrors: Array<[string, string, RegExp]> = [
 ]
 for (const [name, expr, message] of syntaxErrors) {
   test(`parseTemplate rejects ${name}`, () => {
-    assert.throws(() => parseTemplate(expr), (err: unknown) => err instanceof TemplateSyntaxError && message.test(err.message))
+    assert.throws(
+      () => parseTemplate(expr),
+      (err: unknown) => err instanceof TemplateSyntaxError && message.test(err.message),
+    )
     assert.throws(() => evaluateTemplate(expr, config), TemplateSyntaxError)
   })
 }
 
 test('templateReferences lists the config paths read', () => {
-  assert.deepEqual(templateReferences('--db={{notes-db.host}}:{{notes-db.port|or:5432}}'), ['notes-db.host', 'notes-db.port'])
+  assert.deepEqual(templateReferences('--db={{notes-db.host}}:{{notes-db.port|or:5432}}'), [
+    'notes-db.host',
+    'notes-db.port',
+  ])
   assert.deepEqual(templateReferences('plain'), [])
 })
 
