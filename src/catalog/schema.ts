@@ -83,7 +83,6 @@ const toolArgument = z.looseObject({
   type: z.string().optional(),
   desc: z.string().optional(),
   description: z.string().optional(),
-  optional: z.boolean().optional(),
 })
 
 const tool = z.looseObject({

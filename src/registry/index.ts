@@ -69,7 +69,7 @@ export async function enableServers(
   openSecrets: () => Promise<SecretPresence> = async () => NO_SECRETS,
 ): Promise<EnableResult> {
   const {servers, warnings} = await loadServers(ctx)
-  const unknown = names.filter((n) => !servers.has(n))
+  const unknown = [...new Set(names.filter((n) => !servers.has(n)))]
   if (unknown.length === 1) throw serverNotFound(unknown[0]!, servers.keys())
   if (unknown.length > 1) {
     const known = [...servers.keys()]

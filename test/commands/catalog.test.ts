@@ -407,4 +407,20 @@ describe('files we cannot parse are never overwritten', () => {
     const ls = await cli(['catalog', 'ls'])
     assert.equal(ls.stdout, 'docker-mcp: Docker MCP Catalog (shipped with docker-mcp)\n')
   })
+
+  test('a catalog file we cannot parse is not overwritten by "add"; it can still be removed', async () => {
+    assert.equal((await cli(['catalog', 'create', 'fragile'])).code, 0)
+    const broken = 'name: fragile\nregistry:\n  a: {image: [\n'
+    await writeFile(path.join(mcp, 'catalogs/fragile.yaml'), broken)
+    const add = await cli(['catalog', 'add', 'fragile', 'weather', fixture('server-snippet.yaml')])
+    assert.equal(add.code, 1)
+    assert.match(add.stderr, /fragile\.yaml:4:1: invalid YAML/)
+    assert.equal(await read('catalogs/fragile.yaml'), broken)
+    const enable = await cli(['server', 'add', 'dice'])
+    assert.equal(enable.code, 1)
+    assert.match(enable.stderr, /fragile\.yaml:4:1: invalid YAML/)
+    const rm = await cli(['catalog', 'rm', 'fragile'])
+    assert.equal(rm.code, 0, rm.stderr)
+    assert.equal(await exists(path.join(mcp, 'catalogs/fragile.yaml')), false)
+  })
 })
