@@ -6,18 +6,22 @@
 #   ./scripts/quickstart.sh              # ... and serve Streamable HTTP on http://127.0.0.1:8811/mcp
 #   ./scripts/quickstart.sh --stdio      # ... and serve on stdio instead
 #   ./scripts/quickstart.sh --no-serve   # stop after the tool call
+#   ./scripts/quickstart.sh --port 9000  # serve HTTP on another port
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib/ensure-docker.sh
 
 mode=http
-for arg in "$@"; do
-  case "$arg" in
+port=8811
+while [ "$#" -gt 0 ]; do
+  case "$1" in
     --stdio) mode=stdio ;;
     --no-serve) mode=none ;;
-    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
-    *) echo "unknown option $arg" >&2; exit 125 ;;
+    --port) port="$2"; shift ;;
+    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+    *) echo "unknown option $1" >&2; exit 125 ;;
   esac
+  shift
 done
 
 step() { printf '\n==> %s\n' "$*" >&2; }
@@ -26,8 +30,12 @@ step "Installing dependencies"
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund >&2
 fi
-step "Building"
-npm run -s build >&2
+# Rebuild only when a source changed since the last build.
+if [ ! -f dist/.build-stamp ] || [ -n "$(find src commands catalogs/servers package.json tsconfig.json -newer dist/.build-stamp -print -quit)" ]; then
+  step "Building"
+  npm run -s build >&2
+  touch dist/.build-stamp
+fi
 step "Installing the docker CLI plugin"
 scripts/install-plugin.sh >&2
 step "Checking the Docker engine"
@@ -56,6 +64,6 @@ case "$mode" in
     step "Serving the gateway on stdio (Ctrl-D to stop)"
     exec docker mcp gateway run ;;
   http)
-    step "Serving the gateway on http://127.0.0.1:8811/mcp (Ctrl-C to stop)"
-    exec docker mcp gateway run --transport streaming --port 8811 ;;
+    step "Serving the gateway on http://127.0.0.1:$port/mcp (Ctrl-C to stop)"
+    exec docker mcp gateway run --transport streaming --port "$port" ;;
 esac

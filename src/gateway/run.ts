@@ -97,9 +97,10 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
     enabled.length > 0 ? `- Those servers are enabled: ${enabled.join(', ')}` : '- No server is enabled',
   )
 
-  let gateway: Gateway | undefined
+  // Upstreams are started by the gateway and report back to it: the reference is set just below.
+  const ref: {gateway?: Gateway} = {}
   const onListChanged = (upstream: Parameters<Gateway['onUpstreamListChanged']>[0]) =>
-    void gateway?.onUpstreamListChanged(upstream)
+    void ref.gateway?.onUpstreamListChanged(upstream)
   const startContainer = containerUpstreams({
     runtime,
     servers: configuration.containers,
@@ -120,9 +121,9 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
   })
   const metrics =
     options.metrics && options.transport !== 'stdio'
-      ? (await import('./metrics.js')).createMetrics(() => gateway?.pool.size ?? 0)
+      ? (await import('./metrics.js')).createMetrics(() => ref.gateway?.pool.size ?? 0)
       : undefined
-  gateway = new Gateway({
+  const gateway = new Gateway({
     observeCall: metrics?.observeCall,
     servers: configuration.servers.map((s) => ({...s, longLived: s.longLived || options.longLived})),
     toolFilter: configuration.toolFilter,
@@ -147,7 +148,7 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
   const shutdown = (reason: string) => {
     shuttingDown ??= (async () => {
       logger.info(`- Stopping (${reason})...`)
-      await gateway!.shutdown()
+      await gateway.shutdown()
       // Safety net: whatever this gateway started and did not remove yet.
       if (configuration.containers.size > 0) await runtime.removeGatewayContainers(gatewayId).catch(() => 0)
       logger.info('> Stopped')
@@ -155,6 +156,7 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
     return shuttingDown
   }
 
+  ref.gateway = gateway
   gateway.start()
 
   if (options.dryRun) {
@@ -185,7 +187,7 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
       }
       stdin.once('end', () => resolve('client closed stdin'))
     })
-    const handle = serveStdio(() => gateway!.createSession('stdio'), {
+    const handle = serveStdio(() => gateway.createSession('stdio'), {
       transport,
       onerror: (err) => logger.debug(`stdio: ${err.message}`),
     })

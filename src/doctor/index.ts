@@ -1,0 +1,167 @@
+import {constants, promises as fs} from 'node:fs'
+import path from 'node:path'
+
+import {loadServers, readRegistry} from '../catalog/index.js'
+import type {Context} from '../context.js'
+import {createDocker, pingDocker} from '../docker/engine.js'
+import {ContainerRuntime} from '../docker/runtime.js'
+
+/** One finding of `docker mcp doctor`. */
+export interface Check {
+  area: 'node' | 'plugin' | 'engine' | 'catalogs' | 'servers' | 'secrets' | 'clients'
+  status: 'ok' | 'warn' | 'fail'
+  message: string
+  /** What to do about it. */
+  fix?: string
+}
+
+async function executable(file: string): Promise<boolean> {
+  try {
+    await fs.access(file, constants.X_OK)
+    return true
+  } catch {
+    return false
+  }
+}
+
+async function onPath(command: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  for (const dir of (env.PATH ?? '').split(path.delimiter)) {
+    if (dir && (await executable(path.join(dir, command)))) return path.join(dir, command)
+  }
+  return undefined
+}
+
+/**
+ * Check everything `docker mcp` depends on and say what to fix: Node, the plugin install, the Docker
+ * engine, catalogs and enabled servers (images present?), the secret store, client configs.
+ * Never throws for a failed check: a failure is a finding.
+ */
+export async function runDoctor(ctx: Context): Promise<Check[]> {
+  const checks: Check[] = []
+  const add = (c: Check) => void checks.push(c)
+
+  const [major, minor] = process.versions.node.split('.').map(Number) as [number, number]
+  add(
+    major > 20 || (major === 20 && minor >= 8)
+      ? {area: 'node', status: 'ok', message: `Node.js ${process.version}`}
+      : {
+          area: 'node',
+          status: 'fail',
+          message: `Node.js ${process.version} is too old`,
+          fix: 'Install Node.js 20.8 or newer.',
+        },
+  )
+
+  const plugin = path.join(ctx.paths.cliPluginsDir, 'docker-mcp')
+  if (await executable(plugin)) add({area: 'plugin', status: 'ok', message: `plugin installed at ${plugin}`})
+  else {
+    add({
+      area: 'plugin',
+      status: 'fail',
+      message: `no executable plugin at ${plugin}`,
+      fix: 'Run scripts/install-plugin.sh (or scripts/quickstart.sh).',
+    })
+  }
+  const dockerCli = await onPath('docker', ctx.env)
+  add(
+    dockerCli
+      ? {area: 'plugin', status: 'ok', message: `docker CLI at ${dockerCli}`}
+      : {
+          area: 'plugin',
+          status: 'fail',
+          message: 'no docker CLI on PATH',
+          fix: 'Install the docker CLI (apt-get install docker.io, or Docker Desktop).',
+        },
+  )
+
+  let runtime: ContainerRuntime | undefined
+  try {
+    const docker = createDocker(ctx.env, ctx.paths)
+    await pingDocker(docker, {timeoutMs: 5000})
+    const version = (await docker.version()) as {Version?: string; ApiVersion?: string}
+    add({
+      area: 'engine',
+      status: 'ok',
+      message: `Docker engine ${version.Version ?? '?'} (API ${version.ApiVersion ?? '?'})`,
+    })
+    runtime = new ContainerRuntime(docker)
+  } catch (err) {
+    add({
+      area: 'engine',
+      status: 'fail',
+      message: (err as Error).message.split('\n')[0]!,
+      fix: 'Start Docker Desktop or dockerd; scripts/quickstart.sh starts one on Linux when run as root.',
+    })
+  }
+
+  try {
+    const loaded = await loadServers(ctx)
+    add({
+      area: 'catalogs',
+      status: 'ok',
+      message: `${loaded.servers.size} servers in the configured catalogs`,
+    })
+    for (const warning of loaded.warnings) add({area: 'catalogs', status: 'warn', message: warning})
+    const enabled = await readRegistry(ctx)
+    if (enabled.length === 0) {
+      add({
+        area: 'servers',
+        status: 'warn',
+        message: 'no server is enabled',
+        fix: 'docker mcp server add <name> (docker mcp catalog show lists them)',
+      })
+    }
+    const images: string[] = []
+    for (const name of enabled) {
+      const server = loaded.servers.get(name)
+      if (!server) {
+        add({
+          area: 'servers',
+          status: 'fail',
+          message: `"${name}" is enabled but no catalog defines it`,
+          fix: `docker mcp server rm ${name}`,
+        })
+        continue
+      }
+      if (server.entry.image) images.push(server.entry.image)
+    }
+    if (runtime && images.length > 0) {
+      const missing = await runtime.missingImages(images)
+      for (const image of missing) {
+        add({
+          area: 'servers',
+          status: 'warn',
+          message: `image ${image} is not present locally: the gateway will try to pull it`,
+          fix: `docker pull ${image} (or build it locally)`,
+        })
+      }
+      if (missing.length === 0)
+        add({
+          area: 'servers',
+          status: 'ok',
+          message: `${enabled.length} enabled server(s), all images present`,
+        })
+    }
+  } catch (err) {
+    add({area: 'catalogs', status: 'fail', message: (err as Error).message})
+  }
+
+  try {
+    const secrets = await import('../secrets/index.js')
+    const sources = await secrets.openSecretStores(ctx, {
+      onWarning: (m: string) => add({area: 'secrets', status: 'warn', message: m}),
+    })
+    for (const store of sources.stores)
+      add({area: 'secrets', status: 'ok', message: `secret store: ${store.kind} (${store.location})`})
+  } catch (err) {
+    add({area: 'secrets', status: 'fail', message: (err as Error).message})
+  }
+
+  try {
+    const clients = await import('../clients/index.js')
+    for (const c of await clients.doctorClients(ctx)) add(c)
+  } catch (err) {
+    add({area: 'clients', status: 'fail', message: (err as Error).message})
+  }
+  return checks
+}
