@@ -186,14 +186,14 @@ export async function serveHttp(
       sessionIdGenerator: () => id,
       onsessioninitialized: (sid: string) => void legacySessions.set(sid, transport),
     })
-    transport.onclose = () => legacySessions.delete(id)
-    const server = gateway.createSession(id)
-    await server.connect(transport as Transport)
-    metrics?.sessions.inc()
+    // Set before connect: the SDK chains its own close handling (which ends the session) after ours.
     transport.onclose = () => {
       legacySessions.delete(id)
       metrics?.sessions.dec()
     }
+    const server = gateway.createSession(id)
+    await server.connect(transport as Transport)
+    metrics?.sessions.inc()
     return transport.handleRequest(req, res, parsed)
   }
 
@@ -203,10 +203,10 @@ export async function serveHttp(
       sseSessions.set(transport.sessionId, transport)
       const server = gateway.createSession(transport.sessionId)
       metrics?.sessions.inc()
+      // The SDK chains the session's own close handling after this one; closing the server here would recurse.
       transport.onclose = () => {
         sseSessions.delete(transport.sessionId)
         metrics?.sessions.dec()
-        void server.close()
       }
       await server.connect(transport as unknown as Transport)
       return

@@ -266,13 +266,14 @@ describe('clients of both protocol eras, and SSE', () => {
 
 describe('load and metrics', () => {
   test('32 clients x 50 calls against a long-lived server: every call answered correctly', async () => {
-    const clients = await Promise.all(
+    const sessions = await Promise.all(
       Array.from({length: 32}, async (_, i) => {
         const c = streamableClient('2025', `load-${i}`)
         await c.client.connect(c.transport)
-        return c.client
+        return c
       }),
     )
+    const clients = sessions.map((s) => s.client)
     try {
       await Promise.all(
         clients.map(async (client, i) => {
@@ -283,9 +284,10 @@ describe('load and metrics', () => {
         }),
       )
     } finally {
-      await Promise.all(clients.map((c) => c.close()))
+      // A 2025-era client ends its session with DELETE (terminateSession); close() alone only drops the connection.
+      await Promise.all(sessions.map((s) => s.transport.terminateSession().then(() => s.client.close())))
     }
-    // Sessions closed: their long-lived containers go too.
+    // Sessions ended: their long-lived containers go too.
     assert.deepEqual(await eventually(() => managedContainers('sticky'), (c) => c.length === 0, 30_000), [])
   })
 
