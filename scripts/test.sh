@@ -60,11 +60,34 @@ run_tests() {
 export -f run_tests
 
 if command -v dbus-run-session >/dev/null 2>&1 && command -v gnome-keyring-daemon >/dev/null 2>&1; then
-  # A private session bus with an unlocked login keyring: the real Secret Service, never the user's.
-  dbus-run-session -- bash -c '
-    eval "$(printf "docker-mcp-test\n" | gnome-keyring-daemon --unlock --components=secrets 2>/dev/null)" || true
-    export DOCKER_MCP_TEST_KEYRING=1
-    run_tests "$@"' bash "${files[@]}"
+  # A private session bus with a fresh unlocked keyring: the real Secret Service, never the user's. The
+  # bus and the keyring daemon (started here, or activated by the bus) get HOME and XDG dirs in a temp
+  # dir: with the user's, gnome-keyring would create or unlock ~/.local/share/keyrings/login.keyring.
+  # The tests get the original environment back, and DOCKER_MCP_TEST_KEYRING=1 only once a round trip
+  # through @napi-rs/keyring has worked.
+  keyring_home="$(mktemp -d "${TMPDIR:-/tmp}/docker-mcp-keyring.XXXXXX")"
+  mkdir -m 700 "$keyring_home/data" "$keyring_home/runtime"
+  status=0
+  DOCKER_MCP_SAVED_ENV="$(declare -p HOME XDG_DATA_HOME XDG_RUNTIME_DIR 2>/dev/null || true)" \
+    HOME="$keyring_home" XDG_DATA_HOME="$keyring_home/data" XDG_RUNTIME_DIR="$keyring_home/runtime" \
+    dbus-run-session -- bash -c '
+      printf "docker-mcp-test\n" | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1 || true
+      unset HOME XDG_DATA_HOME XDG_RUNTIME_DIR
+      eval "$DOCKER_MCP_SAVED_ENV"
+      unset DOCKER_MCP_SAVED_ENV
+      if node -e "
+        const k = require(\"@napi-rs/keyring\")
+        const e = new k.Entry(\"docker-mcp-test-probe\", \"probe\", {linux: {store: \"secret-service\"}})
+        e.setPassword(\"ok\")
+        if (e.getPassword() !== \"ok\" || !e.deleteCredential()) process.exit(1)
+      "; then
+        export DOCKER_MCP_TEST_KEYRING=1
+      else
+        echo "warning: the test Secret Service does not work: keychain tests will be skipped" >&2
+      fi
+      run_tests "$@"' bash "${files[@]}" || status=$?
+  rm -rf "$keyring_home"
+  exit "$status"
 else
   run_tests "${files[@]}"
 fi

@@ -1,0 +1,83 @@
+import {DockerMcpError} from '../errors.js'
+import {stripOneTrailingNewline} from './names.js'
+
+/** More than any keychain takes; stops `secret set NAME < /dev/urandom` from eating memory. */
+export const MAX_SECRET_BYTES = 1024 * 1024
+
+type Input = NodeJS.ReadableStream & {isTTY?: boolean; setRawMode?: (raw: boolean) => unknown}
+
+function tooLong(): DockerMcpError {
+  return new DockerMcpError(`the secret value is longer than ${MAX_SECRET_BYTES} bytes`)
+}
+
+function decode(bytes: Buffer): string {
+  try {
+    return new TextDecoder('utf-8', {fatal: true}).decode(bytes)
+  } catch {
+    throw new DockerMcpError('the secret value on stdin is not valid UTF-8 text')
+  }
+}
+
+/** All of a piped stdin, minus exactly one trailing line break (see `stripOneTrailingNewline`). */
+async function readPiped(input: Input): Promise<string> {
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of input) {
+    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer)
+    size += buf.length
+    if (size > MAX_SECRET_BYTES) throw tooLong()
+    chunks.push(buf)
+  }
+  return stripOneTrailingNewline(decode(Buffer.concat(chunks)))
+}
+
+/** One line typed at a terminal, not echoed. Backspace edits, Enter ends, Ctrl-C cancels. */
+function readHidden(input: Input, prompt: (text: string) => void, label: string): Promise<string> {
+  prompt(label)
+  return new Promise((resolve, reject) => {
+    let bytes = Buffer.alloc(0)
+    const finish = (err: Error | undefined) => {
+      input.removeListener('data', onData)
+      input.setRawMode?.(false)
+      input.pause()
+      prompt('\n')
+      if (err) reject(err)
+      else resolve(decode(bytes))
+    }
+    const onData = (chunk: Buffer | string) => {
+      const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk
+      for (const byte of buf) {
+        if (byte === 0x0d || byte === 0x0a) return finish(undefined)
+        if (byte === 0x03)
+          return finish(new DockerMcpError('cancelled: no secret was stored', {exitCode: 130}))
+        if (byte === 0x04 && bytes.length === 0) return finish(undefined)
+        if (byte === 0x7f || byte === 0x08) {
+          // Drop one whole UTF-8 character: continuation bytes are 10xxxxxx.
+          let end = bytes.length - 1
+          while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end--
+          bytes = bytes.subarray(0, Math.max(end, 0))
+          continue
+        }
+        bytes = Buffer.concat([bytes, Buffer.of(byte)])
+        if (bytes.length > MAX_SECRET_BYTES) return finish(tooLong())
+      }
+    }
+    input.setRawMode?.(true)
+    input.on('data', onData)
+    input.resume()
+  })
+}
+
+/**
+ * The value for `secret set NAME` (no "="): read from stdin so it stays out of shell history and `ps`.
+ * Piped input is read to its end and loses exactly one trailing line break; at a terminal the value is
+ * typed on one hidden line after `prompt` (written by the caller, to stderr).
+ */
+export async function readSecretValue(
+  input: Input,
+  options: {prompt: (text: string) => void; name: string},
+): Promise<string> {
+  if (input.isTTY && input.setRawMode)
+    return readHidden(input, options.prompt, `Value for secret ${options.name} (input hidden): `)
+  return readPiped(input)
+}
