@@ -28,6 +28,7 @@ export async function withGatewayClient<T>(
     args,
     env,
     stderr: options.verbose ? 'inherit' : 'pipe',
+    maxBufferSize: 64 * 1024 * 1024,
   })
   let stderr = ''
   transport.stderr?.on('data', (chunk: Buffer) => {

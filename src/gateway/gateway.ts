@@ -16,7 +16,7 @@ import {writeFileAtomic} from '../fs/atomic.js'
 import type {Logger} from './logger.js'
 import {assignToolNames, type ToolOrigin} from './naming.js'
 import {UpstreamPool} from './pool.js'
-import {passthrough, type Upstream, type UpstreamBinding} from './upstream.js'
+import type {Upstream, UpstreamBinding} from './upstream.js'
 
 type ResourceTemplate = ListResourceTemplatesResult['resourceTemplates'][number]
 
@@ -55,6 +55,11 @@ export interface GatewayOptions {
   /** Start a connected upstream for a server (a container, or a remote URL). */
   startUpstream: (server: string, session: string) => Promise<Upstream>
   logger: Logger
+  /**
+   * Work that must finish before any server starts (engine checks, image pulls). The gateway answers
+   * `initialize` without waiting for it; a failure marks every server as failed with its message.
+   */
+  prepare?: Promise<unknown> | undefined
   /** Told about every tool call (metrics). */
   observeCall?: ((server: string, tool: string, seconds: number, ok: boolean) => void) | undefined
 }
@@ -65,6 +70,15 @@ interface SessionState {
 }
 
 const LISTING_SESSION = '\u0000listing'
+
+/** A structural "anything goes" schema: the gateway forwards results, it does not re-validate them. */
+const passthrough = {
+  '~standard': {
+    version: 1 as const,
+    vendor: 'docker-mcp',
+    validate: (value: unknown) => ({value: value as Record<string, unknown>}),
+  },
+}
 
 /**
  * The gateway core: one aggregated view of every enabled server's tools, prompts and resources, and one
@@ -135,6 +149,13 @@ export class Gateway {
         this.listings.set(server.name, cached)
         this.rebuild()
         settle(server.name)
+      }
+      try {
+        await this.options.prepare
+      } catch (err) {
+        this.failures.set(server.name, (err as Error).message)
+        settle(server.name)
+        return
       }
       const started = Date.now()
       try {

@@ -6,15 +6,13 @@ import {serveStdio, StdioServerTransport} from '@modelcontextprotocol/server/std
 
 import type {Context} from '../context.js'
 import {parseMemory} from '../docker/container-spec.js'
-import {createDocker, pingDocker} from '../docker/engine.js'
-import {ContainerRuntime} from '../docker/runtime.js'
+import type {ContainerRuntime} from '../docker/runtime.js'
 import {DockerMcpError, UsageError} from '../errors.js'
 import {watchPluginSocket} from '../plugin/socket.js'
-import {loadGatewayConfiguration, type GatewayConfiguration, type GatewayFlags} from './configuration.js'
-import {containerUpstreams} from './containers.js'
+import type {GatewayConfiguration, GatewayFlags} from './configuration.js'
 import {Gateway} from './gateway.js'
 import {createLogger, type Logger} from './logger.js'
-import {remoteUpstreams} from './remote.js'
+import type {Upstream} from './upstream.js'
 
 export interface RunGatewayOptions extends GatewayFlags {
   transport: 'stdio' | 'sse' | 'streaming'
@@ -79,19 +77,10 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
   })()
 
   logger.info('- Reading configuration...')
+  const {loadGatewayConfiguration} = await import('./configuration.js')
   const configuration = await loadGatewayConfiguration(ctx, options, logger)
   for (const warning of configuration.warnings) logger.warn(`  - ${warning}`)
   logger.info(`- Configuration read in ${Math.round(performance.now() - started)}ms`)
-
-  const docker = createDocker(ctx.env, ctx.paths)
-  const runtime = new ContainerRuntime(docker)
-  if (configuration.containers.size > 0) {
-    await pingDocker(docker)
-    const orphans = await runtime.removeOrphans(isProcessAlive, gatewayId, hostname()).catch(() => 0)
-    if (orphans > 0)
-      logger.info(`  - Removed ${orphans} container(s) left by a gateway that is no longer running`)
-    await ensureImages(runtime, configuration, logger)
-  }
   const enabled = configuration.servers.map((s) => s.name)
   logger.info(
     enabled.length > 0 ? `- Those servers are enabled: ${enabled.join(', ')}` : '- No server is enabled',
@@ -99,26 +88,52 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
 
   // Upstreams are started by the gateway and report back to it: the reference is set just below.
   const ref: {gateway?: Gateway} = {}
-  const onListChanged = (upstream: Parameters<Gateway['onUpstreamListChanged']>[0]) =>
-    void ref.gateway?.onUpstreamListChanged(upstream)
-  const startContainer = containerUpstreams({
-    runtime,
-    servers: configuration.containers,
-    gatewayId,
-    version: options.version,
-    cpus: options.cpus,
-    memoryBytes,
-    startTimeoutMs: options.startTimeoutSeconds * 1000,
-    logger,
-    onListChanged,
-  })
-  const startRemote = remoteUpstreams({
-    servers: configuration.remotes,
-    version: options.version,
-    startTimeoutMs: options.startTimeoutSeconds * 1000,
-    env: ctx.env,
-    onListChanged,
-  })
+  const onListChanged = (upstream: Upstream) => void ref.gateway?.onUpstreamListChanged(upstream)
+
+  // Engine work (and loading dockerode) happens after the client has its initialize answer: clients give
+  // up after a few seconds (docker/mcp-gateway#336), so nothing slow stands before serving.
+  let runtime: ContainerRuntime | undefined
+  let startContainer: ((server: string, session: string) => Promise<Upstream>) | undefined
+  const prepare =
+    configuration.containers.size === 0
+      ? Promise.resolve()
+      : (async () => {
+          const [{createDocker, pingDocker}, {ContainerRuntime}, {containerUpstreams}] = await Promise.all([
+            import('../docker/engine.js'),
+            import('../docker/runtime.js'),
+            import('./containers.js'),
+          ])
+          const docker = createDocker(ctx.env, ctx.paths)
+          await pingDocker(docker)
+          runtime = new ContainerRuntime(docker)
+          const orphans = await runtime.removeOrphans(isProcessAlive, gatewayId, hostname()).catch(() => 0)
+          if (orphans > 0) {
+            logger.info(`  - Removed ${orphans} container(s) left by a gateway that is no longer running`)
+          }
+          await ensureImages(runtime, configuration, logger)
+          startContainer = containerUpstreams({
+            runtime,
+            servers: configuration.containers,
+            gatewayId,
+            version: options.version,
+            cpus: options.cpus,
+            memoryBytes,
+            startTimeoutMs: options.startTimeoutSeconds * 1000,
+            logger,
+            onListChanged,
+          })
+        })()
+  prepare.catch((err: Error) => logger.warn(`- ${err.message}`))
+  const startRemote =
+    configuration.remotes.size === 0
+      ? undefined
+      : (await import('./remote.js')).remoteUpstreams({
+          servers: configuration.remotes,
+          version: options.version,
+          startTimeoutMs: options.startTimeoutSeconds * 1000,
+          env: ctx.env,
+          onListChanged,
+        })
   const metrics =
     options.metrics && options.transport !== 'stdio'
       ? (await import('./metrics.js')).createMetrics(() => ref.gateway?.pool.size ?? 0)
@@ -134,12 +149,13 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
     idleMs: options.idleTimeoutSeconds * 1000,
     logCalls: options.logCalls,
     cacheDir: options.cache ? ctx.paths.cacheDir : undefined,
+    prepare: configuration.remotes.size > 0 ? prepare.catch(() => {}) : prepare,
     startUpstream: async (server, session) => {
       const unavailable = configuration.unavailable.get(server)
       if (unavailable) throw new DockerMcpError(`server "${server}" cannot run: ${unavailable}`)
-      return configuration.remotes.has(server)
-        ? startRemote(server, session)
-        : startContainer(server, session)
+      if (configuration.remotes.has(server)) return startRemote!(server, session)
+      await prepare
+      return startContainer!(server, session)
     },
     logger,
   })
@@ -150,7 +166,7 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
       logger.info(`- Stopping (${reason})...`)
       await gateway.shutdown()
       // Safety net: whatever this gateway started and did not remove yet.
-      if (configuration.containers.size > 0) await runtime.removeGatewayContainers(gatewayId).catch(() => 0)
+      if (runtime) await runtime.removeGatewayContainers(gatewayId).catch(() => 0)
       logger.info('> Stopped')
     })()
     return shuttingDown

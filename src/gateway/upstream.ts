@@ -63,15 +63,6 @@ export class Upstream {
   }
 }
 
-/** A structural "anything goes" schema: the gateway forwards results, it does not re-validate them. */
-export const passthrough = {
-  '~standard': {
-    version: 1 as const,
-    vendor: 'docker-mcp',
-    validate: (value: unknown) => ({value: value as Record<string, unknown>}),
-  },
-}
-
 export interface ConnectOptions {
   server: string
   transport: Transport

@@ -71,7 +71,12 @@ export async function writeTestCatalog(sandbox: Sandbox): Promise<string> {
 
 export async function writeSecretsFile(sandbox: Sandbox, values: Record<string, string>): Promise<string> {
   const file = path.join(sandbox.home, 'test.env')
-  await writeFile(file, Object.entries(values).map(([k, v]) => `${k}=${v}\n`).join(''))
+  await writeFile(
+    file,
+    Object.entries(values)
+      .map(([k, v]) => `${k}=${v}\n`)
+      .join(''),
+  )
   return file
 }
 
@@ -93,11 +98,11 @@ export async function connectGateway(
   const viaDocker = options.viaDocker ?? true
   const transport = new StdioClientTransport({
     command: viaDocker ? 'docker' : process.execPath,
-    args: viaDocker
-      ? ['mcp', 'gateway', 'run', ...gatewayArgs]
-      : [RUN_JS, 'gateway', 'run', ...gatewayArgs],
+    args: viaDocker ? ['mcp', 'gateway', 'run', ...gatewayArgs] : [RUN_JS, 'gateway', 'run', ...gatewayArgs],
     env,
     stderr: 'pipe',
+    // The SDK client's default 10 MiB line limit would reject the 20 MiB fault test's result.
+    maxBufferSize: 64 * 1024 * 1024,
   })
   let stderr = ''
   transport.stderr?.on('data', (d: Buffer) => (stderr += d.toString('utf8')))
@@ -125,7 +130,11 @@ export async function managedContainers(server?: string): Promise<string[]> {
 }
 
 /** Poll until `predicate` holds or `ms` passes. */
-export async function eventually<T>(fn: () => Promise<T>, predicate: (v: T) => boolean, ms = 10_000): Promise<T> {
+export async function eventually<T>(
+  fn: () => Promise<T>,
+  predicate: (v: T) => boolean,
+  ms = 10_000,
+): Promise<T> {
   const deadline = Date.now() + ms
   let value = await fn()
   while (!predicate(value) && Date.now() < deadline) {
