@@ -1,6 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../src/cli/base-command.js'
+import {UsageError} from '../../src/errors.js'
 import {openSecretStores, parseSetArgument, SECRET_STORE_MODES, setSecret} from '../../src/secrets/index.js'
 import {readSecretValue} from '../../src/secrets/input.js'
 import type {SecretStoreMode} from '../../src/secrets/index.js'
@@ -16,6 +17,8 @@ is read to its end and exactly one trailing newline is removed; at a terminal it
     'echo "$TOKEN" | docker mcp secret set github.personal_access_token',
     'docker mcp secret set postgres.url --store file < url.txt',
   ]
+  // Not strict: oclif would echo an unexpected argument, and `secret set NAME VALUE` puts a value there.
+  static override strict = false
   static override args = {
     secret: Args.string({description: 'NAME=VALUE, or NAME to read the value from stdin', required: true}),
   }
@@ -28,8 +31,12 @@ is read to its end and exactly one trailing newline is removed; at a terminal it
   }
 
   async run(): Promise<void> {
-    const {args, flags} = await this.parse(SecretSet)
-    const {name, value: given} = parseSetArgument(args.secret)
+    const {argv, flags} = await this.parse(SecretSet)
+    if (argv.length !== 1)
+      throw new UsageError(
+        'secret set takes exactly one argument: NAME=VALUE, or NAME with the value on stdin',
+      )
+    const {name, value: given} = parseSetArgument(argv[0] as string)
     const warn = (msg: string) => this.logToStderr(`warning: ${msg}`)
     const sources = await openSecretStores(this.ctx, {
       ...(flags.store ? {store: flags.store as SecretStoreMode} : {}),

@@ -1,4 +1,4 @@
-import {DockerMcpError} from '../errors.js'
+import {DockerMcpError, UsageError} from '../errors.js'
 import {stripOneTrailingNewline} from './names.js'
 
 /** More than any keychain takes; stops `secret set NAME < /dev/urandom` from eating memory. */
@@ -28,7 +28,14 @@ async function readPiped(input: Input): Promise<string> {
     if (size > MAX_SECRET_BYTES) throw tooLong()
     chunks.push(buf)
   }
-  return stripOneTrailingNewline(decode(Buffer.concat(chunks)))
+  const value = stripOneTrailingNewline(decode(Buffer.concat(chunks)))
+  // Nothing piped in is most often `secret set <value>` by mistake (or a script whose input got lost):
+  // refuse, without naming the "name". An empty value is still possible, and explicit, with NAME=.
+  if (value === '')
+    throw new UsageError(
+      'no value on stdin: pipe the value in, or use NAME=VALUE (NAME= stores an empty value)',
+    )
+  return value
 }
 
 /** One line typed at a terminal, not echoed. Backspace edits, Enter ends, Ctrl-C cancels. */
@@ -70,8 +77,8 @@ function readHidden(input: Input, prompt: (text: string) => void, label: string)
 
 /**
  * The value for `secret set NAME` (no "="): read from stdin so it stays out of shell history and `ps`.
- * Piped input is read to its end and loses exactly one trailing line break; at a terminal the value is
- * typed on one hidden line after `prompt` (written by the caller, to stderr).
+ * Piped input is read to its end and loses exactly one trailing line break, and must not end up empty;
+ * at a terminal the value is typed on one hidden line after `prompt` (written by the caller, to stderr).
  */
 export async function readSecretValue(
   input: Input,

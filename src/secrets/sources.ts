@@ -39,12 +39,12 @@ export function storeModeFromEnv(env: NodeJS.ProcessEnv): SecretStoreMode {
 }
 
 /** The one-line warning of auto mode without a keychain: where secrets go, and how to get a keychain. */
-function fallbackWarning(file: string, reason: string): string {
+function fallbackWarning(file: string, problem: string): string {
   const how =
     process.platform === 'linux' || process.platform === 'freebsd'
       ? 'start a Secret Service provider such as gnome-keyring (with DBUS_SESSION_BUS_ADDRESS set)'
       : 'unlock your login keychain'
-  return `no OS keychain available (${reason}): secrets are stored in ${file} (mode 0600). To use a keychain instead, ${how} and run the command again.`
+  return `${problem}; secrets are stored in ${file} (mode 0600). To use a keychain instead, ${how} and run the command again.`
 }
 
 class Sources implements OpenedSecretSources {
@@ -100,7 +100,7 @@ export async function openSecretStores(
     return new Sources(mode, [...envStores, keychain], keychain, [keychain])
   }
   if (reason !== undefined) {
-    options.onWarning?.(fallbackWarning(file.location, reason))
+    options.onWarning?.(fallbackWarning(file.location, `no OS keychain available (${reason})`))
     return new Sources(mode, [...envStores, file], file, [file], reason)
   }
   return new Sources(mode, [...envStores, keychain, file], keychain, [keychain, file])
@@ -141,8 +141,8 @@ export async function setSecret(
 
 /**
  * Delete secrets from every writable store of `sources` (never from `.env` files): the names given, or
- * with `all` every secret the stores hold. A name no store holds is an error, raised after the others
- * were removed. Returns what was removed where.
+ * with `all` every secret the stores hold. A name no store holds is an error (naming its position, not
+ * the name), raised after the others were removed. Returns what was removed where.
  */
 export async function removeSecrets(
   sources: OpenedSecretSources,
@@ -155,20 +155,28 @@ export async function removeSecrets(
         if (await store.delete(name)) removed.push({name, store: store.kind, location: store.location})
     return removed
   }
-  const missing: string[] = []
-  for (const name of new Set(request.names)) {
+  const missing: number[] = []
+  const seen = new Set<string>()
+  for (const [index, name] of request.names.entries()) {
+    if (seen.has(name)) continue
+    seen.add(name)
     let found = false
     for (const store of sources.writable)
       if (await store.delete(name)) {
         found = true
         removed.push({name, store: store.kind, location: store.location})
       }
-    if (!found) missing.push(name)
+    if (!found) missing.push(index + 1)
   }
   if (missing.length > 0) {
+    // Unknown names are referred to by position, not repeated: one may be a value typed by mistake.
     const where = sources.writable.map((s) => s.location).join(' or ')
+    const what =
+      missing.length === 1
+        ? `argument ${missing[0]} is not a stored secret`
+        : `arguments ${missing.join(', ')} are not stored secrets`
     throw new DockerMcpError(
-      `${missing.length === 1 ? 'secret' : 'secrets'} ${missing.map((n) => `"${n}"`).join(', ')} not found in ${where}${removed.length ? ` (removed: ${removed.map((r) => r.name).join(', ')})` : ''}`,
+      `${what} in ${where}${removed.length ? ` (removed: ${removed.map((r) => r.name).join(', ')})` : ''}`,
       {suggestions: ['Run "docker mcp secret ls" to list the secrets that are set']},
     )
   }
