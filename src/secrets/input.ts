@@ -40,6 +40,9 @@ async function readPiped(input: Input): Promise<string> {
 
 /** One line typed at a terminal, not echoed. Backspace edits, Enter ends, Ctrl-C cancels. */
 function readHidden(input: Input, prompt: (text: string) => void, label: string): Promise<string> {
+  // Raw mode before the prompt: keys typed as soon as it shows must not be echoed (or ^C turned into
+  // SIGINT) by the terminal's line discipline.
+  input.setRawMode?.(true)
   prompt(label)
   return new Promise((resolve, reject) => {
     let bytes = Buffer.alloc(0)
@@ -69,7 +72,6 @@ function readHidden(input: Input, prompt: (text: string) => void, label: string)
         if (bytes.length > MAX_SECRET_BYTES) return finish(tooLong())
       }
     }
-    input.setRawMode?.(true)
     input.on('data', onData)
     input.resume()
   })
@@ -84,7 +86,15 @@ export async function readSecretValue(
   input: Input,
   options: {prompt: (text: string) => void; name: string},
 ): Promise<string> {
-  if (input.isTTY && input.setRawMode)
-    return readHidden(input, options.prompt, `Value for secret ${options.name} (input hidden): `)
-  return readPiped(input)
+  const value =
+    input.isTTY && input.setRawMode
+      ? await readHidden(input, options.prompt, `Value for secret ${options.name} (input hidden): `)
+      : await readPiped(input)
+  // Nothing given is most often `secret set <value>` by mistake (or a script whose input got lost):
+  // refuse, without naming the "name". An empty value is still possible, and explicit, with NAME=.
+  if (value === '')
+    throw new UsageError(
+      'no value on stdin: pipe the value in, or use NAME=VALUE (NAME= stores an empty value)',
+    )
+  return value
 }

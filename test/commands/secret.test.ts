@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict'
+import {spawn, spawnSync} from 'node:child_process'
 import {readFile, stat, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 import {after, before, describe, test} from 'node:test'
 
-import {makeSandbox, runCli, type RunResult, type Sandbox} from '../helpers/sandbox.js'
+import {makeSandbox, RUN_JS, runCli, type RunResult, type Sandbox} from '../helpers/sandbox.js'
 
 // `secret` commands against the fallback file store, as on a machine without a keychain. The session bus
 // address points at a socket that does not exist, so no test here can reach a real keychain (Linux; on
@@ -255,3 +256,50 @@ describe('values never appear in output', () => {
     }
   })
 })
+
+// util-linux `script` gives the command a real terminal: the value is typed after the prompt appears.
+const hasScript = linux && spawnSync('script', ['--version']).status === 0
+describe(
+  'typing a value at a terminal',
+  {skip: !hasScript && 'needs util-linux script (Linux) for a pty'},
+  () => {
+    /** Run `secret set <name>` on a pty, type `keys` once the prompt shows; resolves with exit code and output. */
+    const typeAt = (name: string, keys: string) =>
+      new Promise<{code: number | null; output: string}>((resolve, reject) => {
+        const command = `${JSON.stringify(process.execPath)} ${JSON.stringify(RUN_JS)} secret set ${name}`
+        const child = spawn('script', ['-qec', command, '/dev/null'], {
+          env: {...sandbox.env, OCLIF_COLUMNS: '1000'},
+        })
+        let output = ''
+        let typed = false
+        const timer = setTimeout(() => child.kill('SIGKILL'), 20_000)
+        child.stdout.setEncoding('utf8').on('data', (d: string) => {
+          output += d
+          if (!typed && output.includes('(input hidden): ')) {
+            typed = true
+            child.stdin.write(keys)
+          }
+        })
+        child.on('error', reject)
+        child.on('close', (code) => {
+          clearTimeout(timer)
+          resolve({code, output})
+        })
+      })
+
+    test('the value is read on one hidden line (not echoed), with backspace and unicode', async () => {
+      const r = await typeAt('tty.secret', 'hid\x7fdden-välue🔑\r')
+      assert.equal(r.code, 0, r.output)
+      assert.match(r.output, /Value for secret tty\.secret \(input hidden\): /)
+      assert.ok(!r.output.includes('hidden-v') && !r.output.includes('välue'), r.output)
+      assert.equal((await fileSecrets())['tty.secret'], 'hidden-välue🔑')
+    })
+
+    test('Ctrl-C cancels and stores nothing', async () => {
+      const r = await typeAt('tty.cancelled', 'abc\x03')
+      assert.equal(r.code, 130, r.output)
+      assert.match(r.output, /cancelled: no secret was stored/)
+      assert.equal((await fileSecrets())['tty.cancelled'], undefined)
+    })
+  },
+)
