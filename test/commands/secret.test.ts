@@ -301,5 +301,12 @@ describe(
       assert.match(r.output, /cancelled: no secret was stored/)
       assert.equal((await fileSecrets())['tty.cancelled'], undefined)
     })
+
+    test('an empty line stores nothing', async () => {
+      const r = await typeAt('tty.empty', '\r')
+      assert.equal(r.code, 125, r.output)
+      assert.match(r.output, /no value on stdin/)
+      assert.equal((await fileSecrets())['tty.empty'], undefined)
+    })
   },
 )
