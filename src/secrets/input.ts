@@ -45,14 +45,18 @@ function readHidden(input: Input, prompt: (text: string) => void, label: string)
   input.setRawMode?.(true)
   prompt(label)
   return new Promise((resolve, reject) => {
-    let bytes = Buffer.alloc(0)
+    const bytes: number[] = []
     const finish = (err: Error | undefined) => {
       input.removeListener('data', onData)
       input.setRawMode?.(false)
       input.pause()
       prompt('\n')
-      if (err) reject(err)
-      else resolve(decode(bytes))
+      if (err) return reject(err)
+      try {
+        resolve(decode(Buffer.from(bytes)))
+      } catch (decodeError) {
+        reject(decodeError as Error)
+      }
     }
     const onData = (chunk: Buffer | string) => {
       const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk
@@ -62,13 +66,12 @@ function readHidden(input: Input, prompt: (text: string) => void, label: string)
           return finish(new DockerMcpError('cancelled: no secret was stored', {exitCode: 130}))
         if (byte === 0x04 && bytes.length === 0) return finish(undefined)
         if (byte === 0x7f || byte === 0x08) {
-          // Drop one whole UTF-8 character: continuation bytes are 10xxxxxx.
-          let end = bytes.length - 1
-          while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end--
-          bytes = bytes.subarray(0, Math.max(end, 0))
+          // Drop one whole UTF-8 character: its continuation bytes are 10xxxxxx, then its lead byte.
+          while (bytes.length > 0 && (bytes.at(-1)! & 0xc0) === 0x80) bytes.pop()
+          bytes.pop()
           continue
         }
-        bytes = Buffer.concat([bytes, Buffer.of(byte)])
+        bytes.push(byte)
         if (bytes.length > MAX_SECRET_BYTES) return finish(tooLong())
       }
     }
