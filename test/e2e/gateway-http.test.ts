@@ -239,7 +239,7 @@ describe('clients of both protocol eras, and SSE', () => {
       assert.ok(Date.now() - started < 1500, "one client's slow call blocked another's")
       await slow
     } finally {
-      await Promise.all([a.client.close(), b.client.close()])
+      await Promise.all([a, b].map((c) => c.transport.terminateSession().then(() => c.client.close())))
     }
   })
 
