@@ -1,0 +1,165 @@
+import {constants, promises as fs} from 'node:fs'
+import path from 'node:path'
+
+import {DockerMcpError, FileFormatError} from '../errors.js'
+import {writeFileAtomic} from '../fs/atomic.js'
+
+/**
+ * The one writer of client config files, and the file-system probes of the clients module. Edits
+ * themselves are pure (./edit); this file reads, backs up, and writes atomically.
+ */
+
+/** Does the path exist (file, directory, or a symlink to one)? */
+export async function pathExists(file: string): Promise<boolean> {
+  try {
+    await fs.stat(file)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** Probe many paths at once; the answer feeds the pure path selection. */
+export async function probe(paths: Iterable<string>): Promise<Set<string>> {
+  const list = [...new Set(paths)]
+  const found = await Promise.all(list.map(pathExists))
+  return new Set(list.filter((_, i) => found[i]))
+}
+
+/** The nearest ancestor of `start` (itself included) holding `.git` (a directory, or a worktree's file). */
+export async function findProjectRoot(start: string): Promise<string | undefined> {
+  let dir = path.resolve(start)
+  for (;;) {
+    if (await pathExists(path.join(dir, '.git'))) return dir
+    const parent = path.dirname(dir)
+    if (parent === dir) return undefined
+    dir = parent
+  }
+}
+
+// ignoreBOM keeps a byte-order mark in the text, so that the editors can see it and write it back.
+const utf8 = new TextDecoder('utf-8', {fatal: true, ignoreBOM: true})
+
+/**
+ * A config file's text, or undefined when it does not exist. Bytes that are not UTF-8 are refused: the
+ * file would not survive being decoded and written back.
+ */
+export async function readConfigText(file: string): Promise<string | undefined> {
+  let bytes: Buffer
+  try {
+    bytes = await fs.readFile(file)
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    if (code === 'ENOENT') return undefined
+    if (code === 'EISDIR') throw new FileFormatError(file, 'is a directory, expected a config file')
+    if (code === 'EACCES') throw new DockerMcpError(`cannot read ${file}: permission denied`)
+    throw err
+  }
+  try {
+    return utf8.decode(bytes)
+  } catch {
+    throw new FileFormatError(file, 'is not valid UTF-8 text; left unchanged')
+  }
+}
+
+/** Where a write really goes: the target of a symlink (dotfile managers link configs), else the path. */
+async function writeTarget(file: string): Promise<string> {
+  try {
+    const stat = await fs.lstat(file)
+    if (!stat.isSymbolicLink()) return file
+  } catch {
+    return file
+  }
+  try {
+    return await fs.realpath(file)
+  } catch {
+    // A dangling link: create its target.
+    return path.resolve(path.dirname(file), await fs.readlink(file))
+  }
+}
+
+export const BACKUP_INFIX = '.docker-mcp-backup-'
+
+/** `20250102T030405Z`: sortable, and valid in Windows file names (no colons). */
+export function backupTimestamp(now: Date): string {
+  return now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z')
+}
+
+async function existingBackup(file: string): Promise<string | undefined> {
+  const prefix = path.basename(file) + BACKUP_INFIX
+  try {
+    const names = await fs.readdir(path.dirname(file))
+    const found = names.filter((n) => n.startsWith(prefix)).sort()
+    return found.length ? path.join(path.dirname(file), found[0]!) : undefined
+  } catch {
+    return undefined
+  }
+}
+
+export interface WriteOutcome {
+  /** The backup made by this write (only the first change of a file makes one). */
+  backup?: string
+  created: boolean
+}
+
+/**
+ * Replace a config file with `next`, which was computed from `previous` (undefined: no file yet).
+ *
+ * - The file is re-read first: if it changed since (the client rewrote it), nothing is written and the
+ *   caller is told to retry, so a concurrent writer's change is never lost.
+ * - The first time we change a file, its original bytes are kept next to it in
+ *   `<file>.docker-mcp-backup-<timestamp>`, with the file's permissions (configs hold tokens).
+ * - The write is atomic (temp file + rename in the same directory) and keeps the permission bits; a
+ *   symlinked config is written through the link. A read-only file is refused, not replaced.
+ */
+export async function writeConfigText(
+  file: string,
+  previous: string | undefined,
+  next: string,
+  now: Date = new Date(),
+): Promise<WriteOutcome> {
+  const current = await readConfigText(file)
+  if (current !== previous)
+    throw new DockerMcpError(`${file} changed while it was being updated (is the client rewriting it?)`, {
+      suggestions: ['Run the command again.'],
+    })
+  const target = await writeTarget(file)
+  const outcome: WriteOutcome = {created: previous === undefined}
+  if (previous !== undefined) {
+    try {
+      await fs.access(target, constants.W_OK)
+    } catch {
+      throw new DockerMcpError(`${file} is read-only; it was left unchanged`, {
+        suggestions: [
+          'If a tool manages this file (home-manager, a dotfiles repo), add the entry there; otherwise make the file writable and run the command again.',
+        ],
+      })
+    }
+    if (!(await existingBackup(file))) {
+      const backup = file + BACKUP_INFIX + backupTimestamp(now)
+      const mode = (await fs.stat(target)).mode & 0o777
+      const handle = await fs.open(backup, 'wx', mode)
+      try {
+        await handle.writeFile(previous, 'utf8')
+      } finally {
+        await handle.close()
+      }
+      await fs.chmod(backup, mode)
+      outcome.backup = backup
+    }
+  }
+  try {
+    await writeFileAtomic(target, next)
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS')
+      throw new DockerMcpError(
+        `cannot write ${file}: ${code === 'EROFS' ? 'read-only file system' : 'permission denied'}`,
+      )
+    throw err
+  }
+  return outcome
+}
