@@ -236,7 +236,8 @@ describe('values never appear in output', () => {
     // A value given where the name goes, with nothing on stdin, or as a second argument.
     await run(['secret', 'set', value])
     await run(['secret', 'set', 'leak.two', value])
-    await run(['secret', 'set', `x=${value}`, '--store', 'keychain'], {env: {DOCKER_MCP_SECRET_STORE: ''}})
+    // Only on Linux, where the bus address leads nowhere: elsewhere this would reach the user's keychain.
+    if (linux) await run(['secret', 'set', `x=${value}`, '--store', 'keychain'])
     if (linux) ok(await run(['secret', 'set', `auto=${value}`], {env: {DOCKER_MCP_SECRET_STORE: ''}}))
     await run(['secret', 'rm', value])
     await run(['secret', 'rm', 'leak.arg', 'missing.one'])

@@ -20,9 +20,18 @@ import {makeSandbox, ROOT, run, runCli, type RunResult, type Sandbox} from '../h
 // Against a real Secret Service: scripts/test.sh runs the tests in a private D-Bus session with a fresh,
 // unlocked gnome-keyring (in a temp HOME) and sets DOCKER_MCP_TEST_KEYRING=1 once a round trip worked.
 // Every entry is written under a service name of this run only, and removed at the end.
-const skip = process.env.DOCKER_MCP_TEST_KEYRING
-  ? false
-  : 'DOCKER_MCP_TEST_KEYRING is not set: run through scripts/test.sh, which starts a private Secret Service (dbus-run-session + gnome-keyring); these tests never use your own keyring'
+/** Why these tests must not run here, or false. They only ever run against a throw-away Secret Service. */
+function skipReason(): string | false {
+  if (!process.env.DOCKER_MCP_TEST_KEYRING)
+    return 'DOCKER_MCP_TEST_KEYRING is not set: run through scripts/test.sh, which starts a private Secret Service (dbus-run-session + gnome-keyring); these tests never use your own keyring'
+  if (process.platform !== 'linux')
+    return "keychain tests run on Linux only: elsewhere the only keychain is the user's own"
+  const bus = process.env.DBUS_SESSION_BUS_ADDRESS ?? ''
+  if (bus === '' || bus.includes('/run/user/'))
+    return `DBUS_SESSION_BUS_ADDRESS (${bus || 'unset'}) looks like the login session's bus, not a private dbus-run-session one`
+  return false
+}
+const skip = skipReason()
 
 const SERVICE = `docker-mcp-test-${process.pid}-${randomBytes(4).toString('hex')}`
 const OTHER_SERVICE = `${SERVICE}-other`
@@ -250,42 +259,38 @@ describe('OS keychain (real Secret Service)', {skip}, () => {
 // A machine where a Secret Service is installed but has no usable keyring (a headless server: the bus
 // activates gnome-keyring, which has no login collection). Auto mode must fall back to the file with its
 // one-line warning. A nested private session with HOME and XDG dirs in the sandbox: nothing real is touched.
-describe(
-  'auto fallback when the Secret Service cannot store',
-  {skip: process.platform !== 'linux' ? 'Linux only' : skip},
-  () => {
-    test('set goes to the 0600 file with one warning line; --store keychain fails instead', async () => {
-      const box = await makeSandbox({DOCKER_MCP_SECRET_STORE: '', DOCKER_MCP_KEYCHAIN_SERVICE: SERVICE})
-      try {
-        const runtime = path.join(box.home, 'runtime')
-        await mkdir(runtime, {mode: 0o700})
-        const env = {
-          ...box.env,
-          XDG_DATA_HOME: path.join(box.home, 'data'),
-          XDG_RUNTIME_DIR: runtime,
-          OCLIF_COLUMNS: '1000',
-        }
-        delete env.DBUS_SESSION_BUS_ADDRESS
-        const script = `node ${JSON.stringify(path.join(ROOT, 'bin/run.js'))} secret set fallback.token=fb-value; echo "rc=$?" >&2; node ${JSON.stringify(path.join(ROOT, 'bin/run.js'))} secret set forced=x --store keychain; echo "rc=$?" >&2`
-        const r = await run('dbus-run-session', ['--', 'bash', '-c', script], {env, cwd: box.home})
-        const ours = r.stderr.split('\n').filter((l) => /^(warning:|rc=| ›)/.test(l))
-        const warnings = ours.filter((l) => l.startsWith('warning:'))
-        assert.equal(warnings.length, 1, r.stderr)
-        assert.match(
-          warnings[0]!,
-          /could not store secret "fallback\.token".*; secrets are stored in .*secrets\.json \(mode 0600\)\. To use a keychain instead/,
-        )
-        assert.deepEqual(
-          ours.filter((l) => l.startsWith('rc=')),
-          ['rc=0', 'rc=1'],
-        )
-        const file = secretFilePaths({mcpDir: path.join(box.dockerConfig, 'mcp')}).file
-        assert.deepEqual(JSON.parse(await readFile(file, 'utf8')).secrets, {'fallback.token': 'fb-value'})
-        assert.equal((await stat(file)).mode & 0o777, 0o600)
-        assert.ok(!r.stdout.includes('fb-value') && !r.stderr.includes('fb-value'))
-      } finally {
-        await box.cleanup()
+describe('auto fallback when the Secret Service cannot store', {skip}, () => {
+  test('set goes to the 0600 file with one warning line; --store keychain fails instead', async () => {
+    const box = await makeSandbox({DOCKER_MCP_SECRET_STORE: '', DOCKER_MCP_KEYCHAIN_SERVICE: SERVICE})
+    try {
+      const runtime = path.join(box.home, 'runtime')
+      await mkdir(runtime, {mode: 0o700})
+      const env = {
+        ...box.env,
+        XDG_DATA_HOME: path.join(box.home, 'data'),
+        XDG_RUNTIME_DIR: runtime,
+        OCLIF_COLUMNS: '1000',
       }
-    })
-  },
-)
+      delete env.DBUS_SESSION_BUS_ADDRESS
+      const script = `node ${JSON.stringify(path.join(ROOT, 'bin/run.js'))} secret set fallback.token=fb-value; echo "rc=$?" >&2; node ${JSON.stringify(path.join(ROOT, 'bin/run.js'))} secret set forced=x --store keychain; echo "rc=$?" >&2`
+      const r = await run('dbus-run-session', ['--', 'bash', '-c', script], {env, cwd: box.home})
+      const ours = r.stderr.split('\n').filter((l) => /^(warning:|rc=| ›)/.test(l))
+      const warnings = ours.filter((l) => l.startsWith('warning:'))
+      assert.equal(warnings.length, 1, r.stderr)
+      assert.match(
+        warnings[0]!,
+        /could not store secret "fallback\.token".*; secrets are stored in .*secrets\.json \(mode 0600\)\. To use a keychain instead/,
+      )
+      assert.deepEqual(
+        ours.filter((l) => l.startsWith('rc=')),
+        ['rc=0', 'rc=1'],
+      )
+      const file = secretFilePaths({mcpDir: path.join(box.dockerConfig, 'mcp')}).file
+      assert.deepEqual(JSON.parse(await readFile(file, 'utf8')).secrets, {'fallback.token': 'fb-value'})
+      assert.equal((await stat(file)).mode & 0o777, 0o600)
+      assert.ok(!r.stdout.includes('fb-value') && !r.stderr.includes('fb-value'))
+    } finally {
+      await box.cleanup()
+    }
+  })
+})
