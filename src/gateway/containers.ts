@@ -1,7 +1,8 @@
 import {hostname} from 'node:os'
 
-import {buildContainerSpec, type ContainerEntry} from '../docker/container-spec.js'
+import {buildContainerSpec, describeSpec, type ContainerEntry} from '../docker/container-spec.js'
 import type {ContainerRuntime} from '../docker/runtime.js'
+import {maskSecret} from '../secrets/mask.js'
 import type {Logger} from './logger.js'
 import {StreamTransport} from './stdio-transport.js'
 import {connectUpstream, type Upstream} from './upstream.js'
@@ -48,6 +49,10 @@ export function containerUpstreams(
       memoryBytes: options.memoryBytes,
       ...(options.networks ? {networks: options.networks} : {}),
     })
+    // --verbose shows what runs, secrets masked to at most their first four characters.
+    options.logger.debug(
+      `  - ${name}: running ${describeSpec(spec, new Set(Object.keys(server.secretEnv)), maskSecret)}`,
+    )
     const container = await options.runtime.start(spec)
     options.logger.debug(`  - ${name}: started container ${container.id.slice(0, 12)}`)
     const transport = new StreamTransport(container.stdout, container.stdin, {

@@ -25,29 +25,16 @@ async function presenceOf(store: unknown): Promise<SecretPresence | undefined> {
 }
 
 /**
- * Which secrets are set, for status displays. The secret store lives in src/secrets (another module);
- * it is loaded lazily so that listing servers does not pay for a keychain unless there are secrets to
- * check, and so this module builds before src/secrets exists. Without a store every secret reads as
- * missing and a warning says why.
+ * Which secrets are set, for status displays. The secret store is loaded lazily so that listing servers
+ * does not pay for a keychain round trip unless there are secrets to check. If the store cannot be read,
+ * every secret reads as missing and a warning says why.
  */
 export async function openSecretPresence(
   ctx: Context,
 ): Promise<{presence: SecretPresence; warning?: string}> {
-  // A variable specifier: the module is optional at build time (see the doc comment).
-  const specifier = '../secrets/index.js'
-  let mod: {openSecretStores?: (ctx: Context) => Promise<unknown>}
   try {
-    mod = (await import(specifier)) as typeof mod
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code
-    if (code === 'ERR_MODULE_NOT_FOUND' && /secrets[\\/]index/.test((err as Error).message))
-      return {presence: NO_SECRETS, warning: 'no secret store is available: secrets are shown as not set'}
-    throw err
-  }
-  if (typeof mod.openSecretStores !== 'function')
-    return {presence: NO_SECRETS, warning: 'no secret store is available: secrets are shown as not set'}
-  try {
-    const presence = await presenceOf(await mod.openSecretStores(ctx))
+    const {openSecretStores} = await import('../secrets/index.js')
+    const presence = await presenceOf(await openSecretStores(ctx))
     if (presence) return {presence}
     return {
       presence: NO_SECRETS,
