@@ -13,6 +13,7 @@ export default class ClientConnect extends BaseCommand {
     'docker mcp client connect cursor --global',
     'docker mcp client connect vscode',
     'docker mcp client connect claude-desktop --global --verify',
+    '# GUI apps may not have docker on their PATH: write an absolute path instead of "docker"\nDOCKER_MCP_CLIENT_COMMAND=/usr/local/bin/docker docker mcp client connect claude-desktop --global',
   ]
   static override args = {
     client: Args.string({description: `client: ${clientIds().join(', ')}`, required: true}),

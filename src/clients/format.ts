@@ -52,7 +52,7 @@ export function formatClientList(list: ClientList, home: string): string {
   const lines = [...(list.note ? [chalk.dim(list.note)] : []), chalk.bold(title)]
   for (const c of list.clients) {
     const {mark, label} = state(c)
-    const pad = ' '.repeat(Math.max(0, 14 - stripAnsi(label).length))
+    const pad = ' '.repeat(Math.max(0, 15 - stripAnsi(label).length))
     lines.push(
       ` ${mark} ${c.id.padEnd(idWidth)}  ${c.displayName.padEnd(nameWidth)}  ${label}${pad}  ${detail(c, home)}`,
     )
