@@ -98,6 +98,7 @@ export function formatClientChange(result: ClientChange, home: string): string {
         ? `Disconnected ${c.displayName}: removed MCP_DOCKER from ${file}.`
         : `${c.displayName} is not connected: no MCP_DOCKER entry in ${file}. Nothing changed.`,
     )
+  if (result.replaced) lines.push(`It replaced the previous MCP_DOCKER entry, which ran: ${result.replaced}`)
   if (result.backup) lines.push(chalk.dim(`Backup of the original file: ${tildify(result.backup, home)}`))
   lines.push(formatClientState(c, home))
   if (result.note) lines.push(result.note)

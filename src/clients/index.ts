@@ -86,6 +86,8 @@ export interface ClientChange {
   created: boolean
   /** A backup of the original file, made by this change (only the first change of a file makes one). */
   backup?: string
+  /** Connect replaced an MCP_DOCKER entry that differed from ours: what it ran. */
+  replaced?: string
   restart: {needed: boolean; hint: string}
   /** Something the user must know about this client's project files. */
   note?: string
@@ -279,13 +281,14 @@ async function change(
   const {scope, projectRoot} = await chooseScope(ctx, def, options.global ?? false, action)
   const target = configTarget(def)
   const entry = buildEntry(def, {platform, env: ctx.env})
-  let outcome: {changed: boolean; created: boolean; backup?: string} | undefined
+  let outcome: {changed: boolean; created: boolean; backup?: string; replaced?: string} | undefined
   // The file is re-read right before writing; if the client rewrote it in between, start over.
   for (let attempt = 1; !outcome; attempt++) {
     const {status, text} = await inspect(ctx, def, scope, platform, projectRoot)
     if (!status.path) throw new DockerMcpError(`${def.displayName}: ${status.error}`)
     if (status.error)
       throw new DockerMcpError(status.error, {suggestions: brokenFileSuggestions(status.path)})
+    const previous = status.servers.find((s) => s.ours)?.summary
     const next =
       action === 'connect'
         ? setEntry(status.path, text, target, entry)
@@ -296,7 +299,7 @@ async function change(
     }
     try {
       const written = await writeConfigText(status.path, text, next, options.now)
-      outcome = {changed: true, ...written}
+      outcome = {changed: true, ...written, ...(action === 'connect' && previous ? {replaced: previous} : {})}
     } catch (err) {
       if (attempt >= 3 || !(err instanceof DockerMcpError && /changed while/.test(err.message))) throw err
     }

@@ -148,6 +148,21 @@ describe('client connect / disconnect (global)', () => {
     assert.equal(list.clients.find((c: {id: string}) => c.id === 'claude-desktop').connected, true)
   })
 
+  test('an outdated or foreign MCP_DOCKER entry is replaced in place, and the output says what it ran', async () => {
+    const file = path.join(home, '.config/crush/crush.json')
+    await write(
+      file,
+      '{\n  "mcp": {\n    "MCP_DOCKER": {"type": "stdio", "command": "docker", "args": ["mcp", "gateway", "run", "--profile", "old"]},\n    "z": {}\n  }\n}\n',
+    )
+    const r = await cli(['client', 'connect', 'crush', '-g'])
+    assert.equal(r.code, 0, r.stderr)
+    assert.match(
+      r.stdout,
+      /^It replaced the previous MCP_DOCKER entry, which ran: docker mcp gateway run --profile old$/m,
+    )
+    assert.deepEqual(Object.keys(JSON.parse(await readFile(file, 'utf8')).mcp), ['MCP_DOCKER', 'z'])
+  })
+
   test('--quiet prints nothing; the alias gemini works', async () => {
     const r = await cli(['client', 'connect', 'gemini', '-g', '-q'])
     assert.equal(r.code, 0, r.stderr)
