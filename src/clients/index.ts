@@ -508,7 +508,11 @@ export async function doctorClients(ctx: Context, options: ClientsOptions = {}):
       findings.push({
         area: 'clients',
         status: 'warn',
-        message: `${c.displayName} is connected, but its command "${spec.command}" is not found on PATH`,
+        message: `${c.displayName} is connected, but its command "${spec.command}" ${
+          path.isAbsolute(spec.command) || path.win32.isAbsolute(spec.command)
+            ? 'does not exist or is not executable'
+            : 'is not found on PATH'
+        }`,
         fix: 'install the Docker CLI, or connect again with DOCKER_MCP_CLIENT_COMMAND set to the absolute path of docker',
       })
     } else {
