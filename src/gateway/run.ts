@@ -8,7 +8,7 @@ import type {Context} from '../context.js'
 import {parseMemory} from '../docker/container-spec.js'
 import type {ContainerRuntime} from '../docker/runtime.js'
 import {DockerMcpError, UsageError} from '../errors.js'
-import {watchPluginSocket} from '../plugin/socket.js'
+import {watchParent, watchPluginSocket} from '../plugin/socket.js'
 import type {GatewayConfiguration, GatewayFlags} from './configuration.js'
 import {Gateway} from './gateway.js'
 import {createLogger, type Logger} from './logger.js'
@@ -187,7 +187,13 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
   const done = new Promise<string>((resolve) => {
     process.once('SIGINT', () => resolve('SIGINT'))
     process.once('SIGTERM', () => resolve('SIGTERM'))
-    watchPluginSocket(ctx.env, () => resolve('docker closed the plugin socket'))
+    watchPluginSocket(
+      ctx.env,
+      () => resolve('docker closed the plugin socket'),
+      process.platform,
+      (m) => logger.debug(m),
+    )
+    watchParent(() => resolve('the parent process went away'))
   })
 
   if (options.transport === 'stdio') {

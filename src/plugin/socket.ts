@@ -1,3 +1,4 @@
+import {spawn} from 'node:child_process'
 import net from 'node:net'
 
 /**
@@ -6,36 +7,90 @@ import net from 'node:net'
  * case of an MCP client launching `docker mcp gateway run`); closing this socket is how it asks the
  * plugin to stop (docker/cli `cli-plugins/socket`). Returns a handle to stop watching, or undefined when
  * the variable is absent (standalone run) or on Windows.
+ *
+ * On Linux the socket is abstract (`@docker_cli_<hex>`), bound by Go with its exact name length. Node 20's
+ * net module pads abstract names to the full sockaddr size, so it can only reach sockets bound by Node:
+ * connecting to docker's is refused. When that happens we watch through a small python3 helper that
+ * connects with the exact name and exits on EOF; without python3 the gateway still stops on stdin EOF,
+ * on signals and when its parent dies.
  */
 export function watchPluginSocket(
   env: NodeJS.ProcessEnv,
   onClose: () => void,
   platform: NodeJS.Platform = process.platform,
+  onDebug: (message: string) => void = () => {},
 ): {stop(): void} | undefined {
   const address = env.DOCKER_CLI_PLUGIN_SOCKET
   if (!address || platform === 'win32') return undefined
-  // Linux uses abstract sockets written as "@name"; Node spells them with a leading NUL byte.
-  const socketPath = address.startsWith('@') ? `\0${address.slice(1)}` : address
+  const abstract = address.startsWith('@')
   let stopped = false
-  const socket = net.connect({path: socketPath})
+  let helper: ReturnType<typeof spawn> | undefined
   const fire = () => {
     if (stopped) return
     stopped = true
     onClose()
   }
-  socket.on('end', fire)
-  socket.on('close', fire)
-  // A socket we cannot reach means docker is not waiting for us; that is not a reason to stop.
-  socket.on('error', () => {
-    stopped = true
-  })
+  const socket = net.connect({path: abstract ? `\0${address.slice(1)}` : address})
+  let connected = false
+  socket.on('connect', () => (connected = true))
   socket.on('data', () => {})
+  socket.on('close', () => {
+    if (connected) fire()
+  })
+  socket.on('error', (err: NodeJS.ErrnoException) => {
+    if (connected || stopped) return
+    if (abstract && platform === 'linux') helper = watchWithPython(address, fire, onDebug)
+    else onDebug(`cannot watch the plugin socket ${address}: ${err.message}`)
+  })
   // Never keep the process alive just for this watcher.
   socket.unref()
   return {
     stop() {
       stopped = true
       socket.destroy()
+      helper?.kill()
     },
   }
+}
+
+const PYTHON_WATCHER = [
+  'import socket, sys',
+  'a = sys.argv[1]',
+  's = socket.socket(socket.AF_UNIX)',
+  's.connect(b"\\0" + a[1:].encode())',
+  'sys.stdout.write("connected\\n"); sys.stdout.flush()',
+  'while s.recv(1): pass',
+].join('\n')
+
+function watchWithPython(address: string, fire: () => void, onDebug: (m: string) => void) {
+  let connected = false
+  const child = spawn('python3', ['-c', PYTHON_WATCHER, address], {stdio: ['ignore', 'pipe', 'ignore']})
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+    if (d.includes('connected')) connected = true
+  })
+  child.on('error', (err) => onDebug(`cannot watch the plugin socket (no python3: ${err.message})`))
+  child.on('exit', () => {
+    // Exiting after connecting means docker closed the socket; before, it could not connect at all.
+    if (connected) fire()
+    else onDebug(`cannot watch the plugin socket ${address}`)
+  })
+  child.unref()
+  ;(child.stdout as unknown as {unref?: () => void}).unref?.()
+  return child
+}
+
+/**
+ * Call `onOrphaned` when our parent process goes away (docker was SIGKILLed, or gave up on us): the
+ * parent pid changes to a reaper. Polls once a second; unref'd.
+ */
+export function watchParent(onOrphaned: () => void, intervalMs = 1000): {stop(): void} {
+  const parent = process.ppid
+  const timer = setInterval(() => {
+    if (process.ppid !== parent) {
+      clearInterval(timer)
+      onOrphaned()
+    }
+  }, intervalMs)
+  timer.unref()
+  return {stop: () => clearInterval(timer)}
 }

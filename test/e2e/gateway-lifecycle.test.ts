@@ -19,9 +19,13 @@ after(async () => {
 })
 
 test('200 parallel calls to a per-call server: all answered, never more containers than the cap, none left (docker/mcp-gateway#483)', async () => {
-  const gw = await connectGateway(sandbox, ['--catalog', catalog, '--servers', 'fixture', '--max-containers-per-server', '6', '--no-cache'], {
-    viaDocker: false,
-  })
+  const gw = await connectGateway(
+    sandbox,
+    ['--catalog', catalog, '--servers', 'fixture', '--max-containers-per-server', '6', '--no-cache'],
+    {
+      viaDocker: false,
+    },
+  )
   try {
     await gw.client.listTools()
     let max = 0
@@ -33,7 +37,9 @@ test('200 parallel calls to a per-call server: all answered, never more containe
       }
     })()
     const results = await Promise.all(
-      Array.from({length: 200}, (_, i) => gw.client.callTool({name: 'echo', arguments: {text: `call ${i}`}}, {timeout: 120_000})),
+      Array.from({length: 200}, (_, i) =>
+        gw.client.callTool({name: 'echo', arguments: {text: `call ${i}`}}, {timeout: 120_000}),
+      ),
     )
     polling = false
     await poller
@@ -43,12 +49,22 @@ test('200 parallel calls to a per-call server: all answered, never more containe
   } finally {
     await gw.close()
   }
-  assert.deepEqual(await eventually(() => managedContainers(), (c) => c.length === 0, 15_000), [])
+  assert.deepEqual(
+    await eventually(
+      () => managedContainers(),
+      (c) => c.length === 0,
+      15_000,
+    ),
+    [],
+  )
 })
 
 /** Start the gateway as a bare process (no docker CLI) so that we can signal it. */
 function startRaw(args: string[], env: NodeJS.ProcessEnv = sandbox.env) {
-  const child = spawn(process.execPath, [RUN_JS, 'gateway', 'run', ...args], {env, stdio: ['pipe', 'pipe', 'pipe']})
+  const child = spawn(process.execPath, [RUN_JS, 'gateway', 'run', ...args], {
+    env,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  })
   let stderr = ''
   child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d))
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
@@ -67,8 +83,17 @@ async function initializeAndCall(child: ReturnType<typeof startRaw>['child'], to
     }
   })
   const send = (m: unknown) => child.stdin!.write(JSON.stringify(m) + '\n')
-  send({jsonrpc: '2.0', id: 1, method: 'initialize', params: {protocolVersion: '2025-06-18', capabilities: {}, clientInfo: {name: 't', version: '1'}}})
-  await eventually(async () => lines.length, (n) => n >= 1, 20_000)
+  send({
+    jsonrpc: '2.0',
+    id: 1,
+    method: 'initialize',
+    params: {protocolVersion: '2025-06-18', capabilities: {}, clientInfo: {name: 't', version: '1'}},
+  })
+  await eventually(
+    async () => lines.length,
+    (n) => n >= 1,
+    20_000,
+  )
   send({jsonrpc: '2.0', method: 'notifications/initialized'})
   send({jsonrpc: '2.0', id: 2, method: 'tools/call', params: {name: tool, arguments: {}}})
   await eventually(async () => lines.some((l) => l.includes('"id":2')), Boolean, 30_000)
@@ -81,25 +106,60 @@ test('SIGTERM: the gateway removes its long-lived containers and exits', async (
   assert.equal((await managedContainers('sticky')).length >= 1, true)
   g.child.kill('SIGTERM')
   assert.equal(await g.exited, 0, g.stderr())
-  assert.deepEqual(await eventually(() => managedContainers('sticky'), (c) => c.length === 0), [])
+  assert.deepEqual(
+    await eventually(
+      () => managedContainers('sticky'),
+      (c) => c.length === 0,
+    ),
+    [],
+  )
 })
 
 test('docker closing the plugin socket stops the gateway and its containers', async () => {
   // What docker does on Ctrl-C when an MCP client (not a terminal) launched it: close DOCKER_CLI_PLUGIN_SOCKET.
-  const net = await import('node:net')
+  // The "docker" side binds the abstract socket exactly as Go does (python3), not padded as Node would.
   const name = `docker_cli_test_${process.pid}_${Date.now()}`
-  const sockets: import('node:net').Socket[] = []
-  const server = net.createServer((s) => sockets.push(s))
-  await new Promise<void>((r) => server.listen({path: `\0${name}`}, r))
+  const script = [
+    'import socket, sys',
+    's = socket.socket(socket.AF_UNIX)',
+    `s.bind(b"\\0${name}")`,
+    's.listen(1)',
+    'print("listening", flush=True)',
+    'c, _ = s.accept()',
+    'print("accepted", flush=True)',
+    'sys.stdin.readline()',
+    'c.close()',
+  ].join('\n')
+  const docker = spawn('python3', ['-c', script], {stdio: ['pipe', 'pipe', 'inherit']})
+  let out = ''
+  docker.stdout.setEncoding('utf8').on('data', (d: string) => (out += d))
   try {
-    const g = startRaw(['--catalog', catalog, '--servers', 'sticky', '--no-cache'], {...sandbox.env, DOCKER_CLI_PLUGIN_SOCKET: `@${name}`})
+    await eventually(
+      async () => out,
+      (o) => o.includes('listening'),
+    )
+    const g = startRaw(['--catalog', catalog, '--servers', 'sticky', '--no-cache'], {
+      ...sandbox.env,
+      DOCKER_CLI_PLUGIN_SOCKET: `@${name}`,
+    })
     await initializeAndCall(g.child, 'sticky__whoami')
-    assert.ok(sockets.length >= 1, 'the gateway did not connect to the plugin socket')
-    for (const s of sockets) s.end()
+    await eventually(
+      async () => out,
+      (o) => o.includes('accepted'),
+    )
+    assert.ok(out.includes('accepted'), 'the gateway did not connect to the plugin socket')
+    docker.stdin.end('close\n')
     assert.equal(await g.exited, 0, g.stderr())
-    assert.deepEqual(await eventually(() => managedContainers('sticky'), (c) => c.length === 0), [])
+    assert.match(g.stderr(), /docker closed the plugin socket/)
+    assert.deepEqual(
+      await eventually(
+        () => managedContainers('sticky'),
+        (c) => c.length === 0,
+      ),
+      [],
+    )
   } finally {
-    server.close()
+    docker.kill()
   }
 })
 
@@ -110,16 +170,30 @@ test('after a SIGKILL, the next gateway start removes the orphaned containers', 
   await g.exited
   const orphans = await managedContainers('sticky')
   assert.ok(orphans.length >= 1, 'expected the killed gateway to leave its container')
-  const dry = await runCli(sandbox, ['gateway', 'run', '--catalog', catalog, '--servers', 'dice', '--dry-run', '--no-cache'], {timeoutMs: 60_000})
+  const dry = await runCli(
+    sandbox,
+    ['gateway', 'run', '--catalog', catalog, '--servers', 'dice', '--dry-run', '--no-cache'],
+    {timeoutMs: 60_000},
+  )
   assert.equal(dry.code, 0, dry.stderr)
   assert.match(dry.stderr, /Removed \d+ container\(s\) left by a gateway/)
-  assert.deepEqual(await eventually(() => managedContainers('sticky'), (c) => c.length === 0), [])
+  assert.deepEqual(
+    await eventually(
+      () => managedContainers('sticky'),
+      (c) => c.length === 0,
+    ),
+    [],
+  )
 })
 
 test('dry run: summary on stderr, nothing on stdout, a server that cannot start is reported and does not stop the others', async () => {
-  const r = await runCli(sandbox, ['gateway', 'run', '--catalog', catalog, '--servers', 'dice,broken', '--dry-run', '--no-cache'], {
-    timeoutMs: 60_000,
-  })
+  const r = await runCli(
+    sandbox,
+    ['gateway', 'run', '--catalog', catalog, '--servers', 'dice,broken', '--dry-run', '--no-cache'],
+    {
+      timeoutMs: 60_000,
+    },
+  )
   assert.equal(r.stdout, '')
   assert.match(r.stderr, /dice: 2 tools/)
   assert.match(r.stderr, /broken: FAILED/)
@@ -137,9 +211,18 @@ test('initialize is answered before the servers are listed (docker/mcp-gateway#3
     lines.push(...d.split('\n').filter(Boolean))
   })
   g.child.stdin!.write(
-    JSON.stringify({jsonrpc: '2.0', id: 1, method: 'initialize', params: {protocolVersion: '2025-06-18', capabilities: {}, clientInfo: {name: 't', version: '1'}}}) + '\n',
+    JSON.stringify({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: {protocolVersion: '2025-06-18', capabilities: {}, clientInfo: {name: 't', version: '1'}},
+    }) + '\n',
   )
-  await eventually(async () => lines.length, (n) => n >= 1, 20_000)
+  await eventually(
+    async () => lines.length,
+    (n) => n >= 1,
+    20_000,
+  )
   const initMs = Date.now() - started
   const initResult = JSON.parse(lines[0]!)
   assert.equal(initResult.result.serverInfo.name, 'Docker MCP Gateway')
@@ -150,5 +233,11 @@ test('initialize is answered before the servers are listed (docker/mcp-gateway#3
   assert.equal(await g.exited, 0)
   // Generous bound for a loaded CI machine; the benchmark measures the real figure.
   assert.ok(initMs < 5000, `initialize took ${initMs}ms`)
-  assert.deepEqual(await eventually(() => managedContainers(), (c) => c.length === 0), [])
+  assert.deepEqual(
+    await eventually(
+      () => managedContainers(),
+      (c) => c.length === 0,
+    ),
+    [],
+  )
 })

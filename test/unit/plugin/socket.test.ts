@@ -1,17 +1,43 @@
 import assert from 'node:assert/strict'
+import {spawn} from 'node:child_process'
 import {randomBytes} from 'node:crypto'
-import net from 'node:net'
 import {test} from 'node:test'
 
 import {watchPluginSocket} from '../../../src/plugin/socket.js'
 
-// Docker on Linux listens on an abstract socket "@docker_cli_<hex>" and closes it to ask the plugin to stop.
-test('watchPluginSocket reports when docker closes the abstract socket', async () => {
+/**
+ * Docker (Go) binds its abstract socket with the exact name length. A Node listener would pad the name
+ * and hide the interoperability problem, so the "docker side" here is a python3 listener that binds
+ * exactly as Go does, accepts one connection and closes it when told to (a line on stdin).
+ */
+function goLikeListener(name: string) {
+  const script = [
+    'import socket, sys',
+    's = socket.socket(socket.AF_UNIX)',
+    `s.bind(b"\\0${name}")`,
+    's.listen(1)',
+    'print("listening", flush=True)',
+    'c, _ = s.accept()',
+    'print("accepted", flush=True)',
+    'sys.stdin.readline()',
+    'c.close()',
+    's.close()',
+  ].join('\n')
+  const child = spawn('python3', ['-c', script], {stdio: ['pipe', 'pipe', 'inherit']})
+  let out = ''
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d))
+  const waitFor = async (word: string) => {
+    for (let i = 0; i < 200 && !out.includes(word); i++) await new Promise((r) => setTimeout(r, 10))
+    return out.includes(word)
+  }
+  return {child, waitFor, close: () => child.stdin.end('close\n')}
+}
+
+test('watchPluginSocket connects to a socket bound the way docker (Go) binds it, and reports its closing', async () => {
   const name = `docker_cli_test_${randomBytes(8).toString('hex')}`
-  const accepted: net.Socket[] = []
-  const server = net.createServer((s) => accepted.push(s))
-  await new Promise<void>((resolve) => server.listen({path: `\0${name}`}, resolve))
+  const docker = goLikeListener(name)
   try {
+    assert.ok(await docker.waitFor('listening'))
     let closed = false
     const closedPromise = new Promise<void>((resolve) => {
       watchPluginSocket({DOCKER_CLI_PLUGIN_SOCKET: `@${name}`}, () => {
@@ -19,15 +45,14 @@ test('watchPluginSocket reports when docker closes the abstract socket', async (
         resolve()
       })
     })
-    // Wait for the connection, check nothing fired yet, then close it as docker does.
-    for (let i = 0; i < 100 && accepted.length === 0; i++) await new Promise((r) => setTimeout(r, 10))
-    assert.equal(accepted.length, 1)
+    assert.ok(await docker.waitFor('accepted'), 'the watcher never connected')
+    await new Promise((r) => setTimeout(r, 100))
     assert.equal(closed, false)
-    accepted[0]!.end()
+    docker.close()
     await closedPromise
     assert.equal(closed, true)
   } finally {
-    server.close()
+    docker.child.kill()
   }
 })
 
@@ -48,6 +73,6 @@ test('an unreachable socket is not mistaken for a stop request', async () => {
     {DOCKER_CLI_PLUGIN_SOCKET: `@nobody_listens_${randomBytes(6).toString('hex')}`},
     () => (fired = true),
   )
-  await new Promise((r) => setTimeout(r, 100))
+  await new Promise((r) => setTimeout(r, 500))
   assert.equal(fired, false)
 })
