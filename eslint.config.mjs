@@ -17,11 +17,17 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', {argsIgnorePattern: '^_', varsIgnorePattern: '^_'}],
       'no-restricted-imports': ['error', {paths: [dockerode, oclif, v1Sdk]}],
-      'no-restricted-properties': ['error', {object: 'os', property: 'homedir', message: 'Use src/paths.ts.'}],
+      'no-restricted-properties': [
+        'error',
+        {object: 'os', property: 'homedir', message: 'Use src/paths.ts.'},
+      ],
     },
   },
   {files: ['src/docker/**'], rules: {'no-restricted-imports': ['error', {paths: [oclif, v1Sdk]}]}},
-  {files: ['commands/**', 'src/cli/**'], rules: {'no-restricted-imports': ['error', {paths: [dockerode, v1Sdk]}]}},
+  {
+    files: ['commands/**', 'src/cli/**'],
+    rules: {'no-restricted-imports': ['error', {paths: [dockerode, v1Sdk]}]},
+  },
   {files: ['test/**', 'scripts/**'], rules: {'no-restricted-imports': ['error', {paths: [v1Sdk]}]}},
   {
     files: ['src/**'],

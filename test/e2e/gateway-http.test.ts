@@ -37,9 +37,13 @@ async function startRemote(): Promise<number> {
   const handler = toNodeHandler(
     createMcpHandler(() => {
       const server = new McpServer({name: 'remote-test', version: '1.0.0'})
-      server.registerTool('remote_ping', {description: 'answers pong', inputSchema: z.object({})}, async () => ({
-        content: [{type: 'text', text: 'pong from remote'}],
-      }))
+      server.registerTool(
+        'remote_ping',
+        {description: 'answers pong', inputSchema: z.object({})},
+        async () => ({
+          content: [{type: 'text', text: 'pong from remote'}],
+        }),
+      )
       return server
     }),
   )
@@ -81,14 +85,38 @@ before(async () => {
   base = `http://127.0.0.1:${port}`
   gateway = spawn(
     process.execPath,
-    [RUN_JS, 'gateway', 'run', '--transport', 'streaming', '--port', String(port), '--catalog', catalog,
-      '--servers', 'fixture,sticky,remote-test', '--secrets', secrets, '--max-body-size', String(2 * 1024 * 1024),
-      '--metrics', '--no-cache', '--call-timeout', '10'],
-    {env: {...sandbox.env, MCP_GATEWAY_AUTH_TOKEN: TOKEN, DOCKER_MCP_ALLOW_INSECURE_REMOTE_URLS: '1'}, stdio: ['ignore', 'pipe', 'pipe']},
+    [
+      RUN_JS,
+      'gateway',
+      'run',
+      '--transport',
+      'streaming',
+      '--port',
+      String(port),
+      '--catalog',
+      catalog,
+      '--servers',
+      'fixture,sticky,remote-test',
+      '--secrets',
+      secrets,
+      '--max-body-size',
+      String(2 * 1024 * 1024),
+      '--metrics',
+      '--no-cache',
+      '--call-timeout',
+      '10',
+    ],
+    {
+      env: {...sandbox.env, MCP_GATEWAY_AUTH_TOKEN: TOKEN, DOCKER_MCP_ALLOW_INSECURE_REMOTE_URLS: '1'},
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
   )
   gateway.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d))
   await eventually(
-    () => fetch(`${base}/health`).then((r) => r.status).catch(() => 0),
+    () =>
+      fetch(`${base}/health`)
+        .then((r) => r.status)
+        .catch(() => 0),
     (s) => s === 200,
     30_000,
   )
@@ -99,7 +127,14 @@ after(async () => {
   const code = await new Promise<number | null>((r) => gateway.on('exit', r))
   remote.close()
   assert.equal(code, 0, stderr)
-  assert.deepEqual(await eventually(() => managedContainers(), (c) => c.length === 0, 15_000), [])
+  assert.deepEqual(
+    await eventually(
+      () => managedContainers(),
+      (c) => c.length === 0,
+      15_000,
+    ),
+    [],
+  )
   await sandbox.cleanup()
 })
 
@@ -122,14 +157,22 @@ describe('HTTP endpoint security', () => {
 
   test('no token or a wrong token: 401 with WWW-Authenticate', async () => {
     for (const headers of [{}, {Authorization: 'Bearer wrong'}]) {
-      const r = await fetch(`${base}/mcp`, {method: 'POST', headers: {...headers, 'content-type': 'application/json'}, body: '{}'})
+      const r = await fetch(`${base}/mcp`, {
+        method: 'POST',
+        headers: {...headers, 'content-type': 'application/json'},
+        body: '{}',
+      })
       assert.equal(r.status, 401)
       assert.match(r.headers.get('www-authenticate') ?? '', /Bearer realm="MCP Gateway"/)
     }
   })
 
   test('a foreign Origin or Host is refused (DNS rebinding)', async () => {
-    const a = await fetch(`${base}/mcp`, {method: 'POST', headers: {...auth, Origin: 'https://evil.example'}, body: '{}'})
+    const a = await fetch(`${base}/mcp`, {
+      method: 'POST',
+      headers: {...auth, Origin: 'https://evil.example'},
+      body: '{}',
+    })
     assert.equal(a.status, 403)
     const b = await new Promise<number>((resolve) => {
       http.get({host: '127.0.0.1', port, path: '/mcp', headers: {...auth, Host: 'evil.example'}}, (res) => {
@@ -144,13 +187,23 @@ describe('HTTP endpoint security', () => {
     const big = await fetch(`${base}/mcp`, {
       method: 'POST',
       headers: {...auth, 'content-type': 'application/json', accept: 'application/json, text/event-stream'},
-      body: JSON.stringify({jsonrpc: '2.0', id: 1, method: 'tools/list', params: {pad: 'x'.repeat(3 * 1024 * 1024)}}),
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'tools/list',
+        params: {pad: 'x'.repeat(3 * 1024 * 1024)},
+      }),
     })
     assert.equal(big.status, 413)
     assert.match(await big.text(), /larger than/)
     const unknown = await fetch(`${base}/mcp`, {
       method: 'POST',
-      headers: {...auth, 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-session-id': 'nope'},
+      headers: {
+        ...auth,
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'mcp-session-id': 'nope',
+      },
       body: JSON.stringify({jsonrpc: '2.0', id: 1, method: 'tools/list'}),
     })
     assert.equal(unknown.status, 404)
@@ -174,7 +227,10 @@ describe('clients of both protocol eras, and SSE', () => {
       assert.ok(names.includes('echo') && names.includes('remote_ping'), names.join(','))
       assert.equal(textOf(await client.callTool({name: 'echo', arguments: {text: 'hi 2025'}})), 'hi 2025')
       const progress: number[] = []
-      await client.callTool({name: 'slow', arguments: {ms: 400, steps: 2}}, {onprogress: (p) => void progress.push(p.progress)})
+      await client.callTool(
+        {name: 'slow', arguments: {ms: 400, steps: 2}},
+        {onprogress: (p) => void progress.push(p.progress)},
+      )
       assert.ok(progress.length >= 1)
       assert.ok((await client.readResource({uri: 'fixture://info'})).contents.length > 0)
       assert.ok((await client.listPrompts()).prompts.length > 0)
@@ -190,7 +246,10 @@ describe('clients of both protocol eras, and SSE', () => {
     await client.connect(transport)
     try {
       const controller = new AbortController()
-      const call = client.callTool({name: 'slow', arguments: {ms: 10_000, steps: 2}}, {signal: controller.signal})
+      const call = client.callTool(
+        {name: 'slow', arguments: {ms: 10_000, steps: 2}},
+        {signal: controller.signal},
+      )
       setTimeout(() => controller.abort(new Error('cancelled by test')), 300)
       await assert.rejects(call, /cancel/i)
       assert.equal(textOf(await client.callTool({name: 'echo', arguments: {text: 'ok'}})), 'ok')
@@ -213,7 +272,14 @@ describe('clients of both protocol eras, and SSE', () => {
 
   test('legacy SSE client on /sse', async () => {
     const client = new Client({name: 'sse-test', version: '1.0.0'})
-    await client.connect(new SSEClientTransport(new URL(`${base}/sse`), {requestInit: {headers: auth}, eventSourceInit: {fetch: (u, i) => fetch(u, {...i, headers: {...(i?.headers as Record<string, string>), ...auth}})}}))
+    await client.connect(
+      new SSEClientTransport(new URL(`${base}/sse`), {
+        requestInit: {headers: auth},
+        eventSourceInit: {
+          fetch: (u, i) => fetch(u, {...i, headers: {...(i?.headers as Record<string, string>), ...auth}}),
+        },
+      }),
+    )
     try {
       assert.ok((await client.listTools()).tools.length > 0)
       assert.equal(textOf(await client.callTool({name: 'echo', arguments: {text: 'hi sse'}})), 'hi sse')
@@ -251,13 +317,24 @@ describe('clients of both protocol eras, and SSE', () => {
     await client.connect(
       new StdioClientTransport({
         command: process.execPath,
-        args: [bin, `${base}/mcp`, '--header', `Authorization:Bearer ${TOKEN}`, '--allow-http', '--transport', 'http-only'],
+        args: [
+          bin,
+          `${base}/mcp`,
+          '--header',
+          `Authorization:Bearer ${TOKEN}`,
+          '--allow-http',
+          '--transport',
+          'http-only',
+        ],
         env,
         stderr: 'pipe',
       }),
     )
     try {
-      assert.equal(textOf(await client.callTool({name: 'echo', arguments: {text: 'via mcp-remote'}})), 'via mcp-remote')
+      assert.equal(
+        textOf(await client.callTool({name: 'echo', arguments: {text: 'via mcp-remote'}})),
+        'via mcp-remote',
+      )
     } finally {
       await client.close()
     }
@@ -279,7 +356,10 @@ describe('load and metrics', () => {
         clients.map(async (client, i) => {
           for (let j = 0; j < 50; j++) {
             const text = `c${i}-${j}`
-            assert.equal(textOf(await client.callTool({name: 'sticky__echo', arguments: {text}}, {timeout: 120_000})), text)
+            assert.equal(
+              textOf(await client.callTool({name: 'sticky__echo', arguments: {text}}, {timeout: 120_000})),
+              text,
+            )
           }
         }),
       )
@@ -288,7 +368,14 @@ describe('load and metrics', () => {
       await Promise.all(sessions.map((s) => s.transport.terminateSession().then(() => s.client.close())))
     }
     // Sessions ended: their long-lived containers go too.
-    assert.deepEqual(await eventually(() => managedContainers('sticky'), (c) => c.length === 0, 30_000), [])
+    assert.deepEqual(
+      await eventually(
+        () => managedContainers('sticky'),
+        (c) => c.length === 0,
+        30_000,
+      ),
+      [],
+    )
   })
 
   test('/metrics in Prometheus text format', async () => {

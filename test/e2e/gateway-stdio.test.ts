@@ -28,7 +28,17 @@ before(async () => {
   secrets = await writeSecretsFile(sandbox, {'fixture.secret': SECRET})
   gw = await connectGateway(
     sandbox,
-    ['--catalog', catalog, '--servers', 'dice,fixture,sticky', '--secrets', secrets, '--call-timeout', '4', '--no-cache'],
+    [
+      '--catalog',
+      catalog,
+      '--servers',
+      'dice,fixture,sticky',
+      '--secrets',
+      secrets,
+      '--call-timeout',
+      '4',
+      '--no-cache',
+    ],
     {capabilities: {elicitation: {form: {}}, sampling: {}}},
   )
 })
@@ -36,7 +46,11 @@ before(async () => {
 after(async () => {
   await gw?.close()
   // Nothing may outlive the client: the gateway removes every container it started.
-  const left = await eventually(() => managedContainers(), (c) => c.length === 0, 15_000)
+  const left = await eventually(
+    () => managedContainers(),
+    (c) => c.length === 0,
+    15_000,
+  )
   assert.deepEqual(left, [], 'containers left behind after the client closed stdin')
   await sandbox.cleanup()
 })
@@ -80,7 +94,10 @@ describe('gateway over stdio through the docker CLI', () => {
 
   test('cancelling a slow call stops it, and the next call works', async () => {
     const controller = new AbortController()
-    const call = gw.client.callTool({name: 'slow', arguments: {ms: 10_000, steps: 2}}, {signal: controller.signal})
+    const call = gw.client.callTool(
+      {name: 'slow', arguments: {ms: 10_000, steps: 2}},
+      {signal: controller.signal},
+    )
     setTimeout(() => controller.abort(new Error('user cancelled')), 400)
     await assert.rejects(call, /cancel/i)
     const echo = await gw.client.callTool({name: 'echo', arguments: {text: 'after cancel'}})
@@ -96,12 +113,18 @@ describe('gateway over stdio through the docker CLI', () => {
     assert.match(JSON.stringify(templated.contents), /42/)
     const {prompts} = await gw.client.listPrompts()
     assert.ok(prompts.some((p) => p.name.endsWith('greeting')))
-    const prompt = await gw.client.getPrompt({name: prompts.find((p) => p.name.endsWith('greeting'))!.name, arguments: {name: 'Ada'}})
+    const prompt = await gw.client.getPrompt({
+      name: prompts.find((p) => p.name.endsWith('greeting'))!.name,
+      arguments: {name: 'Ada'},
+    })
     assert.match(JSON.stringify(prompt.messages), /Ada/)
   })
 
   test('elicitation and sampling from a server reach the client that caused them', async () => {
-    gw.client.setRequestHandler('elicitation/create', async () => ({action: 'accept', content: {answer: 'blue'}}))
+    gw.client.setRequestHandler('elicitation/create', async () => ({
+      action: 'accept',
+      content: {answer: 'blue'},
+    }))
     gw.client.setRequestHandler('sampling/createMessage', async () => ({
       role: 'assistant',
       content: {type: 'text', text: 'sampled text'},
@@ -120,9 +143,16 @@ describe('gateway over stdio through the docker CLI', () => {
     let changed = 0
     gw.client.setNotificationHandler('notifications/tools/list_changed', () => void changed++)
     await gw.client.callTool({name: 'sticky__add_tool', arguments: {name: 'brand_new'}})
-    await eventually(async () => changed, (n) => n > 0, 5000)
+    await eventually(
+      async () => changed,
+      (n) => n > 0,
+      5000,
+    )
     const {tools} = await gw.client.listTools()
-    assert.ok(tools.some((t) => t.name === 'sticky__brand_new'), tools.map((t) => t.name).join(','))
+    assert.ok(
+      tools.some((t) => t.name === 'sticky__brand_new'),
+      tools.map((t) => t.name).join(','),
+    )
   })
 
   test('per-call containers: each call gets a fresh one', async () => {
@@ -148,7 +178,10 @@ describe('faults do not take the gateway down', () => {
   })
 
   test('a server that never answers times out with the server named', async () => {
-    await assert.rejects(gw.client.callTool({name: 'hang', arguments: {}}), /server "fixture" did not answer tools\/call within 4s/)
+    await assert.rejects(
+      gw.client.callTool({name: 'hang', arguments: {}}),
+      /server "fixture" did not answer tools\/call within 4s/,
+    )
     const r = await gw.client.callTool({name: 'echo', arguments: {text: 'still here'}})
     assert.equal(textOf(r), 'still here')
   })
@@ -165,6 +198,9 @@ describe('faults do not take the gateway down', () => {
   })
 
   test('an unknown tool is an invalid-params error', async () => {
-    await assert.rejects(gw.client.callTool({name: 'no_such_tool', arguments: {}}), /unknown tool "no_such_tool"/)
+    await assert.rejects(
+      gw.client.callTool({name: 'no_such_tool', arguments: {}}),
+      /unknown tool "no_such_tool"/,
+    )
   })
 })
