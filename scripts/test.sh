@@ -53,9 +53,31 @@ else
   mapfile -t files < <(find test -name '*.test.ts' -not -path '*/fixtures/*' | sort)
 fi
 
+# Unit and command tests run in parallel; end-to-end tests one file at a time, because they share one
+# Docker engine and count its containers. The last line sums both runs for CI.
 run_tests() {
-  node --import tsx --test --test-concurrency="${TEST_CONCURRENCY:-3}" --test-timeout=300000 \
-    --test-reporter=spec "$@"
+  local quick=() e2e=() log status=0
+  for f in "$@"; do
+    case "$f" in test/e2e/*) e2e+=("$f") ;; *) quick+=("$f") ;; esac
+  done
+  log="$(mktemp "${TMPDIR:-/tmp}/docker-mcp-tests.XXXXXX")"
+  if [ "${#quick[@]}" -gt 0 ]; then
+    node --import tsx --test --test-concurrency="${TEST_CONCURRENCY:-3}" --test-timeout=300000 \
+      --test-reporter=spec "${quick[@]}" 2>&1 | tee -a "$log"
+    [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+  fi
+  if [ "${#e2e[@]}" -gt 0 ]; then
+    node --import tsx --test --test-concurrency=1 --test-timeout=600000 \
+      --test-reporter=spec "${e2e[@]}" 2>&1 | tee -a "$log"
+    [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+  fi
+  local passed failed
+  passed=$(grep -E '^ℹ pass [0-9]+' "$log" | awk '{s+=$3} END {print s+0}')
+  failed=$(grep -E '^ℹ fail [0-9]+' "$log" | awk '{s+=$3} END {print s+0}')
+  rm -f "$log"
+  echo "${passed} passed, ${failed} failed"
+  if [ "$failed" -gt 0 ]; then status=1; fi
+  return "$status"
 }
 export -f run_tests
 

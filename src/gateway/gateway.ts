@@ -518,14 +518,11 @@ export class Gateway {
               }),
         })
         try {
-          return await Promise.race([
-            result,
-            upstream.closed.then(() => {
-              throw new UpstreamGone()
-            }),
-          ])
+          // When the container goes, the SDK rejects every request pending on it: no race needed here
+          // (and none wanted: a handler per call on a long-lived connection would pile up).
+          return await result
         } catch (err) {
-          if (err instanceof UpstreamGone || !upstream.isOpen) {
+          if (!upstream.isOpen || (err as {code?: unknown}).code === 'CONNECTION_CLOSED') {
             const tail = upstream.stderrTail()
             throw new ProtocolError(
               ProtocolErrorCode.InternalError,
@@ -549,8 +546,6 @@ export class Gateway {
     await this.pool.closeAll()
   }
 }
-
-class UpstreamGone extends Error {}
 
 function toProtocolError(err: unknown, server: string, method: string, timeoutMs: number): ProtocolError {
   if (err instanceof ProtocolError) return err

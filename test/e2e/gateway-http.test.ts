@@ -299,11 +299,13 @@ describe('clients of both protocol eras, and SSE', () => {
       ])
       // Each session has its own long-lived container.
       assert.notEqual(JSON.parse(textOf(ra)).hostname, JSON.parse(textOf(rb)).hostname)
-      const slow = a.client.callTool({name: 'slow', arguments: {ms: 1500, steps: 1}})
+      // Both on the long-lived server, whose containers are already running: only blocking could delay b.
+      const slow = a.client.callTool({name: 'sticky__slow', arguments: {ms: 3000, steps: 1}})
       const started = Date.now()
-      assert.equal(textOf(await b.client.callTool({name: 'echo', arguments: {text: 'b'}})), 'b')
-      assert.ok(Date.now() - started < 1500, "one client's slow call blocked another's")
-      await slow
+      assert.equal(textOf(await b.client.callTool({name: 'sticky__echo', arguments: {text: 'b'}})), 'b')
+      const waited = Date.now() - started
+      assert.equal(textOf(await slow), 'done')
+      assert.ok(waited < 2000, `one client's slow call blocked another's (${waited}ms)`)
     } finally {
       await Promise.all([a, b].map((c) => c.transport.terminateSession().then(() => c.client.close())))
     }

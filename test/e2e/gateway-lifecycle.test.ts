@@ -14,7 +14,9 @@ before(async () => {
   catalog = await writeTestCatalog(sandbox)
 })
 after(async () => {
-  await run('docker', ['rm', '-f', ...(await managedContainers())]).catch(() => {})
+  // Only what this file's servers may have left after a failure.
+  const left = [...(await managedContainers('sticky')), ...(await managedContainers('fixture'))]
+  if (left.length > 0) await run('docker', ['rm', '-f', ...left]).catch(() => {})
   await sandbox.cleanup()
 })
 

@@ -57,7 +57,10 @@ describe('journey 2: a custom server, as in the popular tutorials', () => {
   const API_KEY = `tutorial-key-${randomBytes(6).toString('hex')}`
 
   after(async () => {
+    // Leave the sandbox as the other journeys expect it: the shipped dice again, no secret, no image.
     await docker(['mcp', 'secret', 'rm', 'API_KEY'])
+    await docker(['mcp', 'server', 'rm', 'dice'])
+    await docker(['mcp', 'catalog', 'rm', 'custom'])
     await run('docker', ['rmi', '-f', image])
   })
 
