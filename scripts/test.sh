@@ -73,7 +73,8 @@ run_tests() {
   fi
   local passed failed
   passed=$(grep -E '^ℹ pass [0-9]+' "$log" | awk '{s+=$3} END {print s+0}')
-  failed=$(grep -E '^ℹ fail [0-9]+' "$log" | awk '{s+=$3} END {print s+0}')
+  # A cancelled test (timeout, unsettled promise) did not pass: count it as failed.
+  failed=$(grep -E '^ℹ (fail|cancelled) [0-9]+' "$log" | awk '{s+=$3} END {print s+0}')
   rm -f "$log"
   echo "${passed} passed, ${failed} failed"
   if [ "$failed" -gt 0 ]; then status=1; fi

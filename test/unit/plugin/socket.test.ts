@@ -49,7 +49,10 @@ test('watchPluginSocket connects to a socket bound the way docker (Go) binds it,
     await new Promise((r) => setTimeout(r, 100))
     assert.equal(closed, false)
     docker.close()
+    // The watcher is unref'd (it must never keep a gateway alive): hold the loop open while we wait.
+    const guard = setTimeout(() => {}, 10_000)
     await closedPromise
+    clearTimeout(guard)
     assert.equal(closed, true)
   } finally {
     docker.child.kill()
