@@ -3,7 +3,7 @@ import {Args} from '@oclif/core'
 import {formatServerInspection} from '../../src/catalog/format.js'
 import {BaseCommand} from '../../src/cli/base-command.js'
 import {inspectServer, type ServerInspection} from '../../src/registry/index.js'
-import {openSecretPresence} from '../../src/registry/secret-presence.js'
+import {lazySecretPresence} from '../../src/registry/secret-presence.js'
 
 export default class ServerInspect extends BaseCommand {
   static override description = 'show a server: catalog entry, tools, secrets and config it needs'
@@ -18,9 +18,14 @@ export default class ServerInspect extends BaseCommand {
 
   async run(): Promise<ServerInspection> {
     const {args} = await this.parse(ServerInspect)
-    const {presence, warning} = await openSecretPresence(this.ctx)
+    const secrets = lazySecretPresence(this.ctx)
+    const {presence} = secrets
     const {server, warnings} = await inspectServer(this.ctx, args.name, presence)
-    for (const w of [...warnings, ...(warning && server.secrets.length ? [warning] : [])]) this.warn(w)
+    for (const w of [
+      ...warnings,
+      ...(secrets.warning() && server.secrets.length ? [secrets.warning()!] : []),
+    ])
+      this.warn(w)
     this.log(formatServerInspection(server))
     return server
   }

@@ -1,7 +1,7 @@
 import {formatServerList} from '../../src/catalog/format.js'
 import {BaseCommand} from '../../src/cli/base-command.js'
 import {listEnabledServers, type ServerListEntry} from '../../src/registry/index.js'
-import {openSecretPresence} from '../../src/registry/secret-presence.js'
+import {lazySecretPresence} from '../../src/registry/secret-presence.js'
 
 export default class ServerLs extends BaseCommand {
   static override aliases = ['server:list']
@@ -11,9 +11,11 @@ export default class ServerLs extends BaseCommand {
 
   async run(): Promise<ServerListEntry[]> {
     await this.parse(ServerLs)
-    const {presence, warning} = await openSecretPresence(this.ctx)
+    const secrets = lazySecretPresence(this.ctx)
+    const {presence} = secrets
     const {servers, warnings} = await listEnabledServers(this.ctx, presence)
-    for (const w of [...warnings, ...(warning && servers.length ? [warning] : [])]) this.warn(w)
+    for (const w of [...warnings, ...(secrets.warning() && servers.length ? [secrets.warning()!] : [])])
+      this.warn(w)
     this.log(formatServerList(servers))
     return servers
   }

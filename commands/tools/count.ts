@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../src/cli/base-command.js'
-import {withGatewayClient} from '../../src/gateway/cli-client.js'
+import {listGatewayTools} from '../../src/gateway/cli-client.js'
 
 export default class ToolsCount extends BaseCommand {
   static override description = 'count the tools the gateway exposes'
@@ -17,11 +17,9 @@ export default class ToolsCount extends BaseCommand {
 
   async run(): Promise<{count: number}> {
     const {flags} = await this.parse(ToolsCount)
-    const count = await withGatewayClient(
-      this.ctx,
-      {gatewayArgs: flags['gateway-arg'], verbose: flags.verbose},
-      async (c) => (await c.listTools()).tools.length,
-    )
+    const count = (
+      await listGatewayTools(this.ctx, {gatewayArgs: flags['gateway-arg'], verbose: flags.verbose})
+    ).length
     this.log(`${count} tools`)
     return {count}
   }

@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../src/cli/base-command.js'
-import {withGatewayClient} from '../../src/gateway/cli-client.js'
+import {listGatewayTools} from '../../src/gateway/cli-client.js'
 import {DockerMcpError} from '../../src/errors.js'
 import {closestMatches} from '../../src/text/suggest.js'
 
@@ -23,11 +23,10 @@ export default class ToolsInspect extends BaseCommand {
 
   async run(): Promise<unknown> {
     const {args, flags} = await this.parse(ToolsInspect)
-    const tools = await withGatewayClient(
-      this.ctx,
-      {gatewayArgs: flags['gateway-arg'], verbose: flags.verbose},
-      async (c) => (await c.listTools()).tools,
-    )
+    const tools = await listGatewayTools(this.ctx, {
+      gatewayArgs: flags['gateway-arg'],
+      verbose: flags.verbose,
+    })
     const tool = tools.find((t) => t.name === args.tool)
     if (!tool) {
       const close = closestMatches(

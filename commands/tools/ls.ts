@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../src/cli/base-command.js'
-import {toolSummary, withGatewayClient} from '../../src/gateway/cli-client.js'
+import {listGatewayTools, toolSummary} from '../../src/gateway/cli-client.js'
 
 export default class ToolsLs extends BaseCommand {
   static override aliases = ['tools:list']
@@ -22,11 +22,10 @@ export default class ToolsLs extends BaseCommand {
 
   async run(): Promise<unknown> {
     const {flags} = await this.parse(ToolsLs)
-    const tools = await withGatewayClient(
-      this.ctx,
-      {gatewayArgs: flags['gateway-arg'], verbose: flags.verbose},
-      async (c) => (await c.listTools()).tools,
-    )
+    const tools = await listGatewayTools(this.ctx, {
+      gatewayArgs: flags['gateway-arg'],
+      verbose: flags.verbose,
+    })
     this.log(`${tools.length} tools:`)
     for (const tool of tools) this.log(` - ${tool.name} - ${toolSummary(tool)}`)
     return tools

@@ -14,7 +14,7 @@ import {DockerMcpError, UsageError} from '../errors.js'
  */
 export async function withGatewayClient<T>(
   ctx: Context,
-  options: {gatewayArgs?: string[]; verbose?: boolean},
+  options: {gatewayArgs?: string[] | undefined; verbose?: boolean},
   fn: (client: Client) => Promise<T>,
 ): Promise<T> {
   const args = [path.join(ctx.root, 'bin/run.js'), 'gateway', 'run', ...(options.gatewayArgs ?? [])]
@@ -49,6 +49,14 @@ export async function withGatewayClient<T>(
   } finally {
     await client.close().catch(() => {})
   }
+}
+
+/** The tools a gateway started with these arguments exposes. */
+export async function listGatewayTools(
+  ctx: Context,
+  options: {gatewayArgs?: string[] | undefined; verbose?: boolean},
+): Promise<Tool[]> {
+  return withGatewayClient(ctx, options, async (client) => (await client.listTools()).tools)
 }
 
 /** One line summary of a tool: its title, else the first sentence of its description. */

@@ -104,6 +104,26 @@ async function readBody(req: http.IncomingMessage, max: number): Promise<Buffer>
   return Buffer.concat(chunks)
 }
 
+const NOT_JSON = Symbol('not JSON')
+
+/** The request body as JSON, or NOT_JSON; BodyTooLarge past the cap. */
+async function readJsonBody(req: http.IncomingMessage, max: number): Promise<unknown> {
+  const body = await readBody(req, max)
+  try {
+    return JSON.parse(body.toString('utf8'))
+  } catch {
+    return NOT_JSON
+  }
+}
+
+function parseError(res: http.ServerResponse): void {
+  sendJson(res, 400, {
+    jsonrpc: '2.0',
+    id: null,
+    error: {code: -32700, message: 'Parse error: body is not JSON'},
+  })
+}
+
 /**
  * Serve the gateway over HTTP: Streamable HTTP on /mcp (2025-era sessions and 2026-07-28 stateless
  * requests on the same endpoint), the legacy HTTP+SSE transport on /sse, /health, and optionally /metrics.
@@ -150,16 +170,8 @@ export async function serveHttp(
     }
     let parsed: unknown
     if (req.method === 'POST') {
-      const body = await readBody(req, options.maxBodyBytes)
-      try {
-        parsed = JSON.parse(body.toString('utf8'))
-      } catch {
-        return sendJson(res, 400, {
-          jsonrpc: '2.0',
-          id: null,
-          error: {code: -32700, message: 'Parse error: body is not JSON'},
-        })
-      }
+      parsed = await readJsonBody(req, options.maxBodyBytes)
+      if (parsed === NOT_JSON) return parseError(res)
     }
     if (sessionId) {
       const transport = legacySessions.get(sessionId)
@@ -215,17 +227,8 @@ export async function serveHttp(
       const sid = url.searchParams.get('sessionId') ?? url.searchParams.get('sessionid') ?? ''
       const transport = sseSessions.get(sid)
       if (!transport) return rpcError(res, 404, `unknown SSE session "${sid}": open GET /sse first`)
-      const body = await readBody(req, options.maxBodyBytes)
-      let parsed: unknown
-      try {
-        parsed = JSON.parse(body.toString('utf8'))
-      } catch {
-        return sendJson(res, 400, {
-          jsonrpc: '2.0',
-          id: null,
-          error: {code: -32700, message: 'Parse error: body is not JSON'},
-        })
-      }
+      const parsed = await readJsonBody(req, options.maxBodyBytes)
+      if (parsed === NOT_JSON) return parseError(res)
       return transport.handlePostMessage(req, res, parsed)
     }
     return rpcError(res, 405, `method ${req.method} is not allowed on /sse`, {allow: 'GET, POST'})

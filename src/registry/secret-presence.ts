@@ -47,3 +47,20 @@ export async function openSecretPresence(
     }
   }
 }
+
+/**
+ * Like `openSecretPresence`, but the store is opened only when a secret is actually looked up: listing
+ * servers that declare no secret never pays for a keychain round trip.
+ */
+export function lazySecretPresence(ctx: Context): {presence: SecretPresence; warning(): string | undefined} {
+  let opened: Promise<{presence: SecretPresence; warning?: string}> | undefined
+  let warning: string | undefined
+  const open = () => {
+    opened ??= openSecretPresence(ctx).then((r) => {
+      warning = r.warning
+      return r
+    })
+    return opened
+  }
+  return {presence: {has: async (name) => (await open()).presence.has(name)}, warning: () => warning}
+}
