@@ -2,6 +2,7 @@ import {Args} from '@oclif/core'
 
 import {updateCatalogs, type UpdateResult} from '../../src/catalog/manage.js'
 import {BaseCommand} from '../../src/cli/base-command.js'
+import {withProgress} from '../../src/cli/progress.js'
 import {DockerMcpError} from '../../src/errors.js'
 
 export default class CatalogUpdate extends BaseCommand {
@@ -16,7 +17,9 @@ export default class CatalogUpdate extends BaseCommand {
 
   async run(): Promise<UpdateResult[]> {
     const {args} = await this.parse(CatalogUpdate)
-    const results = await updateCatalogs(this.ctx, args.name)
+    const results = await withProgress('Updating catalogs', () => updateCatalogs(this.ctx, args.name), {
+      quiet: this.jsonEnabled(),
+    })
     for (const r of results) {
       if (r.status === 'updated') this.log(`updated: ${r.name} (${r.servers} servers)`)
       else if (r.status === 'skipped') this.log(`skipped: ${r.name} (${r.detail})`)

@@ -1,6 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../src/cli/base-command.js'
+import {withProgress} from '../../src/cli/progress.js'
 import {parseToolArguments, renderToolResult, withGatewayClient} from '../../src/gateway/cli-client.js'
 import {DockerMcpError, UsageError} from '../../src/errors.js'
 
@@ -35,21 +36,26 @@ export default class ToolsCall extends BaseCommand {
         throw new UsageError(`--json-args is not valid JSON: ${(err as Error).message}`)
       }
     }
-    const {result, ms} = await withGatewayClient(
-      this.ctx,
-      {gatewayArgs: flags['gateway-arg'], verbose: flags.verbose},
-      async (client) => {
-        const tools = (await client.listTools()).tools
-        const tool = tools.find((t) => t.name === args.tool)
-        if (!tool)
-          throw new DockerMcpError(`no tool "${args.tool}"`, {
-            suggestions: ['Run "docker mcp tools ls" to list the tools.'],
-          })
-        const toolArgs = jsonArgs ?? parseToolArguments(words, tool.inputSchema as never)
-        const started = performance.now()
-        const result = await client.callTool({name: args.tool, arguments: toolArgs})
-        return {result, ms: performance.now() - started}
-      },
+    const {result, ms} = await withProgress(
+      `Calling ${args.tool}`,
+      () =>
+        withGatewayClient(
+          this.ctx,
+          {gatewayArgs: flags['gateway-arg'], verbose: flags.verbose},
+          async (client) => {
+            const tools = (await client.listTools()).tools
+            const tool = tools.find((t) => t.name === args.tool)
+            if (!tool)
+              throw new DockerMcpError(`no tool "${args.tool}"`, {
+                suggestions: ['Run "docker mcp tools ls" to list the tools.'],
+              })
+            const toolArgs = jsonArgs ?? parseToolArguments(words, tool.inputSchema as never)
+            const started = performance.now()
+            const result = await client.callTool({name: args.tool, arguments: toolArgs})
+            return {result, ms: performance.now() - started}
+          },
+        ),
+      {quiet: this.jsonEnabled()},
     )
     if (!this.jsonEnabled()) {
       this.logToStderr(`Tool call took: ${Math.round(ms)}ms`)

@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../src/cli/base-command.js'
+import {withProgress} from '../../src/cli/progress.js'
 import {listGatewayTools} from '../../src/gateway/cli-client.js'
 
 export default class ToolsCount extends BaseCommand {
@@ -18,7 +19,11 @@ export default class ToolsCount extends BaseCommand {
   async run(): Promise<{count: number}> {
     const {flags} = await this.parse(ToolsCount)
     const count = (
-      await listGatewayTools(this.ctx, {gatewayArgs: flags['gateway-arg'], verbose: flags.verbose})
+      await withProgress(
+        'Starting the gateway and listing tools',
+        () => listGatewayTools(this.ctx, {gatewayArgs: flags['gateway-arg'], verbose: flags.verbose}),
+        {quiet: this.jsonEnabled()},
+      )
     ).length
     this.log(`${count} tools`)
     return {count}

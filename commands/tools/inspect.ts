@@ -1,6 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../src/cli/base-command.js'
+import {withProgress} from '../../src/cli/progress.js'
 import {listGatewayTools} from '../../src/gateway/cli-client.js'
 import {DockerMcpError} from '../../src/errors.js'
 import {closestMatches} from '../../src/text/suggest.js'
@@ -23,10 +24,15 @@ export default class ToolsInspect extends BaseCommand {
 
   async run(): Promise<unknown> {
     const {args, flags} = await this.parse(ToolsInspect)
-    const tools = await listGatewayTools(this.ctx, {
-      gatewayArgs: flags['gateway-arg'],
-      verbose: flags.verbose,
-    })
+    const tools = await withProgress(
+      'Starting the gateway and listing tools',
+      () =>
+        listGatewayTools(this.ctx, {
+          gatewayArgs: flags['gateway-arg'],
+          verbose: flags.verbose,
+        }),
+      {quiet: this.jsonEnabled()},
+    )
     const tool = tools.find((t) => t.name === args.tool)
     if (!tool) {
       const close = closestMatches(

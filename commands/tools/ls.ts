@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../src/cli/base-command.js'
+import {withProgress} from '../../src/cli/progress.js'
 import {listGatewayTools, toolSummary} from '../../src/gateway/cli-client.js'
 
 export default class ToolsLs extends BaseCommand {
@@ -22,10 +23,15 @@ export default class ToolsLs extends BaseCommand {
 
   async run(): Promise<unknown> {
     const {flags} = await this.parse(ToolsLs)
-    const tools = await listGatewayTools(this.ctx, {
-      gatewayArgs: flags['gateway-arg'],
-      verbose: flags.verbose,
-    })
+    const tools = await withProgress(
+      'Starting the gateway and listing tools',
+      () =>
+        listGatewayTools(this.ctx, {
+          gatewayArgs: flags['gateway-arg'],
+          verbose: flags.verbose,
+        }),
+      {quiet: this.jsonEnabled()},
+    )
     this.log(`${tools.length} tools:`)
     for (const tool of tools) this.log(` - ${tool.name} - ${toolSummary(tool)}`)
     return tools
