@@ -46,7 +46,9 @@ export interface McpPaths {
   config: string
   /** Per-server tool allowlists. */
   tools: string
-  /** Fallback secret store for machines with no keychain. */
+  /** Directory of the fallback secret store (0700). */
+  secretsDir: string
+  /** Fallback secret store for machines with no keychain (JSON, 0600). */
   secretsFile: string
   /** Caches (tool listings of servers, local image build stamps). */
   cacheDir: string
@@ -67,7 +69,8 @@ export function mcpPaths(env: PathEnv = process.env): McpPaths {
     registry: path.join(mcpDir, 'registry.yaml'),
     config: path.join(mcpDir, 'config.yaml'),
     tools: path.join(mcpDir, 'tools.yaml'),
-    secretsFile: path.join(mcpDir, 'secrets.env'),
+    secretsDir: path.join(mcpDir, 'secrets'),
+    secretsFile: path.join(mcpDir, 'secrets', 'secrets.json'),
     cacheDir: path.join(mcpDir, 'cache'),
   }
 }

@@ -1,5 +1,4 @@
 import {chmod, mkdir, stat} from 'node:fs/promises'
-import path from 'node:path'
 
 import {FileFormatError} from '../errors.js'
 import {readTextIfExists, writeFileAtomic} from '../fs/atomic.js'
@@ -10,14 +9,16 @@ import type {SecretStore} from './types.js'
 /**
  * Where the fallback store lives: `~/.docker/mcp/secrets/secrets.json`, in a directory of its own so that
  * it can be 0700 without touching the modes of `~/.docker/mcp/` (which other commands create), with its
- * lock file beside it. JSON rather than the `.env` format `paths.secretsFile` suggests: values may hold
+ * lock file beside it (both from src/paths.ts). JSON rather than the `.env` format: values may hold
  * newlines and any character, which `.env` lines cannot carry without inventing escapes, and a damaged
  * JSON file is detected instead of being half read.
  */
-export function secretFilePaths(paths: Pick<McpPaths, 'mcpDir'>): {dir: string; file: string; lock: string} {
-  const dir = path.join(paths.mcpDir, 'secrets')
-  const file = path.join(dir, 'secrets.json')
-  return {dir, file, lock: `${file}.lock`}
+export function secretFilePaths(paths: Pick<McpPaths, 'secretsDir' | 'secretsFile'>): {
+  dir: string
+  file: string
+  lock: string
+} {
+  return {dir: paths.secretsDir, file: paths.secretsFile, lock: `${paths.secretsFile}.lock`}
 }
 
 const FILE_MODE = 0o600
@@ -92,7 +93,7 @@ export class FileSecretStore implements SecretStore {
   private readonly lockFile: string
 
   constructor(
-    paths: Pick<McpPaths, 'mcpDir'>,
+    paths: Pick<McpPaths, 'secretsDir' | 'secretsFile'>,
     private readonly lockOptions: LockOptions = {},
   ) {
     const p = secretFilePaths(paths)

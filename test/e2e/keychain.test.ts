@@ -7,6 +7,7 @@ import {after, before, describe, test} from 'node:test'
 import {Entry, findCredentials} from '@napi-rs/keyring'
 
 import {createContext, type Context} from '../../src/context.js'
+import {mcpPaths} from '../../src/paths.js'
 import {
   FileSecretStore,
   KeychainSecretStore,
@@ -285,7 +286,7 @@ describe('auto fallback when the Secret Service cannot store', {skip}, () => {
         ours.filter((l) => l.startsWith('rc=')),
         ['rc=0', 'rc=1'],
       )
-      const file = secretFilePaths({mcpDir: path.join(box.dockerConfig, 'mcp')}).file
+      const file = secretFilePaths(mcpPaths({DOCKER_CONFIG: box.dockerConfig})).file
       assert.deepEqual(JSON.parse(await readFile(file, 'utf8')).secrets, {'fallback.token': 'fb-value'})
       assert.equal((await stat(file)).mode & 0o777, 0o600)
       assert.ok(!r.stdout.includes('fb-value') && !r.stderr.includes('fb-value'))

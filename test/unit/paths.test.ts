@@ -28,6 +28,7 @@ test('every mcp path lives under ~/.docker/mcp', () => {
     'registry',
     'config',
     'tools',
+    'secretsDir',
     'secretsFile',
     'cacheDir',
   ] as const) {
