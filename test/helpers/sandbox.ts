@@ -68,6 +68,8 @@ export function run(
       clearTimeout(timer)
       resolve({code, signal, stdout, stderr})
     })
+    // A command that exits before reading its stdin (docker ps) makes this write fail with EPIPE: harmless.
+    child.stdin.on('error', () => {})
     child.stdin.end(options.input ?? '')
   })
 }
