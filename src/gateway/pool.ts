@@ -64,6 +64,8 @@ export class UpstreamPool {
   private readonly longLived = new Map<string, LongLivedEntry>()
   private readonly slots = new Map<string, Semaphore>()
   private readonly perCall = new Set<Upstream>()
+  /** Containers being started right now: shutdown waits for them so that none is left behind. */
+  private readonly starting = new Set<Promise<Upstream>>()
   private closing = false
 
   constructor(
@@ -98,8 +100,16 @@ export class UpstreamPool {
     const release = await this.slot(server).acquire(signal)
     let upstream: Upstream | undefined
     try {
-      upstream = await this.connect(server, session)
+      const starting = this.connect(server, session)
+      this.starting.add(starting)
+      try {
+        upstream = await starting
+      } finally {
+        this.starting.delete(starting)
+      }
       this.perCall.add(upstream)
+      // Shutdown began while this container was starting: it must not outlive the gateway.
+      if (this.closing) throw new Error('the gateway is shutting down')
       return await fn(upstream)
     } finally {
       if (upstream) {
@@ -186,6 +196,7 @@ export class UpstreamPool {
     }
     this.longLived.clear()
     for (const u of this.perCall) closing.push(u.close().catch(() => {}))
+    for (const start of this.starting) closing.push(start.then((u) => u.close()).catch(() => {}))
     await Promise.all(closing)
   }
 }
