@@ -6,6 +6,7 @@ import {
   readToolsConfig,
 } from '../catalog/index.js'
 import type {Context} from '../context.js'
+import {serverConfigOf} from '../server-config/config.js'
 import type {ContainerEntry} from '../docker/container-spec.js'
 import {closestMatches} from '../text/suggest.js'
 import type {ContainerServer} from './containers.js'
@@ -118,7 +119,7 @@ export async function loadGatewayConfiguration(
         )
       }
     }
-    const serverConfig = config[name] ?? config[name.replaceAll('.', '_')]
+    const serverConfig = serverConfigOf(config, name)
     const isRemote = entry.type === 'remote' || Boolean(entry.remote?.url) || Boolean(entry.sseEndpoint)
     servers.push({
       name,

@@ -14,9 +14,9 @@ import {
   type YamlFile,
 } from '../catalog/yaml-file.js'
 import type {Context} from '../context.js'
+import {readMergedServerFiles} from './merge.js'
 import {DockerMcpError, UsageError} from '../errors.js'
 import {readTextIfExists, writeFileAtomic} from '../fs/atomic.js'
-import {resolveMcpFile} from '../paths.js'
 import {closestMatches} from '../text/suggest.js'
 import {coerceConfigValue} from './coerce.js'
 
@@ -41,13 +41,7 @@ function checkConfig(y: YamlFile): ServerConfigMap {
  * for a server replaces an earlier one. Missing files are empty.
  */
 export async function readServerConfig(ctx: Context, files?: string[]): Promise<ServerConfigMap> {
-  const list = files?.length ? files.map((f) => resolveMcpFile(ctx.paths, f, ctx.cwd)) : [ctx.paths.config]
-  const merged: ServerConfigMap = {}
-  for (const file of list) {
-    const y = await readYamlFile(file)
-    if (y) Object.assign(merged, checkConfig(y))
-  }
-  return merged
+  return readMergedServerFiles(ctx, files, ctx.paths.config, checkConfig)
 }
 
 /** A server's section; server names with dots are also looked up with `_` (the gateway's canonical form). */

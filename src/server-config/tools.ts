@@ -4,15 +4,14 @@ import {loadServers, serverNotFound, type ResolvedServer} from '../catalog/load.
 import {
   findPair,
   openForEdit,
-  readYamlFile,
   replaceValue,
   validate,
   writeYamlFile,
   type YamlFile,
 } from '../catalog/yaml-file.js'
 import type {Context} from '../context.js'
+import {readMergedServerFiles} from './merge.js'
 import {DockerMcpError} from '../errors.js'
-import {resolveMcpFile} from '../paths.js'
 import {closestMatches} from '../text/suggest.js'
 
 /**
@@ -40,13 +39,7 @@ function checkTools(y: YamlFile): ToolsConfig {
 
 /** Tool allowlists from tools files (default `tools.yaml`); a later file's list for a server wins. */
 export async function readToolsConfig(ctx: Context, files?: string[]): Promise<ToolsConfig> {
-  const list = files?.length ? files.map((f) => resolveMcpFile(ctx.paths, f, ctx.cwd)) : [ctx.paths.tools]
-  const merged: ToolsConfig = {}
-  for (const file of list) {
-    const y = await readYamlFile(file)
-    if (y) Object.assign(merged, checkTools(y))
-  }
-  return merged
+  return readMergedServerFiles(ctx, files, ctx.paths.tools, checkTools)
 }
 
 function toolNames(server: ResolvedServer): string[] {
