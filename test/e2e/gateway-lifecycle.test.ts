@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import {spawn} from 'node:child_process'
 import {after, before, test} from 'node:test'
 
+import {dockerPluginSocket} from '../helpers/docker-socket.js'
 import {connectGateway, eventually, managedContainers, textOf, writeTestCatalog} from '../helpers/gateway.js'
 import {installPlugin, makeSandbox, run, RUN_JS, runCli, type Sandbox} from '../helpers/sandbox.js'
 
@@ -120,37 +121,16 @@ test('SIGTERM: the gateway removes its long-lived containers and exits', async (
 test('docker closing the plugin socket stops the gateway and its containers', async () => {
   // What docker does on Ctrl-C when an MCP client (not a terminal) launched it: close DOCKER_CLI_PLUGIN_SOCKET.
   // The "docker" side binds the abstract socket exactly as Go does (python3), not padded as Node would.
-  const name = `docker_cli_test_${process.pid}_${Date.now()}`
-  const script = [
-    'import socket, sys',
-    's = socket.socket(socket.AF_UNIX)',
-    `s.bind(b"\\0${name}")`,
-    's.listen(1)',
-    'print("listening", flush=True)',
-    'c, _ = s.accept()',
-    'print("accepted", flush=True)',
-    'sys.stdin.readline()',
-    'c.close()',
-  ].join('\n')
-  const docker = spawn('python3', ['-c', script], {stdio: ['pipe', 'pipe', 'inherit']})
-  let out = ''
-  docker.stdout.setEncoding('utf8').on('data', (d: string) => (out += d))
+  const docker = dockerPluginSocket(`docker_cli_test_${process.pid}_${Date.now()}`)
   try {
-    await eventually(
-      async () => out,
-      (o) => o.includes('listening'),
-    )
+    assert.ok(await docker.waitFor('listening'))
     const g = startRaw(['--catalog', catalog, '--servers', 'sticky', '--no-cache'], {
       ...sandbox.env,
-      DOCKER_CLI_PLUGIN_SOCKET: `@${name}`,
+      DOCKER_CLI_PLUGIN_SOCKET: docker.address,
     })
     await initializeAndCall(g.child, 'sticky__whoami')
-    await eventually(
-      async () => out,
-      (o) => o.includes('accepted'),
-    )
-    assert.ok(out.includes('accepted'), 'the gateway did not connect to the plugin socket')
-    docker.stdin.end('close\n')
+    assert.ok(await docker.waitFor('accepted'), 'the gateway did not connect to the plugin socket')
+    docker.close()
     assert.equal(await g.exited, 0, g.stderr())
     assert.match(g.stderr(), /docker closed the plugin socket/)
     assert.deepEqual(
