@@ -1,6 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../src/cli/base-command.js'
+import {gatewayClientFlags} from '../../src/cli/flags.js'
 import {withProgress} from '../../src/cli/progress.js'
 import {parseToolArguments, renderToolResult, withGatewayClient} from '../../src/gateway/cli-client.js'
 import {DockerMcpError, UsageError} from '../../src/errors.js'
@@ -18,11 +19,7 @@ export default class ToolsCall extends BaseCommand {
   static override args = {tool: Args.string({description: 'tool name', required: true})}
   static override flags = {
     'json-args': Flags.string({description: 'arguments as one JSON object (instead of key=value words)'}),
-    'gateway-arg': Flags.string({
-      description: 'argument passed to "gateway run" (repeatable)',
-      multiple: true,
-    }),
-    verbose: Flags.boolean({description: 'show the gateway log', default: false}),
+    ...gatewayClientFlags,
   }
 
   async run(): Promise<unknown> {

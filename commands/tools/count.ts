@@ -1,6 +1,5 @@
-import {Flags} from '@oclif/core'
-
 import {BaseCommand} from '../../src/cli/base-command.js'
+import {gatewayClientFlags} from '../../src/cli/flags.js'
 import {withProgress} from '../../src/cli/progress.js'
 import {listGatewayTools} from '../../src/gateway/cli-client.js'
 
@@ -9,11 +8,7 @@ export default class ToolsCount extends BaseCommand {
   static override enableJsonFlag = true
   static override examples = ['docker mcp tools count', 'docker mcp tools count --json']
   static override flags = {
-    'gateway-arg': Flags.string({
-      description: 'argument passed to "gateway run" (repeatable)',
-      multiple: true,
-    }),
-    verbose: Flags.boolean({description: 'show the gateway log', default: false}),
+    ...gatewayClientFlags,
   }
 
   async run(): Promise<{count: number}> {

@@ -1,6 +1,7 @@
-import {Args, Flags} from '@oclif/core'
+import {Args} from '@oclif/core'
 
 import {BaseCommand} from '../../src/cli/base-command.js'
+import {gatewayClientFlags} from '../../src/cli/flags.js'
 import {withProgress} from '../../src/cli/progress.js'
 import {listGatewayTools} from '../../src/gateway/cli-client.js'
 import {DockerMcpError} from '../../src/errors.js'
@@ -15,11 +16,7 @@ export default class ToolsInspect extends BaseCommand {
   ]
   static override args = {tool: Args.string({description: 'tool name', required: true})}
   static override flags = {
-    'gateway-arg': Flags.string({
-      description: 'argument passed to "gateway run" (repeatable)',
-      multiple: true,
-    }),
-    verbose: Flags.boolean({description: 'show the gateway log', default: false}),
+    ...gatewayClientFlags,
   }
 
   async run(): Promise<unknown> {

@@ -1,6 +1,5 @@
-import {Flags} from '@oclif/core'
-
 import {BaseCommand} from '../../src/cli/base-command.js'
+import {gatewayClientFlags} from '../../src/cli/flags.js'
 import {withProgress} from '../../src/cli/progress.js'
 import {listGatewayTools, toolSummary} from '../../src/gateway/cli-client.js'
 
@@ -14,11 +13,7 @@ export default class ToolsLs extends BaseCommand {
     'docker mcp tools ls --gateway-arg=--servers=dice',
   ]
   static override flags = {
-    'gateway-arg': Flags.string({
-      description: 'argument passed to "gateway run" (repeatable)',
-      multiple: true,
-    }),
-    verbose: Flags.boolean({description: 'show the gateway log', default: false}),
+    ...gatewayClientFlags,
   }
 
   async run(): Promise<unknown> {
