@@ -12,7 +12,7 @@ import {createMcpHandler, McpServer} from '@modelcontextprotocol/server'
 import {toNodeHandler} from '@modelcontextprotocol/node'
 import * as z from 'zod'
 
-import {eventually, managedContainers, textOf, testCatalog} from '../helpers/gateway.js'
+import {eventually, managedContainers, textOf, waitForHealth, testCatalog} from '../helpers/gateway.js'
 import {makeSandbox, ROOT, RUN_JS, type Sandbox} from '../helpers/sandbox.js'
 
 const TOKEN = 'test-token-0123456789'
@@ -112,14 +112,7 @@ before(async () => {
     },
   )
   gateway.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d))
-  await eventually(
-    () =>
-      fetch(`${base}/health`)
-        .then((r) => r.status)
-        .catch(() => 0),
-    (s) => s === 200,
-    30_000,
-  )
+  await waitForHealth(base)
 })
 
 after(async () => {

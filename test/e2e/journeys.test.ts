@@ -11,7 +11,7 @@ import {build} from 'esbuild'
 
 import {createDocker} from '../../src/docker/engine.js'
 import {buildNodeImage} from '../../src/docker/local-image.js'
-import {eventually, managedContainers, textOf} from '../helpers/gateway.js'
+import {eventually, managedContainers, textOf, waitForHealth} from '../helpers/gateway.js'
 import {installPlugin, makeSandbox, ROOT, run, type Sandbox} from '../helpers/sandbox.js'
 
 // The journeys of the README, end to end through the real docker CLI and engine.
@@ -190,14 +190,7 @@ describe('journey 3: network access for automation tools, through the docker CLI
       child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d))
       const exited = new Promise<number | null>((r) => child.on('exit', r))
       try {
-        await eventually(
-          () =>
-            fetch(`http://127.0.0.1:${port}/health`)
-              .then((r) => r.status)
-              .catch(() => 0),
-          (s) => s === 200,
-          30_000,
-        )
+        await waitForHealth(`http://127.0.0.1:${port}`)
         const headers = {Authorization: `Bearer ${token}`}
         const client = new Client({name: `automation-${transport}`, version: '1'})
         await client.connect(
@@ -261,14 +254,7 @@ describe('journey 4: the gateway as a container', () => {
     ])
     assert.equal(started.code, 0, started.stderr)
     try {
-      await eventually(
-        () =>
-          fetch(`http://127.0.0.1:${port}/health`)
-            .then((r) => r.status)
-            .catch(() => 0),
-        (s) => s === 200,
-        30_000,
-      )
+      await waitForHealth(`http://127.0.0.1:${port}`)
       const headers = {Authorization: `Bearer ${token}`}
       const client = new Client({name: 'container-test', version: '1'})
       await client.connect(

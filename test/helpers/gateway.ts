@@ -151,3 +151,16 @@ export function textOf(result: unknown): string {
     .map((c) => c.text)
     .join('\n')
 }
+
+/** Wait until the gateway at `base` (e.g. http://127.0.0.1:8811) answers /health with 200. */
+export async function waitForHealth(base: string, ms = 30_000): Promise<void> {
+  const status = await eventually(
+    () =>
+      fetch(`${base}/health`)
+        .then((r) => r.status)
+        .catch(() => 0),
+    (s) => s === 200,
+    ms,
+  )
+  if (status !== 200) throw new Error(`${base}/health did not answer 200 within ${ms}ms (last: ${status})`)
+}
