@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict'
-import {readFileSync} from 'node:fs'
+import {readFileSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {after, before, test} from 'node:test'
 
-import {makeSandbox, ROOT, runCli, type Sandbox} from '../helpers/sandbox.js'
+import {installPlugin, makeSandbox, ROOT, run, runCli, type Sandbox} from '../helpers/sandbox.js'
 
 const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {version: string}
 let sandbox: Sandbox
@@ -21,6 +21,26 @@ test('docker-cli-plugin-metadata prints the handshake docker expects and exits 0
   assert.equal(meta.Version, pkg.version)
   assert.equal(meta.ShortDescription, 'Docker MCP Plugin')
   assert.equal(r.stderr, '')
+})
+
+test('the installed launcher answers the metadata probe itself, the same answer, without starting node', async () => {
+  await installPlugin(sandbox)
+  const launcher = path.join(sandbox.env.DOCKER_CONFIG!, 'cli-plugins', 'docker-mcp')
+  const fromNode = await runCli(sandbox, ['docker-cli-plugin-metadata'])
+  // A copy whose node path leads nowhere: only the shell's own answer can succeed.
+  const noNode = path.join(sandbox.home, 'docker-mcp-no-node')
+  writeFileSync(noNode, readFileSync(launcher, 'utf8').replaceAll(process.execPath, '/nonexistent/node'), {
+    mode: 0o755,
+  })
+  for (const bin of [launcher, noNode]) {
+    const r = await run(bin, ['docker-cli-plugin-metadata'], {env: sandbox.env})
+    assert.equal(r.code, 0, r.stderr)
+    assert.equal(r.stdout, fromNode.stdout)
+  }
+  // Anything else goes to node: the copy without node fails, the real launcher runs the command.
+  assert.notEqual((await run(noNode, ['version'], {env: sandbox.env})).code, 0)
+  const version = await run(launcher, ['version'], {env: sandbox.env})
+  assert.equal(version.stdout.trim(), pkg.version)
 })
 
 test('version, with and without the leading mcp, and --json', async () => {
