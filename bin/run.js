@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Entry point of the docker-mcp CLI plugin. Docker runs `docker-mcp docker-cli-plugin-metadata` before
-// every `docker mcp ...` and for every `docker --help`, so that answer must come before anything loads.
+// every `docker mcp ...` and for every `docker --help`, so that answer must come before anything loads
+// (the installed launcher answers it in shell; this copy serves `node bin/run.js` and npm installs).
 import {readFileSync} from 'node:fs'
+import {fileURLToPath} from 'node:url'
 
 const argv = process.argv.slice(2)
 if (argv.length === 1 && argv[0] === 'docker-cli-plugin-metadata') {
@@ -15,6 +17,18 @@ if (argv.length === 1 && argv[0] === 'docker-cli-plugin-metadata') {
       URL: pkg.homepage ?? '',
     }) + '\n',
   )
+} else if (argv[0] === '__complete' || argv[0] === '__completeNoDesc') {
+  // Docker completes `docker mcp …` by running `docker-mcp __complete mcp <words…> <word>` (cobra's
+  // protocol) and passing our stdout to the shell: answered from the manifest, without loading oclif.
+  const {runCompletion} = await import('../dist/src/cli/completion.js')
+  const words = argv[1] === 'mcp' ? argv.slice(2) : argv.slice(1)
+  const out = await runCompletion(words, {
+    root: fileURLToPath(new URL('..', import.meta.url)),
+    noDescriptions: argv[0] === '__completeNoDesc',
+  })
+  process.stderr.write(out.stderr)
+  // Exit once stdout is flushed: a keychain connection left open must not keep the shell waiting.
+  process.stdout.write(out.stdout, () => process.exit(0))
 } else {
   const {normalizeArgv, dockerOptionsToEnv} = await import('../dist/src/plugin/argv.js')
   const {args, docker} = normalizeArgv(argv)
@@ -22,8 +36,18 @@ if (argv.length === 1 && argv[0] === 'docker-cli-plugin-metadata') {
     if (value === '') delete process.env[key]
     else process.env[key] = value
   }
-  // oclif reads process.argv again when it renders usage for a flag error; keep it consistent.
-  process.argv = [process.argv[0], process.argv[1], ...args]
-  const {execute} = await import('@oclif/core')
-  await execute({args, dir: import.meta.url})
+  if (!(await runGatewayWithoutOclif(args))) {
+    // oclif reads process.argv again when it renders usage for a flag error; keep it consistent.
+    process.argv = [process.argv[0], process.argv[1], ...args]
+    const {execute} = await import('@oclif/core')
+    await execute({args, dir: import.meta.url})
+  }
+}
+
+/** MCP clients launch the gateway on every start and time out on a slow `initialize`: skip oclif there. */
+async function runGatewayWithoutOclif(args) {
+  if (args[0] !== 'gateway' || args[1] !== 'run' || args.includes('--help') || args.includes('-h'))
+    return false
+  const {runGatewayFast} = await import('../dist/src/cli/gateway-fast-path.js')
+  return runGatewayFast(args.slice(2), fileURLToPath(new URL('..', import.meta.url)).replace(/\/$/, ''))
 }

@@ -1,7 +1,7 @@
 import {Command, Errors} from '@oclif/core'
 
 import {createContext, type Context} from '../context.js'
-import {isDockerMcpError} from '../errors.js'
+import {isDockerMcpError, type DockerMcpError} from '../errors.js'
 
 /**
  * Base of every command: builds the library context from oclif's config and renders library errors
@@ -17,13 +17,16 @@ export abstract class BaseCommand extends Command {
   }
 
   protected override async catch(err: Error & {exitCode?: number}): Promise<unknown> {
-    if (isDockerMcpError(err)) {
-      const {suggestions} = err
-      throw new Errors.CLIError(err.message, {
-        exit: err.exitCode,
-        ...(suggestions.length > 0 ? {suggestions} : {}),
-      })
-    }
+    if (isDockerMcpError(err)) throw toCliError(err)
     return super.catch(err)
   }
+}
+
+/** A library error as oclif renders it: the message, "Try this:" suggestions, the exit code. */
+export function toCliError(err: DockerMcpError): Errors.CLIError {
+  const {suggestions} = err
+  return new Errors.CLIError(err.message, {
+    exit: err.exitCode,
+    ...(suggestions.length > 0 ? {suggestions} : {}),
+  })
 }
