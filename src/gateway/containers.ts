@@ -72,6 +72,7 @@ export function containerUpstreams(
       version: options.version,
       startTimeoutMs: options.startTimeoutMs,
       negotiation: 'legacy',
+      rawForwarding: true,
       onCreated: (u) => (upstreamRef = u),
       onListChanged: () => {
         if (upstreamRef) options.onListChanged(upstreamRef)

@@ -5,6 +5,7 @@ import path from 'node:path'
 import {ProtocolError, ProtocolErrorCode, Server} from '@modelcontextprotocol/server'
 import type {
   CallToolResult,
+  JSONRPCMessage,
   ListResourceTemplatesResult,
   Prompt,
   Resource,
@@ -16,7 +17,7 @@ import {writeFileAtomic} from '../fs/atomic.js'
 import type {Logger} from './logger.js'
 import {assignToolNames, type ToolOrigin} from './naming.js'
 import {UpstreamPool} from './pool.js'
-import type {Upstream, UpstreamBinding} from './upstream.js'
+import type {RawReply, Upstream, UpstreamBinding} from './upstream.js'
 
 type ResourceTemplate = ListResourceTemplatesResult['resourceTemplates'][number]
 
@@ -67,6 +68,21 @@ export interface GatewayOptions {
 interface SessionState {
   id: string
   server: Server
+  binding: UpstreamBinding
+  /** Tool calls forwarded on the raw path, by the client's request id (for cancellation). */
+  rawCalls: Map<string | number, {upstream: Upstream; upstreamId: string; settle: () => void}>
+}
+
+type RawRequest = {
+  id?: string | number
+  method?: string
+  params?: {
+    name?: unknown
+    arguments?: Record<string, unknown>
+    _meta?: Record<string, unknown>
+    requestId?: unknown
+    reason?: unknown
+  }
 }
 
 const LISTING_SESSION = '\u0000listing'
@@ -98,6 +114,7 @@ export class Gateway {
   /** Resolves once every server has a listing (cached or live) or has failed. */
   readonly ready: Promise<void>
   private resolveReady!: () => void
+  private isReady = false
   /** Resolves once every server has been listed live (background refresh included). */
   refreshed: Promise<void> = Promise.resolve()
   private clashReports: string[] = []
@@ -113,6 +130,7 @@ export class Gateway {
       idleMs: options.idleMs,
     })
     this.ready = new Promise((resolve) => (this.resolveReady = resolve))
+    void this.ready.then(() => (this.isReady = true))
   }
 
   /** Servers that could not be listed, with the reason. */
@@ -313,13 +331,6 @@ export class Gateway {
         },
       },
     )
-    const session: SessionState = {id: sessionId, server}
-    if (!options.ephemeral) this.sessions.set(sessionId, session)
-    server.onclose = () => {
-      if (options.ephemeral) return
-      if (this.sessions.get(sessionId) === session) this.sessions.delete(sessionId)
-      void this.pool.closeSession(sessionId)
-    }
     const binding: UpstreamBinding = {
       elicit: async (params, signal) =>
         (await server.elicitInput(params as never, {signal, timeout: 600_000})) as unknown as Record<
@@ -332,6 +343,13 @@ export class Gateway {
           unknown
         >,
       log: (params) => void server.sendLoggingMessage(params as never).catch(() => {}),
+    }
+    const session: SessionState = {id: sessionId, server, binding, rawCalls: new Map()}
+    if (!options.ephemeral) this.sessions.set(sessionId, session)
+    server.onclose = () => {
+      if (options.ephemeral) return
+      if (this.sessions.get(sessionId) === session) this.sessions.delete(sessionId)
+      void this.pool.closeSession(sessionId)
     }
 
     server.setRequestHandler('tools/list', async () => {
@@ -428,13 +446,8 @@ export class Gateway {
     },
     ctx: ServerContext,
   ): Promise<CallToolResult> {
-    const started = performance.now()
+    const ended = this.callStarted(params.name, origin, params.arguments)
     let ok = false
-    if (this.options.logCalls) {
-      this.options.logger.info(
-        `  - Calling tool ${params.name} (${origin.server}) with arguments: ${argumentShape(params.arguments)}`,
-      )
-    }
     try {
       const result = (await this.forward(session, binding, origin.server, ctx, {
         method: 'tools/call',
@@ -443,13 +456,119 @@ export class Gateway {
       ok = !result.isError
       return result
     } finally {
-      this.options.observeCall?.(origin.server, origin.name, (performance.now() - started) / 1000, ok)
-      if (this.options.logCalls) {
-        this.options.logger.info(
-          `  > Calling tool ${params.name} took: ${Math.round(performance.now() - started)}ms`,
-        )
-      }
+      ended(ok)
     }
+  }
+
+  /** Log (`--log-calls`) and measure (metrics) one tool call; call the result when it ends. */
+  private callStarted(name: string, origin: ToolOrigin, args: unknown): (ok: boolean) => void {
+    const started = performance.now()
+    const {logCalls, logger, observeCall} = this.options
+    if (logCalls)
+      logger.info(`  - Calling tool ${name} (${origin.server}) with arguments: ${argumentShape(args)}`)
+    return (ok) => {
+      observeCall?.(origin.server, origin.name, (performance.now() - started) / 1000, ok)
+      if (logCalls) logger.info(`  > Calling tool ${name} took: ${Math.round(performance.now() - started)}ms`)
+    }
+  }
+
+  /**
+   * The raw path for one connection (stdio): `take` gives each incoming message to `forwardRaw` once the
+   * client has sent `initialize`, i.e. speaks a 2025 revision, whose tool calls are plain request/response.
+   */
+  rawForwarder(
+    sessionId: string,
+    reply: (message: JSONRPCMessage) => void,
+  ): (message: JSONRPCMessage) => boolean {
+    let legacyClient = false
+    return (message) => {
+      if (!legacyClient) {
+        legacyClient = (message as RawRequest).method === 'initialize'
+        return false
+      }
+      return this.forwardRaw(sessionId, message, reply)
+    }
+  }
+
+  /**
+   * The hot path: forward a client's message without the SDK on either side, when nothing about it
+   * needs the SDK. That is a `tools/call` from a 2025-era client, without a progress token, to a tool of a
+   * long-lived container that is already connected; and the cancellation of such a call. Everything else
+   * returns false and takes the regular path. The client sees the same results and errors either way.
+   */
+  private forwardRaw(
+    sessionId: string,
+    message: JSONRPCMessage,
+    reply: (message: JSONRPCMessage) => void,
+  ): boolean {
+    const m = message as RawRequest
+    const session = this.sessions.get(sessionId)
+    if (!session || this.stopped) return false
+    if (m.method === 'notifications/cancelled') {
+      const requestId = m.params?.requestId
+      const call =
+        typeof requestId === 'string' || typeof requestId === 'number'
+          ? session.rawCalls.get(requestId)
+          : undefined
+      if (!call) return false
+      call.upstream.cancelRaw(
+        call.upstreamId,
+        typeof m.params?.reason === 'string' ? m.params.reason : 'cancelled',
+      )
+      call.settle()
+      return true
+    }
+    if (m.method !== 'tools/call' || m.id === undefined || !this.isReady) return false
+    const params = m.params
+    if (typeof params?.name !== 'string' || params._meta?.progressToken !== undefined) return false
+    const target = this.tools.get(params.name)
+    if (!target || !this.lifecycle(target.origin.server)) return false
+    const held = this.pool.holdReady(target.origin.server, sessionId)
+    if (!held) return false
+    const {upstream} = held
+    if (!upstream.rawForwarding) {
+      held.release()
+      return false
+    }
+    upstream.binding = session.binding
+    const clientId = m.id
+    const server = target.origin.server
+    const ended = this.callStarted(params.name, target.origin, params.arguments)
+    this.inFlight++
+    let settled = false
+    const call = {upstream, upstreamId: '', settle: () => settle()}
+    const timer = setTimeout(() => {
+      upstream.cancelRaw(call.upstreamId, 'timed out')
+      settle('timeout')
+    }, this.options.callTimeoutMs)
+    // Once per call, whatever ends it: the answer, the container going, the timeout or the client.
+    const settle = (answer?: RawReply | Error | 'timeout') => {
+      if (settled) return
+      settled = true
+      clearTimeout(timer)
+      session.rawCalls.delete(clientId)
+      held.release()
+      if (--this.inFlight === 0) for (const wake of this.idleWaiters.splice(0)) wake()
+      if (answer === undefined || answer === 'timeout' || answer instanceof Error) {
+        ended(false)
+        if (answer === undefined) return // cancelled by the client: no answer is expected
+        const text =
+          answer === 'timeout'
+            ? timeoutMessage(server, 'tools/call', this.options.callTimeoutMs)
+            : stoppedMessage(server, 'tools/call', upstream)
+        reply({jsonrpc: '2.0', id: clientId, error: {code: ProtocolErrorCode.InternalError, message: text}})
+        return
+      }
+      ended(!answer.error && !(answer.result as {isError?: unknown} | undefined)?.isError)
+      reply(
+        (answer.error
+          ? {jsonrpc: '2.0', id: clientId, error: answer.error}
+          : {jsonrpc: '2.0', id: clientId, result: answer.result}) as JSONRPCMessage,
+      )
+    }
+    session.rawCalls.set(clientId, call)
+    call.upstreamId = upstream.sendRaw('tools/call', {...params, name: target.origin.name}, settle)
+    return true
   }
 
   /**
@@ -523,10 +642,9 @@ export class Gateway {
           return await result
         } catch (err) {
           if (!upstream.isOpen || (err as {code?: unknown}).code === 'CONNECTION_CLOSED') {
-            const tail = upstream.stderrTail()
             throw new ProtocolError(
               ProtocolErrorCode.InternalError,
-              `server "${server}" stopped during ${request.method} (its container exited)${tail ? `: ${tail}` : ''}. It will be restarted on the next call.`,
+              stoppedMessage(server, request.method, upstream),
             )
           }
           throw err
@@ -552,16 +670,22 @@ function toProtocolError(err: unknown, server: string, method: string, timeoutMs
   const e = err as {code?: unknown; message?: string}
   const message = e?.message ?? String(err)
   if (/timed? ?out/i.test(message) || e?.code === 'REQUEST_TIMEOUT') {
-    return new ProtocolError(
-      ProtocolErrorCode.InternalError,
-      `server "${server}" did not answer ${method} within ${Math.round(timeoutMs / 1000)}s (set --call-timeout to wait longer)`,
-    )
+    return new ProtocolError(ProtocolErrorCode.InternalError, timeoutMessage(server, method, timeoutMs))
   }
   if (typeof e?.code === 'number') return new ProtocolError(e.code as ProtocolErrorCode, message)
   return new ProtocolError(
     ProtocolErrorCode.InternalError,
     message.startsWith('server "') ? message : `server "${server}": ${message}`,
   )
+}
+
+function timeoutMessage(server: string, method: string, timeoutMs: number): string {
+  return `server "${server}" did not answer ${method} within ${Math.round(timeoutMs / 1000)}s (set --call-timeout to wait longer)`
+}
+
+function stoppedMessage(server: string, method: string, upstream: Upstream): string {
+  const tail = upstream.stderrTail()
+  return `server "${server}" stopped during ${method} (its container exited)${tail ? `: ${tail}` : ''}. It will be restarted on the next call.`
 }
 
 /** Describe call arguments without their values: what `--log-calls` may print. */

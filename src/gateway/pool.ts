@@ -48,6 +48,8 @@ export interface PoolOptions {
 
 interface LongLivedEntry {
   upstream: Promise<Upstream>
+  /** The upstream once connected, for callers that must not wait (the raw forwarding path). */
+  ready?: Upstream | undefined
   server: string
   session: string
   inFlight: number
@@ -141,6 +143,7 @@ export class UpstreamPool {
       this.longLived.set(key, created)
       created.upstream.then(
         (u) => {
+          created.ready = u
           void u.closed.then(() => {
             if (this.longLived.get(key) === created) this.longLived.delete(key)
           })
@@ -156,16 +159,43 @@ export class UpstreamPool {
     try {
       return await fn(await live.upstream)
     } finally {
-      live.inFlight--
-      if (live.inFlight === 0 && this.options.idleMs > 0) {
-        live.idleTimer = setTimeout(() => {
-          if (live.inFlight === 0 && this.longLived.get(key) === live) {
-            this.longLived.delete(key)
-            void live.upstream.then((u) => u.close()).catch(() => {})
-          }
-        }, this.options.idleMs)
-        live.idleTimer.unref()
-      }
+      this.release(key, live)
+    }
+  }
+
+  /**
+   * The long-lived upstream of (server, session) if it is connected and open right now, held like a call
+   * in flight until `release` is called; undefined when a call would have to wait for it (then use `use`).
+   */
+  holdReady(server: string, session: string): {upstream: Upstream; release: () => void} | undefined {
+    if (this.closing) return undefined
+    const key = `${server}\u0000${session}`
+    const live = this.longLived.get(key)
+    if (!live?.ready?.isOpen) return undefined
+    live.inFlight++
+    clearTimeout(live.idleTimer)
+    let released = false
+    return {
+      upstream: live.ready,
+      release: () => {
+        if (released) return
+        released = true
+        this.release(key, live)
+      },
+    }
+  }
+
+  /** A call on a long-lived upstream ended: start its idle timer when it was the last one. */
+  private release(key: string, live: LongLivedEntry): void {
+    live.inFlight--
+    if (live.inFlight === 0 && this.options.idleMs > 0) {
+      live.idleTimer = setTimeout(() => {
+        if (live.inFlight === 0 && this.longLived.get(key) === live) {
+          this.longLived.delete(key)
+          void live.upstream.then((u) => u.close()).catch(() => {})
+        }
+      }, this.options.idleMs)
+      live.idleTimer.unref()
     }
   }
 

@@ -2,7 +2,7 @@ import {randomBytes} from 'node:crypto'
 import {hostname} from 'node:os'
 import type {Readable, Writable} from 'node:stream'
 
-import {serveStdio, StdioServerTransport} from '@modelcontextprotocol/server/stdio'
+import {serveStdio} from '@modelcontextprotocol/server/stdio'
 
 import type {Context} from '../context.js'
 import {parseMemory} from '../docker/container-spec.js'
@@ -12,6 +12,7 @@ import {watchParent, watchPluginSocket} from '../plugin/socket.js'
 import type {GatewayConfiguration, GatewayFlags} from './configuration.js'
 import {Gateway} from './gateway.js'
 import {createLogger, type Logger} from './logger.js'
+import {InterceptedTransport, StreamTransport} from './stdio-transport.js'
 import type {Upstream} from './upstream.js'
 
 export interface RunGatewayOptions extends GatewayFlags {
@@ -198,16 +199,17 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
 
   if (options.transport === 'stdio') {
     const stdin = options.stdin ?? process.stdin
-    const transport = new StdioServerTransport(stdin, options.stdout ?? process.stdout, {
-      maxBufferSize: 64 * 1024 * 1024,
-    })
+    // Our framing instead of the SDK's: no schema validation of every line (the SDK validates what it
+    // handles), and tool calls may be answered on the gateway's raw path before the SDK sees them.
+    const wire = new StreamTransport(stdin, options.stdout ?? process.stdout)
+    wire.onnoise = (line) => logger.debug(`stdio: ignored a line that is not JSON-RPC: ${line}`)
+    const transport = new InterceptedTransport(
+      wire,
+      gateway.rawForwarder('stdio', (response) => void wire.send(response).catch(() => {})),
+    )
     const closed = new Promise<string>((resolve) => {
-      const previous = transport.onclose
-      transport.onclose = () => {
-        previous?.()
-        resolve('client closed stdin')
-      }
       stdin.once('end', () => resolve('client closed stdin'))
+      stdin.once('close', () => resolve('client closed stdin'))
     })
     const handle = serveStdio(() => gateway.createSession('stdio'), {
       transport,

@@ -1,6 +1,11 @@
 import type {Readable, Writable} from 'node:stream'
 
-import type {JSONRPCMessage, Transport} from '@modelcontextprotocol/server'
+import type {
+  JSONRPCMessage,
+  MessageExtraInfo,
+  Transport,
+  TransportSendOptions,
+} from '@modelcontextprotocol/server'
 
 /** Default cap on one JSON-RPC line from a server: large results (tens of MiB) pass, runaway output does not. */
 export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024
@@ -111,4 +116,36 @@ export class StreamTransport implements Transport {
 
 function isJsonRpc(value: unknown): value is JSONRPCMessage {
   return typeof value === 'object' && value !== null && (value as {jsonrpc?: unknown}).jsonrpc === '2.0'
+}
+
+/**
+ * A transport whose incoming messages someone may take before the SDK sees them: `take` returns true
+ * for a message it handled (the gateway's raw forwarding path), false to pass it on.
+ */
+export class InterceptedTransport implements Transport {
+  onclose?: () => void
+  onerror?: (error: Error) => void
+  onmessage?: <T extends JSONRPCMessage>(message: T, extra?: MessageExtraInfo) => void
+
+  constructor(
+    private readonly inner: Transport,
+    private readonly take: (message: JSONRPCMessage) => boolean,
+  ) {}
+
+  async start(): Promise<void> {
+    this.inner.onmessage = (message, extra) => {
+      if (!this.take(message)) this.onmessage?.(message, extra)
+    }
+    this.inner.onclose = () => this.onclose?.()
+    this.inner.onerror = (error) => this.onerror?.(error)
+    await this.inner.start()
+  }
+
+  send(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
+    return this.inner.send(message, options)
+  }
+
+  close(): Promise<void> {
+    return this.inner.close()
+  }
 }

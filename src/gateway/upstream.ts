@@ -1,5 +1,5 @@
 import {Client} from '@modelcontextprotocol/client'
-import type {Transport} from '@modelcontextprotocol/server'
+import type {JSONRPCMessage, Transport} from '@modelcontextprotocol/server'
 
 import {DockerMcpError} from '../errors.js'
 
@@ -16,9 +16,21 @@ export interface UpstreamBinding {
 /** Called when an upstream tells us its tools, prompts or resources changed. */
 export type ListChangedHandler = (server: string, kind: 'tools' | 'prompts' | 'resources') => void
 
+/** The server's answer to a request sent around the SDK client: a JSON-RPC response, as it came. */
+export interface RawReply {
+  jsonrpc: '2.0'
+  id: string
+  result?: unknown
+  error?: {code: number; message: string; data?: unknown}
+}
+
 /** A connected MCP client of one server (a container, or a remote URL). */
 export class Upstream {
   binding: UpstreamBinding | undefined
+  /** Set when requests may bypass the SDK client (`sendRaw`): a stdio container speaking 2025 JSON-RPC. */
+  rawForwarding = false
+  private readonly rawPending = new Map<string, (reply: RawReply | Error) => void>()
+  private rawSeq = 0
   private isClosed = false
   private readonly stderrChunks: string[] = []
   private stderrBytes = 0
@@ -53,6 +65,54 @@ export class Upstream {
     if (this.isClosed) return
     this.isClosed = true
     this.resolveClosed()
+    const closed = new Error('connection to the server is closed')
+    for (const done of this.rawPending.values()) done(closed)
+    this.rawPending.clear()
+  }
+
+  /**
+   * Forward requests as they are, without the SDK client's per-message work: the gateway's hot path for
+   * tool calls on a long-lived container. Responses to these requests (string ids `gw-<n>`, which the
+   * SDK never uses) are taken off the transport before the SDK client would reject them as unknown.
+   */
+  enableRawForwarding(): void {
+    const transport = this.transport
+    const sdk = transport.onmessage
+    transport.onmessage = (message, extra) => {
+      const id = (message as {id?: unknown}).id
+      if (typeof id === 'string' && !('method' in message)) {
+        const done = this.rawPending.get(id)
+        if (done) {
+          this.rawPending.delete(id)
+          done(message as unknown as RawReply)
+          return
+        }
+      }
+      sdk?.call(transport, message, extra)
+    }
+    this.rawForwarding = true
+  }
+
+  /** Send a request around the SDK client; `done` gets the response, or an Error when the connection goes. */
+  sendRaw(method: string, params: unknown, done: (reply: RawReply | Error) => void): string {
+    const id = `gw-${++this.rawSeq}`
+    if (this.isClosed) {
+      done(new Error('connection to the server is closed'))
+      return id
+    }
+    this.rawPending.set(id, done)
+    this.transport.send({jsonrpc: '2.0', id, method, params} as JSONRPCMessage).catch((err: Error) => {
+      if (this.rawPending.delete(id)) done(err)
+    })
+    return id
+  }
+
+  /** Stop waiting for a raw request and tell the server to stop working on it. */
+  cancelRaw(id: string, reason: string): void {
+    if (!this.rawPending.delete(id)) return
+    void this.transport
+      .send({jsonrpc: '2.0', method: 'notifications/cancelled', params: {requestId: id, reason}})
+      .catch(() => {})
   }
 
   async close(): Promise<void> {
@@ -74,6 +134,8 @@ export interface ConnectOptions {
   negotiation: 'auto' | 'legacy'
   /** Give the caller the Upstream before the handshake, e.g. to record stderr from the first byte. */
   onCreated?: (upstream: Upstream) => void
+  /** Allow tool calls to bypass the SDK client once connected (see `Upstream.enableRawForwarding`). */
+  rawForwarding?: boolean
 }
 
 /**
@@ -145,5 +207,6 @@ export async function connectUpstream(options: ConnectOptions): Promise<Upstream
   } finally {
     clearTimeout(timer)
   }
+  if (options.rawForwarding) upstream.enableRawForwarding()
   return upstream
 }

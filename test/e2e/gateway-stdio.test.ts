@@ -204,3 +204,73 @@ describe('faults do not take the gateway down', () => {
     )
   })
 })
+
+// Tool calls to a long-lived container that is already running skip the SDK on both sides (the raw
+// path, the hot path of the benchmark): everything a client can observe must be as on the regular path.
+describe('calls to a running long-lived server (raw forwarding)', () => {
+  before(async () => {
+    await gw.client.callTool({name: 'sticky__echo', arguments: {text: 'start it'}})
+  })
+
+  test('results, tool errors and protocol errors come back as the server gave them', async () => {
+    const r = await gw.client.callTool({name: 'sticky__echo', arguments: {text: 'raw'}})
+    assert.equal(textOf(r), 'raw')
+    // Invalid arguments: the server's own answer, unchanged.
+    const bad = await gw.client.callTool({name: 'sticky__echo', arguments: {text: 42}}).catch((e: Error) => e)
+    const direct = await gw.client.callTool({name: 'echo', arguments: {text: 42}}).catch((e: Error) => e)
+    assert.deepEqual(bad, direct)
+  })
+
+  test('many calls in flight at once each get their own answer', async () => {
+    const texts = Array.from({length: 64}, (_, i) => `call-${i}`)
+    const answers = await Promise.all(
+      texts.map(async (text) => textOf(await gw.client.callTool({name: 'sticky__echo', arguments: {text}}))),
+    )
+    assert.deepEqual(answers, texts)
+  })
+
+  test('a cancelled call is cancelled in the server too, and the next call works', async () => {
+    const before = Number(textOf(await gw.client.callTool({name: 'sticky__cancelled_count', arguments: {}})))
+    const controller = new AbortController()
+    const call = gw.client.callTool(
+      {name: 'sticky__slow', arguments: {ms: 10_000, steps: 2}},
+      {signal: controller.signal},
+    )
+    setTimeout(() => controller.abort(new Error('user cancelled')), 300)
+    await assert.rejects(call, /cancel/i)
+    const after = await eventually(
+      async () => Number(textOf(await gw.client.callTool({name: 'sticky__cancelled_count', arguments: {}}))),
+      (n) => n === before + 1,
+      5000,
+    )
+    assert.equal(after, before + 1)
+  })
+
+  test('a server that never answers times out with the server named; the next call works', async () => {
+    await assert.rejects(
+      gw.client.callTool({name: 'sticky__hang', arguments: {}}),
+      /server "sticky" did not answer tools\/call within 4s \(set --call-timeout to wait longer\)/,
+    )
+    const r = await gw.client.callTool({name: 'sticky__echo', arguments: {text: 'still here'}})
+    assert.equal(textOf(r), 'still here')
+  })
+
+  test('1 MiB each way', async () => {
+    const big = 'y'.repeat(1024 * 1024)
+    assert.equal(textOf(await gw.client.callTool({name: 'sticky__echo', arguments: {text: big}})), big)
+    const huge = await gw.client.callTool({name: 'sticky__huge', arguments: {mib: 1}})
+    assert.ok(textOf(huge).length >= 1024 * 1024)
+  })
+
+  test('a crash in the middle of calls in flight fails each of them clearly; the server restarts', async () => {
+    const slow = gw.client.callTool({name: 'sticky__slow', arguments: {ms: 5000, steps: 1}})
+    const crash = gw.client.callTool({name: 'sticky__crash', arguments: {}})
+    for (const call of [slow, crash]) {
+      await assert.rejects(
+        call,
+        /server "sticky" stopped during tools\/call \(its container exited\).*restarted on the next call/s,
+      )
+    }
+    assert.equal(textOf(await gw.client.callTool({name: 'sticky__echo', arguments: {text: 'back'}})), 'back')
+  })
+})
