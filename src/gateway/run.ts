@@ -6,6 +6,7 @@ import {serveStdio} from '@modelcontextprotocol/server/stdio'
 
 import type {Context} from '../context.js'
 import {parseMemory} from '../docker/container-spec.js'
+import {createPullReporter, LiveTerminal, pullDisplay} from '../docker/pull-progress.js'
 import type {ContainerRuntime} from '../docker/runtime.js'
 import {DockerMcpError, UsageError} from '../errors.js'
 import {watchParent, watchPluginSocket} from '../plugin/socket.js'
@@ -67,7 +68,10 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
     throw new UsageError('cannot use --port with --transport=stdio')
   }
   const started = performance.now()
-  const logger = createLogger({verbose: options.verbose})
+  // On a terminal, log lines pass through a LiveTerminal so that they print above pull progress being redrawn.
+  const display = pullDisplay(process.stderr, ctx.env)
+  const terminal = display.mode === 'tty' ? new LiveTerminal(process.stderr) : undefined
+  const logger = createLogger({verbose: options.verbose, ...(terminal ? {stream: terminal} : {})})
   const gatewayId = randomBytes(6).toString('hex')
   const memoryBytes = (() => {
     try {
@@ -111,7 +115,7 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
           if (orphans > 0) {
             logger.info(`  - Removed ${orphans} container(s) left by a gateway that is no longer running`)
           }
-          await ensureImages(runtime, configuration, logger)
+          await ensureImages(runtime, configuration, logger, {terminal, color: display.color})
           startContainer = containerUpstreams({
             runtime,
             servers: configuration.containers,
@@ -259,11 +263,15 @@ function isProcessAlive(pid: number): boolean {
   }
 }
 
-/** Pull every missing image once, before any container starts; a failed pull disables only that server. */
+/**
+ * Pull every missing image once, before any container starts; a failed pull disables only that server.
+ * Progress goes to stderr like `docker pull`'s: redrawn in place when `terminal` is given, else plain lines.
+ */
 async function ensureImages(
   runtime: ContainerRuntime,
   configuration: GatewayConfiguration,
   logger: Logger,
+  display: {terminal?: LiveTerminal | undefined; color: boolean},
 ): Promise<void> {
   const images = [
     ...new Set([...configuration.containers.values()].map((s) => s.entry.image!).filter(Boolean)),
@@ -271,18 +279,21 @@ async function ensureImages(
   const missing = await runtime.missingImages(images)
   if (missing.length === 0) return
   logger.info(`- Pulling ${missing.length} image(s): ${missing.join(', ')}`)
+  const reporter = createPullReporter({...display, line: (text) => logger.info(text)})
   await Promise.all(
     missing.map(async (image) => {
       const started = performance.now()
-      let last = ''
       try {
-        await runtime.pull(image, (p) => {
-          const line = `  - ${image}${p.id ? ` ${p.id}` : ''}: ${p.status}`
-          if (line !== last && !p.current) logger.info(line)
-          last = line
-        })
+        await runtime.pull(image, (p) => reporter.progress(p))
+        reporter.end(image)
+        // The engine reports some failures (a missing blob, a digest mismatch) inside the progress stream
+        // and the pull still "succeeds": only the image being there proves it worked.
+        if ((await runtime.missingImages([image])).length > 0) {
+          throw new DockerMcpError(`cannot pull image ${image}: the engine ended the pull without the image`)
+        }
         logger.info(`  > ${image} pulled in ${Math.round(performance.now() - started)}ms`)
       } catch (err) {
+        reporter.end(image)
         logger.warn(`  > ${(err as DockerMcpError).message}`)
         for (const [name, server] of configuration.containers) {
           if (server.entry.image === image)
