@@ -68,6 +68,8 @@ export class UpstreamPool {
   private readonly perCall = new Set<Upstream>()
   /** Containers being started right now: shutdown waits for them so that none is left behind. */
   private readonly starting = new Set<Promise<Upstream>>()
+  /** Per-call containers being removed after their call answered. */
+  private readonly removing = new Set<Promise<void>>()
   private closing = false
 
   constructor(
@@ -115,11 +117,21 @@ export class UpstreamPool {
       return await fn(upstream)
     } finally {
       if (upstream) {
-        this.perCall.delete(upstream)
-        // Wait for the container to go before the slot is free, so the cap holds for real containers.
-        await upstream.close().catch(() => {})
+        // The caller has its answer now; the container goes in the background. The slot stays taken
+        // until it is gone, so the cap holds for real containers, and shutdown waits for it.
+        const done = upstream
+        this.perCall.delete(done)
+        const removal = done
+          .close()
+          .catch(() => {})
+          .finally(() => {
+            this.removing.delete(removal)
+            release()
+          })
+        this.removing.add(removal)
+      } else {
+        release()
       }
-      release()
     }
   }
 
@@ -227,6 +239,7 @@ export class UpstreamPool {
     this.longLived.clear()
     for (const u of this.perCall) closing.push(u.close().catch(() => {}))
     for (const start of this.starting) closing.push(start.then((u) => u.close()).catch(() => {}))
+    closing.push(...this.removing)
     await Promise.all(closing)
   }
 }
