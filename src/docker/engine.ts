@@ -9,9 +9,10 @@
 import {createHash} from 'node:crypto'
 import {existsSync, readFileSync} from 'node:fs'
 import https from 'node:https'
+import {createRequire, Module} from 'node:module'
 import path from 'node:path'
 
-import Dockerode from 'dockerode'
+import type Dockerode from 'dockerode'
 
 import {DockerMcpError, FileFormatError} from '../errors.js'
 import type {McpPaths} from '../paths.js'
@@ -347,7 +348,7 @@ export function dockerFor(target: EngineTarget): Dockerode {
   delete process.env.DOCKER_HOST
   let docker: Dockerode
   try {
-    docker = new Dockerode(options)
+    docker = new (loadDockerode())(options)
   } finally {
     if (saved !== undefined) process.env.DOCKER_HOST = saved
   }
@@ -456,4 +457,26 @@ function errorText(err: unknown): string {
     return code && !err.message.includes(code) ? `${code}: ${err.message}` : err.message
   }
   return String(err)
+}
+
+let dockerodeClass: typeof Dockerode | undefined
+
+/**
+ * dockerode without its BuildKit session module, which loads gRPC and protobuf (half of dockerode's
+ * files, ~10 MiB of the gateway's memory) for `buildImage({version: '2'})`, a call we never make.
+ */
+function loadDockerode(): typeof Dockerode {
+  if (dockerodeClass) return dockerodeClass
+  const require = createRequire(import.meta.url)
+  const sessionFile = require.resolve('dockerode/lib/session.js')
+  if (!require.cache[sessionFile]) {
+    const stub = new Module(sessionFile)
+    stub.filename = sessionFile
+    stub.loaded = true
+    stub.exports = (_docker: unknown, _auth: unknown, callback: (err: Error) => void) =>
+      callback(new Error('BuildKit sessions are not supported by docker-mcp'))
+    require.cache[sessionFile] = stub
+  }
+  dockerodeClass = require('dockerode') as typeof Dockerode
+  return dockerodeClass
 }

@@ -118,20 +118,28 @@ export class ContainerRuntime {
         cause: err,
       })
     }
+    // The engine reports some failures (an unknown blob, a digest mismatch) as an event in a stream that
+    // otherwise ends normally: the first such error fails the pull, with the engine's own words.
+    let streamError: string | undefined
     await new Promise<void>((resolve, reject) => {
       this.docker.modem.followProgress(
         stream,
-        (err: Error | null) =>
-          err
-            ? reject(new DockerMcpError(`cannot pull image ${image}: ${engineMessage(err)}`, {cause: err}))
-            : resolve(),
+        (err: Error | null) => {
+          if (err)
+            reject(new DockerMcpError(`cannot pull image ${image}: ${engineMessage(err)}`, {cause: err}))
+          else if (streamError) reject(new DockerMcpError(`cannot pull image ${image}: ${streamError}`))
+          else resolve()
+        },
         (event: {
           id?: string
           status?: string
           progressDetail?: {current?: number; total?: number}
           error?: string
         }) => {
-          if (event.error) return
+          if (event.error) {
+            streamError ??= event.error
+            return
+          }
           onProgress?.({
             image,
             ...(event.id ? {id: event.id} : {}),
