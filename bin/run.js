@@ -20,7 +20,7 @@ if (argv.length === 1 && argv[0] === 'docker-cli-plugin-metadata') {
 } else if (argv[0] === '__complete' || argv[0] === '__completeNoDesc') {
   // Docker completes `docker mcp …` by running `docker-mcp __complete mcp <words…> <word>` (cobra's
   // protocol) and passing our stdout to the shell: answered from the manifest, without loading oclif.
-  const {runCompletion} = await import('../dist/src/cli/completion.js')
+  const {runCompletion} = await import('../dist/bundle/src/cli/completion.js')
   const words = argv[1] === 'mcp' ? argv.slice(2) : argv.slice(1)
   const out = await runCompletion(words, {
     root: fileURLToPath(new URL('..', import.meta.url)),
@@ -30,7 +30,7 @@ if (argv.length === 1 && argv[0] === 'docker-cli-plugin-metadata') {
   // Exit once stdout is flushed: a keychain connection left open must not keep the shell waiting.
   process.stdout.write(out.stdout, () => process.exit(0))
 } else {
-  const {normalizeArgv, dockerOptionsToEnv} = await import('../dist/src/plugin/argv.js')
+  const {normalizeArgv, dockerOptionsToEnv} = await import('../dist/bundle/src/plugin/argv.js')
   const {args, docker} = normalizeArgv(argv)
   for (const [key, value] of Object.entries(dockerOptionsToEnv(docker))) {
     if (value === '') delete process.env[key]
@@ -48,6 +48,6 @@ if (argv.length === 1 && argv[0] === 'docker-cli-plugin-metadata') {
 async function runGatewayWithoutOclif(args) {
   if (args[0] !== 'gateway' || args[1] !== 'run' || args.includes('--help') || args.includes('-h'))
     return false
-  const {runGatewayFast} = await import('../dist/src/cli/gateway-fast-path.js')
+  const {runGatewayFast} = await import('../dist/bundle/src/cli/gateway-fast-path.js')
   return runGatewayFast(args.slice(2), fileURLToPath(new URL('..', import.meta.url)).replace(/\/$/, ''))
 }
