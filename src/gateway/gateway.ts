@@ -2,7 +2,16 @@ import {createHash, randomUUID} from 'node:crypto'
 import {promises as fs} from 'node:fs'
 import path from 'node:path'
 
-import {ProtocolError, ProtocolErrorCode, Server} from '@modelcontextprotocol/server'
+import {
+  CLIENT_CAPABILITIES_META_KEY,
+  CLIENT_INFO_META_KEY,
+  inputRequired,
+  LOG_LEVEL_META_KEY,
+  PROTOCOL_VERSION_META_KEY,
+  ProtocolError,
+  ProtocolErrorCode,
+  Server,
+} from '@modelcontextprotocol/server'
 import type {
   CallToolResult,
   JSONRPCMessage,
@@ -122,6 +131,11 @@ export class Gateway {
   private inFlight = 0
   private readonly idleWaiters: Array<() => void> = []
   private readonly listChangedListeners: Array<(kind: 'tools' | 'prompts' | 'resources') => void> = []
+  /** Calls of 2026-07-28 clients waiting for the client's input, by the requestState handed out. */
+  private readonly waitingForInput = new Map<
+    string,
+    {call: RoundTripCall; ask: InputAsk; timer: NodeJS.Timeout}
+  >()
 
   constructor(private readonly options: GatewayOptions) {
     this.byName = new Map(options.servers.map((s) => [s.name, s]))
@@ -372,7 +386,7 @@ export class Gateway {
       const target = this.prompts.get(request.params.name)
       if (!target)
         throw new ProtocolError(ProtocolErrorCode.InvalidParams, `unknown prompt "${request.params.name}"`)
-      return (await this.forward(session, binding, target.origin.server, ctx, {
+      return (await this.forwardInRounds(session, binding, target.origin.server, ctx, {
         method: 'prompts/get',
         params: {...request.params, name: target.origin.name},
       })) as never
@@ -396,7 +410,7 @@ export class Gateway {
       const owner = this.resourceOwner(request.params.uri)
       if (!owner)
         throw new ProtocolError(ProtocolErrorCode.InvalidParams, `unknown resource "${request.params.uri}"`)
-      return (await this.forward(session, binding, owner, ctx, {
+      return (await this.forwardInRounds(session, binding, owner, ctx, {
         method: 'resources/read',
         params: request.params,
       })) as never
@@ -449,7 +463,7 @@ export class Gateway {
     const ended = this.callStarted(params.name, origin, params.arguments)
     let ok = false
     try {
-      const result = (await this.forward(session, binding, origin.server, ctx, {
+      const result = (await this.forwardInRounds(session, binding, origin.server, ctx, {
         method: 'tools/call',
         params: {...params, name: origin.name},
       })) as CallToolResult
@@ -572,6 +586,74 @@ export class Gateway {
   }
 
   /**
+   * `forward`, for the methods a 2026-07-28 client may be asked for input in (tools/call, prompts/get,
+   * resources/read). Such a client cannot be sent requests: when the server asks for input (elicitation,
+   * sampling) in the middle of the call, the call stays open, the client gets `input_required` with a
+   * `requestState`, and its retry carrying the answer resumes the same call. 2025-era clients get the
+   * server's requests directly, as before.
+   */
+  private async forwardInRounds(
+    session: SessionState,
+    binding: UpstreamBinding,
+    server: string,
+    ctx: ServerContext,
+    request: {method: string; params: Record<string, unknown>},
+  ): Promise<unknown> {
+    const mcpReq = ctx.mcpReq as ServerContext['mcpReq'] & {
+      envelope?: unknown
+      inputResponses?: Record<string, Record<string, unknown>>
+      requestState?: () => unknown
+    }
+    if (mcpReq.envelope === undefined) return this.forward(session, binding, server, ctx, request)
+    let call: RoundTripCall
+    const state = mcpReq.requestState?.()
+    if (typeof state === 'string') {
+      const waiting = this.waitingForInput.get(state)
+      if (!waiting)
+        throw new ProtocolError(
+          ProtocolErrorCode.InvalidParams,
+          'no call is waiting for input under this requestState (it finished, timed out or was never started here): make the call again',
+        )
+      this.waitingForInput.delete(state)
+      clearTimeout(waiting.timer)
+      const answer = mcpReq.inputResponses?.[UPSTREAM_INPUT_KEY]
+      if (answer) waiting.ask.answer(answer)
+      else waiting.ask.fail(new Error('the client retried without the input the server asked for'))
+      call = waiting.call
+    } else {
+      call = new RoundTripCall()
+      const perCall: UpstreamBinding = {
+        elicit: (params, signal) => call.ask('elicitation/create', params, signal),
+        sample: (params, signal) => call.ask('sampling/createMessage', params, signal),
+        log: binding.log,
+      }
+      // The first round's request ends when it returns input_required; the call to the server outlives it.
+      call.result = this.forward(
+        session,
+        perCall,
+        server,
+        {...ctx, mcpReq: {...ctx.mcpReq, signal: call.signal}},
+        request,
+      )
+      // Whoever is waiting sees the failure; a call nobody waits for any more (timed out) must not crash us.
+      call.result.catch(() => {})
+    }
+    const step = await call.next()
+    if (step.done) return step.value
+    const requestState = randomUUID()
+    const timer = setTimeout(() => {
+      this.waitingForInput.delete(requestState)
+      step.ask.fail(new Error(`the client did not answer within ${INPUT_WAIT_MS / 60_000} minutes`))
+    }, INPUT_WAIT_MS)
+    timer.unref()
+    this.waitingForInput.set(requestState, {call, ask: step.ask, timer})
+    return inputRequired({
+      inputRequests: {[UPSTREAM_INPUT_KEY]: {method: step.ask.method, params: step.ask.params} as never},
+      requestState,
+    })
+  }
+
+  /**
    * Send one request to the owning server on behalf of a session: progress flows back to the caller,
    * cancellation flows up (the SDK maps it to the upstream request id), failures become errors that say
    * which server and what happened.
@@ -617,6 +699,8 @@ export class Gateway {
     if (params._meta) {
       const meta = {...(params._meta as Record<string, unknown>)}
       delete meta.progressToken
+      // A 2026-07-28 client's envelope describes its hop to us; the server is spoken to in its own era.
+      for (const key of ENVELOPE_META_KEYS) delete meta[key]
       params._meta = meta
     }
     try {
@@ -660,6 +744,13 @@ export class Gateway {
   async shutdown(): Promise<void> {
     if (this.stopped) return
     this.stopped = true
+    for (const [state, waiting] of this.waitingForInput) {
+      clearTimeout(waiting.timer)
+      const reason = new Error('the gateway is shutting down')
+      waiting.ask.fail(reason)
+      waiting.call.abort(reason)
+      this.waitingForInput.delete(state)
+    }
     await Promise.all([...this.sessions.values()].map((s) => s.server.close().catch(() => {})))
     await this.pool.closeAll()
   }
@@ -677,6 +768,76 @@ function toProtocolError(err: unknown, server: string, method: string, timeoutMs
     ProtocolErrorCode.InternalError,
     message.startsWith('server "') ? message : `server "${server}": ${message}`,
   )
+}
+
+/** The key under which a server's input request travels in `inputRequests` / `inputResponses`. */
+const UPSTREAM_INPUT_KEY = 'upstream'
+/** How long a call waits for a 2026-07-28 client to come back with the input its server asked for. */
+const INPUT_WAIT_MS = 10 * 60_000
+const ENVELOPE_META_KEYS = [
+  PROTOCOL_VERSION_META_KEY,
+  CLIENT_CAPABILITIES_META_KEY,
+  CLIENT_INFO_META_KEY,
+  LOG_LEVEL_META_KEY,
+]
+
+/** A server's request for its client's input (elicitation, sampling), waiting for the answer. */
+interface InputAsk {
+  method: 'elicitation/create' | 'sampling/createMessage'
+  params: Record<string, unknown>
+  answer(result: Record<string, unknown>): void
+  fail(error: Error): void
+}
+
+/** One call of a 2026-07-28 client, across its rounds: the server's input requests queue here. */
+class RoundTripCall {
+  result: Promise<unknown> = Promise.resolve(undefined)
+  private readonly controller = new AbortController()
+  private readonly asks: InputAsk[] = []
+  private wake: (() => void) | undefined
+
+  get signal(): AbortSignal {
+    return this.controller.signal
+  }
+
+  ask(
+    method: InputAsk['method'],
+    params: Record<string, unknown>,
+    signal: AbortSignal,
+  ): Promise<Record<string, unknown>> {
+    return new Promise((resolve, reject) => {
+      signal.addEventListener('abort', () => reject(signal.reason), {once: true})
+      this.asks.push({method, params, answer: resolve, fail: reject})
+      this.wake?.()
+    })
+  }
+
+  /** What the client sees next: the server's answer, or the server's next request for input. */
+  next(): Promise<{done: true; value: unknown} | {done: false; ask: InputAsk}> {
+    const queued = this.asks.shift()
+    if (queued) return Promise.resolve({done: false, ask: queued})
+    return new Promise((resolve, reject) => {
+      this.wake = () => {
+        this.wake = undefined
+        resolve({done: false, ask: this.asks.shift()!})
+      }
+      this.result.then(
+        (value) => {
+          this.wake = undefined
+          resolve({done: true, value})
+        },
+        (err: unknown) => {
+          this.wake = undefined
+          reject(err as Error)
+        },
+      )
+    })
+  }
+
+  abort(reason: Error): void {
+    for (const ask of this.asks.splice(0)) ask.fail(reason)
+    this.controller.abort(reason)
+  }
 }
 
 function timeoutMessage(server: string, method: string, timeoutMs: number): string {

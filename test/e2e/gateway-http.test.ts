@@ -263,6 +263,54 @@ describe('clients of both protocol eras, and SSE', () => {
     }
   })
 
+  test('2026-07-28: a server asking for input mid-call reaches the client as input_required rounds', async () => {
+    const client = new Client(
+      {name: 'modern-input', version: '1.0.0'},
+      {
+        capabilities: {elicitation: {form: {}}, sampling: {}},
+        versionNegotiation: {mode: {pin: '2026-07-28'}},
+      },
+    )
+    const asked: string[] = []
+    client.setRequestHandler('elicitation/create', async (request) => {
+      asked.push((request.params as {message: string}).message)
+      return {action: 'accept', content: {answer: 'green'}}
+    })
+    client.setRequestHandler('sampling/createMessage', async () => ({
+      role: 'assistant',
+      content: {type: 'text', text: 'modern sample'},
+      model: 'test-model',
+    }))
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(`${base}/mcp`), {requestInit: {headers: auth}}),
+    )
+    try {
+      // Per-call and long-lived servers alike: the container keeps its call open across the rounds.
+      for (const name of ['elicit', 'sticky__elicit']) {
+        const r = await client.callTool({name, arguments: {message: `colour for ${name}?`}})
+        assert.deepEqual(JSON.parse(textOf(r)), {action: 'accept', content: {answer: 'green'}})
+      }
+      assert.deepEqual(asked, ['colour for elicit?', 'colour for sticky__elicit?'])
+      assert.equal(
+        textOf(await client.callTool({name: 'sample', arguments: {prompt: 'hi'}})),
+        'modern sample',
+      )
+      // A retry that names no parked call is refused clearly.
+      const stale = await client
+        .request({
+          method: 'tools/call',
+          params: {name: 'echo', arguments: {text: 'x'}, requestState: 'no-such-state'},
+        } as never)
+        .then(
+          () => 'answered',
+          (e: Error) => e.message,
+        )
+      assert.match(stale, /no call is waiting for input under this requestState/)
+    } finally {
+      await client.close()
+    }
+  })
+
   test('legacy SSE client on /sse', async () => {
     const client = new Client({name: 'sse-test', version: '1.0.0'})
     await client.connect(

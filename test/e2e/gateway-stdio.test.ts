@@ -136,6 +136,35 @@ describe('gateway over stdio through the docker CLI', () => {
     assert.match(textOf(sampled), /sampled text/)
   })
 
+  test('a 2026-07-28 client over stdio answers server input requests in input_required rounds', async () => {
+    const modern = await connectGateway(
+      sandbox,
+      ['--catalog', catalog, '--servers', 'fixture', '--no-cache'],
+      {
+        capabilities: {elicitation: {form: {}}, sampling: {}},
+        protocol: '2026-07-28',
+        name: 'modern-stdio',
+      },
+    )
+    try {
+      modern.client.setRequestHandler('elicitation/create', async () => ({
+        action: 'accept',
+        content: {answer: 'violet'},
+      }))
+      modern.client.setRequestHandler('sampling/createMessage', async () => ({
+        role: 'assistant',
+        content: {type: 'text', text: 'sampled over stdio'},
+        model: 'test-model',
+      }))
+      const elicited = await modern.client.callTool({name: 'elicit', arguments: {message: 'colour?'}})
+      assert.deepEqual(JSON.parse(textOf(elicited)), {action: 'accept', content: {answer: 'violet'}})
+      const sampled = await modern.client.callTool({name: 'sample', arguments: {prompt: 'hi'}})
+      assert.equal(textOf(sampled), 'sampled over stdio')
+    } finally {
+      await modern.close()
+    }
+  })
+
   test('a long-lived server keeps one container per session, and its list_changed reaches the client', async () => {
     const a = textOf(await gw.client.callTool({name: 'sticky__whoami', arguments: {}}))
     const b = textOf(await gw.client.callTool({name: 'sticky__whoami', arguments: {}}))

@@ -91,7 +91,13 @@ export interface ConnectedGateway {
 export async function connectGateway(
   sandbox: Sandbox,
   gatewayArgs: string[],
-  options: {capabilities?: Record<string, unknown>; viaDocker?: boolean; name?: string} = {},
+  options: {
+    capabilities?: Record<string, unknown>
+    viaDocker?: boolean
+    name?: string
+    /** Pin the client to a protocol revision, e.g. '2026-07-28'. */
+    protocol?: string
+  } = {},
 ): Promise<ConnectedGateway> {
   const env: Record<string, string> = {}
   for (const [k, v] of Object.entries(sandbox.env)) if (v !== undefined) env[k] = v
@@ -106,10 +112,10 @@ export async function connectGateway(
   })
   let stderr = ''
   transport.stderr?.on('data', (d: Buffer) => (stderr += d.toString('utf8')))
-  const client = new Client(
-    {name: options.name ?? 'gateway-test', version: '1.0.0'},
-    {capabilities: (options.capabilities ?? {}) as never},
-  )
+  const client = new Client({name: options.name ?? 'gateway-test', version: '1.0.0'}, {
+    capabilities: (options.capabilities ?? {}) as never,
+    ...(options.protocol ? {versionNegotiation: {mode: {pin: options.protocol}}} : {}),
+  } as never)
   await client.connect(transport)
   return {
     client,
