@@ -1,5 +1,5 @@
 import {BaseCommand} from '../../src/cli/base-command.js'
-import {gatewayClientFlags} from '../../src/cli/flags.js'
+import {gatewayClientFlags, quietFlag} from '../../src/cli/flags.js'
 import {withProgress} from '../../src/cli/progress.js'
 import {listGatewayTools, toolSummary} from '../../src/gateway/cli-client.js'
 
@@ -10,10 +10,12 @@ export default class ToolsLs extends BaseCommand {
   static override examples = [
     'docker mcp tools ls',
     'docker mcp tools ls --json',
+    'docker mcp tools ls -q',
     'docker mcp tools ls --gateway-arg=--servers=dice',
   ]
   static override flags = {
     ...gatewayClientFlags,
+    quiet: quietFlag('the names of the tools'),
   }
 
   async run(): Promise<unknown> {
@@ -25,8 +27,12 @@ export default class ToolsLs extends BaseCommand {
           gatewayArgs: flags['gateway-arg'],
           verbose: flags.verbose,
         }),
-      {quiet: this.jsonEnabled()},
+      {quiet: this.jsonEnabled() || flags.quiet},
     )
+    if (flags.quiet) {
+      this.logIds(tools.map((tool) => tool.name))
+      return tools
+    }
     this.log(`${tools.length} tools:`)
     for (const tool of tools) this.log(` - ${tool.name} - ${toolSummary(tool)}`)
     return tools

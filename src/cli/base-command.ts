@@ -16,8 +16,19 @@ export abstract class BaseCommand extends Command {
     return this.contextCache
   }
 
+  /**
+   * The output of `--quiet`: one identifier per line, and nothing at all (not even an empty line) when
+   * there is none, so `$(docker mcp … -q)` and `| xargs` see exactly the identifiers.
+   */
+  protected logIds(ids: Iterable<string>): void {
+    for (const id of ids) this.log(id)
+  }
+
   protected override async catch(err: Error & {exitCode?: number}): Promise<unknown> {
     if (isDockerMcpError(err)) throw toCliError(err)
+    // A bad command line (`--quiet --json`, an unknown flag) is a usage error on stderr (exit 125), as in
+    // docker, even with --json: oclif would print it to stdout, as a JSON dump of its parser state.
+    if (!this.parsed) throw err
     return super.catch(err)
   }
 }

@@ -15,3 +15,12 @@ export function formatSecretList(secrets: readonly SecretListing[]): string {
     .map((r) => r.map((c, i) => (i < r.length - 1 ? c.padEnd(widths[i]!) : c)).join('  '))
     .join('\n')
 }
+
+/**
+ * `secret ls --quiet`: the names, sorted, each once. A name held by several stores (keychain and file) is
+ * one secret to a script: `secret rm NAME` removes it from every store it can write, and lookups take
+ * the first store's value.
+ */
+export function secretNames(secrets: readonly SecretListing[]): string[] {
+  return [...new Set(secrets.map((s) => s.name))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+}

@@ -424,3 +424,78 @@ describe('files we cannot parse are never overwritten', () => {
     assert.equal(await exists(path.join(mcp, 'catalogs/fragile.yaml')), false)
   })
 })
+
+describe('catalog ls / show -q / --quiet: names alone, for scripts', () => {
+  let quiet: Sandbox
+  const q = (args: string[]) => runCli(quiet, args, {env: {OCLIF_COLUMNS: '1000'}, cwd: quiet.home})
+  const SHIPPED = [
+    'dice',
+    'duckduckgo',
+    'fetch',
+    'filesystem',
+    'github-official',
+    'memory',
+    'sequentialthinking',
+    'time',
+  ]
+  const lines = (names: string[]) => names.map((n) => `${n}\n`).join('')
+  before(async () => {
+    quiet = await makeSandbox()
+  })
+  after(() => quiet.cleanup())
+
+  test('ls: catalog names, one per line, in listing order (the Docker catalog first)', async () => {
+    for (const flag of ['-q', '--quiet']) {
+      const r = await q(['catalog', 'ls', flag])
+      assert.equal(r.code, 0, r.stderr)
+      assert.equal(r.stdout, 'docker-mcp\n', flag)
+    }
+    assert.equal((await q(['catalog', 'import', fixture('team.yaml')])).code, 0)
+    assert.equal((await q(['catalog', 'create', 'mine'])).code, 0)
+    for (const flag of ['-q', '--quiet']) {
+      const r = await q(['catalog', 'ls', flag])
+      assert.equal(r.code, 0, r.stderr)
+      assert.equal(r.stdout, 'docker-mcp\nteam\nmine\n', flag)
+    }
+  })
+
+  test('show: the server names of the catalog, sorted, nothing else', async () => {
+    for (const args of [
+      ['catalog', 'show', '-q'],
+      ['catalog', 'show', 'docker-mcp', '--quiet'],
+    ]) {
+      const r = await q(args)
+      assert.equal(r.code, 0, r.stderr)
+      assert.equal(r.stdout, lines(SHIPPED), args.join(' '))
+    }
+    const team = await q(['catalog', 'show', 'team', '-q'])
+    assert.equal(team.code, 0, team.stderr)
+    assert.equal(team.stdout, 'notes-db\nvendor-docs\n')
+  })
+
+  test('show of an empty catalog prints nothing; of an unknown one, the usual error', async () => {
+    for (const flag of ['-q', '--quiet']) {
+      const r = await q(['catalog', 'show', 'mine', flag])
+      assert.equal(r.code, 0, r.stderr)
+      assert.equal(r.stdout, '', flag)
+    }
+    const unknown = await q(['catalog', 'show', 'tema', '-q'])
+    assert.equal(unknown.code, 1)
+    assert.equal(unknown.stdout, '')
+    assert.match(unknown.stderr, /catalog "tema" not found/)
+  })
+
+  test('--quiet with --json or --format is a usage error (exit 125), nothing on stdout', async () => {
+    for (const [args, other] of [
+      [['catalog', 'ls', '-q', '--json'], '--json=true'],
+      [['catalog', 'ls', '--format', 'yaml', '--quiet'], '--format=yaml'],
+      [['catalog', 'show', '--json', '-q'], '--json=true'],
+      [['catalog', 'show', 'team', '--quiet', '--format', 'json'], '--format=json'],
+    ] as const) {
+      const r = await q(args)
+      assert.equal(r.code, 125, args.join(' '))
+      assert.equal(r.stdout, '', args.join(' '))
+      assert.ok(r.stderr.includes(`${other} cannot also be provided when using --quiet`), r.stderr)
+    }
+  })
+})

@@ -8,6 +8,7 @@ import {chmod, lstat, mkdir, readdir, readFile, readlink, stat, symlink, writeFi
 import path from 'node:path'
 import {after, before, describe, test} from 'node:test'
 
+import type {ClientList} from '../../src/clients/index.js'
 import {makeSandbox, ROOT, runCli, type Sandbox} from '../helpers/sandbox.js'
 
 const FAKE_DOCKER = path.join(ROOT, 'test/fixtures/clients/fake-docker.mjs')
@@ -335,5 +336,65 @@ describe('verify and doctor against a real MCP server', () => {
     const text = await cli(['client', 'doctor', 'opencode', '--global'])
     assert.equal(text.code, 1)
     assert.match(text.stdout, /^○ opencode \(user\) .*opencode\.json: no MCP_DOCKER entry$/m)
+  })
+})
+
+describe('client ls -q / --quiet: client ids alone, for scripts', () => {
+  // Every known client is listed, installed or not, so the list is never empty: no empty case here.
+  let quiet: Sandbox
+  const q = (args: string[], cwd?: string) =>
+    runCli(quiet, args, {env: {OCLIF_COLUMNS: '1000'}, cwd: cwd ?? quiet.home})
+  const idLines = async (args: string[], cwd?: string) => {
+    const r = await q([...args, '--json'], cwd)
+    assert.equal(r.code, 0, r.stderr)
+    return (JSON.parse(r.stdout) as ClientList).clients.map((c) => `${c.id}\n`).join('')
+  }
+  before(async () => {
+    quiet = await makeSandbox()
+  })
+  after(() => quiet.cleanup())
+
+  test('--global: the ids "client connect" takes, one per line, in listing order', async () => {
+    const expected = await idLines(['client', 'ls', '--global'])
+    assert.match(expected, /^claude-desktop\nclaude-code\ncursor\n/)
+    for (const flag of ['-q', '--quiet']) {
+      const r = await q(['client', 'ls', '--global', flag])
+      assert.equal(r.code, 0, r.stderr)
+      assert.equal(r.stdout, expected, flag)
+      assert.equal(r.stderr, '', flag)
+    }
+    const connect = await q(['client', 'connect', expected.split('\n')[0]!, '--global', '--quiet'])
+    assert.equal(connect.code, 0, connect.stderr)
+  })
+
+  test('outside a project the user-level fallback is said on stderr; stdout holds only ids', async () => {
+    const r = await q(['client', 'ls', '-q'])
+    assert.equal(r.code, 0, r.stderr)
+    assert.equal(r.stdout, await idLines(['client', 'ls', '--global']))
+    assert.match(
+      r.stderr,
+      /^Not in a project \(no \.git in .* or above\): showing user-level configurations\.$/m,
+    )
+  })
+
+  test('in a project: the same ids, no note', async () => {
+    const project = path.join(quiet.home, 'project')
+    await mkdir(path.join(project, '.git'), {recursive: true})
+    const r = await q(['client', 'ls', '--quiet'], project)
+    assert.equal(r.code, 0, r.stderr)
+    assert.equal(r.stdout, await idLines(['client', 'ls'], project))
+    assert.equal(r.stderr, '')
+  })
+
+  test('--quiet with --json is a usage error (exit 125), nothing on stdout', async () => {
+    for (const args of [
+      ['client', 'ls', '--global', '-q', '--json'],
+      ['client', 'ls', '--json', '--quiet'],
+    ]) {
+      const r = await q(args)
+      assert.equal(r.code, 125, args.join(' '))
+      assert.equal(r.stdout, '', args.join(' '))
+      assert.match(r.stderr, /--json=true cannot also be provided when using --quiet/)
+    }
   })
 })

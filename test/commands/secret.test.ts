@@ -311,3 +311,64 @@ describe(
     })
   },
 )
+
+describe('secret ls -q / --quiet: names alone, never values', () => {
+  let quiet: Sandbox
+  const q = (args: string[], options: {input?: string; env?: NodeJS.ProcessEnv} = {}) =>
+    runCli(quiet, args, {...options, env: {OCLIF_COLUMNS: '1000', ...options.env}, cwd: quiet.home})
+  const value = 'Quiet-S3cret-Value-7777'
+  before(async () => {
+    quiet = await makeSandbox()
+    quiet.env.DBUS_SESSION_BUS_ADDRESS = `unix:path=${path.join(quiet.home, 'no-such-bus')}`
+    quiet.env.DOCKER_MCP_SECRET_STORE = 'file'
+    quiet.env.DOCKER_MCP_KEYCHAIN_SERVICE = `docker-mcp-test-quiet-${process.pid}`
+  })
+  after(() => quiet.cleanup())
+
+  test('no secrets: no output at all (not the "No secrets are set" hint), exit 0', async () => {
+    for (const flag of ['-q', '--quiet']) {
+      const r = await q(['secret', 'ls', flag])
+      ok(r)
+      assert.equal(r.stdout, '', flag)
+    }
+  })
+
+  test('one name per line, sorted, no header, no store, no value', async () => {
+    ok(await q(['secret', 'set', `zeta.token=${value}`]))
+    ok(await q(['secret', 'set', 'alpha.key'], {input: `${value}\n`}))
+    ok(await q(['secret', 'set', 'mid=']))
+    for (const args of [
+      ['secret', 'ls', '-q'],
+      ['secret', 'ls', '--quiet'],
+      ['secret', 'list', '--quiet', '--store', 'file'],
+    ]) {
+      const r = await q(args)
+      ok(r)
+      assert.equal(r.stdout, 'alpha.key\nmid\nzeta.token\n', args.join(' '))
+      assert.ok(!r.stdout.includes(value) && !r.stderr.includes(value), args.join(' '))
+    }
+  })
+
+  test(
+    'auto mode without a keychain: the fallback warning goes to stderr, stdout holds only names',
+    {skip: !linux && 'auto mode reaches the real keychain off Linux'},
+    async () => {
+      const r = await q(['secret', 'ls', '-q'], {env: {DOCKER_MCP_SECRET_STORE: ''}})
+      ok(r)
+      assert.equal(r.stdout, 'alpha.key\nmid\nzeta.token\n')
+      assert.match(r.stderr, /^warning: no OS keychain available/)
+    },
+  )
+
+  test('--quiet with --json is a usage error (exit 125), nothing on stdout', async () => {
+    for (const args of [
+      ['secret', 'ls', '-q', '--json'],
+      ['secret', 'ls', '--json', '--quiet'],
+    ]) {
+      const r = await q(args)
+      assert.equal(r.code, 125, args.join(' '))
+      assert.equal(r.stdout, '', args.join(' '))
+      assert.match(r.stderr, /--json=true cannot also be provided when using --quiet/)
+    }
+  })
+})

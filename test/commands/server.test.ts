@@ -242,3 +242,63 @@ describe('server ls / inspect across catalogs', () => {
     assert.match(unknown.stderr, /did you mean "filesystem"\?/)
   })
 })
+
+describe('server ls -q / --quiet: the enabled names alone, for scripts', () => {
+  let quiet: Sandbox
+  const q = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+    runCli(quiet, args, {env: {OCLIF_COLUMNS: '1000', ...env}, cwd: quiet.home})
+  before(async () => {
+    quiet = await makeSandbox()
+  })
+  after(() => quiet.cleanup())
+
+  test('nothing enabled: no output at all (not the "No server is enabled" line), exit 0', async () => {
+    for (const flag of ['-q', '--quiet']) {
+      const r = await q(['server', 'ls', flag])
+      assert.equal(r.code, 0, r.stderr)
+      assert.equal(r.stdout, '', flag)
+    }
+  })
+
+  test('one name per line in registry order, no header; an undefined server is listed and warned about on stderr', async () => {
+    assert.equal((await q(['server', 'add', 'time', 'dice', 'github-official'])).code, 0)
+    const registry = path.join(quiet.dockerConfig, 'mcp', 'registry.yaml')
+    await writeFile(registry, (await readFile(registry, 'utf8')) + '  ghost:\n    ref: ""\n')
+    for (const flag of ['-q', '--quiet']) {
+      const r = await q(['server', 'ls', flag])
+      assert.equal(r.code, 0, r.stderr)
+      assert.equal(r.stdout, 'time\ndice\ngithub-official\nghost\n', flag)
+      assert.match(r.stderr, /server "ghost" is enabled but no catalog defines it/)
+    }
+    assert.equal((await q(['server', 'list', '-q'])).stdout, 'time\ndice\ngithub-official\nghost\n')
+  })
+
+  test('names need no secret store: a broken one is not opened, so no warning about it', async () => {
+    // github-official declares a secret: the table looks it up and warns that the store cannot be read.
+    const env = {DOCKER_MCP_SECRET_STORE: 'vault'}
+    const table = await q(['server', 'ls'], env)
+    assert.equal(table.code, 0, table.stderr)
+    assert.match(table.stderr, /could not read the secret store/)
+    const r = await q(['server', 'ls', '-q'], env)
+    assert.equal(r.code, 0, r.stderr)
+    assert.equal(r.stdout, 'time\ndice\ngithub-official\nghost\n')
+    assert.doesNotMatch(r.stderr, /secret store/)
+  })
+
+  test('--quiet with --json is a usage error (exit 125), nothing on stdout', async () => {
+    for (const args of [
+      ['server', 'ls', '-q', '--json'],
+      ['server', 'ls', '--json', '--quiet'],
+    ]) {
+      const r = await q(args)
+      assert.equal(r.code, 125, args.join(' '))
+      assert.equal(r.stdout, '', args.join(' '))
+      assert.match(r.stderr, /--json=true cannot also be provided when using --quiet/)
+    }
+    // Any usage error, not only this one: oclif used to dump its parser state as JSON on stdout, exit 1.
+    const unknown = await q(['server', 'ls', '--json', '--bogus'])
+    assert.equal(unknown.code, 125)
+    assert.equal(unknown.stdout, '')
+    assert.match(unknown.stderr, /Nonexistent flag: --bogus/)
+  })
+})

@@ -54,7 +54,10 @@ test('docker __complete mcp server add d: servers of the shipped catalog', async
 
 test('docker __complete mcp server ls --: its flags', async () => {
   const r = await complete(['server', 'ls', '--'])
-  assert.equal(r.stdout, '--json\tFormat output as json.\n:4\n')
+  assert.equal(
+    r.stdout,
+    '--json\tFormat output as json.\n--quiet\tonly print the names of the enabled servers, one per line\n:4\n',
+  )
 })
 
 test('docker __complete mcp server rm: the servers enabled with docker mcp server add', async () => {

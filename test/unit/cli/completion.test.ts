@@ -165,12 +165,12 @@ const cases: Case[] = [
     word: '--servers=dice,d',
     expect: ['--servers=dice,duckduckgo'],
   },
-  {name: 'flag names', words: ['server', 'ls'], word: '--', expect: ['--json']},
+  {name: 'flag names', words: ['server', 'ls'], word: '--', expect: ['--json', '--quiet']},
   {
     name: 'flag names with "-": long and short, sorted by name',
     words: ['client', 'ls'],
     word: '-',
-    expect: ['--global', '-g', '--json'],
+    expect: ['--global', '-g', '--json', '--quiet', '-q'],
   },
   {
     name: 'a flag already given is not offered again',
