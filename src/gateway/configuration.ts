@@ -1,3 +1,4 @@
+import {toolsFromCatalog, type CatalogTool} from './catalog-tools.js'
 import {
   evaluateTemplate,
   loadServers,
@@ -43,6 +44,7 @@ export interface GatewayConfiguration {
 
 interface EntryLike extends ContainerEntry {
   type?: string | undefined
+  tools?: CatalogTool[] | undefined
   longLived?: boolean | undefined
   prefix?: string | undefined
   secrets?: Array<{name: string; env: string}> | undefined
@@ -125,6 +127,7 @@ export async function loadGatewayConfiguration(
       name,
       longLived: isRemote || entry.longLived === true,
       prefix: entry.prefix,
+      catalogTools: toolsFromCatalog(entry.tools),
       cacheKey: definitionKey({
         image: entry.image,
         command: entry.command,

@@ -39,6 +39,8 @@ export interface GatewayServer {
   prefix?: string | undefined
   /** Identifies what the server is (image, command, config), to know when a cached listing is stale. */
   cacheKey: string
+  /** Tools its catalog entry declares, offered until the first live listing when there is no cached one. */
+  catalogTools?: Tool[] | undefined
 }
 
 /** What one server offers. */
@@ -176,35 +178,48 @@ export class Gateway {
     }
     if (pending.size === 0) this.resolveReady()
     const work = this.options.servers.map(async (server) => {
+      // Offered at once, before any container starts: the cached listing, else the catalog's tools.
       const cached = await this.readCache(server)
-      if (cached) {
-        this.listings.set(server.name, cached)
+      const provisional =
+        cached ??
+        (server.catalogTools
+          ? {tools: server.catalogTools, prompts: [], resources: [], resourceTemplates: []}
+          : undefined)
+      if (provisional) {
+        this.listings.set(server.name, provisional)
         this.rebuild()
         settle(server.name)
+      }
+      const withdraw = (reason: string) => {
+        this.failures.set(server.name, reason)
+        // Tools of a server that cannot run are not offered (a cached or declared list would only fail).
+        if (provisional && this.listings.delete(server.name)) {
+          this.rebuild()
+          this.notifyChanges(provisional, undefined)
+        }
       }
       try {
         await this.options.prepare
       } catch (err) {
-        this.failures.set(server.name, (err as Error).message)
+        withdraw((err as Error).message)
         settle(server.name)
         return
       }
       const started = Date.now()
       try {
         const listing = await this.listServer(server)
-        const changed = !cached || JSON.stringify(cached) !== JSON.stringify(listing)
         this.listings.set(server.name, listing)
         this.failures.delete(server.name)
         this.options.logger.info(
           `  > ${server.name}: (${listing.tools.length} tools, ${listing.prompts.length} prompts, ${listing.resources.length + listing.resourceTemplates.length} resources) in ${Date.now() - started}ms`,
         )
         await this.writeCache(server, listing)
-        if (changed) {
+        if (!provisional || JSON.stringify(provisional) !== JSON.stringify(listing)) {
           this.rebuild()
-          if (cached) this.notifyAll('tools')
+          if (provisional) this.notifyChanges(provisional, listing)
         }
       } catch (err) {
-        this.failures.set(server.name, (err as Error).message)
+        withdraw((err as Error).message)
         this.options.logger.warn(`  > Can't start ${server.name}: ${(err as Error).message}`)
       } finally {
         settle(server.name)
@@ -312,6 +327,18 @@ export class Gateway {
             : session.server.sendResourceListChanged()
       void send.catch(() => {})
     }
+  }
+
+  /** Tell clients which of the lists a listing replacement changed. */
+  private notifyChanges(before: ServerListing, after: ServerListing | undefined): void {
+    const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
+    if (!same(before.tools, after?.tools ?? [])) this.notifyAll('tools')
+    if (!same(before.prompts, after?.prompts ?? [])) this.notifyAll('prompts')
+    if (
+      !same(before.resources, after?.resources ?? []) ||
+      !same(before.resourceTemplates, after?.resourceTemplates ?? [])
+    )
+      this.notifyAll('resources')
   }
 
   /** An upstream said its lists changed: re-list through that very connection (its state changed, not the image's). */

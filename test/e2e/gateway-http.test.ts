@@ -394,6 +394,7 @@ describe('load and metrics', () => {
       }),
     )
     const clients = sessions.map((s) => s.client)
+    const sessionIds = new Set(sessions.map((s) => s.transport.sessionId!))
     try {
       await Promise.all(
         clients.map(async (client, i) => {
@@ -410,10 +411,10 @@ describe('load and metrics', () => {
       // A 2025-era client ends its session with DELETE (terminateSession); close() alone only drops the connection.
       await Promise.all(sessions.map((s) => s.transport.terminateSession().then(() => s.client.close())))
     }
-    // Sessions ended: their long-lived containers go too.
+    // Sessions ended: their long-lived containers go too (other tests' sessions may still hold theirs).
     assert.deepEqual(
       await eventually(
-        () => managedContainers('sticky'),
+        () => managedContainers('sticky', sessionIds),
         (c) => c.length === 0,
         30_000,
       ),

@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict'
 import {createHash} from 'node:crypto'
+import {writeFile} from 'node:fs/promises'
+import path from 'node:path'
 import {after, before, describe, test} from 'node:test'
 
 import {
   connectGateway,
+  IMAGES,
   eventually,
   managedContainers,
   textOf,
@@ -162,6 +165,70 @@ describe('gateway over stdio through the docker CLI', () => {
       assert.equal(textOf(sampled), 'sampled over stdio')
     } finally {
       await modern.close()
+    }
+  })
+
+  test('with no cached listing, the declared catalog tools are offered at once, then replaced by the live ones', async () => {
+    const declared = path.join(sandbox.home, 'declared.yaml')
+    await writeFile(
+      declared,
+      `version: 2
+name: declared
+registry:
+  fixture:
+    title: Fixture
+    description: tools declared in the catalog
+    type: server
+    image: ${IMAGES.fixture}
+    tools:
+      - name: echo
+        description: declared echo
+        arguments:
+          - name: text
+            type: string
+            desc: what to echo
+  gone:
+    title: Gone
+    description: declared tools of a server whose image does not exist
+    type: server
+    image: docker-mcp-does-not-exist:never
+    tools:
+      - name: vanish
+        description: never really there
+`,
+    )
+    const gwd = await connectGateway(sandbox, [
+      '--catalog',
+      declared,
+      '--servers',
+      'fixture,gone',
+      '--no-cache',
+    ])
+    try {
+      let changed = 0
+      gwd.client.setNotificationHandler('notifications/tools/list_changed', () => void changed++)
+      const first = (await gwd.client.listTools()).tools
+      const echo = first.find((t) => t.name === 'echo')
+      assert.equal(echo?.description, 'declared echo')
+      assert.deepEqual(echo?.inputSchema, {
+        type: 'object',
+        properties: {text: {type: 'string', description: 'what to echo'}},
+      })
+      assert.ok(first.some((t) => t.name === 'vanish'))
+      await eventually(
+        async () => changed,
+        (n) => n > 0,
+        30_000,
+      )
+      const live = await eventually(
+        async () => (await gwd.client.listTools()).tools,
+        (tools) => tools.some((t) => t.name === 'crash') && !tools.some((t) => t.name === 'vanish'),
+        30_000,
+      )
+      assert.notEqual(live.find((t) => t.name === 'echo')?.description, 'declared echo')
+      assert.equal(textOf(await gwd.client.callTool({name: 'echo', arguments: {text: 'live'}})), 'live')
+    } finally {
+      await gwd.close()
     }
   })
 

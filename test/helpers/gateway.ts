@@ -128,11 +128,22 @@ export async function connectGateway(
 }
 
 /** Containers carrying our label (optionally for one server). */
-export async function managedContainers(server?: string): Promise<string[]> {
+export async function managedContainers(server?: string, sessions?: ReadonlySet<string>): Promise<string[]> {
   const filters = ['--filter', 'label=docker-mcp=true']
   if (server) filters.push('--filter', `label=docker-mcp-name=${server}`)
-  const r = await run('docker', ['ps', '-aq', ...filters])
-  return r.stdout.split('\n').filter(Boolean)
+  const r = await run('docker', [
+    'ps',
+    '-a',
+    ...filters,
+    '--format',
+    '{{.ID}} {{.Label "docker-mcp-session"}}',
+  ])
+  return r.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => line.split(' '))
+    .filter(([, session]) => !sessions || sessions.has(session ?? ''))
+    .map(([id]) => id!)
 }
 
 /** Poll until `predicate` holds or `ms` passes. */
