@@ -120,6 +120,19 @@ const g = (extra) => [
   ...extra,
 ]
 
+/** A client of `docker mcp gateway run --servers <servers>`, launched through the docker CLI, initialized. */
+async function gatewayViaDocker(servers) {
+  const transport = new StdioClientTransport({
+    command: 'docker',
+    args: ['mcp', ...g(['--servers', servers]).slice(1)],
+    env,
+    stderr: 'ignore',
+  })
+  const client = new Client({name: 'bench', version: '1'})
+  await client.connect(transport)
+  return client
+}
+
 try {
   // ------------------------------------------------------------ CLI start-up
   log('- CLI start-up')
@@ -147,14 +160,7 @@ try {
   let rss10 = 0
   for (let i = 0; i < (QUICK ? 2 : 4); i++) {
     const t = performance.now()
-    const transport = new StdioClientTransport({
-      command: 'docker',
-      args: ['mcp', ...g(['--servers', TEN]).slice(1)],
-      env,
-      stderr: 'ignore',
-    })
-    const client = new Client({name: 'bench', version: '1'})
-    await client.connect(transport)
+    const client = await gatewayViaDocker(TEN)
     initTimes.push(performance.now() - t)
     const t2 = performance.now()
     await client.listTools()
@@ -165,14 +171,7 @@ try {
   const declaredTimes = []
   for (let i = 0; i < (QUICK ? 2 : 4); i++) {
     const t = performance.now()
-    const transport = new StdioClientTransport({
-      command: 'docker',
-      args: ['mcp', ...g(['--servers', TEN_DECLARED]).slice(1)],
-      env,
-      stderr: 'ignore',
-    })
-    const client = new Client({name: 'bench', version: '1'})
-    await client.connect(transport)
+    const client = await gatewayViaDocker(TEN_DECLARED)
     await client.listTools()
     declaredTimes.push(performance.now() - t)
     await client.close()
