@@ -52,6 +52,8 @@ export interface McpPaths {
   secretsFile: string
   /** Caches (tool listings of servers, local image build stamps). */
   cacheDir: string
+  /** Validated contents of catalog, registry, config and tools files, one JSON file per source file. */
+  fileCacheDir: string
 }
 
 /** Derive every path from the environment. Pure: no file system access. */
@@ -72,6 +74,7 @@ export function mcpPaths(env: PathEnv = process.env): McpPaths {
     secretsDir: path.join(mcpDir, 'secrets'),
     secretsFile: path.join(mcpDir, 'secrets', 'secrets.json'),
     cacheDir: path.join(mcpDir, 'cache'),
+    fileCacheDir: path.join(mcpDir, 'cache', 'files'),
   }
 }
 

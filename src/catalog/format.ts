@@ -1,5 +1,6 @@
+import {createRequire} from 'node:module'
+
 import chalk from 'chalk'
-import {stringify} from 'yaml'
 
 import type {EnableResult, ServerInspection, ServerListEntry} from '../registry/index.js'
 import type {CatalogRef} from './load.js'
@@ -10,6 +11,19 @@ import type {SetupStatus} from './status.js'
  * Human output of the catalog, server, config and tools commands: pure functions from data to text, so
  * commands only choose between these and `--json`.
  */
+
+let yamlStringify: typeof import('yaml').stringify | undefined
+
+/**
+ * yaml's `stringify`, loaded on first use: most commands that import this module (`server ls`, `catalog
+ * ls`) never print YAML, and loading the parser costs them several milliseconds. These formatters are
+ * synchronous and an ES module cannot be loaded synchronously, so this is the package's CommonJS build
+ * (same package, same version as the bundled one).
+ */
+function stringify(value: unknown, options: {lineWidth: number}): string {
+  yamlStringify ??= (createRequire(import.meta.url)('yaml') as typeof import('yaml')).stringify
+  return yamlStringify(value, options)
+}
 
 /** Structured output for `--format json|yaml`. */
 export function formatStructured(data: unknown, format: 'json' | 'yaml'): string {

@@ -1,23 +1,25 @@
 import type {Context} from '../context.js'
 import {writeFileAtomic} from '../fs/atomic.js'
-import {catalogIndexSchema, type CatalogIndex, type CatalogIndexEntry} from './schema.js'
-import {readYamlFile, validate} from './yaml-file.js'
+import {readValidated, type CachedKind} from './file-cache.js'
+import type {CatalogIndex, CatalogIndexEntry} from './schema.js'
 
 /** `catalog.json`, with `catalogs` always present. Unknown top-level fields are kept for the next write. */
 export interface CatalogIndexData extends CatalogIndex {
   catalogs: Record<string, CatalogIndexEntry>
 }
 
+const CATALOG_INDEX: CachedKind<CatalogIndexData> = {
+  name: 'catalog-index',
+  check: async () => (await import('./validate.js')).catalogIndexData,
+}
+
 /**
  * Read `catalog.json`; missing means no catalogs. It is parsed with the YAML parser (JSON is YAML 1.2) so
- * that a syntax error or a duplicate key is reported with its line, like every other file.
+ * that a syntax error or a duplicate key is reported with its line, like every other file. Served from
+ * the file cache when unchanged.
  */
 export async function readCatalogIndex(ctx: Context): Promise<CatalogIndexData> {
-  const file = ctx.paths.catalogIndex
-  const y = await readYamlFile(file)
-  if (!y || y.data === null || y.data === undefined) return {catalogs: {}}
-  const data = validate(y, catalogIndexSchema, y.data)
-  return {...data, catalogs: {...(data.catalogs ?? {})}}
+  return (await readValidated(ctx, ctx.paths.catalogIndex, CATALOG_INDEX)) ?? {catalogs: {}}
 }
 
 /** Write `catalog.json` as the original does (2-space JSON), atomically. */

@@ -4,8 +4,10 @@
  */
 export type {CatalogEntry, CatalogFile, ConfigSchemaItem} from './schema.js'
 export {catalogEntrySchema, catalogFileSchema, SECRET_NAME, SERVER_NAME} from './schema.js'
-export type {CatalogRef, LoadedCatalog, LoadedServers, ResolvedServer} from './load.js'
-export {listCatalogs, loadServers, parseCatalogText, readCatalogFile} from './load.js'
+export type {CatalogRef, LoadedServers, ResolvedServer} from './load.js'
+export {listCatalogs, loadServers, readCatalogData} from './load.js'
+// Parsing and validating catalog text (`./validate.js`) is not re-exported: it loads the YAML parser,
+// which the readers above leave alone when the file cache has the data.
 export {evaluateTemplate, parseTemplate, templateReferences, TemplateSyntaxError} from './template.js'
 export type {TemplatePart, TemplateValue} from './template.js'
 export {configFields, configStatus, NO_SECRETS, secretsStatus} from './status.js'

@@ -2,13 +2,12 @@ import {existsSync} from 'node:fs'
 import path from 'node:path'
 
 import type {Context} from '../context.js'
-import {DockerMcpError, FileFormatError} from '../errors.js'
+import {DockerMcpError} from '../errors.js'
 import {closestMatches} from '../text/suggest.js'
+import {readValidated, type CachedKind} from './file-cache.js'
 import {readCatalogIndex, type CatalogIndexData} from './index-file.js'
 import {catalogFilePath, DOCKER_CATALOG, DOCKER_CATALOG_DISPLAY_NAME, shippedCatalogPath} from './names.js'
-import {catalogFileSchema, type CatalogEntry, type CatalogFile} from './schema.js'
-import {parseTemplate, TemplateSyntaxError} from './template.js'
-import {formatPath, locate, parseYaml, readYamlFile, validate, type YamlFile} from './yaml-file.js'
+import type {CatalogEntry, CatalogFile} from './schema.js'
 
 /** A server as resolved across catalogs: its entry and where it came from. */
 export interface ResolvedServer {
@@ -24,14 +23,6 @@ export interface LoadedServers {
   warnings: string[]
 }
 
-/** A parsed, validated catalog file. */
-export interface LoadedCatalog {
-  file: string
-  data: CatalogFile
-  registry: Record<string, CatalogEntry>
-  yaml: YamlFile
-}
-
 /** A catalog the user has configured (or the shipped Docker catalog), before its file is read. */
 export interface CatalogRef {
   name: string
@@ -43,57 +34,19 @@ export interface CatalogRef {
   lastUpdate?: string | undefined
 }
 
-/** Validate templates in the fields the gateway evaluates, so a typo fails here with its line. */
-function checkTemplates(y: YamlFile, registry: Record<string, CatalogEntry>): void {
-  for (const [server, entry] of Object.entries(registry)) {
-    const fields: Array<[Array<string | number>, string | undefined]> = [
-      ...(entry.command ?? []).map((c, i): [Array<string | number>, string] => [['command', i], c]),
-      ...(entry.volumes ?? []).map((c, i): [Array<string | number>, string] => [['volumes', i], c]),
-      ...(entry.env ?? []).map((e, i): [Array<string | number>, string | undefined] => [
-        ['env', i, 'value'],
-        e.value,
-      ]),
-      [['user'], entry.user],
-    ]
-    for (const [field, value] of fields) {
-      if (value === undefined || !value.includes('{{')) continue
-      try {
-        parseTemplate(value)
-      } catch (err) {
-        if (!(err instanceof TemplateSyntaxError)) throw err
-        const at = ['registry', server, ...field]
-        const pos = locate(y, at)
-        throw new FileFormatError(y.file, `${formatPath(at)}: ${err.message}`, pos)
-      }
-    }
-  }
+/** Catalog files as the file cache keeps them: the validated data (the validator is loaded on a miss). */
+const CATALOG: CachedKind<CatalogFile> = {
+  name: 'catalog',
+  check: async () => (await import('./validate.js')).catalogData,
 }
 
-/** Validate a parsed YAML file as a catalog. */
-export function catalogFromYaml(y: YamlFile): LoadedCatalog {
-  if (y.data !== null && y.data !== undefined && (typeof y.data !== 'object' || Array.isArray(y.data)))
-    throw new FileFormatError(
-      y.file,
-      'expected a catalog: a mapping with "name", "displayName" and "registry"',
-      {
-        line: 1,
-      },
-    )
-  const data = validate(y, catalogFileSchema, y.data ?? {})
-  const registry = data.registry ?? {}
-  checkTemplates(y, registry)
-  return {file: y.file, data, registry, yaml: y}
-}
-
-/** Parse catalog text (downloads, imports) with the same checks as a catalog file. */
-export function parseCatalogText(file: string, text: string): LoadedCatalog {
-  return catalogFromYaml(parseYaml(file, text))
-}
-
-/** Read and validate one catalog file; `undefined` when it does not exist. */
-export async function readCatalogFile(file: string): Promise<LoadedCatalog | undefined> {
-  const y = await readYamlFile(file)
-  return y ? catalogFromYaml(y) : undefined
+/** A catalog file's validated data, for reading only; `undefined` when the file does not exist. */
+export async function readCatalogData(
+  ctx: Context,
+  file: string,
+): Promise<{file: string; data: CatalogFile; registry: Record<string, CatalogEntry>} | undefined> {
+  const data = await readValidated(ctx, file, CATALOG)
+  return data ? {file, data, registry: data.registry ?? {}} : undefined
 }
 
 /** Where the Docker catalog is read from: the user's copy when there is one, else the shipped one. */
@@ -198,7 +151,7 @@ export async function loadServers(
 
   const warnings: string[] = []
   const servers = new Map<string, ResolvedServer>()
-  const loaded = await Promise.all(sources.map((s) => readCatalogFile(s.file)))
+  const loaded = await Promise.all(sources.map((s) => readCatalogData(ctx, s.file)))
   sources.forEach((source, i) => {
     const catalog = loaded[i]
     if (!catalog) {

@@ -1,40 +1,38 @@
 import {promises as fs} from 'node:fs'
 import path from 'node:path'
 
-import {isMap, visit, type Document, type Node} from 'yaml'
+import type {Node} from 'yaml'
 
 import type {Context} from '../context.js'
-import {DockerMcpError, FileFormatError} from '../errors.js'
+import {DockerMcpError} from '../errors.js'
 import {writeFileAtomic} from '../fs/atomic.js'
 import {closestMatches} from '../text/suggest.js'
-import {fetchText} from './fetch.js'
 import {readCatalogIndex, writeCatalogIndex, type CatalogIndexData} from './index-file.js'
-import {
-  catalogFromYaml,
-  findCatalog,
-  listCatalogs,
-  parseCatalogText,
-  readCatalogFile,
-  type CatalogRef,
-  type LoadedCatalog,
-} from './load.js'
+import {findCatalog, listCatalogs, readCatalogData, type CatalogRef} from './load.js'
 import {
   catalogFilePath,
   checkCatalogName,
   DOCKER_CATALOG,
   DOCKER_CATALOG_DISPLAY_NAME,
   DOCKER_CATALOG_URL,
+  SERVER_NAME,
 } from './names.js'
-import {SERVER_NAME, type CatalogEntry} from './schema.js'
-import {
-  ensureMapAt,
-  findPair,
-  nodeAt,
-  readYamlFile,
-  replaceValue,
-  stringifyDoc,
-  writeYamlFile,
-} from './yaml-file.js'
+import type {CatalogEntry} from './schema.js'
+import type {LoadedCatalog} from './validate.js'
+
+/**
+ * The downloader, the YAML parser and editor and the catalog validators, for the functions that fetch,
+ * parse or write catalog text: imported on first use, so that `catalog ls` and `catalog show` (served by
+ * the file cache) load neither yaml nor zod.
+ */
+async function textTools() {
+  const [fetch, file, check] = await Promise.all([
+    import('./fetch.js'),
+    import('./yaml-file.js'),
+    import('./validate.js'),
+  ])
+  return {...fetch, ...file, ...check}
+}
 
 /** The URL `docker-mcp` is fetched from: `DOCKER_MCP_CATALOG_URL` overrides it (mirrors, tests). */
 export function dockerCatalogUrl(ctx: Context): string {
@@ -81,7 +79,7 @@ export interface CatalogDetails {
 /** One catalog with its servers (`catalog show`). */
 export async function showCatalog(ctx: Context, name: string = DOCKER_CATALOG): Promise<CatalogDetails> {
   const ref = findCatalog(await listCatalogs(ctx), name)
-  const loaded = await readCatalogFile(ref.file)
+  const loaded = await readCatalogData(ctx, ref.file)
   if (!loaded && ref.source === 'shipped')
     throw new DockerMcpError(`the shipped Docker catalog is missing (${ref.file}): reinstall docker-mcp`)
   return {
@@ -103,6 +101,7 @@ export interface ImportResult {
 }
 
 async function readSource(ctx: Context, source: string): Promise<{text: string; label: string; url: string}> {
+  const {fetchText, readYamlFile} = await textTools()
   if (source === DOCKER_CATALOG) {
     const url = dockerCatalogUrl(ctx)
     return {text: await fetchText(url), label: url, url: DOCKER_CATALOG_URL}
@@ -129,6 +128,7 @@ export async function importCatalog(
 ): Promise<ImportResult> {
   const index = await readCatalogIndex(ctx)
   const {text, label, url} = await readSource(ctx, source)
+  const {parseCatalogText, ensureTopMap, stringifyDoc} = await textTools()
   const catalog = parseCatalogText(label, text)
   const name = source === DOCKER_CATALOG ? DOCKER_CATALOG : options.name || catalog.data.name
   if (!name)
@@ -142,7 +142,7 @@ export async function importCatalog(
   if (catalog.data.name !== name || !catalog.data.displayName) {
     // Keep the file as the author wrote it (comments included); only name/displayName are filled in.
     const doc = catalog.yaml.doc
-    ensureMap(doc, label)
+    ensureTopMap(doc, label)
     doc.set('name', name)
     if (!catalog.data.displayName) doc.set('displayName', displayName)
     out = stringifyDoc(doc)
@@ -158,11 +158,6 @@ export async function importCatalog(
   }
   await writeCatalogIndex(ctx, index)
   return {name, displayName, file, servers: Object.keys(catalog.registry).length, replaced}
-}
-
-function ensureMap(doc: Document, file: string): void {
-  if (doc.contents === null) doc.contents = doc.createNode({}) as never
-  if (!isMap(doc.contents)) throw new FileFormatError(file, 'expected a mapping at the top level', {line: 1})
 }
 
 async function exists(file: string): Promise<boolean> {
@@ -202,6 +197,7 @@ export async function exportCatalog(ctx: Context, name: string, dest: string): P
   protectDocker(name, 'export')
   const index = await readCatalogIndex(ctx)
   const ref = await configuredRef(ctx, index, name)
+  const {readYamlFile} = await textTools()
   const y = await readYamlFile(ref.file)
   if (!y) throw new DockerMcpError(`catalog "${name}" has no file (${ref.file}): nothing to export`)
   const file = path.resolve(ctx.cwd, dest)
@@ -251,12 +247,13 @@ export async function forkCatalog(
   const index = await readCatalogIndex(ctx)
   const ref = await configuredRef(ctx, index, source)
   const file = await checkNew(ctx, index, name)
+  const {readCatalogFile, ensureTopMap, stringifyDoc} = await textTools()
   const catalog = await readCatalogFile(ref.file)
   const displayName = `${name} (forked from ${source})`
   let text: string
   if (catalog) {
     const doc = catalog.yaml.doc
-    ensureMap(doc, ref.file)
+    ensureTopMap(doc, ref.file)
     doc.set('name', name)
     doc.set('displayName', displayName)
     text = stringifyDoc(doc)
@@ -265,17 +262,6 @@ export async function forkCatalog(
   index.catalogs[name] = {displayName}
   await writeCatalogIndex(ctx, index)
   return {name, displayName, file, servers: Object.keys(catalog?.registry ?? {}).length}
-}
-
-function hasAlias(node: Node): boolean {
-  let found = false
-  visit(node, {
-    Alias: () => {
-      found = true
-      return visit.BREAK
-    },
-  })
-  return found
 }
 
 /**
@@ -296,6 +282,19 @@ export async function addServerToCatalog(
     )
   const index = await readCatalogIndex(ctx)
   const ref = await configuredRef(ctx, index, catalogName)
+  const {
+    readYamlFile,
+    nodeAt,
+    catalogFromYaml,
+    readCatalogFile,
+    parseCatalogText,
+    ensureTopMap,
+    ensureMapAt,
+    hasAlias,
+    findPair,
+    replaceValue,
+    writeYamlFile,
+  } = await textTools()
 
   const srcPath = path.resolve(ctx.cwd, sourceFile)
   const src = await readYamlFile(srcPath)
@@ -323,7 +322,7 @@ export async function addServerToCatalog(
     })
   const target = dest?.yaml ?? parseCatalogText(ref.file, emptyCatalogText(catalogName, ref.displayName)).yaml
   const doc = target.doc
-  ensureMap(doc, ref.file)
+  ensureTopMap(doc, ref.file)
   const registryMap = ensureMapAt(target, ['registry'])
   // Aliases cannot travel to another document: such an entry is copied as plain data instead.
   const node = (hasAlias(srcNode) ? doc.createNode(entry) : srcNode.clone()) as Node
@@ -363,6 +362,8 @@ export async function updateCatalogs(ctx: Context, name?: string): Promise<Updat
     ? [findCatalog(refs, name)]
     : refs.filter((r) => r.name !== DOCKER_CATALOG || index.catalogs[DOCKER_CATALOG])
   const results: UpdateResult[] = []
+  const {fetchText, parseCatalogText, readYamlFile, catalogFromYaml, ensureTopMap, stringifyDoc} =
+    await textTools()
   for (const ref of targets) {
     const recorded = index.catalogs[ref.name]?.url
     const url = ref.name === DOCKER_CATALOG ? normaliseDockerUrl(ctx, recorded) : recorded
@@ -383,7 +384,7 @@ export async function updateCatalogs(ctx: Context, name?: string): Promise<Updat
         text = y.text
       }
       if (catalog.data.name !== ref.name) {
-        ensureMap(catalog.yaml.doc, catalog.file)
+        ensureTopMap(catalog.yaml.doc, catalog.file)
         catalog.yaml.doc.set('name', ref.name)
         text = stringifyDoc(catalog.yaml.doc)
       }

@@ -9,6 +9,12 @@ export const DOCKER_CATALOG_DISPLAY_NAME = 'Docker MCP Catalog'
 /** Docker's published catalog (v2: container servers; v3 adds OAuth remotes, which we do not speak). */
 export const DOCKER_CATALOG_URL = 'https://desktop.docker.com/mcp/catalog/v2/catalog.yaml'
 
+/**
+ * Server names: keys of `registry`, of registry.yaml, config.yaml and tools.yaml, and container labels.
+ * Here rather than in `schema.ts` so that checking a name does not load zod.
+ */
+export const SERVER_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/
+
 /** Names of catalogs we create: they become file names, so no separators, no dot-dot, nothing hidden. */
 const CATALOG_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/
 

@@ -1,5 +1,7 @@
 import {z} from 'zod'
 
+import {SERVER_NAME} from './names.js'
+
 /**
  * The one schema of a catalog server entry, for Docker's v2 and v3 catalogs and user catalogs alike
  * (reference: docker/mcp-gateway `pkg/catalog/types.go` and `docs/server-entry-spec.md`). Every object is
@@ -26,8 +28,7 @@ export const SECRET_NAME = /^[A-Za-z0-9._:-]+(\/[A-Za-z0-9._:-]+)*$/
  */
 const ENV_NAME = /^[^=\s]+$/
 
-/** Server names: keys of `registry`, of registry.yaml, config.yaml and tools.yaml, and container labels. */
-export const SERVER_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/
+export {SERVER_NAME}
 
 const envVar = z.looseObject({
   name: z.string().regex(ENV_NAME, {error: 'expected an environment variable name (no "=" or spaces)'}),

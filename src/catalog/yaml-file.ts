@@ -8,6 +8,7 @@ import {
   isSeq,
   LineCounter,
   parseDocument,
+  visit,
   YAMLError,
   Document as YamlDocument,
   type Document,
@@ -340,6 +341,24 @@ export function ensureMapAt(
   // `registry: {}` parses as a flow map; once it has entries, block style reads like the rest of the file.
   if (result.flow && result.items.length === 0) result.flow = false
   return result
+}
+
+/** Make an empty document a mapping; refuse (line 1) one whose top level is anything else. */
+export function ensureTopMap(doc: Document, file: string): void {
+  if (doc.contents === null) doc.contents = doc.createNode({}) as never
+  if (!isMap(doc.contents)) throw new FileFormatError(file, 'expected a mapping at the top level', {line: 1})
+}
+
+/** Does this subtree use an alias (`*name`)? Such a node cannot be moved to another document as is. */
+export function hasAlias(node: Node): boolean {
+  let found = false
+  visit(node, {
+    Alias: () => {
+      found = true
+      return visit.BREAK
+    },
+  })
+  return found
 }
 
 /** Find a key's pair in a mapping node (string comparison, as data keys are strings). */

@@ -5,12 +5,13 @@ import path from 'node:path'
 /**
  * Write a file so that readers see either the old or the new content, never a torn one: write a temp
  * file in the same directory (rename is atomic only within one file system), fsync, then rename over the
- * target. Keeps the target's permission bits when it exists; `mode` applies to new files.
+ * target. Keeps the target's permission bits when it exists; `mode` applies to new files. `fsync: false`
+ * is for caches: after a crash they may lose the write, but readers still never see half of one.
  */
 export async function writeFileAtomic(
   file: string,
   data: string | Uint8Array,
-  options: {mode?: number; dirMode?: number} = {},
+  options: {mode?: number; dirMode?: number; fsync?: boolean} = {},
 ): Promise<void> {
   const dir = path.dirname(file)
   await fs.mkdir(dir, {recursive: true, ...(options.dirMode === undefined ? {} : {mode: options.dirMode})})
@@ -24,7 +25,7 @@ export async function writeFileAtomic(
   const handle = await fs.open(tmp, 'wx', mode)
   try {
     await handle.writeFile(data)
-    await handle.sync()
+    if (options.fsync !== false) await handle.sync()
   } finally {
     await handle.close()
   }

@@ -1,5 +1,3 @@
-import {z} from 'zod'
-
 import {loadServers, serverNotFound, type ResolvedServer} from '../catalog/load.js'
 import type {CatalogEntry} from '../catalog/schema.js'
 import {
@@ -11,14 +9,7 @@ import {
   type SecretPresence,
   type SetupStatus,
 } from '../catalog/status.js'
-import {
-  ensureMapAt,
-  findPair,
-  openForEdit,
-  readYamlFile,
-  validate,
-  writeYamlFile,
-} from '../catalog/yaml-file.js'
+import {readValidated, type CachedKind} from '../catalog/file-cache.js'
 import type {Context} from '../context.js'
 import {DockerMcpError} from '../errors.js'
 import {writeFileAtomic} from '../fs/atomic.js'
@@ -27,13 +18,17 @@ import {closestMatches} from '../text/suggest.js'
 import {readServerConfig, serverConfigOf} from '../server-config/config.js'
 import {readToolsConfig} from '../server-config/tools.js'
 
-/**
- * registry.yaml: the enabled servers. `registry: {<name>: {ref: ""}}`, as the original writes it; a
- * `config:` under an entry is tolerated (the original once kept config there) but config.yaml rules.
- */
-const registrySchema = z.looseObject({
-  registry: z.record(z.string(), z.looseObject({ref: z.string().nullish()}).nullable()).nullish(),
-})
+/** Registry files as the file cache keeps them: the enabled names, in file order. */
+const REGISTRY: CachedKind<string[]> = {
+  name: 'registry',
+  check: async () => (await import('./validate.js')).registryNames,
+}
+
+/** The YAML editor and registry.yaml's schema, for enabling and disabling (not for listing). */
+async function editTools() {
+  const [file, check] = await Promise.all([import('../catalog/yaml-file.js'), import('./validate.js')])
+  return {...file, ...check}
+}
 
 /**
  * Enabled server names from registry files (default `registry.yaml`), in file order, without duplicates.
@@ -43,10 +38,8 @@ export async function readRegistry(ctx: Context, files?: string[]): Promise<stri
   const list = files?.length ? files.map((f) => resolveMcpFile(ctx.paths, f, ctx.cwd)) : [ctx.paths.registry]
   const names: string[] = []
   for (const file of list) {
-    const y = await readYamlFile(file)
-    if (!y || y.data === null || y.data === undefined) continue
-    const data = validate(y, registrySchema, y.data)
-    for (const name of Object.keys(data.registry ?? {})) if (!names.includes(name)) names.push(name)
+    for (const name of (await readValidated(ctx, file, REGISTRY)) ?? [])
+      if (!names.includes(name)) names.push(name)
   }
   return names
 }
@@ -80,6 +73,7 @@ export async function enableServers(
       ],
     })
   }
+  const {openForEdit, validate, registrySchema, ensureMapAt, findPair, writeYamlFile} = await editTools()
   const y = await openForEdit(ctx.paths.registry)
   if (y.exists) validate(y, registrySchema, y.data ?? {})
   const registry = ensureMapAt(y, ['registry'])
@@ -129,6 +123,7 @@ export async function disableServers(
   ctx: Context,
   names: string[],
 ): Promise<{disabled: string[]; notEnabled: string[]; suggestions: Record<string, string[]>}> {
+  const {openForEdit, validate, registrySchema, ensureMapAt, findPair, writeYamlFile} = await editTools()
   const y = await openForEdit(ctx.paths.registry)
   if (!y.exists) return {disabled: [], notEnabled: [...new Set(names)], suggestions: {}}
   const data = validate(y, registrySchema, y.data ?? {})

@@ -1,39 +1,29 @@
-import {z} from 'zod'
-
+import type {CachedKind} from '../catalog/file-cache.js'
 import {loadServers, serverNotFound} from '../catalog/load.js'
 import {configFields, type ConfigField} from '../catalog/status.js'
-import {
-  ensureMapAt,
-  findPair,
-  openForEdit,
-  parseYaml,
-  readYamlFile,
-  replaceValue,
-  validate,
-  writeYamlFile,
-  type YamlFile,
-} from '../catalog/yaml-file.js'
 import type {Context} from '../context.js'
 import {readMergedServerFiles} from './merge.js'
 import {DockerMcpError, UsageError} from '../errors.js'
 import {readTextIfExists, writeFileAtomic} from '../fs/atomic.js'
 import {closestMatches} from '../text/suggest.js'
-import {coerceConfigValue} from './coerce.js'
+import type {ServerConfigMap} from './validate.js'
 
-/** config.yaml: server name → that server's settings (any nesting). */
-const configFileSchema = z.record(
-  z.string(),
-  z.record(z.string(), z.unknown(), {error: 'expected a mapping of settings for this server'}).nullable(),
-)
+export type {ServerConfigMap} from './validate.js'
 
-export type ServerConfigMap = Record<string, Record<string, unknown>>
+/** Config files as the file cache keeps them: the validated map (the validator is loaded on a miss). */
+const CONFIG: CachedKind<ServerConfigMap> = {
+  name: 'config',
+  check: async () => (await import('./validate.js')).checkConfig,
+}
 
-function checkConfig(y: YamlFile): ServerConfigMap {
-  if (y.data === null || y.data === undefined) return {}
-  const data = validate(y, configFileSchema, y.data)
-  const out: ServerConfigMap = {}
-  for (const [k, v] of Object.entries(data)) out[k] = v ?? {}
-  return out
+/** The YAML parser and editor, config.yaml's validator and value coercion: for `config` commands only. */
+async function configTools() {
+  const [file, check, coerce] = await Promise.all([
+    import('../catalog/yaml-file.js'),
+    import('./validate.js'),
+    import('./coerce.js'),
+  ])
+  return {...file, ...check, ...coerce}
 }
 
 /**
@@ -41,7 +31,7 @@ function checkConfig(y: YamlFile): ServerConfigMap {
  * for a server replaces an earlier one. Missing files are empty.
  */
 export async function readServerConfig(ctx: Context, files?: string[]): Promise<ServerConfigMap> {
-  return readMergedServerFiles(ctx, files, ctx.paths.config, checkConfig)
+  return readMergedServerFiles(ctx, files, ctx.paths.config, CONFIG)
 }
 
 /** A server's section; server names with dots are also looked up with `_` (the gateway's canonical form). */
@@ -51,6 +41,7 @@ export function serverConfigOf(config: ServerConfigMap, server: string): Record<
 
 /** `config read`: config.yaml as it is on disk ('' when missing). */
 export async function readConfigText(ctx: Context): Promise<{text: string; config: ServerConfigMap}> {
+  const {readYamlFile, checkConfig} = await configTools()
   const y = await readYamlFile(ctx.paths.config)
   if (!y) return {text: '', config: {}}
   return {text: y.text, config: checkConfig(y)}
@@ -58,6 +49,7 @@ export async function readConfigText(ctx: Context): Promise<{text: string; confi
 
 /** `config write`: replace config.yaml with `text`, after checking that it is a valid config file. */
 export async function writeConfigText(ctx: Context, text: string): Promise<ServerConfigMap> {
+  const {checkConfig, parseYaml} = await configTools()
   const config = checkConfig(parseYaml('<config argument>', text))
   await writeFileAtomic(ctx.paths.config, text.endsWith('\n') || text === '' ? text : text + '\n')
   return config
@@ -136,6 +128,8 @@ export async function setConfigValue(ctx: Context, assignment: string): Promise<
       suggestions: [`Run "docker mcp server inspect ${server}" to see what it needs.`],
     })
   const field = findField(server, fields, key)
+  const {coerceConfigValue, openForEdit, checkConfig, ensureMapAt, findPair, replaceValue, writeYamlFile} =
+    await configTools()
   const value = coerceConfigValue(raw, field, `${server}.${key}`)
 
   const y = await openForEdit(ctx.paths.config)

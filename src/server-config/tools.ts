@@ -1,45 +1,22 @@
-import {z} from 'zod'
-
+import type {CachedKind} from '../catalog/file-cache.js'
 import {loadServers, serverNotFound, type ResolvedServer} from '../catalog/load.js'
-import {
-  findPair,
-  openForEdit,
-  replaceValue,
-  validate,
-  writeYamlFile,
-  type YamlFile,
-} from '../catalog/yaml-file.js'
 import type {Context} from '../context.js'
 import {readMergedServerFiles} from './merge.js'
 import {DockerMcpError} from '../errors.js'
 import {closestMatches} from '../text/suggest.js'
+import type {ToolsConfig} from './validate.js'
 
-/**
- * tools.yaml: server → allowed tool names. A server that is absent has all its tools enabled; present
- * with an empty list (or nothing), none.
- */
-const toolsFileSchema = z.record(
-  z.string(),
-  z
-    .array(z.union([z.string(), z.number()], {error: 'expected a tool name'}).transform(String), {
-      error: 'expected a list of tool names',
-    })
-    .nullable(),
-)
+export type {ToolsConfig} from './validate.js'
 
-export type ToolsConfig = Record<string, string[]>
-
-function checkTools(y: YamlFile): ToolsConfig {
-  if (y.data === null || y.data === undefined) return {}
-  const data = validate(y, toolsFileSchema, y.data)
-  const out: ToolsConfig = {}
-  for (const [k, v] of Object.entries(data)) out[k] = v ?? []
-  return out
+/** Tools files as the file cache keeps them: the validated allowlists (the validator is loaded on a miss). */
+const TOOLS: CachedKind<ToolsConfig> = {
+  name: 'tools',
+  check: async () => (await import('./validate.js')).checkTools,
 }
 
 /** Tool allowlists from tools files (default `tools.yaml`); a later file's list for a server wins. */
 export async function readToolsConfig(ctx: Context, files?: string[]): Promise<ToolsConfig> {
-  return readMergedServerFiles(ctx, files, ctx.paths.tools, checkTools)
+  return readMergedServerFiles(ctx, files, ctx.paths.tools, TOOLS)
 }
 
 function toolNames(server: ResolvedServer): string[] {
@@ -121,6 +98,10 @@ async function editTools(
 ): Promise<{changes: ToolsChange[]; warnings: string[]}> {
   const {servers, warnings} = await loadServers(ctx)
   const owners = resolveOwners(servers, tools, server)
+  const [{openForEdit, findPair, replaceValue, writeYamlFile}, {checkTools}] = await Promise.all([
+    import('../catalog/yaml-file.js'),
+    import('./validate.js'),
+  ])
   const y = await openForEdit(ctx.paths.tools)
   const current = y.exists ? checkTools(y) : {}
   const root = y.doc.contents as import('yaml').YAMLMap

@@ -31,6 +31,7 @@ test('every mcp path lives under ~/.docker/mcp', () => {
     'secretsDir',
     'secretsFile',
     'cacheDir',
+    'fileCacheDir',
   ] as const) {
     assert.ok(p[key].startsWith('/h/.docker/mcp/'), `${key}: ${p[key]}`)
   }

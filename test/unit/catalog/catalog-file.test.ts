@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import {test} from 'node:test'
 
-import {parseCatalogText} from '../../../src/catalog/load.js'
+import {parseCatalogText} from '../../../src/catalog/validate.js'
 import {FileFormatError} from '../../../src/errors.js'
 
 const SEED = `version: 2

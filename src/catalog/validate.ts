@@ -1,0 +1,83 @@
+import {FileFormatError} from '../errors.js'
+import type {CatalogIndexData} from './index-file.js'
+import {catalogFileSchema, catalogIndexSchema, type CatalogEntry, type CatalogFile} from './schema.js'
+import {parseTemplate, TemplateSyntaxError} from './template.js'
+import {formatPath, locate, parseYaml, readYamlFile, validate, type YamlFile} from './yaml-file.js'
+
+/**
+ * Validation of catalog files and `catalog.json`. This module loads the YAML parser and zod: the read
+ * paths import it only when a file is not in the file cache (`file-cache.ts`); edits import it always.
+ */
+
+/** A parsed, validated catalog file. */
+export interface LoadedCatalog {
+  file: string
+  data: CatalogFile
+  registry: Record<string, CatalogEntry>
+  yaml: YamlFile
+}
+
+/** Validate templates in the fields the gateway evaluates, so a typo fails here with its line. */
+function checkTemplates(y: YamlFile, registry: Record<string, CatalogEntry>): void {
+  for (const [server, entry] of Object.entries(registry)) {
+    const fields: Array<[Array<string | number>, string | undefined]> = [
+      ...(entry.command ?? []).map((c, i): [Array<string | number>, string] => [['command', i], c]),
+      ...(entry.volumes ?? []).map((c, i): [Array<string | number>, string] => [['volumes', i], c]),
+      ...(entry.env ?? []).map((e, i): [Array<string | number>, string | undefined] => [
+        ['env', i, 'value'],
+        e.value,
+      ]),
+      [['user'], entry.user],
+    ]
+    for (const [field, value] of fields) {
+      if (value === undefined || !value.includes('{{')) continue
+      try {
+        parseTemplate(value)
+      } catch (err) {
+        if (!(err instanceof TemplateSyntaxError)) throw err
+        const at = ['registry', server, ...field]
+        const pos = locate(y, at)
+        throw new FileFormatError(y.file, `${formatPath(at)}: ${err.message}`, pos)
+      }
+    }
+  }
+}
+
+/** Validate a parsed YAML file as a catalog. */
+export function catalogFromYaml(y: YamlFile): LoadedCatalog {
+  if (y.data !== null && y.data !== undefined && (typeof y.data !== 'object' || Array.isArray(y.data)))
+    throw new FileFormatError(
+      y.file,
+      'expected a catalog: a mapping with "name", "displayName" and "registry"',
+      {
+        line: 1,
+      },
+    )
+  const data = validate(y, catalogFileSchema, y.data ?? {})
+  const registry = data.registry ?? {}
+  checkTemplates(y, registry)
+  return {file: y.file, data, registry, yaml: y}
+}
+
+/** The data of a catalog file, as the file cache keeps it. */
+export function catalogData(y: YamlFile): CatalogFile {
+  return catalogFromYaml(y).data
+}
+
+/** Parse catalog text (downloads, imports) with the same checks as a catalog file. */
+export function parseCatalogText(file: string, text: string): LoadedCatalog {
+  return catalogFromYaml(parseYaml(file, text))
+}
+
+/** Read and validate one catalog file, for editing; `undefined` when it does not exist. */
+export async function readCatalogFile(file: string): Promise<LoadedCatalog | undefined> {
+  const y = await readYamlFile(file)
+  return y ? catalogFromYaml(y) : undefined
+}
+
+/** Validate a parsed `catalog.json`; empty or missing `catalogs` is no catalogs. */
+export function catalogIndexData(y: YamlFile): CatalogIndexData {
+  if (y.data === null || y.data === undefined) return {catalogs: {}}
+  const data = validate(y, catalogIndexSchema, y.data)
+  return {...data, catalogs: {...(data.catalogs ?? {})}}
+}
