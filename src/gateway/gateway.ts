@@ -84,6 +84,9 @@ interface SessionState {
   rawCalls: Map<string | number, {upstream: Upstream; upstreamId: string; settle: () => void}>
 }
 
+/** Where the raw path answers a client: a message, or a message that is already JSON text. */
+export type RawReplySink = (message: JSONRPCMessage | string) => void
+
 type RawRequest = {
   id?: string | number
   method?: string
@@ -517,10 +520,7 @@ export class Gateway {
    * The raw path for one connection (stdio): `take` gives each incoming message to `forwardRaw` once the
    * client has sent `initialize`, i.e. speaks a 2025 revision, whose tool calls are plain request/response.
    */
-  rawForwarder(
-    sessionId: string,
-    reply: (message: JSONRPCMessage) => void,
-  ): (message: JSONRPCMessage) => boolean {
+  rawForwarder(sessionId: string, reply: RawReplySink): (message: JSONRPCMessage) => boolean {
     let legacyClient = false
     return (message) => {
       if (!legacyClient) {
@@ -537,11 +537,7 @@ export class Gateway {
    * long-lived container that is already connected; and the cancellation of such a call. Everything else
    * returns false and takes the regular path. The client sees the same results and errors either way.
    */
-  private forwardRaw(
-    sessionId: string,
-    message: JSONRPCMessage,
-    reply: (message: JSONRPCMessage) => void,
-  ): boolean {
+  private forwardRaw(sessionId: string, message: JSONRPCMessage, reply: RawReplySink): boolean {
     const m = message as RawRequest
     const session = this.sessions.get(sessionId)
     if (!session || this.stopped) return false
@@ -598,6 +594,12 @@ export class Gateway {
             ? timeoutMessage(server, 'tools/call', this.options.callTimeoutMs)
             : stoppedMessage(server, 'tools/call', upstream)
         reply({jsonrpc: '2.0', id: clientId, error: {code: ProtocolErrorCode.InternalError, message: text}})
+        return
+      }
+      if ('text' in answer) {
+        // A large answer, unparsed: only its id changes.
+        ended(!answer.text.includes('"isError":true'))
+        reply(`${answer.text.slice(0, answer.idMemberAt)}"id":${JSON.stringify(clientId)}}`)
         return
       }
       ended(!answer.error && !(answer.result as {isError?: unknown} | undefined)?.isError)

@@ -209,7 +209,11 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
     wire.onnoise = (line) => logger.debug(`stdio: ignored a line that is not JSON-RPC: ${line}`)
     const transport = new InterceptedTransport(
       wire,
-      gateway.rawForwarder('stdio', (response) => void wire.send(response).catch(() => {})),
+      gateway.rawForwarder(
+        'stdio',
+        (response) =>
+          void (typeof response === 'string' ? wire.sendText(response) : wire.send(response)).catch(() => {}),
+      ),
     )
     const closed = new Promise<string>((resolve) => {
       stdin.once('end', () => resolve('client closed stdin'))

@@ -22,6 +22,8 @@ export class StreamTransport implements Transport {
   onmessage?: <T extends JSONRPCMessage>(message: T) => void
   /** Lines that were not JSON-RPC messages (truncated for logging). */
   onnoise?: (line: string) => void
+  /** Sees each line before it is parsed; returning true takes it (the gateway's raw path, large answers). */
+  ontext?: (line: string) => boolean
 
   private chunks: Buffer[] = []
   private buffered = 0
@@ -72,6 +74,7 @@ export class StreamTransport implements Transport {
     let text = raw.toString('utf8')
     if (text.endsWith('\r')) text = text.slice(0, -1)
     if (text.trim() === '') return
+    if (this.ontext?.(text)) return
     let message: unknown
     try {
       message = JSON.parse(text)
@@ -95,9 +98,13 @@ export class StreamTransport implements Transport {
   }
 
   async send(message: JSONRPCMessage): Promise<void> {
+    await this.sendText(JSON.stringify(message))
+  }
+
+  /** Send one message that is already JSON text (a single line). */
+  async sendText(json: string): Promise<void> {
     if (this.closed) throw new Error('connection to the server is closed')
-    const line = JSON.stringify(message) + '\n'
-    if (!this.output.write(line)) {
+    if (!this.output.write(json + '\n')) {
       await new Promise<void>((resolve) => this.output.once('drain', resolve))
     }
   }

@@ -2,6 +2,7 @@ import {Client} from '@modelcontextprotocol/client'
 import type {JSONRPCMessage, Transport} from '@modelcontextprotocol/server'
 
 import {DockerMcpError} from '../errors.js'
+import {StreamTransport} from './stdio-transport.js'
 
 /**
  * Where an upstream server's own requests and notifications go: the client session that is using it.
@@ -16,13 +17,18 @@ export interface UpstreamBinding {
 /** Called when an upstream tells us its tools, prompts or resources changed. */
 export type ListChangedHandler = (server: string, kind: 'tools' | 'prompts' | 'resources') => void
 
-/** The server's answer to a request sent around the SDK client: a JSON-RPC response, as it came. */
-export interface RawReply {
-  jsonrpc: '2.0'
-  id: string
-  result?: unknown
-  error?: {code: number; message: string; data?: unknown}
-}
+/**
+ * The server's answer to a request sent around the SDK client: a parsed JSON-RPC response, or, for a large
+ * one, its text unparsed with the offset of its closing `"id":…}` member (see `takeLargeReply`).
+ */
+export type RawReply =
+  | {jsonrpc: '2.0'; id: string; result?: unknown; error?: {code: number; message: string; data?: unknown}}
+  | {text: string; idMemberAt: number}
+
+/** Below this size an answer is parsed like any message; above it, parsing and re-serialising dominate. */
+const LARGE_REPLY_BYTES = 64 * 1024
+/** `"id":"gw-<n>"}` closing a line: the response's own id (the last member before the final brace). */
+const RAW_ID_AT_END = /"id":"(gw-\d+)"\}\s*$/
 
 /** A connected MCP client of one server (a container, or a remote URL). */
 export class Upstream {
@@ -90,7 +96,24 @@ export class Upstream {
       }
       sdk?.call(transport, message, extra)
     }
+    if (transport instanceof StreamTransport) transport.ontext = (text) => this.takeLargeReply(text)
     this.rawForwarding = true
+  }
+
+  /**
+   * A large answer to a raw request passes through unparsed. SDK servers write a result as
+   * `{"result":…,"jsonrpc":"2.0","id":…}`: when a line ends with one of our ids, that member is the
+   * response's own (a nested one would be followed by more closing braces), so the gateway only has to
+   * swap the id. Anything else is parsed as usual.
+   */
+  private takeLargeReply(text: string): boolean {
+    if (text.length < LARGE_REPLY_BYTES || this.rawPending.size === 0 || !text.startsWith('{')) return false
+    const tail = RAW_ID_AT_END.exec(text.slice(-40))
+    const done = tail && this.rawPending.get(tail[1]!)
+    if (!tail || !done) return false
+    this.rawPending.delete(tail[1]!)
+    done({text, idMemberAt: text.length - 40 + tail.index})
+    return true
   }
 
   /** Send a request around the SDK client; `done` gets the response, or an Error when the connection goes. */
