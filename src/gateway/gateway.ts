@@ -15,6 +15,7 @@ import {
 import type {
   CallToolResult,
   JSONRPCMessage,
+  MessageExtraInfo,
   ListResourceTemplatesResult,
   Prompt,
   Resource,
@@ -26,6 +27,7 @@ import {writeFileAtomic} from '../fs/atomic.js'
 import type {Logger} from './logger.js'
 import {assignToolNames, type ToolOrigin} from './naming.js'
 import {UpstreamPool} from './pool.js'
+import {messageText} from './stdio-transport.js'
 import type {RawReply, Upstream, UpstreamBinding} from './upstream.js'
 
 type ResourceTemplate = ListResourceTemplatesResult['resourceTemplates'][number]
@@ -520,14 +522,17 @@ export class Gateway {
    * The raw path for one connection (stdio): `take` gives each incoming message to `forwardRaw` once the
    * client has sent `initialize`, i.e. speaks a 2025 revision, whose tool calls are plain request/response.
    */
-  rawForwarder(sessionId: string, reply: RawReplySink): (message: JSONRPCMessage) => boolean {
+  rawForwarder(
+    sessionId: string,
+    reply: RawReplySink,
+  ): (message: JSONRPCMessage, extra?: MessageExtraInfo) => boolean {
     let legacyClient = false
-    return (message) => {
+    return (message, extra) => {
       if (!legacyClient) {
         legacyClient = (message as RawRequest).method === 'initialize'
         return false
       }
-      return this.forwardRaw(sessionId, message, reply)
+      return this.forwardRaw(sessionId, message, messageText(extra), reply)
     }
   }
 
@@ -537,7 +542,12 @@ export class Gateway {
    * long-lived container that is already connected; and the cancellation of such a call. Everything else
    * returns false and takes the regular path. The client sees the same results and errors either way.
    */
-  private forwardRaw(sessionId: string, message: JSONRPCMessage, reply: RawReplySink): boolean {
+  private forwardRaw(
+    sessionId: string,
+    message: JSONRPCMessage,
+    sourceText: string | undefined,
+    reply: RawReplySink,
+  ): boolean {
     const m = message as RawRequest
     const session = this.sessions.get(sessionId)
     if (!session || this.stopped) return false
@@ -610,7 +620,14 @@ export class Gateway {
       )
     }
     session.rawCalls.set(clientId, call)
-    call.upstreamId = upstream.sendRaw('tools/call', {...params, name: target.origin.name}, settle)
+    call.upstreamId = upstream.sendRaw(
+      {
+        method: 'tools/call',
+        params: {...params, name: target.origin.name},
+        text: retargeted(sourceText, clientId, params.name, target.origin.name),
+      },
+      settle,
+    )
     return true
   }
 
@@ -867,6 +884,35 @@ class RoundTripCall {
     for (const ask of this.asks.splice(0)) ask.fail(reason)
     this.controller.abort(reason)
   }
+}
+
+/** `"id":<number or string>}` closing a line. */
+const ID_AT_END = /"id":(-?\d+|"(?:[^"\\]|\\.)*")\}\s*$/
+
+/**
+ * A large `tools/call` request's text, re-targeted without serialising it again: its id swapped for the
+ * upstream's, and the exposed tool name for the server's own. SDK clients write
+ * `{"method":"tools/call","params":{"name":…,…},"jsonrpc":"2.0","id":7}`: a member right before the final
+ * brace is the request's own id, and the name at that fixed start is its own tool name. Undefined for
+ * any other layout (the request is then serialised again).
+ */
+function retargeted(
+  text: string | undefined,
+  id: string | number,
+  exposedName: string,
+  name: string,
+): ((upstreamId: string) => string) | undefined {
+  if (!text) return undefined
+  const start = Math.max(0, text.length - 64)
+  const tail = ID_AT_END.exec(text.slice(start))
+  if (!tail || tail[1] !== JSON.stringify(id)) return undefined
+  let head = text.slice(0, start + tail.index)
+  if (name !== exposedName) {
+    const exposedStart = `{"method":"tools/call","params":{"name":${JSON.stringify(exposedName)}`
+    if (!head.startsWith(exposedStart)) return undefined
+    head = `{"method":"tools/call","params":{"name":${JSON.stringify(name)}${head.slice(exposedStart.length)}`
+  }
+  return (upstreamId) => `${head}"id":${JSON.stringify(upstreamId)}}`
 }
 
 function timeoutMessage(server: string, method: string, timeoutMs: number): string {

@@ -7,6 +7,14 @@ import type {
   TransportSendOptions,
 } from '@modelcontextprotocol/server'
 
+/** From this size on, parsing and serialising a message cost more than the hop itself. */
+export const LARGE_MESSAGE_BYTES = 64 * 1024
+
+/** The text of a large message, when the transport that read it kept it (see `StreamTransport`). */
+export function messageText(extra: MessageExtraInfo | undefined): string | undefined {
+  return (extra as {text?: string} | undefined)?.text
+}
+
 /** Default cap on one JSON-RPC line from a server: large results (tens of MiB) pass, runaway output does not. */
 export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 
@@ -19,7 +27,7 @@ export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 export class StreamTransport implements Transport {
   onclose?: () => void
   onerror?: (error: Error) => void
-  onmessage?: <T extends JSONRPCMessage>(message: T) => void
+  onmessage?: <T extends JSONRPCMessage>(message: T, extra?: MessageExtraInfo) => void
   /** Lines that were not JSON-RPC messages (truncated for logging). */
   onnoise?: (line: string) => void
   /** Sees each line before it is parsed; returning true takes it (the gateway's raw path, large answers). */
@@ -86,7 +94,8 @@ export class StreamTransport implements Transport {
       this.onnoise?.(text.slice(0, 200))
       return
     }
-    this.onmessage?.(message)
+    // Large messages carry their text along, for whoever can forward it without serialising it again.
+    this.onmessage?.(message, text.length >= LARGE_MESSAGE_BYTES ? ({text} as MessageExtraInfo) : undefined)
   }
 
   private readonly onEnd = () => {
@@ -136,12 +145,12 @@ export class InterceptedTransport implements Transport {
 
   constructor(
     private readonly inner: Transport,
-    private readonly take: (message: JSONRPCMessage) => boolean,
+    private readonly take: (message: JSONRPCMessage, extra?: MessageExtraInfo) => boolean,
   ) {}
 
   async start(): Promise<void> {
     this.inner.onmessage = (message, extra) => {
-      if (!this.take(message)) this.onmessage?.(message, extra)
+      if (!this.take(message, extra)) this.onmessage?.(message, extra)
     }
     this.inner.onclose = () => this.onclose?.()
     this.inner.onerror = (error) => this.onerror?.(error)

@@ -2,7 +2,7 @@ import {Client} from '@modelcontextprotocol/client'
 import type {JSONRPCMessage, Transport} from '@modelcontextprotocol/server'
 
 import {DockerMcpError} from '../errors.js'
-import {StreamTransport} from './stdio-transport.js'
+import {LARGE_MESSAGE_BYTES, StreamTransport} from './stdio-transport.js'
 
 /**
  * Where an upstream server's own requests and notifications go: the client session that is using it.
@@ -25,8 +25,6 @@ export type RawReply =
   | {jsonrpc: '2.0'; id: string; result?: unknown; error?: {code: number; message: string; data?: unknown}}
   | {text: string; idMemberAt: number}
 
-/** Below this size an answer is parsed like any message; above it, parsing and re-serialising dominate. */
-const LARGE_REPLY_BYTES = 64 * 1024
 /** `"id":"gw-<n>"}` closing a line: the response's own id (the last member before the final brace). */
 const RAW_ID_AT_END = /"id":"(gw-\d+)"\}\s*$/
 
@@ -107,7 +105,7 @@ export class Upstream {
    * swap the id. Anything else is parsed as usual.
    */
   private takeLargeReply(text: string): boolean {
-    if (text.length < LARGE_REPLY_BYTES || this.rawPending.size === 0 || !text.startsWith('{')) return false
+    if (text.length < LARGE_MESSAGE_BYTES || this.rawPending.size === 0 || !text.startsWith('{')) return false
     const tail = RAW_ID_AT_END.exec(text.slice(-40))
     const done = tail && this.rawPending.get(tail[1]!)
     if (!tail || !done) return false
@@ -117,14 +115,27 @@ export class Upstream {
   }
 
   /** Send a request around the SDK client; `done` gets the response, or an Error when the connection goes. */
-  sendRaw(method: string, params: unknown, done: (reply: RawReply | Error) => void): string {
+  sendRaw(
+    request: {method: string; params: unknown; text?: ((id: string) => string) | undefined},
+    done: (reply: RawReply | Error) => void,
+  ): string {
     const id = `gw-${++this.rawSeq}`
     if (this.isClosed) {
       done(new Error('connection to the server is closed'))
       return id
     }
     this.rawPending.set(id, done)
-    this.transport.send({jsonrpc: '2.0', id, method, params} as JSONRPCMessage).catch((err: Error) => {
+    // A large request that is already JSON text goes out as it is, with our id.
+    const sent =
+      request.text && this.transport instanceof StreamTransport
+        ? this.transport.sendText(request.text(id))
+        : this.transport.send({
+            jsonrpc: '2.0',
+            id,
+            method: request.method,
+            params: request.params,
+          } as JSONRPCMessage)
+    sent.catch((err: Error) => {
       if (this.rawPending.delete(id)) done(err)
     })
     return id
