@@ -242,16 +242,16 @@ try {
   const directLat = await latency(direct.client, 'echo', {text: 'x'}, N_CALLS)
   const directTput = await throughput(direct.client, 'echo', N_CALLS * 2, 32)
   const mib = 'x'.repeat(1024 * 1024)
-  const directBigArg = (await latency(direct.client, 'echo', {text: mib}, 20)).p50
-  const directBigResult = (await latency(direct.client, 'huge', {mib: 1}, 20)).p50
+  const directBigArg = (await latency(direct.client, 'echo', {text: mib}, 40)).p50
+  const directBigResult = (await latency(direct.client, 'huge', {mib: 1}, 40)).p50
   await direct.client.close()
 
   const viaGw = await stdioClient(process.execPath, g(['--servers', 'bench']))
   await latency(viaGw.client, 'echo', {text: 'warm'}, 50)
   const gwLat = await latency(viaGw.client, 'echo', {text: 'x'}, N_CALLS)
   const gwTput = await throughput(viaGw.client, 'echo', N_CALLS * 2, 32)
-  const gwBigArg = (await latency(viaGw.client, 'echo', {text: mib}, 20)).p50
-  const gwBigResult = (await latency(viaGw.client, 'huge', {mib: 1}, 20)).p50
+  const gwBigArg = (await latency(viaGw.client, 'echo', {text: mib}, 40)).p50
+  const gwBigResult = (await latency(viaGw.client, 'huge', {mib: 1}, 40)).p50
   await viaGw.client.close()
   results.stdio = {
     direct: {...directLat, callsPerSec32: directTput, bigArg: directBigArg, bigResult: directBigResult},
@@ -310,7 +310,7 @@ try {
   await latency(baseStream, 'echo', {text: 'warm'}, 50)
   const baseStreamLat = await latency(baseStream, 'echo', {text: 'x'}, N_CALLS)
   const baseStreamTput = await throughput(baseStream, 'echo', N_CALLS * 2, 32)
-  const baseBig = (await latency(baseStream, 'echo', {text: mib}, 20)).p50
+  const baseBig = (await latency(baseStream, 'echo', {text: mib}, 40)).p50
   await baseStream.close()
   const baseSse = await httpClient(`http://127.0.0.1:${basePort}/sse`, {}, true)
   await latency(baseSse, 'echo', {text: 'warm'}, 50)
@@ -342,7 +342,7 @@ try {
   await latency(gwStream, 'echo', {text: 'warm'}, 50)
   const gwStreamLat = await latency(gwStream, 'echo', {text: 'x'}, N_CALLS)
   const gwStreamTput = await throughput(gwStream, 'echo', N_CALLS * 2, 32)
-  const gwBig = (await latency(gwStream, 'echo', {text: mib}, 20)).p50
+  const gwBig = (await latency(gwStream, 'echo', {text: mib}, 40)).p50
   await gwStream.close()
   const gwSse = await httpClient(`http://127.0.0.1:${port}/sse`, auth, true)
   await latency(gwSse, 'echo', {text: 'warm'}, 50)
