@@ -458,7 +458,7 @@ export function formatCompletions(
 
 /** Read the command table: `oclif.manifest.json` and the topic descriptions of package.json. */
 export async function loadCompletionManifest(root: string): Promise<CompletionManifest> {
-  const [manifest, pkg] = await Promise.all([
+  const [manifest, pkg] = await Promise.allSettled([
     readFile(path.join(root, 'oclif.manifest.json'), 'utf8').then(
       (t) => JSON.parse(t) as {commands?: Record<string, ManifestCommand>},
     ),
@@ -466,7 +466,10 @@ export async function loadCompletionManifest(root: string): Promise<CompletionMa
       (t) => JSON.parse(t) as {oclif?: {topics?: Record<string, {description?: string}>}},
     ),
   ])
-  return {commands: manifest.commands ?? {}, topics: pkg.oclif?.topics ?? {}}
+  // Read together, reported in order: the manifest's error first, whichever read failed first.
+  if (manifest.status === 'rejected') throw manifest.reason
+  if (pkg.status === 'rejected') throw pkg.reason
+  return {commands: manifest.value.commands ?? {}, topics: pkg.value.oclif?.topics ?? {}}
 }
 
 /**
