@@ -79,6 +79,10 @@ async function stdioClient(command, args) {
   return {client, transport}
 }
 
+/** The fixture spoken to directly, as `docker run -i` (the baseline of every per-call figure). */
+const directClient = () =>
+  stdioClient('docker', ['run', '-i', '--rm', '--init', '--network', 'none', FIXTURE])
+
 async function latency(client, tool, args, n) {
   const times = []
   for (let i = 0; i < n; i++) {
@@ -181,15 +185,7 @@ try {
   const cold = []
   for (let i = 0; i < 4; i++) {
     const t = performance.now()
-    const {client} = await stdioClient('docker', [
-      'run',
-      '-i',
-      '--rm',
-      '--init',
-      '--network',
-      'none',
-      FIXTURE,
-    ])
+    const {client} = await directClient()
     await client.listTools()
     cold.push(performance.now() - t)
     await client.close()
@@ -201,15 +197,7 @@ try {
     const t = performance.now()
     await Promise.all(
       Array.from({length: 10}, async () => {
-        const {client} = await stdioClient('docker', [
-          'run',
-          '-i',
-          '--rm',
-          '--init',
-          '--network',
-          'none',
-          FIXTURE,
-        ])
+        const {client} = await directClient()
         await client.listTools()
         void client.close()
       }),
@@ -237,7 +225,7 @@ try {
 
   // ------------------------------------------------------------ per-call latency, stdio
   log('- Per-call latency over stdio: direct docker run -i vs through the gateway')
-  const direct = await stdioClient('docker', ['run', '-i', '--rm', '--init', '--network', 'none', FIXTURE])
+  const direct = await directClient()
   await latency(direct.client, 'echo', {text: 'warm'}, 50)
   const directLat = await latency(direct.client, 'echo', {text: 'x'}, N_CALLS)
   const directTput = await throughput(direct.client, 'echo', N_CALLS * 2, 32)

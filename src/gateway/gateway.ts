@@ -27,7 +27,7 @@ import {writeFileAtomic} from '../fs/atomic.js'
 import type {Logger} from './logger.js'
 import {assignToolNames, type ToolOrigin} from './naming.js'
 import {UpstreamPool} from './pool.js'
-import {messageText} from './stdio-transport.js'
+import {messageText, trailingId, withIdAt} from './stdio-transport.js'
 import type {RawReply, Upstream, UpstreamBinding} from './upstream.js'
 
 type ResourceTemplate = ListResourceTemplatesResult['resourceTemplates'][number]
@@ -150,8 +150,12 @@ export class Gateway {
       maxPerServer: options.maxPerServer,
       idleMs: options.idleMs,
     })
-    this.ready = new Promise((resolve) => (this.resolveReady = resolve))
-    void this.ready.then(() => (this.isReady = true))
+    this.ready = new Promise((resolve) => {
+      this.resolveReady = () => {
+        this.isReady = true
+        resolve()
+      }
+    })
   }
 
   /** Servers that could not be listed, with the reason. */
@@ -609,7 +613,7 @@ export class Gateway {
       if ('text' in answer) {
         // A large answer, unparsed: only its id changes.
         ended(!answer.text.includes('"isError":true'))
-        reply(`${answer.text.slice(0, answer.idMemberAt)}"id":${JSON.stringify(clientId)}}`)
+        reply(withIdAt(answer.text, answer.idMemberAt, clientId))
         return
       }
       ended(!answer.error && !(answer.result as {isError?: unknown} | undefined)?.isError)
@@ -886,15 +890,11 @@ class RoundTripCall {
   }
 }
 
-/** `"id":<number or string>}` closing a line. */
-const ID_AT_END = /"id":(-?\d+|"(?:[^"\\]|\\.)*")\}\s*$/
-
 /**
  * A large `tools/call` request's text, re-targeted without serialising it again: its id swapped for the
- * upstream's, and the exposed tool name for the server's own. SDK clients write
- * `{"method":"tools/call","params":{"name":…,…},"jsonrpc":"2.0","id":7}`: a member right before the final
- * brace is the request's own id, and the name at that fixed start is its own tool name. Undefined for
- * any other layout (the request is then serialised again).
+ * upstream's (see `trailingId`), and the exposed tool name for the server's own. SDK clients write
+ * `{"method":"tools/call","params":{"name":…,…},"jsonrpc":"2.0","id":7}`: the name at that fixed start is
+ * the request's own tool name. Undefined for any other layout (the request is then serialised again).
  */
 function retargeted(
   text: string | undefined,
@@ -902,17 +902,18 @@ function retargeted(
   exposedName: string,
   name: string,
 ): ((upstreamId: string) => string) | undefined {
-  if (!text) return undefined
-  const start = Math.max(0, text.length - 64)
-  const tail = ID_AT_END.exec(text.slice(start))
-  if (!tail || tail[1] !== JSON.stringify(id)) return undefined
-  let head = text.slice(0, start + tail.index)
+  const tail = text ? trailingId(text) : undefined
+  if (!text || !tail || tail.json !== JSON.stringify(id)) return undefined
+  let head = text
+  let at = tail.at
   if (name !== exposedName) {
     const exposedStart = `{"method":"tools/call","params":{"name":${JSON.stringify(exposedName)}`
-    if (!head.startsWith(exposedStart)) return undefined
-    head = `{"method":"tools/call","params":{"name":${JSON.stringify(name)}${head.slice(exposedStart.length)}`
+    if (!text.startsWith(exposedStart)) return undefined
+    const start = `{"method":"tools/call","params":{"name":${JSON.stringify(name)}`
+    head = start + text.slice(exposedStart.length, at)
+    at = head.length
   }
-  return (upstreamId) => `${head}"id":${JSON.stringify(upstreamId)}}`
+  return (upstreamId) => withIdAt(head, at, upstreamId)
 }
 
 function timeoutMessage(server: string, method: string, timeoutMs: number): string {

@@ -1,5 +1,7 @@
 import type {Upstream} from './upstream.js'
 
+const longLivedKey = (server: string, session: string) => `${server}\u0000${session}`
+
 /** Counting semaphore with a FIFO queue. */
 class Semaphore {
   private active = 0
@@ -140,7 +142,7 @@ export class UpstreamPool {
     session: string,
     fn: (u: Upstream) => Promise<T>,
   ): Promise<T> {
-    const key = `${server}\u0000${session}`
+    const key = longLivedKey(server, session)
     let entry = this.longLived.get(key)
     if (entry) {
       const current = await entry.upstream.catch(() => undefined)
@@ -166,8 +168,7 @@ export class UpstreamPool {
       )
     }
     const live = entry
-    live.inFlight++
-    clearTimeout(live.idleTimer)
+    this.hold(live)
     try {
       return await fn(await live.upstream)
     } finally {
@@ -181,11 +182,10 @@ export class UpstreamPool {
    */
   holdReady(server: string, session: string): {upstream: Upstream; release: () => void} | undefined {
     if (this.closing) return undefined
-    const key = `${server}\u0000${session}`
+    const key = longLivedKey(server, session)
     const live = this.longLived.get(key)
     if (!live?.ready?.isOpen) return undefined
-    live.inFlight++
-    clearTimeout(live.idleTimer)
+    this.hold(live)
     let released = false
     return {
       upstream: live.ready,
@@ -195,6 +195,12 @@ export class UpstreamPool {
         this.release(key, live)
       },
     }
+  }
+
+  /** A call on a long-lived upstream starts: it is not idle. */
+  private hold(live: LongLivedEntry): void {
+    live.inFlight++
+    clearTimeout(live.idleTimer)
   }
 
   /** A call on a long-lived upstream ended: start its idle timer when it was the last one. */

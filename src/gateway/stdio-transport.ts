@@ -15,6 +15,26 @@ export function messageText(extra: MessageExtraInfo | undefined): string | undef
   return (extra as {text?: string} | undefined)?.text
 }
 
+/** `"id":<number or string>}` closing a line. */
+const TRAILING_ID = /"id":(-?\d+|"(?:[^"\\]|\\.)*")\}\s*$/
+
+/**
+ * The id member that closes a JSON-RPC line, as SDK peers write it (`{…,"jsonrpc":"2.0","id":7}`): its
+ * JSON text and where the member starts. A member right before the final brace is the message's own (a
+ * nested one would be followed by more closing braces), so the id can be swapped without parsing the
+ * rest (`withIdAt`). Undefined for any other layout.
+ */
+export function trailingId(text: string): {json: string; at: number} | undefined {
+  const start = Math.max(0, text.length - 64)
+  const tail = TRAILING_ID.exec(text.slice(start))
+  return tail ? {json: tail[1]!, at: start + tail.index} : undefined
+}
+
+/** `text` up to `at` (where its id member started), closed with another id. */
+export function withIdAt(text: string, at: number, id: string | number): string {
+  return `${text.slice(0, at)}"id":${JSON.stringify(id)}}`
+}
+
 /** Default cap on one JSON-RPC line from a server: large results (tens of MiB) pass, runaway output does not. */
 export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 

@@ -2,7 +2,7 @@ import {Client} from '@modelcontextprotocol/client'
 import type {JSONRPCMessage, Transport} from '@modelcontextprotocol/server'
 
 import {DockerMcpError} from '../errors.js'
-import {LARGE_MESSAGE_BYTES, StreamTransport} from './stdio-transport.js'
+import {LARGE_MESSAGE_BYTES, StreamTransport, trailingId} from './stdio-transport.js'
 
 /**
  * Where an upstream server's own requests and notifications go: the client session that is using it.
@@ -24,9 +24,6 @@ export type ListChangedHandler = (server: string, kind: 'tools' | 'prompts' | 'r
 export type RawReply =
   | {jsonrpc: '2.0'; id: string; result?: unknown; error?: {code: number; message: string; data?: unknown}}
   | {text: string; idMemberAt: number}
-
-/** `"id":"gw-<n>"}` closing a line: the response's own id (the last member before the final brace). */
-const RAW_ID_AT_END = /"id":"(gw-\d+)"\}\s*$/
 
 /** A connected MCP client of one server (a container, or a remote URL). */
 export class Upstream {
@@ -106,11 +103,13 @@ export class Upstream {
    */
   private takeLargeReply(text: string): boolean {
     if (text.length < LARGE_MESSAGE_BYTES || this.rawPending.size === 0 || !text.startsWith('{')) return false
-    const tail = RAW_ID_AT_END.exec(text.slice(-40))
-    const done = tail && this.rawPending.get(tail[1]!)
-    if (!tail || !done) return false
-    this.rawPending.delete(tail[1]!)
-    done({text, idMemberAt: text.length - 40 + tail.index})
+    const tail = trailingId(text)
+    // Our ids are `"gw-<n>"`: no escapes, so the JSON text minus its quotes is the id.
+    const id = tail?.json.startsWith('"gw-') ? tail.json.slice(1, -1) : undefined
+    const done = id === undefined ? undefined : this.rawPending.get(id)
+    if (!done) return false
+    this.rawPending.delete(id!)
+    done({text, idMemberAt: tail!.at})
     return true
   }
 
