@@ -59,6 +59,14 @@ test('exposed names always fit model APIs: [A-Za-z0-9_-]{1,64} (docker/mcp-gatew
   assert.notEqual(sanitizeToolName('x'.repeat(70) + 'a'), sanitizeToolName('x'.repeat(70) + 'b'))
 })
 
+test('a valid name of exactly 64 characters is kept as it is (no needless rename)', () => {
+  const name = 'a'.repeat(63) + 'z'
+  assert.equal(sanitizeToolName(name), name)
+  assert.equal(sanitizeToolName('b'.repeat(65)).length, 64)
+  const {names} = assignToolNames([{server: 's', name}])
+  assert.deepEqual([...names.keys()], [name])
+})
+
 test('--tools filter patterns', () => {
   const f = parseToolFilter(['roll_dice', 'time:*', 'GH:Search'])!
   assert.equal(f('dice', 'roll_dice'), true)

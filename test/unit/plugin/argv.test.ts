@@ -53,6 +53,18 @@ const cases: Array<{name: string; argv: string[]; args: string[]; docker?: Recor
     docker: {debug: false},
   },
   {
+    // docker passes `--` when a user ends its own flags before the plugin: it must not reach oclif.
+    name: 'end of docker flags: --',
+    argv: ['--context', 'dev', '--', 'mcp', 'server', 'ls'],
+    args: ['server', 'ls'],
+    docker: {context: 'dev'},
+  },
+  {
+    name: '-- alone before the plugin name',
+    argv: ['--', 'mcp', 'version'],
+    args: ['version'],
+  },
+  {
     name: 'help with global flags',
     argv: ['-D', 'help', 'mcp', 'catalog', 'ls'],
     args: ['catalog', 'ls', '--help'],
