@@ -2,6 +2,7 @@ import {Args} from '@oclif/core'
 
 import {formatServerInspection} from '../../src/catalog/format.js'
 import {BaseCommand} from '../../src/cli/base-command.js'
+import {formatGrants} from '../../src/registry/grants.js'
 import {inspectServer, type ServerInspection} from '../../src/registry/index.js'
 import {lazySecretPresence} from '../../src/registry/secret-presence.js'
 
@@ -27,6 +28,14 @@ export default class ServerInspect extends BaseCommand {
     ])
       this.warn(w)
     this.log(formatServerInspection(server))
+    const access = formatGrants(server.access)
+    this.log('')
+    this.log(
+      access.length
+        ? 'Host access (what the gateway gives it):'
+        : 'Host access: none (no mounts, no network, no root)',
+    )
+    for (const line of access) this.log(line)
     return server
   }
 }

@@ -1,5 +1,6 @@
 import {z} from 'zod'
 
+import {ADDABLE_CAPABILITIES, normaliseCapability} from '../docker/container-spec.js'
 import {SERVER_NAME} from './names.js'
 
 /**
@@ -29,6 +30,18 @@ export const SECRET_NAME = /^[A-Za-z0-9._:-]+(\/[A-Za-z0-9._:-]+)*$/
 const ENV_NAME = /^[^=\s]+$/
 
 export {SERVER_NAME}
+
+/**
+ * Our extension `capAdd`: capabilities added back after the gateway drops them all. Only Docker's default
+ * set may be named (any case, with or without `CAP_`), so a catalog cannot ask for SYS_ADMIN and friends.
+ */
+const capability = z
+  .string()
+  .transform(normaliseCapability)
+  .refine((c) => (ADDABLE_CAPABILITIES as readonly string[]).includes(c), {
+    error: (issue) =>
+      `capability "${String(issue.input)}" cannot be added from a catalog: use one of ${ADDABLE_CAPABILITIES.join(', ')}`,
+  })
 
 const envVar = z.looseObject({
   name: z.string().regex(ENV_NAME, {error: 'expected an environment variable name (no "=" or spaces)'}),
@@ -119,6 +132,8 @@ export const catalogEntrySchema = z.looseObject({
   longLived: z.boolean().optional(),
   disableNetwork: z.boolean().optional(),
   allowHosts: stringList.optional(),
+  capAdd: z.array(capability).optional(),
+  readOnly: z.boolean().optional(),
   remote: remote.optional(),
   sseEndpoint: z.string().optional(),
   oauth: oauth.optional(),

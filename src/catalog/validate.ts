@@ -1,3 +1,4 @@
+import {secretInCommandMessage, secretsInCommand} from '../docker/container-spec.js'
 import {FileFormatError} from '../errors.js'
 import type {CatalogIndexData} from './index-file.js'
 import {catalogFileSchema, catalogIndexSchema, type CatalogEntry, type CatalogFile} from './schema.js'
@@ -64,9 +65,29 @@ export function catalogData(y: YamlFile): CatalogFile {
   return catalogFromYaml(y).data
 }
 
-/** Parse catalog text (downloads, imports) with the same checks as a catalog file. */
+/**
+ * Refuse entries whose `command` expands one of their secrets: the value would be on a command line, where
+ * host `ps` shows it. Checked when a catalog comes in (import, update); catalogs already on disk still
+ * load, and the gateway refuses to start such a server (src/gateway/configuration.ts).
+ */
+export function checkSecretsInCommand(catalog: LoadedCatalog): void {
+  for (const [server, entry] of Object.entries(catalog.registry)) {
+    const found = secretsInCommand(entry)[0]
+    if (!found) continue
+    const at = ['registry', server, 'command', found.index]
+    throw new FileFormatError(
+      catalog.file,
+      `${formatPath(at)}: ${secretInCommandMessage(server, found)}`,
+      locate(catalog.yaml, at),
+    )
+  }
+}
+
+/** Parse catalog text (downloads, imports) with the same checks as a catalog file, and the import checks. */
 export function parseCatalogText(file: string, text: string): LoadedCatalog {
-  return catalogFromYaml(parseYaml(file, text))
+  const catalog = catalogFromYaml(parseYaml(file, text))
+  checkSecretsInCommand(catalog)
+  return catalog
 }
 
 /** Read and validate one catalog file, for editing; `undefined` when it does not exist. */

@@ -24,7 +24,45 @@ export interface ContainerEntry {
   allowHosts?: string[] | undefined
   /** Our extension: explicitly ask for network access. */
   network?: boolean | string | undefined
+  /** Our extension: capabilities added back after `CapDrop: ALL` (only those of `ADDABLE_CAPABILITIES`). */
+  capAdd?: string[] | undefined
+  /** Our extension: a read-only root file system (with a tmpfs /tmp). */
+  readOnly?: boolean | undefined
+  /** Declared secrets: only `env` matters here (they must not appear in `command`). */
+  secrets?: Array<{name: string; env: string}> | undefined
 }
+
+/**
+ * Capabilities an entry may add back after `CapDrop: ALL`: Docker's default set, so an entry never gets
+ * more than a plain `docker run` would give. SYS_ADMIN, NET_ADMIN, SYS_PTRACE, DAC_READ_SEARCH (the
+ * "shocker" escape) and the like are not addable from a catalog.
+ */
+export const ADDABLE_CAPABILITIES = [
+  'AUDIT_WRITE',
+  'CHOWN',
+  'DAC_OVERRIDE',
+  'FOWNER',
+  'FSETID',
+  'KILL',
+  'MKNOD',
+  'NET_BIND_SERVICE',
+  'NET_RAW',
+  'SETFCAP',
+  'SETGID',
+  'SETPCAP',
+  'SETUID',
+  'SYS_CHROOT',
+] as const
+
+/** `cap_net_bind_service`, `CAP_NET_BIND_SERVICE` and `NET_BIND_SERVICE` are the same capability. */
+export function normaliseCapability(name: string): string {
+  return name.trim().toUpperCase().replace(/^CAP_/, '')
+}
+
+/** Default `--pids-limit`: enough for a Node or Python server and its children, not for a fork bomb. */
+export const DEFAULT_PIDS_LIMIT = 512
+/** The tmpfs mounted on /tmp when the root file system is read-only. */
+export const READ_ONLY_TMPFS = {'/tmp': 'rw,nosuid,nodev,size=128m'}
 
 export interface ContainerSpecInput {
   server: string
@@ -43,6 +81,10 @@ export interface ContainerSpecInput {
   memoryBytes: number
   /** Networks to join when the server may use the network (the gateway's own, in container mode). */
   networks?: string[]
+  /** `--pids-limit`: 0 means no limit. */
+  pidsLimit?: number
+  /** `--read-only-root`: every server gets a read-only root file system (an entry may ask on its own). */
+  readOnlyRoot?: boolean
 }
 
 /** The subset of the engine's ContainerCreate body we produce. */
@@ -54,7 +96,7 @@ export interface ContainerSpec {
   User?: string
   Labels: Record<string, string>
   OpenStdin: true
-  StdinOnce: false
+  StdinOnce: true
   AttachStdin: true
   AttachStdout: true
   AttachStderr: true
@@ -68,7 +110,11 @@ export interface ContainerSpec {
     NetworkMode: string
     Binds?: string[]
     ExtraHosts?: string[]
-    CapDrop?: string[]
+    CapDrop: string[]
+    CapAdd?: string[]
+    PidsLimit?: number
+    ReadonlyRootfs?: boolean
+    Tmpfs?: Record<string, string>
   }
 }
 
@@ -115,14 +161,57 @@ function evaluateOrExpand(
   return [expandEnvRefs(value, input.secretEnv)]
 }
 
+/** A `command` argument that expands a declared secret. */
+export interface SecretInCommand {
+  index: number
+  env: string
+  secret: string
+}
+
+/**
+ * Arguments of `command` that reference a declared secret's variable (`$TOKEN`, `${TOKEN}`): expanded,
+ * the value would be on the container's command line, where host `ps` and `docker inspect` show it.
+ */
+export function secretsInCommand(entry: Pick<ContainerEntry, 'command' | 'secrets'>): SecretInCommand[] {
+  const byEnv = new Map((entry.secrets ?? []).map((s) => [s.env, s.name]))
+  const found: SecretInCommand[] = []
+  ;(entry.command ?? []).forEach((arg, index) => {
+    for (const m of arg.matchAll(ENV_REF)) {
+      const env = (m[1] ?? m[2])!
+      if (byEnv.has(env)) found.push({index, env, secret: byEnv.get(env)!})
+    }
+  })
+  return found
+}
+
+/** The message for a secret in `command`, the same at import, `server add` and gateway start. */
+export function secretInCommandMessage(server: string, found: SecretInCommand): string {
+  return (
+    `server "${server}": command[${found.index}] expands the secret "${found.secret}" ($${found.env}): a ` +
+    `command line is visible to every user of the host (ps) and in docker inspect. Pass it in the ` +
+    `environment instead: the server reads ${found.env}, which the gateway sets from the secret`
+  )
+}
+
 /**
  * Build the container specification for one server. Hardening is not optional: an init process,
- * no-new-privileges, resource limits, labels, auto-removal and no network unless asked for. Secrets and
- * env values go in `Env` (the container's environment), never in `Cmd`, so they are not on any command line.
+ * no-new-privileges, every capability dropped (an entry may add back some of Docker's defaults), a pids
+ * limit, resource limits, labels, auto-removal, stdin closed when the gateway's attach goes, and no network
+ * unless asked for. Secrets and env values go in `Env` (the container's environment), never in `Cmd`, so
+ * they are not on any command line. Volumes and user are checked by the host policy (bind-policy.ts).
  */
 export function buildContainerSpec(input: ContainerSpecInput): ContainerSpec {
   const {entry, server} = input
   if (!entry.image) throw new Error(`server "${server}" has no image in its catalog entry`)
+  const inCommand = secretsInCommand(entry)
+  if (inCommand.length > 0) throw new Error(secretInCommandMessage(server, inCommand[0]!))
+  const capAdd = [...new Set((entry.capAdd ?? []).map(normaliseCapability))]
+  for (const cap of capAdd) {
+    if (!(ADDABLE_CAPABILITIES as readonly string[]).includes(cap))
+      throw new Error(
+        `server "${server}": capability "${cap}" cannot be added from a catalog (addable: ${ADDABLE_CAPABILITIES.join(', ')})`,
+      )
+  }
 
   const env: string[] = []
   const seen = new Set<string>()
@@ -174,6 +263,14 @@ export function buildContainerSpec(input: ContainerSpecInput): ContainerSpec {
     AutoRemove: true,
     SecurityOpt: ['no-new-privileges'],
     NetworkMode: network,
+    CapDrop: ['ALL'],
+  }
+  if (capAdd.length > 0) hostConfig.CapAdd = capAdd
+  if ((input.pidsLimit ?? DEFAULT_PIDS_LIMIT) > 0)
+    hostConfig.PidsLimit = input.pidsLimit ?? DEFAULT_PIDS_LIMIT
+  if (input.readOnlyRoot || entry.readOnly) {
+    hostConfig.ReadonlyRootfs = true
+    hostConfig.Tmpfs = {...READ_ONLY_TMPFS}
   }
   if (input.cpus > 0) hostConfig.NanoCpus = Math.round(input.cpus * 1e9)
   if (input.memoryBytes > 0) hostConfig.Memory = input.memoryBytes
@@ -187,7 +284,10 @@ export function buildContainerSpec(input: ContainerSpecInput): ContainerSpec {
     Env: env,
     Labels: labels,
     OpenStdin: true,
-    StdinOnce: false,
+    // The engine closes the container's stdin when the gateway's attach ends, whatever ended it: a
+    // gateway killed with SIGKILL leaves no server waiting forever on a stdin nobody will write to (MCP
+    // servers exit at end of input, and AutoRemove then removes the container).
+    StdinOnce: true,
     AttachStdin: true,
     AttachStdout: true,
     AttachStderr: true,
@@ -198,23 +298,23 @@ export function buildContainerSpec(input: ContainerSpecInput): ContainerSpec {
   return spec
 }
 
-/** The spec with secret values masked, for `--verbose` logs and dry runs. */
-export function describeSpec(
-  spec: ContainerSpec,
-  secretNames: ReadonlySet<string>,
-  mask: (v: string) => string,
-): string {
-  const env = spec.Env.map((kv) => {
-    const eq = kv.indexOf('=')
-    const name = kv.slice(0, eq)
-    return secretNames.has(name) ? `${name}=${mask(kv.slice(eq + 1))}` : kv
-  })
+/**
+ * The spec as `docker run` flags, for `--verbose` logs and dry runs. Environment variables are named
+ * without their values (`-e NAME`), like the original's: a value may be a secret or derived from one
+ * (`Bearer $TOKEN`), and the logger masks known secret values in every line besides.
+ */
+export function describeSpec(spec: ContainerSpec): string {
+  const h = spec.HostConfig
   const parts = [
-    `--init --security-opt no-new-privileges --network ${spec.HostConfig.NetworkMode}`,
-    spec.HostConfig.NanoCpus ? `--cpus ${spec.HostConfig.NanoCpus / 1e9}` : '',
-    spec.HostConfig.Memory ? `--memory ${spec.HostConfig.Memory}` : '',
-    ...env.map((e) => `-e ${e}`),
-    ...(spec.HostConfig.Binds ?? []).map((b) => `-v ${b}`),
+    `--init --security-opt no-new-privileges --cap-drop ALL --network ${h.NetworkMode}`,
+    ...(h.CapAdd ?? []).map((c) => `--cap-add ${c}`),
+    h.PidsLimit ? `--pids-limit ${h.PidsLimit}` : '',
+    h.ReadonlyRootfs ? '--read-only' : '',
+    ...Object.entries(h.Tmpfs ?? {}).map(([p, o]) => `--tmpfs ${p}:${o}`),
+    h.NanoCpus ? `--cpus ${h.NanoCpus / 1e9}` : '',
+    h.Memory ? `--memory ${h.Memory}` : '',
+    ...spec.Env.map((kv) => `-e ${kv.slice(0, kv.indexOf('='))}`),
+    ...(h.Binds ?? []).map((b) => `-v ${b}`),
     spec.User ? `-u ${spec.User}` : '',
     spec.Image,
     ...spec.Cmd,

@@ -1,14 +1,16 @@
 import {constants, promises as fs} from 'node:fs'
 import path from 'node:path'
 
-import {loadServers, readRegistry} from '../catalog/index.js'
+import {evaluateTemplate, loadServers, readRegistry, readServerConfig, NO_SECRETS} from '../catalog/index.js'
 import type {Context} from '../context.js'
 import {createDocker, pingDocker} from '../docker/engine.js'
+import {ENV_ALLOWED_PATHS, ENV_WRITABLE_PATHS, hostBindPolicy} from '../docker/host-policy.js'
+import {computeGrants} from '../registry/grants.js'
 import {ContainerRuntime} from '../docker/runtime.js'
 
 /** One finding of `docker mcp doctor`. */
 export interface Check {
-  area: 'node' | 'plugin' | 'engine' | 'catalogs' | 'servers' | 'secrets' | 'clients'
+  area: 'node' | 'plugin' | 'engine' | 'catalogs' | 'servers' | 'host' | 'secrets' | 'clients'
   status: 'ok' | 'warn' | 'fail'
   message: string
   /** What to do about it. */
@@ -29,6 +31,22 @@ async function onPath(command: string, env: NodeJS.ProcessEnv): Promise<string |
     if (dir && (await executable(path.join(dir, command)))) return path.join(dir, command)
   }
   return undefined
+}
+
+/** The host protection in effect: which host paths may be mounted, and how. */
+function hostPolicyCheck(ctx: Context): Check {
+  const policy = hostBindPolicy(ctx.env, ctx.paths)
+  const allowed = policy.allowedPaths
+    ? `only under ${[...policy.allowedPaths, ...policy.tempDirs].join(', ')} (${ENV_ALLOWED_PATHS})`
+    : `anywhere but system paths, the Docker socket, credential directories and the home directory itself (set ${ENV_ALLOWED_PATHS} to narrow)`
+  const writable = policy.writablePaths.length
+    ? `read-only unless under ${policy.writablePaths.join(', ')}`
+    : `read-only (${ENV_WRITABLE_PATHS} lists writable paths)`
+  return {
+    area: 'host',
+    status: 'ok',
+    message: `host mounts: ${allowed}; ${writable}; root containers ${policy.allowRoot ? 'allowed' : 'refused'}`,
+  }
 }
 
 /**
@@ -111,6 +129,9 @@ export async function runDoctor(ctx: Context): Promise<Check[]> {
         fix: 'docker mcp server add <name> (docker mcp catalog show lists them)',
       })
     }
+    add(hostPolicyCheck(ctx))
+    const policy = hostBindPolicy(ctx.env, ctx.paths)
+    const config = await readServerConfig(ctx)
     const images: string[] = []
     for (const name of enabled) {
       const server = loaded.servers.get(name)
@@ -124,6 +145,34 @@ export async function runDoctor(ctx: Context): Promise<Check[]> {
         continue
       }
       if (server.entry.image) images.push(server.entry.image)
+      // What the host protection will do when the gateway starts it: refusals are failures (it will not
+      // start), host mounts are shown with their access.
+      const grants = await computeGrants({
+        server: name,
+        entry: server.entry,
+        policy,
+        evaluate: (expr) => evaluateTemplate(expr, config),
+        others: new Map(),
+        secrets: NO_SECRETS,
+      })
+      for (const m of grants.mounts) {
+        if (m.access === 'refused')
+          add({
+            area: 'host',
+            status: 'fail',
+            message: `"${name}" mounts ${m.volume}: refused by rule "${m.rule}" (${m.detail}): it will not start`,
+            fix: `docker mcp server rm ${name}, or fix the volume in its catalog entry or config`,
+          })
+        else if (m.access !== 'volume')
+          add({area: 'host', status: 'ok', message: `"${name}" mounts ${m.bind} (${m.access})`})
+      }
+      if (grants.root && !grants.rootAllowed)
+        add({
+          area: 'host',
+          status: 'fail',
+          message: `"${name}" runs as root (user "${grants.user}"): refused unless the gateway runs with --allow-root-containers`,
+          fix: 'gateway run --allow-root-containers (or MCP_GATEWAY_ALLOW_ROOT_CONTAINERS=1) if you trust the image',
+        })
     }
     if (runtime && images.length > 0) {
       const missing = await runtime.missingImages(images)

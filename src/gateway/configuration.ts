@@ -8,7 +8,9 @@ import {
 } from '../catalog/index.js'
 import type {Context} from '../context.js'
 import {serverConfigOf} from '../server-config/config.js'
-import type {ContainerEntry} from '../docker/container-spec.js'
+import type {BindPolicy} from '../docker/bind-policy.js'
+import {secretInCommandMessage, secretsInCommand, type ContainerEntry} from '../docker/container-spec.js'
+import {hostBindPolicy} from '../docker/host-policy.js'
 import {closestMatches} from '../text/suggest.js'
 import type {ContainerServer} from './containers.js'
 import {definitionKey, type GatewayServer} from './gateway.js'
@@ -30,6 +32,12 @@ export interface GatewayFlags {
   servers?: string[] | undefined
   /** Overrides tools.yaml: `tool`, `server:tool`, `server:*`, `*`. */
   tools?: string[] | undefined
+  /** `--allow-root-containers`: entries may run as root (`user: 0`). */
+  allowRootContainers?: boolean | undefined
+  /** `--pids-limit` per server container (0 = none). */
+  pidsLimit?: number | undefined
+  /** `--read-only-root`: every server container gets a read-only root file system. */
+  readOnlyRoot?: boolean | undefined
 }
 
 export interface GatewayConfiguration {
@@ -40,6 +48,8 @@ export interface GatewayConfiguration {
   warnings: string[]
   /** Servers that cannot run (e.g. image missing and not pullable), with the reason. */
   unavailable: Map<string, string>
+  /** Host protection applied before every container start. */
+  hostPolicy: BindPolicy
 }
 
 interface EntryLike extends ContainerEntry {
@@ -109,12 +119,15 @@ export async function loadGatewayConfiguration(
   const servers: GatewayServer[] = []
   const containers = new Map<string, ContainerServer>()
   const remotes = new Map<string, RemoteServer>()
+  const unavailable = new Map<string, string>()
   for (const name of selected) {
     const entry = loaded.servers.get(name)!.entry as EntryLike
     let secretEnv: Record<string, string> = {}
     if (secrets && sources && entry.secrets?.length) {
       const resolved = await secrets.resolveServerSecrets(entry.secrets, sources)
       secretEnv = resolved.env
+      // From here on, every line the gateway logs masks these values, wherever they show up.
+      logger.secrets?.add(Object.values(secretEnv))
       for (const missing of resolved.missing) {
         warnings.push(
           `secret "${missing}" of server "${name}" is not set: run "docker mcp secret set ${missing}=<value>"`,
@@ -147,6 +160,12 @@ export async function loadGatewayConfiguration(
       servers.pop()
       continue
     }
+    const inCommand = secretsInCommand(entry)
+    if (inCommand.length > 0) {
+      const message = secretInCommandMessage(name, inCommand[0]!)
+      warnings.push(message)
+      unavailable.set(name, message)
+    }
     containers.set(name, {
       name,
       entry,
@@ -161,6 +180,7 @@ export async function loadGatewayConfiguration(
     remotes,
     toolFilter: parseToolFilter(flags.tools ?? []) ?? allowlistFilter(allowlists),
     warnings,
-    unavailable: new Map(),
+    unavailable,
+    hostPolicy: hostBindPolicy(ctx.env, ctx.paths, {allowRoot: flags.allowRootContainers === true}),
   }
 }

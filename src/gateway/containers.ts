@@ -1,8 +1,9 @@
 import {hostname} from 'node:os'
 
+import {applyHostPolicy, type BindPolicy} from '../docker/bind-policy.js'
 import {buildContainerSpec, describeSpec, type ContainerEntry} from '../docker/container-spec.js'
 import type {ContainerRuntime} from '../docker/runtime.js'
-import {maskSecret} from '../secrets/mask.js'
+import {SecretMasker} from '../secrets/mask.js'
 import type {Logger} from './logger.js'
 import {StreamTransport} from './stdio-transport.js'
 import {connectUpstream, type Upstream} from './upstream.js'
@@ -25,6 +26,12 @@ export interface ContainerUpstreamOptions {
   memoryBytes: number
   startTimeoutMs: number
   networks?: string[] | undefined
+  /** Host protection: which volumes and users are allowed (src/docker/bind-policy.ts). */
+  hostPolicy: BindPolicy
+  /** `--pids-limit` (0 = none). */
+  pidsLimit?: number | undefined
+  /** `--read-only-root`. */
+  readOnlyRoot?: boolean | undefined
   logger: Logger
   onListChanged: (upstream: Upstream) => void
 }
@@ -48,11 +55,15 @@ export function containerUpstreams(
       cpus: options.cpus,
       memoryBytes: options.memoryBytes,
       ...(options.networks ? {networks: options.networks} : {}),
+      ...(options.pidsLimit === undefined ? {} : {pidsLimit: options.pidsLimit}),
+      ...(options.readOnlyRoot ? {readOnlyRoot: true} : {}),
     })
-    // --verbose shows what runs, secrets masked to at most their first four characters.
-    options.logger.debug(
-      `  - ${name}: running ${describeSpec(spec, new Set(Object.keys(server.secretEnv)), maskSecret)}`,
-    )
+    // Checked here, right before every start, with the paths resolved now: templated volumes depend on
+    // config that may have changed, and a symlink may have been changed since the gateway started.
+    const binds = applyHostPolicy(name, spec.HostConfig.Binds ?? [], spec.User, options.hostPolicy)
+    if (binds.length > 0) spec.HostConfig.Binds = binds
+    // --verbose shows what runs: env names only, and the logger masks any secret value in the line.
+    options.logger.debug(`  - ${name}: running ${describeSpec(spec)}`)
     const container = await options.runtime.start(spec)
     options.logger.debug(`  - ${name}: started container ${container.id.slice(0, 12)}`)
     const transport = new StreamTransport(container.stdout, container.stdin, {
@@ -60,10 +71,25 @@ export function containerUpstreams(
     })
     transport.onnoise = (line) => options.logger.debug(`  - ${name}: ignored non-JSON-RPC output: ${line}`)
     let upstreamRef: Upstream | undefined
+    // A server may print a secret it was given: its stderr is masked line by line (a value split across
+    // two chunks is still whole in its line) before it is logged or kept for error messages.
+    const secrets = options.logger.secrets ?? new SecretMasker()
+    let partial = ''
+    const stderrLines = (text: string) => {
+      const masked = secrets.mask(text)
+      upstreamRef?.recordStderr(masked)
+      for (const line of masked.split('\n')) if (line.trim()) options.logger.debug(`  - ${name}: ${line}`)
+    }
     container.stderr.setEncoding('utf8')
     container.stderr.on('data', (chunk: string) => {
-      upstreamRef?.recordStderr(chunk)
-      for (const line of chunk.split('\n')) if (line.trim()) options.logger.debug(`  - ${name}: ${line}`)
+      const text = partial + chunk
+      const cut = text.lastIndexOf('\n') + 1
+      partial = text.slice(cut)
+      if (cut > 0) stderrLines(text.slice(0, cut))
+    })
+    container.stderr.on('end', () => {
+      if (partial) stderrLines(partial)
+      partial = ''
     })
     void container.exited.then(() => upstreamRef?.markClosed())
     return connectUpstream({

@@ -120,6 +120,22 @@ export const GATEWAY_RUN_FLAGS = {
     description: 'serve Prometheus metrics on /metrics (sse/streaming)',
     default: false,
   },
+  'pids-limit': {
+    type: 'integer',
+    description: 'most processes in one server container (0 = none)',
+    default: 512,
+    min: 0,
+  },
+  'read-only-root': {
+    type: 'boolean',
+    description: 'give every server container a read-only root file system (tmpfs /tmp)',
+    default: false,
+  },
+  'allow-root-containers': {
+    type: 'boolean',
+    description: 'let catalog entries run as root (user: 0); also MCP_GATEWAY_ALLOW_ROOT_CONTAINERS=1',
+    default: false,
+  },
 } as const satisfies Record<string, FlagSpec>
 
 export type GatewayRunFlags = FlagValues<typeof GATEWAY_RUN_FLAGS>
@@ -156,6 +172,9 @@ export function gatewayOptionsFromFlags(flags: GatewayRunFlags, version: string)
     allowUnauthenticated: flags['allow-unauthenticated'],
     maxBodyBytes: flags['max-body-size'],
     metrics: flags.metrics,
+    pidsLimit: flags['pids-limit'],
+    readOnlyRoot: flags['read-only-root'],
+    allowRootContainers: flags['allow-root-containers'],
     version,
   }
 }

@@ -1,20 +1,38 @@
 import type {Writable} from 'node:stream'
 
+import {SecretMasker} from '../secrets/mask.js'
+
 /** The gateway's log: always stderr, because in stdio mode stdout belongs to JSON-RPC. */
 export interface Logger {
   info(message: string): void
   warn(message: string): void
   /** Only with --verbose. */
   debug(message: string): void
+  /**
+   * Secret values masked in every line this logger writes. Whoever resolves secrets registers them here
+   * (src/gateway/configuration.ts), so that no message (a derived env value, a server's stderr, an error
+   * tail) prints one in full. Absent on loggers that write nothing.
+   */
+  readonly secrets?: SecretMasker
 }
 
-export function createLogger(options: {verbose: boolean; stream?: Writable; quiet?: boolean}): Logger {
+export function createLogger(options: {
+  verbose: boolean
+  stream?: Writable
+  quiet?: boolean
+  secrets?: SecretMasker
+}): Logger {
   const out = options.stream ?? process.stderr
-  const write = (line: string) => void out.write(line.endsWith('\n') ? line : `${line}\n`)
+  const secrets = options.secrets ?? new SecretMasker()
+  const write = (line: string) => {
+    const masked = secrets.mask(line)
+    void out.write(masked.endsWith('\n') ? masked : `${masked}\n`)
+  }
   return {
     info: (m) => (options.quiet ? undefined : write(m)),
     warn: (m) => write(m),
     debug: (m) => (options.verbose ? write(m) : undefined),
+    secrets,
   }
 }
 

@@ -124,6 +124,9 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
             cpus: options.cpus,
             memoryBytes,
             startTimeoutMs: options.startTimeoutSeconds * 1000,
+            hostPolicy: configuration.hostPolicy,
+            pidsLimit: options.pidsLimit,
+            readOnlyRoot: options.readOnlyRoot,
             logger,
             onListChanged,
           })

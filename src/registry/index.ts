@@ -17,6 +17,7 @@ import {resolveMcpFile} from '../paths.js'
 import {closestMatches} from '../text/suggest.js'
 import {readServerConfig, serverConfigOf} from '../server-config/config.js'
 import {readToolsConfig} from '../server-config/tools.js'
+import {computeGrants, type ServerGrants} from './grants.js'
 
 /** Registry files as the file cache keeps them: the enabled names, in file order. */
 const REGISTRY: CachedKind<string[]> = {
@@ -223,6 +224,8 @@ export interface ServerInspection {
   }>
   secretsStatus: SetupStatus
   configStatus: SetupStatus
+  /** What the server gets from the host (mounts, network, user, capabilities, others' secrets). */
+  access: ServerGrants
   entry: CatalogEntry
 }
 
@@ -244,6 +247,18 @@ export async function inspectServer(
   const allow = tools[name]
   const own = serverConfigOf(config, name) ?? {}
   const flat = flattenConfig(own)
+  const [{hostBindPolicy}, {evaluateTemplate}] = await Promise.all([
+    import('../docker/host-policy.js'),
+    import('../catalog/template.js'),
+  ])
+  const access = await computeGrants({
+    server: name,
+    entry,
+    policy: hostBindPolicy(ctx.env, ctx.paths),
+    evaluate: (expr) => evaluateTemplate(expr, config),
+    others: new Map([...loaded.servers].map(([n, s]) => [n, (s.entry.secrets ?? []).map((x) => x.name)])),
+    secrets,
+  })
   return {
     warnings: loaded.warnings,
     server: {
@@ -279,6 +294,7 @@ export async function inspectServer(
       })),
       secretsStatus: await secretsStatus(entry, secrets),
       configStatus: configStatus(entry, own),
+      access,
       entry,
     },
   }

@@ -51,7 +51,7 @@ describe('server add / rm', () => {
     assert.equal(await read('registry.yaml'), expected)
     const again = await cli(['server', 'enable', 'dice', '--json'])
     assert.equal(again.code, 0, again.stderr)
-    assert.deepEqual(JSON.parse(again.stdout), {enabled: [], alreadyEnabled: ['dice']})
+    assert.deepEqual(JSON.parse(again.stdout), {enabled: [], alreadyEnabled: ['dice'], grants: []})
     assert.equal(await read('registry.yaml'), expected)
   })
 

@@ -6,6 +6,7 @@ import {
   describeSpec,
   expandEnvRefs,
   parseMemory,
+  secretsInCommand,
   wantsNetwork,
   type ContainerSpecInput,
 } from '../../../src/docker/container-spec.js'
@@ -41,6 +42,64 @@ test('hardening is always on: init, no-new-privileges, limits, labels, auto-remo
   })
   assert.equal(spec.OpenStdin, true)
   assert.equal(spec.Tty, false)
+  // Issue #12: every capability dropped, a pids limit, and stdin closed when the gateway's attach ends
+  // (a SIGKILLed gateway must not leave its containers waiting for input forever).
+  assert.deepEqual(spec.HostConfig.CapDrop, ['ALL'])
+  assert.equal(spec.HostConfig.CapAdd, undefined)
+  assert.equal(spec.HostConfig.PidsLimit, 512)
+  assert.equal(spec.StdinOnce, true)
+  assert.equal(spec.HostConfig.ReadonlyRootfs, undefined)
+})
+
+test('capabilities added back are normalised, limited to Docker defaults; pids limit and read-only root', () => {
+  const spec = buildContainerSpec(
+    base({entry: {image: 'i', capAdd: ['net_bind_service', 'CAP_CHOWN', 'NET_BIND_SERVICE']}, pidsLimit: 64}),
+  )
+  assert.deepEqual(spec.HostConfig.CapAdd, ['NET_BIND_SERVICE', 'CHOWN'])
+  assert.deepEqual(spec.HostConfig.CapDrop, ['ALL'])
+  assert.equal(spec.HostConfig.PidsLimit, 64)
+  assert.throws(
+    () => buildContainerSpec(base({entry: {image: 'i', capAdd: ['SYS_ADMIN']}})),
+    /server "dice": capability "SYS_ADMIN" cannot be added/,
+  )
+  assert.equal(buildContainerSpec(base({pidsLimit: 0})).HostConfig.PidsLimit, undefined)
+  for (const over of [{readOnlyRoot: true}, {entry: {image: 'i', readOnly: true}}]) {
+    const ro = buildContainerSpec(base(over))
+    assert.equal(ro.HostConfig.ReadonlyRootfs, true)
+    assert.deepEqual(Object.keys(ro.HostConfig.Tmpfs ?? {}), ['/tmp'])
+  }
+})
+
+test('a catalog env var named like a declared secret never overrides the secret (mutation audit)', () => {
+  const spec = buildContainerSpec(
+    base({
+      entry: {
+        image: 'i',
+        env: [
+          {name: 'API_TOKEN', value: 'attacker-chosen'},
+          {name: 'OTHER', value: 'x'},
+        ],
+      },
+      secretEnv: {API_TOKEN: 's3cr3t'},
+    }),
+  )
+  assert.deepEqual(spec.Env, ['API_TOKEN=s3cr3t', 'OTHER=x'])
+})
+
+test('a secret expanded into command is refused: it would show in host ps', () => {
+  const entry = {
+    image: 'i',
+    command: ['--verbose', '--token=${API_TOKEN}'],
+    secrets: [{name: 'dice.token', env: 'API_TOKEN'}],
+  }
+  assert.deepEqual(secretsInCommand(entry), [{index: 1, env: 'API_TOKEN', secret: 'dice.token'}])
+  assert.throws(
+    () => buildContainerSpec(base({entry, secretEnv: {API_TOKEN: 's3cr3t'}})),
+    /server "dice": command\[1\] expands the secret "dice.token" \(\$API_TOKEN\).*environment instead/,
+  )
+  // A variable that is not a declared secret's is not a secret.
+  assert.deepEqual(secretsInCommand({command: ['$HOME', '$API_TOKEN'], secrets: []}), [])
+  assert.deepEqual(secretsInCommand({command: ['$API_TOKENS'], secrets: entry.secrets}), [])
 })
 
 test('limits of 0 are omitted', () => {
@@ -56,6 +115,11 @@ const networkCases: Array<[string, Record<string, unknown>, boolean]> = [
   ['allowHosts asks for it', {allowHosts: ['api.github.com:443']}, true],
   ['explicit network: true', {network: true}, true],
   ['disableNetwork wins over allowHosts', {disableNetwork: true, allowHosts: ['x:1']}, false],
+  // Mutation audit (issue #12): `network: none` must never grant a network, whatever else the entry says.
+  ['network: none', {network: 'none'}, false],
+  ['network: none wins over allowHosts', {network: 'none', allowHosts: ['x:1']}, false],
+  ['network: none wins over disableNetwork: false', {network: 'none', disableNetwork: false}, false],
+  ['network: false', {network: false, allowHosts: ['x:1']}, false],
 ]
 for (const [name, entry, expected] of networkCases) {
   test(`network: ${name}`, () => {
@@ -70,7 +134,7 @@ test('secrets go to Env, never to Cmd; env templates and $VAR expansion', () => 
     base({
       entry: {
         image: 'i',
-        command: ['--token=$API_TOKEN', '{{dice.mode}}', '--verbose'],
+        command: ['--user=$USER_NAME', '{{dice.mode}}', '--verbose'],
         env: [
           {name: 'HOST', value: '{{dice.host}}'},
           {name: 'EMPTY', value: '{{dice.missing}}'},
@@ -78,14 +142,20 @@ test('secrets go to Env, never to Cmd; env templates and $VAR expansion', () => 
           {name: 'PLAIN', value: 'x'},
         ],
       },
-      secretEnv: {API_TOKEN: 's3cr3t'},
+      secretEnv: {API_TOKEN: 's3cr3t', USER_NAME: 'alice'},
       evaluate: (expr) =>
         ({'{{dice.host}}': ['db.local'], '{{dice.mode}}': ['--fast', '--safe']})[expr] ?? [],
     }),
   )
-  assert.deepEqual(spec.Env, ['API_TOKEN=s3cr3t', 'HOST=db.local', 'AUTH=Bearer s3cr3t', 'PLAIN=x'])
-  // A command line shows in `ps` and `docker inspect`'s Args: only env references may carry secrets there.
-  assert.deepEqual(spec.Cmd, ['--token=s3cr3t', '--fast', '--safe', '--verbose'])
+  assert.deepEqual(spec.Env, [
+    'API_TOKEN=s3cr3t',
+    'USER_NAME=alice',
+    'HOST=db.local',
+    'AUTH=Bearer s3cr3t',
+    'PLAIN=x',
+  ])
+  // $VAR in command expands against the server's env (secrets declared by the entry are refused there).
+  assert.deepEqual(spec.Cmd, ['--user=alice', '--fast', '--safe', '--verbose'])
 })
 
 test('volumes: list values expand, empty and flag-like results are dropped (the original "-v :/app" bug)', () => {
@@ -128,9 +198,19 @@ test('expandEnvRefs leaves unknown variables alone', () => {
   assert.equal(expandEnvRefs('$A-${B}-$C', {A: '1', B: '2'}), '1-2-$C')
 })
 
-test('describeSpec masks secret values', () => {
-  const spec = buildContainerSpec(base({secretEnv: {API_KEY: 'abcdefgh12345'}}))
-  const text = describeSpec(spec, new Set(['API_KEY']), (v) => `${v.slice(0, 4)}****`)
-  assert.match(text, /API_KEY=abcd\*\*\*\*/)
-  assert.doesNotMatch(text, /abcdefgh12345/)
+test('describeSpec names env vars without their values, derived ones included (Bearer $TOKEN)', () => {
+  const spec = buildContainerSpec(
+    base({
+      secretEnv: {API_KEY: 'abcdefgh12345'},
+      entry: {image: 'i', env: [{name: 'AUTH', value: 'Bearer $API_KEY'}], capAdd: ['CHOWN']},
+      readOnlyRoot: true,
+    }),
+  )
+  const text = describeSpec(spec)
+  assert.match(text, /-e API_KEY -e AUTH /)
+  assert.doesNotMatch(text, /abcd|12345|Bearer/)
+  assert.match(
+    text,
+    /--cap-drop ALL --network none --cap-add CHOWN --pids-limit 512 --read-only --tmpfs \/tmp:/,
+  )
 })
