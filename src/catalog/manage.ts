@@ -263,20 +263,24 @@ export async function forkCatalog(
   source: string,
   name: string,
 ): Promise<{name: string; displayName: string; file: string; servers: number}> {
+  // The copy is made before the index lock is taken (parsing a large catalog is slow): only the name
+  // check, the write and the index entry need it.
+  const ref = await configuredRef(ctx, await readCatalogIndex(ctx), source)
+  checkCatalogName(name)
+  protectDocker(name, 'overwrite')
   const {readCatalogFile, ensureTopMap, stringifyDoc} = await textTools()
+  const catalog = await readCatalogFile(ref.file)
+  const displayName = `${name} (forked from ${source})`
+  let text: string
+  if (catalog) {
+    const doc = catalog.yaml.doc
+    ensureTopMap(doc, ref.file)
+    doc.set('name', name)
+    doc.set('displayName', displayName)
+    text = stringifyDoc(doc)
+  } else text = emptyCatalogText(name, displayName)
   return updateCatalogIndex(ctx, async (index) => {
-    const ref = await configuredRef(ctx, index, source)
     const file = await checkNew(ctx, index, name)
-    const catalog = await readCatalogFile(ref.file)
-    const displayName = `${name} (forked from ${source})`
-    let text: string
-    if (catalog) {
-      const doc = catalog.yaml.doc
-      ensureTopMap(doc, ref.file)
-      doc.set('name', name)
-      doc.set('displayName', displayName)
-      text = stringifyDoc(doc)
-    } else text = emptyCatalogText(name, displayName)
     await writeOwn(ctx, file, text)
     index.catalogs[name] = {displayName}
     return {name, displayName, file, servers: Object.keys(catalog?.registry ?? {}).length}

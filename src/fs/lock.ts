@@ -111,5 +111,8 @@ export async function withFileLock<T>(
   options: LockOptions = {},
 ): Promise<T> {
   await mkdir(path.dirname(file), {recursive: true, mode: 0o700})
-  return withLockFile(`${file}.lock`, fn, options)
+  // Waiting is generous (a minute, the age at which a lock counts as abandoned): on a loaded machine a
+  // dozen queued commands each hold the lock for a parse and a write, and failing one of them is worse
+  // than waiting.
+  return withLockFile(`${file}.lock`, fn, {timeoutMs: 60_000, ...options})
 }
