@@ -21,11 +21,17 @@ export default class CatalogImport extends BaseCommand {
     name: Flags.string({
       description: 'catalog name, when the file has none (or to import under another name)',
     }),
+    'allow-insecure': Flags.boolean({
+      description: 'allow a plain http:// URL to another host (anyone on the network path can alter it)',
+    }),
   }
 
   async run(): Promise<ImportResult> {
     const {args, flags} = await this.parse(CatalogImport)
-    const result = await importCatalog(this.ctx, args.source, flags.name ? {name: flags.name} : {})
+    const result = await importCatalog(this.ctx, args.source, {
+      ...(flags.name ? {name: flags.name} : {}),
+      allowInsecure: flags['allow-insecure'],
+    })
     this.log(
       `${result.replaced ? 'Replaced' : 'Imported'} catalog "${result.name}" (${result.servers} server${result.servers === 1 ? '' : 's'}).`,
     )

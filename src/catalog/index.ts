@@ -8,7 +8,14 @@ export type {CatalogRef, LoadedServers, ResolvedServer} from './load.js'
 export {listCatalogs, loadServers, readCatalogData} from './load.js'
 // Parsing and validating catalog text (`./validate.js`) is not re-exported: it loads the YAML parser,
 // which the readers above leave alone when the file cache has the data.
-export {evaluateTemplate, parseTemplate, templateReferences, TemplateSyntaxError} from './template.js'
+export {
+  evaluateTemplate,
+  parseTemplate,
+  templateEvaluator,
+  templateReferences,
+  TemplateExpansionError,
+  TemplateSyntaxError,
+} from './template.js'
 export type {TemplatePart, TemplateValue} from './template.js'
 export {configFields, configStatus, NO_SECRETS, secretsStatus} from './status.js'
 export type {ConfigField, SecretPresence, SetupStatus} from './status.js'

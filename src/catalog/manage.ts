@@ -6,8 +6,10 @@ import type {Node} from 'yaml'
 import type {Context} from '../context.js'
 import {DockerMcpError} from '../errors.js'
 import {writeFileAtomic} from '../fs/atomic.js'
+import {withFileLock} from '../fs/lock.js'
 import {closestMatches} from '../text/suggest.js'
-import {readCatalogIndex, writeCatalogIndex, type CatalogIndexData} from './index-file.js'
+import {diffCatalogs, type CatalogDiff} from './diff.js'
+import {readCatalogIndex, updateCatalogIndex, type CatalogIndexData} from './index-file.js'
 import {findCatalog, listCatalogs, readCatalogData, type CatalogRef} from './load.js'
 import {
   catalogFilePath,
@@ -100,13 +102,29 @@ export interface ImportResult {
   replaced: boolean
 }
 
-async function readSource(ctx: Context, source: string): Promise<{text: string; label: string; url: string}> {
+/** Options of the commands that download catalogs. */
+export interface FetchOptions {
+  /** Accept plain http:// from hosts other than this machine (`--allow-insecure`). */
+  allowInsecure?: boolean
+}
+
+/** Write one of our files: 0600 in 0700 directories under ~/.docker/mcp, through a symlink if it is one. */
+function writeOwn(ctx: Context, file: string, text: string): Promise<void> {
+  return writeFileAtomic(file, text, {privateRoot: ctx.paths.mcpDir})
+}
+
+async function readSource(
+  ctx: Context,
+  source: string,
+  options: FetchOptions,
+): Promise<{text: string; label: string; url: string}> {
   const {fetchText, readYamlFile} = await textTools()
+  const fetchOptions = {allowInsecure: options.allowInsecure === true}
   if (source === DOCKER_CATALOG) {
     const url = dockerCatalogUrl(ctx)
-    return {text: await fetchText(url), label: url, url: DOCKER_CATALOG_URL}
+    return {text: await fetchText(url, fetchOptions), label: url, url: DOCKER_CATALOG_URL}
   }
-  if (isUrl(source)) return {text: await fetchText(source), label: source, url: source}
+  if (isUrl(source)) return {text: await fetchText(source, fetchOptions), label: source, url: source}
   const file = path.resolve(ctx.cwd, source)
   const y = await readYamlFile(file)
   if (!y)
@@ -124,10 +142,11 @@ async function readSource(ctx: Context, source: string): Promise<{text: string; 
 export async function importCatalog(
   ctx: Context,
   source: string,
-  options: {name?: string} = {},
+  options: {name?: string} & FetchOptions = {},
 ): Promise<ImportResult> {
-  const index = await readCatalogIndex(ctx)
-  const {text, label, url} = await readSource(ctx, source)
+  // Read first so that a malformed catalog.json stops the import before anything is downloaded.
+  await readCatalogIndex(ctx)
+  const {text, label, url} = await readSource(ctx, source, options)
   const {parseCatalogText, ensureTopMap, stringifyDoc} = await textTools()
   const catalog = parseCatalogText(label, text)
   const name = source === DOCKER_CATALOG ? DOCKER_CATALOG : options.name || catalog.data.name
@@ -148,16 +167,17 @@ export async function importCatalog(
     out = stringifyDoc(doc)
   }
   const file = catalogFilePath(ctx, name)
-  const replaced = Boolean(index.catalogs[name]) || (await exists(file))
-  await writeFileAtomic(file, out)
-  index.catalogs[name] = {
-    ...index.catalogs[name],
-    displayName,
-    url,
-    lastUpdate: new Date().toISOString(),
-  }
-  await writeCatalogIndex(ctx, index)
-  return {name, displayName, file, servers: Object.keys(catalog.registry).length, replaced}
+  return updateCatalogIndex(ctx, async (index) => {
+    const replaced = Boolean(index.catalogs[name]) || (await exists(file))
+    await writeOwn(ctx, file, out)
+    index.catalogs[name] = {
+      ...index.catalogs[name],
+      displayName,
+      url,
+      lastUpdate: new Date().toISOString(),
+    }
+    return {name, displayName, file, servers: Object.keys(catalog.registry).length, replaced}
+  })
 }
 
 async function exists(file: string): Promise<boolean> {
@@ -173,15 +193,14 @@ async function exists(file: string): Promise<boolean> {
 export async function initCatalogs(
   ctx: Context,
 ): Promise<{name: string; file: string; source: 'shipped' | 'user'; servers: number; registered: boolean}> {
-  const index = await readCatalogIndex(ctx)
-  const registered = !index.catalogs[DOCKER_CATALOG]
-  if (registered) {
+  const registered = await updateCatalogIndex(ctx, (index) => {
+    if (index.catalogs[DOCKER_CATALOG]) return false
     index.catalogs = {
       [DOCKER_CATALOG]: {displayName: DOCKER_CATALOG_DISPLAY_NAME, url: DOCKER_CATALOG_URL},
       ...index.catalogs,
     }
-    await writeCatalogIndex(ctx, index)
-  }
+    return true
+  })
   const details = await showCatalog(ctx, DOCKER_CATALOG)
   return {
     name: DOCKER_CATALOG,
@@ -230,12 +249,12 @@ async function checkNew(ctx: Context, index: CatalogIndexData, name: string): Pr
 
 /** A new empty catalog. */
 export async function createCatalog(ctx: Context, name: string): Promise<{name: string; file: string}> {
-  const index = await readCatalogIndex(ctx)
-  const file = await checkNew(ctx, index, name)
-  await writeFileAtomic(file, emptyCatalogText(name, name))
-  index.catalogs[name] = {displayName: name}
-  await writeCatalogIndex(ctx, index)
-  return {name, file}
+  return updateCatalogIndex(ctx, async (index) => {
+    const file = await checkNew(ctx, index, name)
+    await writeOwn(ctx, file, emptyCatalogText(name, name))
+    index.catalogs[name] = {displayName: name}
+    return {name, file}
+  })
 }
 
 /** Copy a catalog under a new name (the Docker catalog may be the source, never the destination). */
@@ -244,9 +263,11 @@ export async function forkCatalog(
   source: string,
   name: string,
 ): Promise<{name: string; displayName: string; file: string; servers: number}> {
-  const index = await readCatalogIndex(ctx)
-  const ref = await configuredRef(ctx, index, source)
-  const file = await checkNew(ctx, index, name)
+  // The copy is made before the index lock is taken (parsing a large catalog is slow): only the name
+  // check, the write and the index entry need it.
+  const ref = await configuredRef(ctx, await readCatalogIndex(ctx), source)
+  checkCatalogName(name)
+  protectDocker(name, 'overwrite')
   const {readCatalogFile, ensureTopMap, stringifyDoc} = await textTools()
   const catalog = await readCatalogFile(ref.file)
   const displayName = `${name} (forked from ${source})`
@@ -258,10 +279,12 @@ export async function forkCatalog(
     doc.set('displayName', displayName)
     text = stringifyDoc(doc)
   } else text = emptyCatalogText(name, displayName)
-  await writeFileAtomic(file, text)
-  index.catalogs[name] = {displayName}
-  await writeCatalogIndex(ctx, index)
-  return {name, displayName, file, servers: Object.keys(catalog?.registry ?? {}).length}
+  return updateCatalogIndex(ctx, async (index) => {
+    const file = await checkNew(ctx, index, name)
+    await writeOwn(ctx, file, text)
+    index.catalogs[name] = {displayName}
+    return {name, displayName, file, servers: Object.keys(catalog?.registry ?? {}).length}
+  })
 }
 
 /**
@@ -314,34 +337,39 @@ export async function addServerToCatalog(
   const entry = (registry as Record<string, unknown>)[server]
   catalogFromYaml({...src, data: {registry: {[server]: entry ?? {}}}})
 
-  const dest = await readCatalogFile(ref.file)
-  const replaced = Boolean(dest?.registry[server])
-  if (replaced && !options.force)
-    throw new DockerMcpError(`catalog "${catalogName}" already has a server "${server}"`, {
-      suggestions: [`Replace it: docker mcp catalog add ${catalogName} ${server} ${sourceFile} --force`],
-    })
-  const target = dest?.yaml ?? parseCatalogText(ref.file, emptyCatalogText(catalogName, ref.displayName)).yaml
-  const doc = target.doc
-  ensureTopMap(doc, ref.file)
-  const registryMap = ensureMapAt(target, ['registry'])
-  // Aliases cannot travel to another document: such an entry is copied as plain data instead.
-  const node = (hasAlias(srcNode) ? doc.createNode(entry) : srcNode.clone()) as Node
-  const existing = findPair(registryMap, server)
-  if (existing) replaceValue(existing, node)
-  else registryMap.add(doc.createPair(server, node))
-  await writeYamlFile(ref.file, doc)
-  return {catalog: catalogName, server, file: ref.file, replaced}
+  // The destination is read, changed and written under its lock: concurrent `catalog add`s to one catalog
+  // each keep their server.
+  return withFileLock(ref.file, async () => {
+    const dest = await readCatalogFile(ref.file)
+    const replaced = Boolean(dest?.registry[server])
+    if (replaced && !options.force)
+      throw new DockerMcpError(`catalog "${catalogName}" already has a server "${server}"`, {
+        suggestions: [`Replace it: docker mcp catalog add ${catalogName} ${server} ${sourceFile} --force`],
+      })
+    const target =
+      dest?.yaml ?? parseCatalogText(ref.file, emptyCatalogText(catalogName, ref.displayName)).yaml
+    const doc = target.doc
+    ensureTopMap(doc, ref.file)
+    const registryMap = ensureMapAt(target, ['registry'])
+    // Aliases cannot travel to another document: such an entry is copied as plain data instead.
+    const node = (hasAlias(srcNode) ? doc.createNode(entry) : srcNode.clone()) as Node
+    const existing = findPair(registryMap, server)
+    if (existing) replaceValue(existing, node)
+    else registryMap.add(doc.createPair(server, node))
+    await writeYamlFile(ref.file, doc, {privateRoot: ctx.paths.mcpDir})
+    return {catalog: catalogName, server, file: ref.file, replaced}
+  })
 }
 
 /** Remove a configured catalog and its file. */
 export async function removeCatalog(ctx: Context, name: string): Promise<{name: string}> {
   protectDocker(name, 'remove')
-  const index = await readCatalogIndex(ctx)
-  const ref = await configuredRef(ctx, index, name)
-  delete index.catalogs[name]
-  await writeCatalogIndex(ctx, index)
-  await fs.rm(ref.file, {force: true})
-  return {name}
+  return updateCatalogIndex(ctx, async (index) => {
+    const ref = await configuredRef(ctx, index, name)
+    delete index.catalogs[name]
+    await fs.rm(ref.file, {force: true})
+    return {name}
+  })
 }
 
 export interface UpdateResult {
@@ -349,19 +377,44 @@ export interface UpdateResult {
   status: 'updated' | 'skipped' | 'failed'
   detail: string
   servers?: number
+  /** What the update changes in the catalog's servers (for `updated`, also with `--dry-run`). */
+  changes?: CatalogDiff
+  /** `--dry-run`: computed, nothing written. */
+  dryRun?: boolean
+  /** For `failed`: what to do about it. */
+  suggestions?: string[]
+}
+
+/** The servers of a catalog file as it is now; an unreadable or missing file counts as empty. */
+async function currentRegistry(file: string): Promise<Record<string, CatalogEntry>> {
+  const {readCatalogFile} = await textTools()
+  try {
+    return (await readCatalogFile(file))?.registry ?? {}
+  } catch (err) {
+    if (err instanceof DockerMcpError) return {}
+    throw err
+  }
 }
 
 /**
  * Refresh catalogs from where they were imported (URL or local file). Each catalog is downloaded and
  * validated before its file is replaced; a failure leaves that catalog as it was and the others proceed.
+ * Each result says what changed, server by server (image, volumes, network, user, secrets, command, env):
+ * an update can hand a server new host paths or secrets, and the user should see that. `dryRun` computes
+ * all of it and writes nothing. Plain http from another host is refused unless `allowInsecure`.
  */
-export async function updateCatalogs(ctx: Context, name?: string): Promise<UpdateResult[]> {
+export async function updateCatalogs(
+  ctx: Context,
+  name?: string,
+  options: FetchOptions & {dryRun?: boolean} = {},
+): Promise<UpdateResult[]> {
   const index = await readCatalogIndex(ctx)
   const refs = await listCatalogs(ctx, index)
   const targets = name
     ? [findCatalog(refs, name)]
     : refs.filter((r) => r.name !== DOCKER_CATALOG || index.catalogs[DOCKER_CATALOG])
   const results: UpdateResult[] = []
+  const pending: Array<{ref: CatalogRef; text: string; url: string; displayName?: string | undefined}> = []
   const {fetchText, parseCatalogText, readYamlFile, catalogFromYaml, ensureTopMap, stringifyDoc} =
     await textTools()
   for (const ref of targets) {
@@ -375,7 +428,7 @@ export async function updateCatalogs(ctx: Context, name?: string): Promise<Updat
       let catalog: LoadedCatalog
       let text: string
       if (isUrl(url)) {
-        text = await fetchText(url)
+        text = await fetchText(url, {allowInsecure: options.allowInsecure === true})
         catalog = parseCatalogText(url, text)
       } else {
         const y = await readYamlFile(url)
@@ -388,30 +441,58 @@ export async function updateCatalogs(ctx: Context, name?: string): Promise<Updat
         catalog.yaml.doc.set('name', ref.name)
         text = stringifyDoc(catalog.yaml.doc)
       }
-      await writeFileAtomic(catalogFilePath(ctx, ref.name), text)
-      index.catalogs[ref.name] = {
-        ...index.catalogs[ref.name],
-        displayName: index.catalogs[ref.name]?.displayName || catalog.data.displayName || ref.displayName,
+      const changes = diffCatalogs(await currentRegistry(ref.file), catalog.registry)
+      pending.push({
+        ref,
+        text,
         url: ref.name === DOCKER_CATALOG ? (recorded ?? DOCKER_CATALOG_URL) : url,
-        lastUpdate: new Date().toISOString(),
-      }
+        displayName: catalog.data.displayName,
+      })
       results.push({
         name: ref.name,
         status: 'updated',
         detail: url,
         servers: Object.keys(catalog.registry).length,
+        changes,
+        ...(options.dryRun ? {dryRun: true} : {}),
       })
     } catch (err) {
       if (!(err instanceof DockerMcpError)) throw err
-      results.push({name: ref.name, status: 'failed', detail: err.message})
+      results.push({
+        name: ref.name,
+        status: 'failed',
+        detail: err.message,
+        ...(err.suggestions.length ? {suggestions: err.suggestions} : {}),
+      })
     }
   }
-  if (results.some((r) => r.status === 'updated')) await writeCatalogIndex(ctx, index)
+  if (options.dryRun || pending.length === 0) return results
+  // Downloads done: files and index entries are written together under the index lock, against the index
+  // as it is now (a catalog removed meanwhile is not brought back).
+  await updateCatalogIndex(ctx, async (now) => {
+    for (const p of pending) {
+      if (p.ref.name !== DOCKER_CATALOG && !now.catalogs[p.ref.name]) {
+        const r = results.find((x) => x.name === p.ref.name)!
+        Object.assign(r, {status: 'skipped', detail: 'removed while it was being updated'})
+        delete r.changes
+        continue
+      }
+      await writeOwn(ctx, catalogFilePath(ctx, p.ref.name), p.text)
+      now.catalogs[p.ref.name] = {
+        ...now.catalogs[p.ref.name],
+        displayName: now.catalogs[p.ref.name]?.displayName || p.displayName || p.ref.displayName,
+        url: p.url,
+        lastUpdate: new Date().toISOString(),
+      }
+    }
+  })
   return results
 }
 
 /** Remove every imported catalog; the Docker catalog shipped with the plugin remains. */
 export async function resetCatalogs(ctx: Context): Promise<void> {
-  await fs.rm(ctx.paths.catalogsDir, {recursive: true, force: true})
-  await writeCatalogIndex(ctx, {catalogs: {}})
+  await withFileLock(ctx.paths.catalogIndex, async () => {
+    await fs.rm(ctx.paths.catalogsDir, {recursive: true, force: true})
+    await writeOwn(ctx, ctx.paths.catalogIndex, JSON.stringify({catalogs: {}}, null, 2) + '\n')
+  })
 }

@@ -19,7 +19,36 @@
  * being printed as `[a b]`; an unknown function is a syntax error instead of being ignored.
  */
 
+import {DockerMcpError} from '../errors.js'
+
 export type TemplateValue = string | string[]
+
+/**
+ * At most this many values from one expression. Results are every combination of the placeholders' list
+ * values, so a catalog repeating a list placeholder multiplies out: five `{{x.paths}}` over a 20-item list
+ * are 20^5 = 3.2 M strings, enough to stall the gateway and exhaust its memory. No real command, volume
+ * list or env value needs more than a few dozen; 1024 leaves room for long path lists.
+ */
+export const MAX_TEMPLATE_VALUES = 1024
+/**
+ * At most this many characters in all values of one expression together (1 MiB): Linux refuses a single
+ * argument over 128 KiB anyway, and a long config value repeated in many placeholders grows the same way.
+ */
+export const MAX_TEMPLATE_CHARS = 1024 * 1024
+
+/** The fields of a catalog entry that hold templates (structural, so any entry-like object fits). */
+export interface TemplatedFields {
+  command?: readonly string[] | undefined
+  env?: ReadonlyArray<{name: string; value?: string | undefined}> | undefined
+  volumes?: readonly string[] | undefined
+  user?: string | undefined
+}
+
+/** Where an expression comes from, for errors: the server and the field (`command[2]`, `env FOO`). */
+export interface TemplateSite {
+  server: string
+  field: string
+}
 
 export interface TemplateFunction {
   name: string
@@ -37,6 +66,23 @@ export class TemplateSyntaxError extends Error {
   ) {
     super(`invalid template ${JSON.stringify(expression)}: ${detail}`)
     this.name = 'TemplateSyntaxError'
+  }
+}
+
+/** A template whose expansion exceeds MAX_TEMPLATE_VALUES or MAX_TEMPLATE_CHARS: refused, not truncated. */
+export class TemplateExpansionError extends DockerMcpError {
+  constructor(
+    readonly expression: string,
+    readonly site: TemplateSite | undefined,
+    detail: string,
+  ) {
+    const where = site ? `server "${site.server}", ${site.field}: ` : ''
+    super(`${where}the template ${JSON.stringify(expression)} ${detail}`, {
+      suggestions: [
+        'A catalog entry should use a list placeholder once per value (e.g. one {{server.paths|volume}} per volume); fix the catalog entry, or shorten the configured list (docker mcp config set).',
+      ],
+    })
+    this.name = 'TemplateExpansionError'
   }
 }
 
@@ -221,16 +267,57 @@ export function evaluatePlaceholder(
  * Throws TemplateSyntaxError for a malformed expression (catalogs are checked at load time, so the gateway
  * only meets valid ones).
  */
-export function evaluateTemplate(expr: string, config: Record<string, unknown>): string[] {
+export function evaluateTemplate(
+  expr: string,
+  config: Record<string, unknown>,
+  site?: TemplateSite,
+): string[] {
   let results = ['']
+  // Total characters of `results`, kept as they grow, so the caps are checked before anything is built.
+  let chars = 0
+  const tooBig = (detail: string) => new TemplateExpansionError(expr, site, detail)
   for (const part of parseTemplate(expr)) {
     if (part.kind === 'text') {
+      chars += results.length * part.text.length
+      if (chars > MAX_TEMPLATE_CHARS) throw tooBig(`expands to more than ${MAX_TEMPLATE_CHARS} characters`)
       results = results.map((r) => r + part.text)
       continue
     }
     const value = evaluatePlaceholder(part, config)
     const options = Array.isArray(value) ? value.filter((x) => x !== '') : [value]
+    const count = results.length * options.length
+    if (count > MAX_TEMPLATE_VALUES)
+      throw tooBig(
+        `expands to ${count > 1e6 ? 'millions of' : `at least ${count}`} values (the limit is ${MAX_TEMPLATE_VALUES}): list placeholders multiply`,
+      )
+    const optionChars = options.reduce((n, o) => n + o.length, 0)
+    chars = chars * options.length + optionChars * results.length
+    if (chars > MAX_TEMPLATE_CHARS) throw tooBig(`expands to more than ${MAX_TEMPLATE_CHARS} characters`)
     results = results.flatMap((r) => options.map((o) => r + o))
   }
   return results.filter((r) => r !== '')
+}
+
+/** The field of `entry` that holds `expr`, as errors name it: `command[1]`, `env FOO`, `volumes[0]`, `user`. */
+export function templateField(entry: TemplatedFields, expr: string): string {
+  const i = (entry.command ?? []).indexOf(expr)
+  if (i >= 0) return `command[${i}]`
+  const env = (entry.env ?? []).find((e) => e.value === expr)
+  if (env) return `env ${env.name}`
+  const v = (entry.volumes ?? []).indexOf(expr)
+  if (v >= 0) return `volumes[${v}]`
+  if (entry.user === expr) return 'user'
+  return 'a template'
+}
+
+/**
+ * The evaluator the gateway hands to the container spec for one server: `evaluateTemplate` with the
+ * server's config, whose errors name the server and the field the expression came from.
+ */
+export function templateEvaluator(
+  server: string,
+  entry: TemplatedFields,
+  config: Record<string, unknown>,
+): (expr: string) => string[] {
+  return (expr) => evaluateTemplate(expr, config, {server, field: templateField(entry, expr)})
 }

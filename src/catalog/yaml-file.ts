@@ -18,7 +18,7 @@ import {
 import type {z} from 'zod'
 
 import {FileFormatError} from '../errors.js'
-import {writeFileAtomic} from '../fs/atomic.js'
+import {writeFileAtomic, type WriteOptions} from '../fs/atomic.js'
 
 /**
  * Files above this size are refused before they are read: a catalog is a few hundred KiB (Docker's own is
@@ -101,9 +101,12 @@ export function stringifyDoc(doc: Document): string {
   return doc.toString({lineWidth: 0, flowCollectionPadding: false})
 }
 
-/** Write a document back. Only documents that parsed cleanly reach here, so nothing unreadable is overwritten. */
-export async function writeYamlFile(file: string, doc: Document): Promise<void> {
-  await writeFileAtomic(file, stringifyDoc(doc))
+/**
+ * Write a document back. Only documents that parsed cleanly reach here, so nothing unreadable is overwritten.
+ * Our files pass `{privateRoot: paths.mcpDir}` (0600 in 0700 directories).
+ */
+export async function writeYamlFile(file: string, doc: Document, options: WriteOptions = {}): Promise<void> {
+  await writeFileAtomic(file, stringifyDoc(doc), options)
 }
 
 /**

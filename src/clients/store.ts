@@ -2,7 +2,7 @@ import {constants, promises as fs} from 'node:fs'
 import path from 'node:path'
 
 import {DockerMcpError, FileFormatError} from '../errors.js'
-import {writeFileAtomic} from '../fs/atomic.js'
+import {ReadOnlyFileError, resolveWriteTarget, writeFileAtomic} from '../fs/atomic.js'
 
 /**
  * The one writer of client config files, and the file-system probes of the clients module. Edits
@@ -62,22 +62,6 @@ export async function readConfigText(file: string): Promise<string | undefined> 
   }
 }
 
-/** Where a write really goes: the target of a symlink (dotfile managers link configs), else the path. */
-async function writeTarget(file: string): Promise<string> {
-  try {
-    const stat = await fs.lstat(file)
-    if (!stat.isSymbolicLink()) return file
-  } catch {
-    return file
-  }
-  try {
-    return await fs.realpath(file)
-  } catch {
-    // A dangling link: create its target.
-    return path.resolve(path.dirname(file), await fs.readlink(file))
-  }
-}
-
 export const BACKUP_INFIX = '.docker-mcp-backup-'
 
 /** `20250102T030405Z`: sortable, and valid in Windows file names (no colons). */
@@ -126,17 +110,20 @@ export async function writeConfigText(
     throw new DockerMcpError(`${file} changed while it was being updated (is the client rewriting it?)`, {
       suggestions: ['Run the command again.'],
     })
-  const target = await writeTarget(file)
+  // Where the write really goes: a symlink's target (dotfile managers link configs), resolved as the
+  // atomic writer resolves it, so that the backup takes the mode of the file that is replaced.
+  const target = await resolveWriteTarget(file)
   const outcome: WriteOutcome = {created: previous === undefined}
   if (previous !== undefined) {
+    // The mode bits first: as root, access(W_OK) says yes whatever they are, and the rename below would
+    // replace a 0444 file silently. Then access() for a non-root user without write permission on a
+    // file that has some `w` bit (someone else's file).
+    const mode = (await fs.stat(target)).mode & 0o7777
+    if (process.platform !== 'win32' && (mode & 0o222) === 0) throw new ReadOnlyFileError(file, mode)
     try {
       await fs.access(target, constants.W_OK)
     } catch {
-      throw new DockerMcpError(`${file} is read-only; it was left unchanged`, {
-        suggestions: [
-          'If a tool manages this file (home-manager, a dotfiles repo), add the entry there; otherwise make the file writable and run the command again.',
-        ],
-      })
+      throw new ReadOnlyFileError(file, mode)
     }
     if (!(await existingBackup(file))) {
       const backup = file + BACKUP_INFIX + backupTimestamp(now)
@@ -152,7 +139,7 @@ export async function writeConfigText(
     }
   }
   try {
-    await writeFileAtomic(target, next)
+    await writeFileAtomic(file, next)
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
     if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS')

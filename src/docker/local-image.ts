@@ -417,7 +417,10 @@ async function digestFiles(
   if (cacheFile && (misses > 0 || Object.keys(cache.files).length !== files.length)) {
     const fresh: DigestCache = {version: 1, files: {}}
     files.forEach((file, i) => (fresh.files[file.rel] = [file.stamp, digests[i]!]))
-    await writeFileAtomic(cacheFile, JSON.stringify(fresh)).catch(() => undefined)
+    // 0600 in 0700 directories, as every file under ~/.docker/mcp.
+    await writeFileAtomic(cacheFile, JSON.stringify(fresh), {mode: 0o600, dirMode: 0o700}).catch(
+      () => undefined,
+    )
   }
   return digests
 }

@@ -1,6 +1,6 @@
 import {toolsFromCatalog, type CatalogTool} from './catalog-tools.js'
 import {
-  evaluateTemplate,
+  templateEvaluator,
   loadServers,
   readRegistry,
   readServerConfig,
@@ -169,7 +169,7 @@ export async function loadGatewayConfiguration(
     containers.set(name, {
       name,
       entry,
-      evaluate: (expr) => evaluateTemplate(expr, config),
+      evaluate: templateEvaluator(name, entry, config),
       secretEnv,
     })
   }

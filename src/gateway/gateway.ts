@@ -265,7 +265,9 @@ export class Gateway {
   private async writeCache(server: GatewayServer, listing: ServerListing): Promise<void> {
     const file = this.cacheFile(server)
     if (!file) return
-    await writeFileAtomic(file, JSON.stringify({key: server.cacheKey, listing})).catch((err: Error) =>
+    // 0600 in 0700 directories, as every file under ~/.docker/mcp (listings may name private resources).
+    const mode = {mode: 0o600, dirMode: 0o700}
+    await writeFileAtomic(file, JSON.stringify({key: server.cacheKey, listing}), mode).catch((err: Error) =>
       this.options.logger.debug(`cannot cache the listing of ${server.name}: ${err.message}`),
     )
   }

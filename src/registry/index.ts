@@ -13,6 +13,7 @@ import {readValidated, type CachedKind} from '../catalog/file-cache.js'
 import type {Context} from '../context.js'
 import {DockerMcpError} from '../errors.js'
 import {writeFileAtomic} from '../fs/atomic.js'
+import {withFileLock} from '../fs/lock.js'
 import {resolveMcpFile} from '../paths.js'
 import {closestMatches} from '../text/suggest.js'
 import {readServerConfig, serverConfigOf} from '../server-config/config.js'
@@ -75,20 +76,24 @@ export async function enableServers(
     })
   }
   const {openForEdit, validate, registrySchema, ensureMapAt, findPair, writeYamlFile} = await editTools()
-  const y = await openForEdit(ctx.paths.registry)
-  if (y.exists) validate(y, registrySchema, y.data ?? {})
-  const registry = ensureMapAt(y, ['registry'])
   const enabled: string[] = []
   const alreadyEnabled: string[] = []
-  for (const name of new Set(names)) {
-    if (findPair(registry, name)) {
-      alreadyEnabled.push(name)
-      continue
+  // Read, change and write under the file's lock: concurrent `server add`s each keep their server.
+  await withFileLock(ctx.paths.registry, async () => {
+    const y = await openForEdit(ctx.paths.registry)
+    if (y.exists) validate(y, registrySchema, y.data ?? {})
+    const registry = ensureMapAt(y, ['registry'])
+    for (const name of new Set(names)) {
+      if (findPair(registry, name)) {
+        alreadyEnabled.push(name)
+        continue
+      }
+      registry.add(y.doc.createPair(name, y.doc.createNode({ref: ''})))
+      enabled.push(name)
     }
-    registry.add(y.doc.createPair(name, y.doc.createNode({ref: ''})))
-    enabled.push(name)
-  }
-  if (enabled.length > 0 || !y.exists) await writeYamlFile(ctx.paths.registry, y.doc)
+    if (enabled.length > 0 || !y.exists)
+      await writeYamlFile(ctx.paths.registry, y.doc, {privateRoot: ctx.paths.mcpDir})
+  })
   return {
     enabled,
     alreadyEnabled,
@@ -125,32 +130,39 @@ export async function disableServers(
   names: string[],
 ): Promise<{disabled: string[]; notEnabled: string[]; suggestions: Record<string, string[]>}> {
   const {openForEdit, validate, registrySchema, ensureMapAt, findPair, writeYamlFile} = await editTools()
-  const y = await openForEdit(ctx.paths.registry)
-  if (!y.exists) return {disabled: [], notEnabled: [...new Set(names)], suggestions: {}}
-  const data = validate(y, registrySchema, y.data ?? {})
-  const enabledNow = Object.keys(data.registry ?? {})
-  const disabled: string[] = []
-  const notEnabled: string[] = []
-  const suggestions: Record<string, string[]> = {}
-  const registry = enabledNow.length ? ensureMapAt(y, ['registry']) : undefined
-  for (const name of new Set(names)) {
-    const pair = registry ? findPair(registry, name) : undefined
-    if (registry && pair) {
-      registry.items.splice(registry.items.indexOf(pair), 1)
-      disabled.push(name)
-    } else {
-      notEnabled.push(name)
-      const close = closestMatches(name, enabledNow, 1)
-      if (close.length) suggestions[name] = close
+  // A missing file has nothing to disable: answer without creating the directory for a lock.
+  if (!(await openForEdit(ctx.paths.registry)).exists)
+    return {disabled: [], notEnabled: [...new Set(names)], suggestions: {}}
+  return withFileLock(ctx.paths.registry, async () => {
+    const y = await openForEdit(ctx.paths.registry)
+    if (!y.exists) return {disabled: [], notEnabled: [...new Set(names)], suggestions: {}}
+    const data = validate(y, registrySchema, y.data ?? {})
+    const enabledNow = Object.keys(data.registry ?? {})
+    const disabled: string[] = []
+    const notEnabled: string[] = []
+    const suggestions: Record<string, string[]> = {}
+    const registry = enabledNow.length ? ensureMapAt(y, ['registry']) : undefined
+    for (const name of new Set(names)) {
+      const pair = registry ? findPair(registry, name) : undefined
+      if (registry && pair) {
+        registry.items.splice(registry.items.indexOf(pair), 1)
+        disabled.push(name)
+      } else {
+        notEnabled.push(name)
+        const close = closestMatches(name, enabledNow, 1)
+        if (close.length) suggestions[name] = close
+      }
     }
-  }
-  if (disabled.length > 0) await writeYamlFile(ctx.paths.registry, y.doc)
-  return {disabled, notEnabled, suggestions}
+    if (disabled.length > 0) await writeYamlFile(ctx.paths.registry, y.doc, {privateRoot: ctx.paths.mcpDir})
+    return {disabled, notEnabled, suggestions}
+  })
 }
 
 /** Disable every server: registry.yaml is emptied, as the original's `server reset`. */
 export async function resetRegistry(ctx: Context): Promise<void> {
-  await writeFileAtomic(ctx.paths.registry, '')
+  await withFileLock(ctx.paths.registry, () =>
+    writeFileAtomic(ctx.paths.registry, '', {privateRoot: ctx.paths.mcpDir}),
+  )
 }
 
 /** One row of `server ls`. */

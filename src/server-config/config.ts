@@ -5,6 +5,7 @@ import type {Context} from '../context.js'
 import {readMergedServerFiles} from './merge.js'
 import {DockerMcpError, UsageError} from '../errors.js'
 import {readTextIfExists, writeFileAtomic} from '../fs/atomic.js'
+import {withFileLock} from '../fs/lock.js'
 import {closestMatches} from '../text/suggest.js'
 import type {ServerConfigMap} from './validate.js'
 
@@ -51,14 +52,20 @@ export async function readConfigText(ctx: Context): Promise<{text: string; confi
 export async function writeConfigText(ctx: Context, text: string): Promise<ServerConfigMap> {
   const {checkConfig, parseYaml} = await configTools()
   const config = checkConfig(parseYaml('<config argument>', text))
-  await writeFileAtomic(ctx.paths.config, text.endsWith('\n') || text === '' ? text : text + '\n')
+  await withFileLock(ctx.paths.config, () =>
+    writeFileAtomic(ctx.paths.config, text.endsWith('\n') || text === '' ? text : text + '\n', {
+      privateRoot: ctx.paths.mcpDir,
+    }),
+  )
   return config
 }
 
 /** `config reset`: empty config.yaml. */
 export async function resetConfig(ctx: Context): Promise<void> {
   if ((await readTextIfExists(ctx.paths.config)) === undefined) return
-  await writeFileAtomic(ctx.paths.config, '')
+  await withFileLock(ctx.paths.config, () =>
+    writeFileAtomic(ctx.paths.config, '', {privateRoot: ctx.paths.mcpDir}),
+  )
 }
 
 /** `<server>.<key>` split with the longest known server name that prefixes it. */
@@ -132,16 +139,19 @@ export async function setConfigValue(ctx: Context, assignment: string): Promise<
     await configTools()
   const value = coerceConfigValue(raw, field, `${server}.${key}`)
 
-  const y = await openForEdit(ctx.paths.config)
-  if (y.exists) checkConfig(y)
-  const path = key.split('.')
-  const map = ensureMapAt(y, [server, ...path.slice(0, -1)])
-  const node = y.doc.createNode(value, {flow: Array.isArray(value)})
-  const last = path[path.length - 1]!
-  const pair = findPair(map, last)
-  if (pair) replaceValue(pair, node)
-  else map.add(y.doc.createPair(last, node))
-  await writeYamlFile(ctx.paths.config, y.doc)
+  // Read, change and write under the file's lock: concurrent `config set`s each keep their value.
+  await withFileLock(ctx.paths.config, async () => {
+    const y = await openForEdit(ctx.paths.config)
+    if (y.exists) checkConfig(y)
+    const path = key.split('.')
+    const map = ensureMapAt(y, [server, ...path.slice(0, -1)])
+    const node = y.doc.createNode(value, {flow: Array.isArray(value)})
+    const last = path[path.length - 1]!
+    const pair = findPair(map, last)
+    if (pair) replaceValue(pair, node)
+    else map.add(y.doc.createPair(last, node))
+    await writeYamlFile(ctx.paths.config, y.doc, {privateRoot: ctx.paths.mcpDir})
+  })
   return {
     server,
     key,

@@ -3,6 +3,7 @@ import {loadServers, serverNotFound, type ResolvedServer} from '../catalog/load.
 import type {Context} from '../context.js'
 import {readMergedServerFiles} from './merge.js'
 import {DockerMcpError} from '../errors.js'
+import {withFileLock} from '../fs/lock.js'
 import {closestMatches} from '../text/suggest.js'
 import type {ToolsConfig} from './validate.js'
 
@@ -102,24 +103,29 @@ async function editTools(
     import('../catalog/yaml-file.js'),
     import('./validate.js'),
   ])
-  const y = await openForEdit(ctx.paths.tools)
-  const current = y.exists ? checkTools(y) : {}
-  const root = y.doc.contents as import('yaml').YAMLMap
-  const changes: ToolsChange[] = []
-  for (const [owner, named] of owners) {
-    const before = Object.hasOwn(current, owner) ? current[owner] : undefined
-    const after = change(before, named, toolNames(servers.get(owner)!), owner)
-    const changed = JSON.stringify(before) !== JSON.stringify(after)
-    if (changed && after !== undefined) {
-      // Lists are written sorted and in flow style (`server: [a, b]`), as the original's files read.
-      const node = y.doc.createNode(after, {flow: true})
-      const pair = findPair(root, owner)
-      if (pair) replaceValue(pair, node)
-      else root.add(y.doc.createPair(owner, node))
+  // Read, change and write under the file's lock: concurrent `tools enable/disable`s each keep their change.
+  const changes = await withFileLock(ctx.paths.tools, async () => {
+    const y = await openForEdit(ctx.paths.tools)
+    const current = y.exists ? checkTools(y) : {}
+    const root = y.doc.contents as import('yaml').YAMLMap
+    const changes: ToolsChange[] = []
+    for (const [owner, named] of owners) {
+      const before = Object.hasOwn(current, owner) ? current[owner] : undefined
+      const after = change(before, named, toolNames(servers.get(owner)!), owner)
+      const changed = JSON.stringify(before) !== JSON.stringify(after)
+      if (changed && after !== undefined) {
+        // Lists are written sorted and in flow style (`server: [a, b]`), as the original's files read.
+        const node = y.doc.createNode(after, {flow: true})
+        const pair = findPair(root, owner)
+        if (pair) replaceValue(pair, node)
+        else root.add(y.doc.createPair(owner, node))
+      }
+      changes.push({server: owner, tools: named, allowlist: after, changed})
     }
-    changes.push({server: owner, tools: named, allowlist: after, changed})
-  }
-  if (changes.some((c) => c.changed)) await writeYamlFile(ctx.paths.tools, y.doc)
+    if (changes.some((c) => c.changed))
+      await writeYamlFile(ctx.paths.tools, y.doc, {privateRoot: ctx.paths.mcpDir})
+    return changes
+  })
   return {changes, warnings}
 }
 

@@ -261,7 +261,12 @@ describe('import, export, create, fork, add, rm', () => {
     })
     const r = await cli(['catalog', 'update', 'docker-mcp'], {DOCKER_MCP_CATALOG_URL: `${base}/docker.yaml`})
     assert.equal(r.code, 0, r.stderr)
-    assert.equal(r.stdout, 'updated: docker-mcp (1 servers)\n')
+    // What the update changes is shown, server by server: the shipped servers go, "fresh" comes.
+    assert.ok(
+      r.stdout.startsWith('updated: docker-mcp (1 servers)\n  + fresh (new)\n      image: mcp/fresh\n'),
+      r.stdout,
+    )
+    assert.match(r.stdout, /^ {2}- dice \(removed\)$/m)
     const show = JSON.parse((await cli(['catalog', 'show', '--json'])).stdout)
     assert.deepEqual(Object.keys(show.registry), ['fresh'])
     // The recorded URL stays Docker's public one, whatever mirror was used.
@@ -363,7 +368,7 @@ describe('import, export, create, fork, add, rm', () => {
     await writeFile(source, 'name: fromfile\nregistry:\n  a: {image: a}\n  b: {image: b}\n')
     const r = await cli(['catalog', 'update', 'fromfile'])
     assert.equal(r.code, 0, r.stderr)
-    assert.equal(r.stdout, 'updated: fromfile (2 servers)\n')
+    assert.equal(r.stdout, 'updated: fromfile (2 servers)\n  + b (new)\n      image: b\n')
     const local = await cli(['catalog', 'update', 'mine'])
     assert.equal(local.stdout, 'skipped: mine (created locally, nothing to update from)\n')
   })

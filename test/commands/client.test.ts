@@ -213,19 +213,26 @@ describe('client connect / disconnect (global)', () => {
     })
   })
 
-  test(
-    'a read-only file is refused, not replaced',
-    {skip: process.getuid?.() === 0 && 'root can write anyway'},
-    async () => {
-      const file = path.join(home, '.aws/amazonq/mcp.json')
-      await write(file, '{}')
-      await chmod(file, 0o444)
-      const r = await cli(['client', 'connect', 'amazon-q', '-g'])
-      assert.equal(r.code, 1)
-      assert.match(r.stderr, /is read-only; it was left unchanged/)
-      assert.equal(await readFile(file, 'utf8'), '{}')
-    },
-  )
+  // Runs as root too (these machines and CI do): root may write anything, so access(W_OK) says yes and a
+  // rename replaces a 0444 file; the mode bits are what say "leave me alone". Before the fix, root
+  // connected the client straight through the read-only file.
+  test('a read-only file (0444) is refused, not replaced, whoever runs the command (root included)', async () => {
+    const file = path.join(home, '.aws/amazonq/mcp.json')
+    await write(file, '{}')
+    await chmod(file, 0o444)
+    const r = await cli(['client', 'connect', 'amazon-q', '-g'])
+    assert.equal(r.code, 1)
+    assert.ok(r.stderr.includes(`${file} is read-only (mode 0444); it was left unchanged`), r.stderr)
+    assert.match(r.stderr, /chmod u\+w /)
+    assert.equal(await readFile(file, 'utf8'), '{}')
+    assert.equal((await stat(file)).mode & 0o777, 0o444)
+    assert.deepEqual(await backups(file), [])
+    // Once the user makes it writable, the same command goes through.
+    await chmod(file, 0o644)
+    const ok = await cli(['client', 'connect', 'amazon-q', '-g'])
+    assert.equal(ok.code, 0, ok.stderr)
+    assert.ok(JSON.parse(await readFile(file, 'utf8')).mcpServers.MCP_DOCKER)
+  })
 
   test('TOML and YAML clients: Codex and Goose', async () => {
     const codex = path.join(home, '.codex/config.toml')
