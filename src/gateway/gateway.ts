@@ -417,7 +417,13 @@ export class Gateway {
         >,
       log: (params) => void server.sendLoggingMessage(params as never).catch(() => {}),
     }
-    const session: SessionState = {id: sessionId, server, binding, rawCalls: new Map(), lastActivity: Date.now()}
+    const session: SessionState = {
+      id: sessionId,
+      server,
+      binding,
+      rawCalls: new Map(),
+      lastActivity: Date.now(),
+    }
     if (!options.ephemeral) this.sessions.set(sessionId, session)
     server.onclose = () => {
       if (options.ephemeral) return

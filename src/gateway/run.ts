@@ -154,7 +154,8 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
     callTimeoutMs: options.callTimeoutSeconds * 1000,
     maxPerServer: options.maxContainersPerServer,
     maxContainers: options.maxContainers,
-    inputTimeoutMs: options.inputTimeoutSeconds === undefined ? undefined : options.inputTimeoutSeconds * 1000,
+    inputTimeoutMs:
+      options.inputTimeoutSeconds === undefined ? undefined : options.inputTimeoutSeconds * 1000,
     idleMs: options.idleTimeoutSeconds * 1000,
     logCalls: options.logCalls,
     cacheDir: options.cache ? ctx.paths.cacheDir : undefined,
