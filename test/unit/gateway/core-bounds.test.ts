@@ -192,3 +192,37 @@ test('UpstreamPool: a parked call gives its running place up, within a bound of 
   await Promise.all([first, second])
   await pool.closeAll()
 })
+
+test('Gateway: a session reports its last activity and can be closed (for the HTTP transport’s idle expiry)', async () => {
+  const {Gateway} = await import('../../../src/gateway/gateway.js')
+  const closedSessions: string[] = []
+  const gateway = new Gateway({
+    servers: [],
+    toolFilter: () => true,
+    prefixAll: false,
+    version: '0.0.0',
+    callTimeoutMs: 1000,
+    maxPerServer: 1,
+    idleMs: 0,
+    logCalls: false,
+    startUpstream: async () => {
+      throw new Error('no servers here')
+    },
+    logger: {debug: () => {}, info: () => {}, warn: () => {}} as never,
+  })
+  const pool = gateway.pool as unknown as {closeSession: (id: string) => Promise<void>}
+  const closeSession = pool.closeSession.bind(pool)
+  pool.closeSession = async (id) => {
+    closedSessions.push(id)
+    await closeSession(id)
+  }
+  gateway.start()
+  const before = Date.now()
+  gateway.createSession('s1')
+  assert.ok((gateway.lastActivity('s1') ?? 0) >= before)
+  assert.equal(gateway.lastActivity('nope'), undefined)
+  await gateway.closeSession('s1')
+  assert.equal(gateway.lastActivity('s1'), undefined, 'the session state is released')
+  assert.ok(closedSessions.includes('s1'), 'its containers are closed')
+  await gateway.shutdown()
+})
