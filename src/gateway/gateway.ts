@@ -28,6 +28,7 @@ import type {Logger} from './logger.js'
 import {assignToolNames, type ToolOrigin} from './naming.js'
 import {UpstreamPool, type ContainerSlot, type Lifecycle} from './pool.js'
 import {Relister} from './relist.js'
+import {DEFAULT_INPUT_TIMEOUT_MS, RoundTripCall, UPSTREAM_INPUT_KEY, type InputAsk} from './round-trip.js'
 import {messageText, trailingId, withIdAt} from './stdio-transport.js'
 import type {RawReply, Upstream, UpstreamBinding} from './upstream.js'
 
@@ -145,8 +146,8 @@ export class Gateway {
   private inFlight = 0
   private readonly idleWaiters: Array<() => void> = []
   private readonly listChangedListeners: Array<(kind: 'tools' | 'prompts' | 'resources') => void> = []
-  /** Calls of 2026-07-28 clients waiting for the client's input, by the requestState handed out. */
   private readonly relister: Relister<Upstream>
+  /** Calls of 2026-07-28 clients waiting for the client's input, by the requestState handed out. */
   private readonly waitingForInput = new Map<
     string,
     {call: RoundTripCall; ask: InputAsk; timer: NodeJS.Timeout}
@@ -908,10 +909,6 @@ function toProtocolError(err: unknown, server: string, method: string, timeoutMs
   )
 }
 
-/** The key under which a server's input request travels in `inputRequests` / `inputResponses`. */
-const UPSTREAM_INPUT_KEY = 'upstream'
-/** Default `--input-timeout`: how long a call waits for a 2026-07-28 client to come back with its input. */
-export const DEFAULT_INPUT_TIMEOUT_MS = 120_000
 /** Default `--max-containers`. */
 export const DEFAULT_MAX_CONTAINERS = 64
 /** The least time between two re-listings of one noisy upstream (see Relister). */
@@ -922,72 +919,6 @@ const ENVELOPE_META_KEYS = [
   CLIENT_INFO_META_KEY,
   LOG_LEVEL_META_KEY,
 ]
-
-/** A server's request for its client's input (elicitation, sampling), waiting for the answer. */
-interface InputAsk {
-  method: 'elicitation/create' | 'sampling/createMessage'
-  params: Record<string, unknown>
-  answer(result: Record<string, unknown>): void
-  fail(error: Error): void
-}
-
-/** One call of a 2026-07-28 client, across its rounds: the server's input requests queue here. */
-class RoundTripCall {
-  result: Promise<unknown> = Promise.resolve(undefined)
-  /** The call's place under the caps, once it has a container. */
-  slot: ContainerSlot | undefined
-  private readonly controller = new AbortController()
-  private readonly asks: InputAsk[] = []
-  private wake: (() => void) | undefined
-
-  get signal(): AbortSignal {
-    return this.controller.signal
-  }
-
-  ask(
-    method: InputAsk['method'],
-    params: Record<string, unknown>,
-    signal: AbortSignal,
-  ): Promise<Record<string, unknown>> {
-    return new Promise((resolve, reject) => {
-      signal.addEventListener('abort', () => reject(signal.reason), {once: true})
-      this.asks.push({method, params, answer: resolve, fail: reject})
-      this.wake?.()
-    })
-  }
-
-  /** What the client sees next: the server's answer, or the server's next request for input. */
-  next(): Promise<{done: true; value: unknown} | {done: false; ask: InputAsk}> {
-    const queued = this.asks.shift()
-    if (queued) return Promise.resolve({done: false, ask: queued})
-    return new Promise((resolve, reject) => {
-      this.wake = () => {
-        this.wake = undefined
-        resolve({done: false, ask: this.asks.shift()!})
-      }
-      this.result.then(
-        (value) => {
-          this.wake = undefined
-          resolve({done: true, value})
-        },
-        (err: unknown) => {
-          this.wake = undefined
-          reject(err as Error)
-        },
-      )
-    })
-  }
-
-  /** The call waits for its client: its container leaves the server's running places (false: no room). */
-  park(): boolean {
-    return this.slot?.park() ?? true
-  }
-
-  abort(reason: Error): void {
-    for (const ask of this.asks.splice(0)) ask.fail(reason)
-    this.controller.abort(reason)
-  }
-}
 
 /**
  * A large `tools/call` request's text, re-targeted without serialising it again: its id swapped for the

@@ -337,6 +337,12 @@ describe('containers inside the caps', () => {
     try {
       // Two sessions on iso-sticky fill its cap, one on iso-other makes 3, the global cap (at once, so
       // that none of them idles out before the refusals below).
+      // The containers that listed the servers at start-up hold places until they are gone.
+      await eventually(
+        async () => [...(await managedContainers('iso-sticky')), ...(await managedContainers('iso-other'))],
+        (c) => c.length === 0,
+        20_000,
+      )
       const filled = await Promise.all([call('sticky__echo'), call('sticky__echo'), call('other__echo')])
       assert.deepEqual(filled.map(textOf), ['hi', 'hi', 'hi'])
       // A third session on iso-sticky is refused at once, with what to do.
@@ -439,6 +445,7 @@ describe('a server flooding list_changed', () => {
       )
       assert.ok(relists >= 1, 'the gateway never re-listed after list_changed')
       assert.ok(relists <= 20, `the gateway re-listed ${relists} times for ${COUNT} notifications`)
+      t.diagnostic(`${relists} re-list(s) for ${COUNT} list_changed notifications`)
       const noise = gw
         .stderr()
         .split('\n')
