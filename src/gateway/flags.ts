@@ -88,8 +88,21 @@ export const GATEWAY_RUN_FLAGS = {
   },
   'max-containers-per-server': {
     type: 'integer',
-    description: 'per-call containers of one server running at once',
+    description:
+      'containers of one server at once (per-call ones wait beyond it, long-lived ones are refused); as many again may wait for client input',
     default: 16,
+    min: 1,
+  },
+  'max-containers': {
+    type: 'integer',
+    description: 'containers of all servers at once; beyond it a call is refused',
+    default: 64,
+    min: 1,
+  },
+  'input-timeout': {
+    type: 'integer',
+    description: 'seconds a call waits for a 2026-07-28 client to answer its server (elicitation, sampling)',
+    default: 120,
     min: 1,
   },
   'idle-timeout': {
@@ -167,6 +180,8 @@ export function gatewayOptionsFromFlags(flags: GatewayRunFlags, version: string)
     callTimeoutSeconds: flags['call-timeout'],
     startTimeoutSeconds: flags['start-timeout'],
     maxContainersPerServer: flags['max-containers-per-server'],
+    maxContainers: flags['max-containers'],
+    inputTimeoutSeconds: flags['input-timeout'],
     idleTimeoutSeconds: flags['idle-timeout'],
     cache: flags.cache,
     allowUnauthenticated: flags['allow-unauthenticated'],

@@ -26,7 +26,9 @@ import type {
 import {writeFileAtomic} from '../fs/atomic.js'
 import type {Logger} from './logger.js'
 import {assignToolNames, type ToolOrigin} from './naming.js'
-import {UpstreamPool} from './pool.js'
+import {UpstreamPool, type ContainerSlot, type Lifecycle} from './pool.js'
+import {Relister} from './relist.js'
+import {DEFAULT_INPUT_TIMEOUT_MS, RoundTripCall, UPSTREAM_INPUT_KEY, type InputAsk} from './round-trip.js'
 import {messageText, trailingId, withIdAt} from './stdio-transport.js'
 import type {RawReply, Upstream, UpstreamBinding} from './upstream.js'
 
@@ -61,7 +63,11 @@ export interface GatewayOptions {
   prefixAll: boolean
   version: string
   callTimeoutMs: number
+  /** `--input-timeout`: how long a call of a 2026-07-28 client waits for the input its server asked for. */
+  inputTimeoutMs?: number | undefined
   maxPerServer: number
+  /** `--max-containers`: containers of all servers at once. */
+  maxContainers?: number | undefined
   idleMs: number
   logCalls: boolean
   /** Where listings are cached between runs; undefined = no cache. */
@@ -84,6 +90,8 @@ interface SessionState {
   binding: UpstreamBinding
   /** Tool calls forwarded on the raw path, by the client's request id (for cancellation). */
   rawCalls: Map<string | number, {upstream: Upstream; upstreamId: string; settle: () => void}>
+  /** When the client last sent this session a request (ms since the epoch): see `Gateway.lastActivity`. */
+  lastActivity: number
 }
 
 /** Where the raw path answers a client: a message, or a message that is already JSON text. */
@@ -138,6 +146,7 @@ export class Gateway {
   private inFlight = 0
   private readonly idleWaiters: Array<() => void> = []
   private readonly listChangedListeners: Array<(kind: 'tools' | 'prompts' | 'resources') => void> = []
+  private readonly relister: Relister<Upstream>
   /** Calls of 2026-07-28 clients waiting for the client's input, by the requestState handed out. */
   private readonly waitingForInput = new Map<
     string,
@@ -148,8 +157,10 @@ export class Gateway {
     this.byName = new Map(options.servers.map((s) => [s.name, s]))
     this.pool = new UpstreamPool(options.startUpstream, {
       maxPerServer: options.maxPerServer,
+      maxContainers: options.maxContainers ?? DEFAULT_MAX_CONTAINERS,
       idleMs: options.idleMs,
     })
+    this.relister = new Relister((upstream) => this.relist(upstream), {minIntervalMs: RELIST_INTERVAL_MS})
     this.ready = new Promise((resolve) => {
       this.resolveReady = () => {
         this.isReady = true
@@ -239,7 +250,9 @@ export class Gateway {
 
   /** List one server through a short-lived connection. */
   private async listServer(server: GatewayServer): Promise<ServerListing> {
-    return this.pool.use(server.name, LISTING_SESSION, false, undefined, (upstream) => listUpstream(upstream))
+    return this.pool.use(server.name, LISTING_SESSION, 'per-call', undefined, (upstream) =>
+      listUpstream(upstream),
+    )
   }
 
   private cacheFile(server: GatewayServer): string | undefined {
@@ -352,15 +365,26 @@ export class Gateway {
       this.notifyAll('resources')
   }
 
-  /** An upstream said its lists changed: re-list through that very connection (its state changed, not the image's). */
-  async onUpstreamListChanged(upstream: Upstream): Promise<void> {
+  /**
+   * An upstream said its lists changed: re-list through that very connection (its state changed, not the
+   * image's), coalesced and rate-limited per connection (see `Relister`).
+   */
+  onUpstreamListChanged(upstream: Upstream): void {
+    if (!this.stopped && upstream.isOpen) this.relister.request(upstream)
+  }
+
+  private async relist(upstream: Upstream): Promise<void> {
+    if (this.stopped || !upstream.isOpen) return
     try {
+      const before = this.listings.get(upstream.server)
       const listing = await listUpstream(upstream)
+      if (this.stopped) return
       this.listings.set(upstream.server, listing)
+      // Clients are told only what changed: a server repeating list_changed costs them nothing.
+      if (before && JSON.stringify(before) === JSON.stringify(listing)) return
       this.rebuild()
-      this.notifyAll('tools')
-      this.notifyAll('prompts')
-      this.notifyAll('resources')
+      if (before) this.notifyChanges(before, listing)
+      else for (const kind of ['tools', 'prompts', 'resources'] as const) this.notifyAll(kind)
     } catch (err) {
       this.options.logger.debug(`re-listing ${upstream.server} failed: ${(err as Error).message}`)
     }
@@ -396,7 +420,13 @@ export class Gateway {
         >,
       log: (params) => void server.sendLoggingMessage(params as never).catch(() => {}),
     }
-    const session: SessionState = {id: sessionId, server, binding, rawCalls: new Map()}
+    const session: SessionState = {
+      id: sessionId,
+      server,
+      binding,
+      rawCalls: new Map(),
+      lastActivity: Date.now(),
+    }
     if (!options.ephemeral) this.sessions.set(sessionId, session)
     server.onclose = () => {
       if (options.ephemeral) return
@@ -405,10 +435,12 @@ export class Gateway {
     }
 
     server.setRequestHandler('tools/list', async () => {
+      session.lastActivity = Date.now()
       await this.ready
       return {tools: [...this.tools.values()].map((t) => t.tool)}
     })
     server.setRequestHandler('tools/call', async (request, ctx) => {
+      session.lastActivity = Date.now()
       await this.ready
       const {name} = request.params
       const target = this.tools.get(name)
@@ -416,10 +448,12 @@ export class Gateway {
       return (await this.callTool(session, binding, target.origin, request.params, ctx)) as never
     })
     server.setRequestHandler('prompts/list', async () => {
+      session.lastActivity = Date.now()
       await this.ready
       return {prompts: [...this.prompts.values()].map((p) => p.prompt)}
     })
     server.setRequestHandler('prompts/get', async (request, ctx) => {
+      session.lastActivity = Date.now()
       await this.ready
       const target = this.prompts.get(request.params.name)
       if (!target)
@@ -430,6 +464,7 @@ export class Gateway {
       })) as never
     })
     server.setRequestHandler('resources/list', async () => {
+      session.lastActivity = Date.now()
       await this.ready
       const resources: Resource[] = []
       for (const server of this.options.servers) {
@@ -440,10 +475,12 @@ export class Gateway {
       return {resources}
     })
     server.setRequestHandler('resources/templates/list', async () => {
+      session.lastActivity = Date.now()
       await this.ready
       return {resourceTemplates: this.templates.map((t) => t.template)}
     })
     server.setRequestHandler('resources/read', async (request, ctx) => {
+      session.lastActivity = Date.now()
       await this.ready
       const owner = this.resourceOwner(request.params.uri)
       if (!owner)
@@ -454,6 +491,7 @@ export class Gateway {
       })) as never
     })
     server.setRequestHandler('completion/complete', async (request, ctx) => {
+      session.lastActivity = Date.now()
       await this.ready
       const ref = request.params.ref as {type: string; name?: string; uri?: string}
       let owner: string | undefined
@@ -468,10 +506,14 @@ export class Gateway {
           this.resourceOwner(ref.uri)
       }
       if (!owner) return {completion: {values: []}}
-      return (await this.forward(session, binding, owner, ctx, {
-        method: 'completion/complete',
-        params,
-      })) as never
+      return (await this.forward(
+        session,
+        binding,
+        owner,
+        ctx,
+        {method: 'completion/complete', params},
+        this.lifecycle(owner),
+      )) as never
     })
     return server
   }
@@ -483,8 +525,8 @@ export class Gateway {
     )
   }
 
-  private lifecycle(server: string): boolean {
-    return this.byName.get(server)?.longLived ?? false
+  private lifecycle(server: string): 'long-lived' | 'per-call' {
+    return this.byName.get(server)?.longLived ? 'long-lived' : 'per-call'
   }
 
   private async callTool(
@@ -572,10 +614,11 @@ export class Gateway {
       return true
     }
     if (m.method !== 'tools/call' || m.id === undefined || !this.isReady) return false
+    session.lastActivity = Date.now()
     const params = m.params
     if (typeof params?.name !== 'string' || params._meta?.progressToken !== undefined) return false
     const target = this.tools.get(params.name)
-    if (!target || !this.lifecycle(target.origin.server)) return false
+    if (!target || this.lifecycle(target.origin.server) !== 'long-lived') return false
     const held = this.pool.holdReady(target.origin.server, sessionId)
     if (!held) return false
     const {upstream} = held
@@ -583,7 +626,8 @@ export class Gateway {
       held.release()
       return false
     }
-    upstream.binding = session.binding
+    // The server's requests during this call go to this session, and only while the call is in flight.
+    const endRoute = upstream.calls.begin(session.binding)
     const clientId = m.id
     const server = target.origin.server
     const ended = this.callStarted(params.name, target.origin, params.arguments)
@@ -600,6 +644,7 @@ export class Gateway {
       settled = true
       clearTimeout(timer)
       session.rawCalls.delete(clientId)
+      endRoute()
       held.release()
       if (--this.inFlight === 0) for (const wake of this.idleWaiters.splice(0)) wake()
       if (answer === undefined || answer === 'timeout' || answer instanceof Error) {
@@ -656,7 +701,8 @@ export class Gateway {
       inputResponses?: Record<string, Record<string, unknown>>
       requestState?: () => unknown
     }
-    if (mcpReq.envelope === undefined) return this.forward(session, binding, server, ctx, request)
+    if (mcpReq.envelope === undefined)
+      return this.forward(session, binding, server, ctx, request, this.lifecycle(server))
     let call: RoundTripCall
     const state = mcpReq.requestState?.()
     if (typeof state === 'string') {
@@ -680,27 +726,46 @@ export class Gateway {
         log: binding.log,
       }
       // The first round's request ends when it returns input_required; the call to the server outlives it.
+      // Its container serves it alone, so that what the server asks reaches this call (see CallRouter).
       call.result = this.forward(
         session,
         perCall,
         server,
         {...ctx, mcpReq: {...ctx.mcpReq, signal: call.signal}},
         request,
+        this.lifecycle(server) === 'long-lived' ? 'exclusive' : 'per-call',
+        (slot) => (call.slot = slot),
       )
       // Whoever is waiting sees the failure; a call nobody waits for any more (timed out) must not crash us.
       call.result.catch(() => {})
     }
-    const step = await call.next()
+    let step = await call.next()
+    // While the client is away, the call's container moves to a parked place: it does not block the
+    // server's other calls (see ContainerSlot). When those are all taken, the server's question is refused.
+    while (!step.done && !call.park()) {
+      step.ask.fail(
+        new Error(
+          `server "${server}" already has ${this.options.maxPerServer} call(s) waiting for their clients' input (--max-containers-per-server): answer or cancel those first`,
+        ),
+      )
+      step = await call.next()
+    }
     if (step.done) return step.value
+    const {ask} = step
     const requestState = randomUUID()
+    const waitMs = this.options.inputTimeoutMs ?? DEFAULT_INPUT_TIMEOUT_MS
     const timer = setTimeout(() => {
       this.waitingForInput.delete(requestState)
-      step.ask.fail(new Error(`the client did not answer within ${INPUT_WAIT_MS / 60_000} minutes`))
-    }, INPUT_WAIT_MS)
+      ask.fail(
+        new Error(
+          `the client did not answer within ${Math.round(waitMs / 1000)}s (--input-timeout): the call was ended`,
+        ),
+      )
+    }, waitMs)
     timer.unref()
-    this.waitingForInput.set(requestState, {call, ask: step.ask, timer})
+    this.waitingForInput.set(requestState, {call, ask, timer})
     return inputRequired({
-      inputRequests: {[UPSTREAM_INPUT_KEY]: {method: step.ask.method, params: step.ask.params} as never},
+      inputRequests: {[UPSTREAM_INPUT_KEY]: {method: ask.method, params: ask.params} as never},
       requestState,
     })
   }
@@ -716,10 +781,12 @@ export class Gateway {
     server: string,
     ctx: ServerContext,
     request: {method: string; params: Record<string, unknown>},
+    lifecycle: Lifecycle,
+    onSlot?: (slot: ContainerSlot) => void,
   ): Promise<unknown> {
     this.inFlight++
     try {
-      return await this.forwardNow(session, binding, server, ctx, request)
+      return await this.forwardNow(session, binding, server, ctx, request, lifecycle, onSlot)
     } finally {
       if (--this.inFlight === 0) for (const wake of this.idleWaiters.splice(0)) wake()
     }
@@ -743,6 +810,8 @@ export class Gateway {
     server: string,
     ctx: ServerContext,
     request: {method: string; params: Record<string, unknown>},
+    lifecycle: Lifecycle,
+    onSlot: ((slot: ContainerSlot) => void) | undefined,
   ): Promise<unknown> {
     const {signal} = ctx.mcpReq
     const progressToken = ctx.mcpReq._meta?.progressToken
@@ -756,8 +825,10 @@ export class Gateway {
       params._meta = meta
     }
     try {
-      return await this.pool.use(server, session.id, this.lifecycle(server), signal, async (upstream) => {
-        upstream.binding = binding
+      return await this.pool.use(server, session.id, lifecycle, signal, async (upstream, slot) => {
+        onSlot?.(slot)
+        // What the server asks during this call goes to `binding`, and only while the call is in flight.
+        const endRoute = upstream.calls.begin(binding)
         const result = upstream.client.request({method: request.method, params} as never, passthrough, {
           signal,
           timeout: this.options.callTimeoutMs,
@@ -784,12 +855,30 @@ export class Gateway {
             )
           }
           throw err
+        } finally {
+          endRoute()
         }
       })
     } catch (err) {
       if (signal.aborted) throw err
       throw toProtocolError(err, server, request.method, this.options.callTimeoutMs)
     }
+  }
+
+  /**
+   * When the client of session `id` last sent it a request (ms since the epoch), or undefined when there is
+   * no such session: what an idle-session expiry (the HTTP transport's) looks at.
+   */
+  lastActivity(id: string): number | undefined {
+    return this.sessions.get(id)?.lastActivity
+  }
+
+  /** End session `id` now: its MCP server closes (its transport with it) and its containers stop. */
+  async closeSession(id: string): Promise<void> {
+    const session = this.sessions.get(id)
+    if (session) this.sessions.delete(id)
+    await session?.server.close().catch(() => {})
+    await this.pool.closeSession(id)
   }
 
   /** Stop serving: close sessions and every container. */
@@ -822,75 +911,16 @@ function toProtocolError(err: unknown, server: string, method: string, timeoutMs
   )
 }
 
-/** The key under which a server's input request travels in `inputRequests` / `inputResponses`. */
-const UPSTREAM_INPUT_KEY = 'upstream'
-/** How long a call waits for a 2026-07-28 client to come back with the input its server asked for. */
-const INPUT_WAIT_MS = 10 * 60_000
+/** Default `--max-containers`. */
+export const DEFAULT_MAX_CONTAINERS = 64
+/** The least time between two re-listings of one noisy upstream (see Relister). */
+const RELIST_INTERVAL_MS = 1000
 const ENVELOPE_META_KEYS = [
   PROTOCOL_VERSION_META_KEY,
   CLIENT_CAPABILITIES_META_KEY,
   CLIENT_INFO_META_KEY,
   LOG_LEVEL_META_KEY,
 ]
-
-/** A server's request for its client's input (elicitation, sampling), waiting for the answer. */
-interface InputAsk {
-  method: 'elicitation/create' | 'sampling/createMessage'
-  params: Record<string, unknown>
-  answer(result: Record<string, unknown>): void
-  fail(error: Error): void
-}
-
-/** One call of a 2026-07-28 client, across its rounds: the server's input requests queue here. */
-class RoundTripCall {
-  result: Promise<unknown> = Promise.resolve(undefined)
-  private readonly controller = new AbortController()
-  private readonly asks: InputAsk[] = []
-  private wake: (() => void) | undefined
-
-  get signal(): AbortSignal {
-    return this.controller.signal
-  }
-
-  ask(
-    method: InputAsk['method'],
-    params: Record<string, unknown>,
-    signal: AbortSignal,
-  ): Promise<Record<string, unknown>> {
-    return new Promise((resolve, reject) => {
-      signal.addEventListener('abort', () => reject(signal.reason), {once: true})
-      this.asks.push({method, params, answer: resolve, fail: reject})
-      this.wake?.()
-    })
-  }
-
-  /** What the client sees next: the server's answer, or the server's next request for input. */
-  next(): Promise<{done: true; value: unknown} | {done: false; ask: InputAsk}> {
-    const queued = this.asks.shift()
-    if (queued) return Promise.resolve({done: false, ask: queued})
-    return new Promise((resolve, reject) => {
-      this.wake = () => {
-        this.wake = undefined
-        resolve({done: false, ask: this.asks.shift()!})
-      }
-      this.result.then(
-        (value) => {
-          this.wake = undefined
-          resolve({done: true, value})
-        },
-        (err: unknown) => {
-          this.wake = undefined
-          reject(err as Error)
-        },
-      )
-    })
-  }
-
-  abort(reason: Error): void {
-    for (const ask of this.asks.splice(0)) ask.fail(reason)
-    this.controller.abort(reason)
-  }
-}
 
 /**
  * A large `tools/call` request's text, re-targeted without serialising it again: its id swapped for the

@@ -1,12 +1,27 @@
+import {DockerMcpError} from '../errors.js'
 import type {Upstream} from './upstream.js'
 
 const longLivedKey = (server: string, session: string) => `${server}\u0000${session}`
+
+/** A container would exceed `--max-containers-per-server` or `--max-containers`: the call fails at once. */
+export class CapacityError extends DockerMcpError {}
 
 /** Counting semaphore with a FIFO queue. */
 class Semaphore {
   private active = 0
   private readonly waiting: Array<() => void> = []
-  constructor(private readonly size: number) {}
+  constructor(readonly size: number) {}
+
+  get used(): number {
+    return this.active
+  }
+
+  /** A place now, or undefined when all are taken (for what must not wait: see `UpstreamPool`). */
+  tryAcquire(): (() => void) | undefined {
+    if (this.active >= this.size) return undefined
+    this.active++
+    return this.releaser()
+  }
 
   async acquire(signal?: AbortSignal): Promise<() => void> {
     if (this.active < this.size) {
@@ -41,12 +56,68 @@ class Semaphore {
   }
 }
 
+/**
+ * A container's place under the caps, held as long as the container runs (until it is removed).
+ * `park` is for a call that waits for its client's input (a 2026-07-28 client answers in a later HTTP
+ * request, or never): its container leaves the server's running places for a parked place, so that a
+ * silent client does not block the server for everyone. Parked places are bounded too (as many as running
+ * ones), and the container still counts against `--max-containers`.
+ */
+export interface ContainerSlot {
+  /** Move to a parked place; false when the server's parked places are all taken. */
+  park(): boolean
+}
+
+class Slot implements ContainerSlot {
+  parked = false
+  private released = false
+
+  constructor(
+    private releaseServer: () => void,
+    private readonly releaseGlobal: () => void,
+    private readonly parkedPlaces: Semaphore,
+  ) {}
+
+  park(): boolean {
+    if (this.parked) return true
+    if (this.released) return false
+    const parked = this.parkedPlaces.tryAcquire()
+    if (!parked) return false
+    this.releaseServer()
+    this.releaseServer = parked
+    this.parked = true
+    return true
+  }
+
+  release(): void {
+    if (this.released) return
+    this.released = true
+    this.releaseServer()
+    this.releaseGlobal()
+  }
+}
+
 export interface PoolOptions {
-  /** Containers of one server running at once (per-call containers queue beyond this). */
+  /** Containers of one server at once: per-call ones queue beyond this, long-lived ones are refused. */
   maxPerServer: number
+  /** Containers of all servers at once; beyond it a new container is refused. */
+  maxContainers: number
   /** Close a long-lived container after this long without calls; 0 = never. */
   idleMs: number
 }
+
+/** How a call gets its container. */
+export type Lifecycle =
+  /** A fresh container for this call, removed after it. */
+  | 'per-call'
+  /** The one container of (server, session), shared by the session's calls. */
+  | 'long-lived'
+  /**
+   * A container of (server, session) that serves this call alone, reused by the next call once idle: for
+   * calls whose server may ask for input that must reach this very call (2026-07-28 clients, who share a
+   * session name), see `CallRouter`.
+   */
+  | 'exclusive'
 
 interface LongLivedEntry {
   upstream: Promise<Upstream>
@@ -58,15 +129,32 @@ interface LongLivedEntry {
   idleTimer?: NodeJS.Timeout | undefined
 }
 
+interface Lease {
+  upstream: Upstream
+  slot: Slot
+  server: string
+  session: string
+  idleTimer?: NodeJS.Timeout | undefined
+}
+
 /**
- * Who runs which container. Per-call servers get a fresh container for each call, at most `maxPerServer`
- * at once; long-lived servers get one container per (server, client session), started at most once even
- * under many parallel calls (single flight: the original leaked 180+ containers, docker/mcp-gateway#483).
- * A long-lived container that died is replaced on the next call.
+ * Who runs which container, within the caps. Per-call servers get a fresh container for each call;
+ * long-lived servers get one container per (server, client session), started at most once even under many
+ * parallel calls (single flight: the original leaked 180+ containers, docker/mcp-gateway#483). A long-lived
+ * container that died is replaced on the next call.
+ *
+ * Every container counts against `maxPerServer` and `maxContainers` for as long as it runs: a per-call one
+ * until it is removed, a long-lived one until its session ends or it idles out. Per-call containers wait
+ * for a place (their places free up within a call); a long-lived container that would exceed a cap is
+ * refused at once with a `CapacityError`: sessions hold their containers for long, so waiting would hang.
  */
 export class UpstreamPool {
   private readonly longLived = new Map<string, LongLivedEntry>()
+  private readonly idleLeases = new Map<string, Lease[]>()
+  private readonly busyLeases = new Set<Lease>()
   private readonly slots = new Map<string, Semaphore>()
+  private readonly parkedSlots = new Map<string, Semaphore>()
+  private readonly global: Semaphore
   private readonly perCall = new Set<Upstream>()
   /** Containers being started right now: shutdown waits for them so that none is left behind. */
   private readonly starting = new Set<Promise<Upstream>>()
@@ -77,49 +165,114 @@ export class UpstreamPool {
   constructor(
     private readonly connect: (server: string, session: string) => Promise<Upstream>,
     private readonly options: PoolOptions,
-  ) {}
+  ) {
+    this.global = new Semaphore(options.maxContainers)
+  }
 
-  private slot(server: string): Semaphore {
+  private slotsOf(server: string): Semaphore {
     let s = this.slots.get(server)
     if (!s) this.slots.set(server, (s = new Semaphore(this.options.maxPerServer)))
     return s
   }
 
-  /** Run `fn` with an upstream of `server` for `session`, per the server's lifecycle. */
+  private parkedOf(server: string): Semaphore {
+    let s = this.parkedSlots.get(server)
+    if (!s) this.parkedSlots.set(server, (s = new Semaphore(this.options.maxPerServer)))
+    return s
+  }
+
+  /** A global place now (an idle exclusive container gives its own up), else a CapacityError. */
+  private takeGlobal(): () => void {
+    const place = this.global.tryAcquire() ?? (this.evictIdleLease() ? this.global.tryAcquire() : undefined)
+    if (place) return place
+    throw new CapacityError(
+      `the gateway already runs ${this.global.used} containers (--max-containers ${this.global.size}): close idle sessions or raise the cap`,
+    )
+  }
+
+  /** A place for a container that must not wait (long-lived, exclusive), else a CapacityError. */
+  private takeNow(server: string): Slot {
+    const slots = this.slotsOf(server)
+    const place = slots.tryAcquire() ?? (this.evictIdleLease(server) ? slots.tryAcquire() : undefined)
+    if (!place)
+      throw new CapacityError(
+        `server "${server}" already runs ${slots.used} containers (--max-containers-per-server ${slots.size}): close idle sessions or raise the cap`,
+      )
+    try {
+      return new Slot(place, this.takeGlobal(), this.parkedOf(server))
+    } catch (err) {
+      place()
+      throw err
+    }
+  }
+
+  /** A place for a per-call container: waits for one of the server's places, never for a global one. */
+  private async takeQueued(server: string, signal: AbortSignal | undefined): Promise<Slot> {
+    const place = await this.slotsOf(server).acquire(signal)
+    try {
+      return new Slot(place, this.takeGlobal(), this.parkedOf(server))
+    } catch (err) {
+      place()
+      throw err
+    }
+  }
+
+  /** Close one idle exclusive container (of `server`, or any): it holds a place and no state anyone needs. */
+  private evictIdleLease(server?: string): boolean {
+    for (const [key, leases] of this.idleLeases) {
+      const i = leases.findIndex((l) => server === undefined || l.server === server)
+      if (i === -1) continue
+      const [lease] = leases.splice(i, 1)
+      if (leases.length === 0) this.idleLeases.delete(key)
+      clearTimeout(lease!.idleTimer)
+      lease!.slot.release()
+      void lease!.upstream.close().catch(() => {})
+      return true
+    }
+    return false
+  }
+
+  private async started(server: string, session: string): Promise<Upstream> {
+    const starting = this.connect(server, session)
+    this.starting.add(starting)
+    try {
+      return await starting
+    } finally {
+      this.starting.delete(starting)
+    }
+  }
+
+  /** Run `fn` with an upstream of `server` for `session`, per `lifecycle`. */
   async use<T>(
     server: string,
     session: string,
-    longLived: boolean,
+    lifecycle: Lifecycle,
     signal: AbortSignal | undefined,
-    fn: (upstream: Upstream) => Promise<T>,
+    fn: (upstream: Upstream, slot: ContainerSlot) => Promise<T>,
   ): Promise<T> {
     if (this.closing) throw new Error('the gateway is shutting down')
-    return longLived ? this.useLongLived(server, session, fn) : this.usePerCall(server, session, signal, fn)
+    if (lifecycle === 'long-lived') return this.useLongLived(server, session, fn)
+    if (lifecycle === 'exclusive') return this.useExclusive(server, session, fn)
+    return this.usePerCall(server, session, signal, fn)
   }
 
   private async usePerCall<T>(
     server: string,
     session: string,
     signal: AbortSignal | undefined,
-    fn: (u: Upstream) => Promise<T>,
+    fn: (u: Upstream, slot: ContainerSlot) => Promise<T>,
   ): Promise<T> {
-    const release = await this.slot(server).acquire(signal)
+    const slot = await this.takeQueued(server, signal)
     let upstream: Upstream | undefined
     try {
-      const starting = this.connect(server, session)
-      this.starting.add(starting)
-      try {
-        upstream = await starting
-      } finally {
-        this.starting.delete(starting)
-      }
+      upstream = await this.started(server, session)
       this.perCall.add(upstream)
       // Shutdown began while this container was starting: it must not outlive the gateway.
       if (this.closing) throw new Error('the gateway is shutting down')
-      return await fn(upstream)
+      return await fn(upstream, slot)
     } finally {
       if (upstream) {
-        // The caller has its answer now; the container goes in the background. The slot stays taken
+        // The caller has its answer now; the container goes in the background. The place stays taken
         // until it is gone, so the cap holds for real containers, and shutdown waits for it.
         const done = upstream
         this.perCall.delete(done)
@@ -128,11 +281,67 @@ export class UpstreamPool {
           .catch(() => {})
           .finally(() => {
             this.removing.delete(removal)
-            release()
+            slot.release()
           })
         this.removing.add(removal)
       } else {
-        release()
+        slot.release()
+      }
+    }
+  }
+
+  private async useExclusive<T>(
+    server: string,
+    session: string,
+    fn: (u: Upstream, slot: ContainerSlot) => Promise<T>,
+  ): Promise<T> {
+    const key = longLivedKey(server, session)
+    let lease: Lease | undefined
+    const idle = this.idleLeases.get(key)
+    while (idle?.length && !lease) {
+      const candidate = idle.pop()!
+      clearTimeout(candidate.idleTimer)
+      if (candidate.upstream.isOpen) lease = candidate
+      else candidate.slot.release()
+    }
+    if (idle?.length === 0) this.idleLeases.delete(key)
+    if (!lease) {
+      const slot = this.takeNow(server)
+      let upstream: Upstream
+      try {
+        upstream = await this.started(server, session)
+      } catch (err) {
+        slot.release()
+        throw err
+      }
+      lease = {upstream, slot, server, session}
+      void upstream.closed.then(() => slot.release())
+    }
+    const held = lease
+    this.busyLeases.add(held)
+    try {
+      if (this.closing) throw new Error('the gateway is shutting down')
+      return await fn(held.upstream, held.slot)
+    } finally {
+      this.busyLeases.delete(held)
+      // A container whose call was parked is not reused: its place is a parked one, not a running one.
+      if (this.closing || held.slot.parked || !held.upstream.isOpen) {
+        held.slot.release()
+        void held.upstream.close().catch(() => {})
+      } else {
+        this.idleLeases.set(key, [...(this.idleLeases.get(key) ?? []), held])
+        if (this.options.idleMs > 0) {
+          held.idleTimer = setTimeout(() => {
+            const leases = this.idleLeases.get(key)
+            const i = leases?.indexOf(held) ?? -1
+            if (i === -1) return
+            leases!.splice(i, 1)
+            if (leases!.length === 0) this.idleLeases.delete(key)
+            held.slot.release()
+            void held.upstream.close().catch(() => {})
+          }, this.options.idleMs)
+          held.idleTimer.unref()
+        }
       }
     }
   }
@@ -140,7 +349,7 @@ export class UpstreamPool {
   private async useLongLived<T>(
     server: string,
     session: string,
-    fn: (u: Upstream) => Promise<T>,
+    fn: (u: Upstream, slot: ContainerSlot) => Promise<T>,
   ): Promise<T> {
     const key = longLivedKey(server, session)
     let entry = this.longLived.get(key)
@@ -151,29 +360,36 @@ export class UpstreamPool {
         entry = undefined
       }
     }
-    if (!entry) {
-      const created: LongLivedEntry = {server, session, inFlight: 0, upstream: this.connect(server, session)}
-      entry = created
-      this.longLived.set(key, created)
-      created.upstream.then(
-        (u) => {
-          created.ready = u
-          void u.closed.then(() => {
-            if (this.longLived.get(key) === created) this.longLived.delete(key)
-          })
-        },
-        () => {
-          if (this.longLived.get(key) === created) this.longLived.delete(key)
-        },
-      )
-    }
+    if (!entry) entry = this.createLongLived(key, server, session)
     const live = entry
     this.hold(live)
     try {
-      return await fn(await live.upstream)
+      // The session's container is not parked: a 2025 session answers its server's requests directly.
+      return await fn(await live.upstream, noPark)
     } finally {
       this.release(key, live)
     }
+  }
+
+  /** Start the container of (server, session) under the caps (a CapacityError at once beyond them). */
+  private createLongLived(key: string, server: string, session: string): LongLivedEntry {
+    const slot = this.takeNow(server)
+    const created: LongLivedEntry = {server, session, inFlight: 0, upstream: this.started(server, session)}
+    this.longLived.set(key, created)
+    created.upstream.then(
+      (u) => {
+        created.ready = u
+        void u.closed.then(() => {
+          slot.release()
+          if (this.longLived.get(key) === created) this.longLived.delete(key)
+        })
+      },
+      () => {
+        slot.release()
+        if (this.longLived.get(key) === created) this.longLived.delete(key)
+      },
+    )
+    return created
   }
 
   /**
@@ -217,12 +433,19 @@ export class UpstreamPool {
     }
   }
 
-  /** Containers currently held (long-lived and in-flight per-call), for metrics and tests. */
+  /** Containers currently held (long-lived, exclusive and in-flight per-call), for metrics and tests. */
   get size(): number {
-    return this.longLived.size + this.perCall.size
+    let leases = this.busyLeases.size
+    for (const idle of this.idleLeases.values()) leases += idle.length
+    return this.longLived.size + this.perCall.size + leases
   }
 
-  /** A client session ended: stop its long-lived containers. */
+  /** Containers counted against `--max-containers` right now (those being removed included). */
+  get containersHeld(): number {
+    return this.global.used
+  }
+
+  /** A client session ended: stop its long-lived and idle exclusive containers. */
   async closeSession(session: string): Promise<void> {
     const closing: Promise<unknown>[] = []
     for (const [key, entry] of this.longLived) {
@@ -230,6 +453,15 @@ export class UpstreamPool {
       this.longLived.delete(key)
       clearTimeout(entry.idleTimer)
       closing.push(entry.upstream.then((u) => u.close()).catch(() => {}))
+    }
+    for (const [key, leases] of this.idleLeases) {
+      if (leases[0]?.session !== session) continue
+      this.idleLeases.delete(key)
+      for (const lease of leases) {
+        clearTimeout(lease.idleTimer)
+        lease.slot.release()
+        closing.push(lease.upstream.close().catch(() => {}))
+      }
     }
     await Promise.all(closing)
   }
@@ -243,9 +475,19 @@ export class UpstreamPool {
       closing.push(entry.upstream.then((u) => u.close()).catch(() => {}))
     }
     this.longLived.clear()
+    for (const leases of this.idleLeases.values())
+      for (const lease of leases) {
+        clearTimeout(lease.idleTimer)
+        closing.push(lease.upstream.close().catch(() => {}))
+      }
+    this.idleLeases.clear()
+    for (const lease of this.busyLeases) closing.push(lease.upstream.close().catch(() => {}))
     for (const u of this.perCall) closing.push(u.close().catch(() => {}))
     for (const start of this.starting) closing.push(start.then((u) => u.close()).catch(() => {}))
     closing.push(...this.removing)
     await Promise.all(closing)
   }
 }
+
+/** The slot handed to calls on a session's long-lived container, which is never parked. */
+const noPark: ContainerSlot = {park: () => false}

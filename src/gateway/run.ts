@@ -30,6 +30,8 @@ export interface RunGatewayOptions extends GatewayFlags {
   callTimeoutSeconds: number
   startTimeoutSeconds: number
   maxContainersPerServer: number
+  maxContainers?: number | undefined
+  inputTimeoutSeconds?: number | undefined
   idleTimeoutSeconds: number
   cache: boolean
   allowUnauthenticated: boolean
@@ -154,6 +156,9 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
     version: options.version,
     callTimeoutMs: options.callTimeoutSeconds * 1000,
     maxPerServer: options.maxContainersPerServer,
+    maxContainers: options.maxContainers,
+    inputTimeoutMs:
+      options.inputTimeoutSeconds === undefined ? undefined : options.inputTimeoutSeconds * 1000,
     idleMs: options.idleTimeoutSeconds * 1000,
     logCalls: options.logCalls,
     cacheDir: options.cache ? ctx.paths.cacheDir : undefined,

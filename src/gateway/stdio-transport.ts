@@ -1,5 +1,6 @@
 import type {Readable, Writable} from 'node:stream'
 
+import {rateLimitedLog} from './log-limit.js'
 import type {
   JSONRPCMessage,
   MessageExtraInfo,
@@ -48,8 +49,14 @@ export class StreamTransport implements Transport {
   onclose?: () => void
   onerror?: (error: Error) => void
   onmessage?: <T extends JSONRPCMessage>(message: T, extra?: MessageExtraInfo) => void
-  /** Lines that were not JSON-RPC messages (truncated for logging). */
-  onnoise?: (line: string) => void
+  /**
+   * Lines that were not JSON-RPC messages (truncated for logging), at most 10 per 10 s: a server looping on
+   * garbage must not flood the log (the count of lines not shown is reported).
+   */
+  set onnoise(report: ((line: string) => void) | undefined) {
+    this.noise = report && rateLimitedLog(report, {burst: 10, windowMs: 10_000})
+  }
+  private noise: ((line: string) => void) | undefined
   /** Sees each line before it is parsed; returning true takes it (the gateway's raw path, large answers). */
   ontext?: (line: string) => boolean
 
@@ -107,11 +114,11 @@ export class StreamTransport implements Transport {
     try {
       message = JSON.parse(text)
     } catch {
-      this.onnoise?.(text.slice(0, 200))
+      this.noise?.(text.slice(0, 200))
       return
     }
     if (!isJsonRpc(message)) {
-      this.onnoise?.(text.slice(0, 200))
+      this.noise?.(text.slice(0, 200))
       return
     }
     // Large messages carry their text along, for whoever can forward it without serialising it again.

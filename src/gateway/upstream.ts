@@ -2,11 +2,12 @@ import {Client} from '@modelcontextprotocol/client'
 import type {JSONRPCMessage, Transport} from '@modelcontextprotocol/server'
 
 import {DockerMcpError} from '../errors.js'
+import {CallRouter} from './call-routing.js'
 import {LARGE_MESSAGE_BYTES, StreamTransport, trailingId} from './stdio-transport.js'
 
 /**
- * Where an upstream server's own requests and notifications go: the client session that is using it.
- * Elicitation and sampling are routed back to the client that caused them, never to another one.
+ * Where an upstream server's own requests and notifications go: the client (session, or call of a
+ * 2026-07-28 client) whose call caused them, never another one (see `CallRouter`).
  */
 export interface UpstreamBinding {
   elicit(params: Record<string, unknown>, signal: AbortSignal): Promise<Record<string, unknown>>
@@ -27,7 +28,8 @@ export type RawReply =
 
 /** A connected MCP client of one server (a container, or a remote URL). */
 export class Upstream {
-  binding: UpstreamBinding | undefined
+  /** The calls in flight on this connection and whom they answer to: routes the server's own requests. */
+  readonly calls: CallRouter
   /** Set when requests may bypass the SDK client (`sendRaw`): a stdio container speaking 2025 JSON-RPC. */
   rawForwarding = false
   private readonly rawPending = new Map<string, (reply: RawReply | Error) => void>()
@@ -44,6 +46,7 @@ export class Upstream {
     private readonly transport: Transport,
   ) {
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve))
+    this.calls = new CallRouter(server)
   }
 
   get isOpen(): boolean {
@@ -173,7 +176,7 @@ export interface ConnectOptions {
 
 /**
  * Connect an MCP client over a ready transport and wire the server's requests and notifications to the
- * upstream's current binding.
+ * call that caused them.
  */
 export async function connectUpstream(options: ConnectOptions): Promise<Upstream> {
   const client = new Client(
@@ -186,24 +189,21 @@ export async function connectUpstream(options: ConnectOptions): Promise<Upstream
   const upstream = new Upstream(options.server, client, options.transport)
   options.onCreated?.(upstream)
 
+  // Routed by the call in flight that caused them (CallRouter), refused when none or several owners could have.
   client.setRequestHandler('elicitation/create', async (request, ctx) => {
-    if (!upstream.binding)
-      throw new Error('no client session is using this server: elicitation is not possible now')
-    return (await upstream.binding.elicit(
-      request.params as Record<string, unknown>,
-      ctx.mcpReq.signal,
-    )) as never
+    const binding = upstream.calls.route('elicitation/create')
+    if (binding instanceof Error) throw binding
+    return (await binding.elicit(request.params as Record<string, unknown>, ctx.mcpReq.signal)) as never
   })
   client.setRequestHandler('sampling/createMessage', async (request, ctx) => {
-    if (!upstream.binding)
-      throw new Error('no client session is using this server: sampling is not possible now')
-    return (await upstream.binding.sample(
-      request.params as Record<string, unknown>,
-      ctx.mcpReq.signal,
-    )) as never
+    const binding = upstream.calls.route('sampling/createMessage')
+    if (binding instanceof Error) throw binding
+    return (await binding.sample(request.params as Record<string, unknown>, ctx.mcpReq.signal)) as never
   })
   client.setNotificationHandler('notifications/message', (notification) => {
-    upstream.binding?.log(notification.params as Record<string, unknown>)
+    const binding = upstream.calls.route('notifications/message')
+    // A log message nobody's call can own is dropped, not shown to a client it may not concern.
+    if (!(binding instanceof Error)) binding.log(notification.params as Record<string, unknown>)
   })
   client.setNotificationHandler('notifications/tools/list_changed', () =>
     options.onListChanged(options.server, 'tools'),

@@ -105,6 +105,9 @@ before(async () => {
       '--no-cache',
       '--call-timeout',
       '10',
+      // The load test runs 32 sessions of a long-lived server: each holds a container under this cap.
+      '--max-containers-per-server',
+      '40',
     ],
     {
       env: {...sandbox.env, MCP_GATEWAY_AUTH_TOKEN: TOKEN, DOCKER_MCP_ALLOW_INSECURE_REMOTE_URLS: '1'},
