@@ -104,9 +104,15 @@ function generator(seed: number) {
 }
 
 test('HTTP: malformed JSON-RPC bodies and headers get 4xx or JSON-RPC errors, never a 500', async (t) => {
-  const gateway = await startHttpGateway(['--max-body-size', '65536'], {env: {MCP_GATEWAY_AUTH_TOKEN: TOKEN}})
+  // Bound to ::1 spelled out, as a user might: loopback all the same (the old code took it for a public
+  // address and answered some of the Host values below with a 500).
+  const gateway = await startHttpGateway(['--max-body-size', '65536'], {
+    env: {MCP_GATEWAY_AUTH_TOKEN: TOKEN},
+    host: '0:0:0:0:0:0:0:1',
+  })
   const g = generator(SEED)
   const init = await rawRequest(gateway.port, {
+    host: '::1',
     headers: {
       authorization: `Bearer ${TOKEN}`,
       'content-type': 'application/json',
@@ -148,7 +154,16 @@ test('HTTP: malformed JSON-RPC bodies and headers get 4xx or JSON-RPC errors, ne
       if (g.rand() < 0.2) headers['mcp-method'] = g.pick(['tools/list', 'tools/call', g.ascii(20)])
       if (g.rand() < 0.1)
         headers.origin = g.pick(['http://localhost', 'null', g.ascii(15), 'http://localhost.evil'])
-      if (g.rand() < 0.1) headers.host = g.pick(['localhost', g.ascii(12), 'localhost:0', '[::1]'])
+      if (g.rand() < 0.15)
+        headers.host = g.pick([
+          'localhost',
+          g.ascii(12),
+          'localhost:0',
+          '[::1]',
+          'localhost@evil',
+          '[::1',
+          'a b',
+        ])
       if (g.rand() < 0.05) headers['last-event-id'] = g.ascii(30)
       const method = g.pick(['POST', 'POST', 'POST', 'POST', 'GET', 'DELETE', 'PUT', 'OPTIONS', 'HEAD'])
       const path = g.pick([
@@ -168,7 +183,7 @@ test('HTTP: malformed JSON-RPC bodies and headers get 4xx or JSON-RPC errors, ne
       // A GET on /mcp or /sse may open an event stream: read the status, then hang up.
       const r = await new Promise<number>((resolve, reject) => {
         const req = http.request(
-          {host: '127.0.0.1', port: gateway.port, method, path, headers, agent: false},
+          {host: '::1', port: gateway.port, method, path, headers, agent: false},
           (res) => {
             resolve(res.statusCode!)
             res.destroy()
@@ -189,7 +204,7 @@ test('HTTP: malformed JSON-RPC bodies and headers get 4xx or JSON-RPC errors, ne
       'POST /mcp HTTP/1.1\r\nTransfer-Encoding: chunked\r\nHost: localhost\r\n\r\nzz\r\n',
     ]) {
       await new Promise<void>((resolve) => {
-        const s = net.connect(gateway.port, '127.0.0.1', () => s.end(raw))
+        const s = net.connect(gateway.port, '::1', () => s.end(raw))
         s.on('error', () => resolve())
         s.on('close', () => resolve())
         s.resume()

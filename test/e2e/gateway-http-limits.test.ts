@@ -169,28 +169,42 @@ describe('bounded sessions', () => {
 })
 
 describe('Host and Origin', () => {
-  test('malformed Host headers get 400 (Host: localhost@evil was a 500)', async () => {
-    const gateway = await startHttpGateway([], {env: {MCP_GATEWAY_AUTH_TOKEN: TOKEN}})
-    try {
-      for (const host of [
-        'localhost@evil',
-        'localhost:8811@evil',
-        'local host',
-        'localhost:99999',
-        '[::1',
-        'a/b',
-      ]) {
-        const r = await rawRequest(gateway.port, {headers: {...auth, ...rpc, host}, body: initializeBody()})
-        assert.equal(r.status, 400, `Host: ${host} -> ${r.status} ${r.body}`)
+  // 0:0:0:0:0:0:0:1 is ::1 (loopback, nothing exposed); the old code took it for a public bind, skipped the
+  // Host check, and answered a malformed Host with a 500.
+  for (const bind of ['127.0.0.1', '0:0:0:0:0:0:0:1']) {
+    test(`malformed Host headers get 400, not 500 (--host ${bind})`, async () => {
+      const gateway = await startHttpGateway([], {env: {MCP_GATEWAY_AUTH_TOKEN: TOKEN}, host: bind})
+      const target = bind === '127.0.0.1' ? '127.0.0.1' : '::1'
+      try {
+        for (const host of [
+          'localhost@evil',
+          'localhost:8811@evil',
+          'local host',
+          'localhost:99999',
+          '[::1',
+          'a/b',
+          '%',
+        ]) {
+          const r = await rawRequest(gateway.port, {
+            host: target,
+            headers: {...auth, ...rpc, host},
+            body: initializeBody(),
+          })
+          assert.equal(r.status, 400, `Host: ${host} -> ${r.status} ${r.body}`)
+        }
+        for (const host of ['localhost', `localhost:${gateway.port}`, '127.0.0.1', '[::1]:1']) {
+          const r = await rawRequest(gateway.port, {
+            host: target,
+            headers: {...auth, ...rpc, host},
+            body: initializeBody(),
+          })
+          assert.equal(r.status, 200, `Host: ${host} -> ${r.status} ${r.body}`)
+        }
+      } finally {
+        assert.equal(await gateway.stop(), 0, gateway.stderr())
       }
-      for (const host of ['localhost', `localhost:${gateway.port}`, '127.0.0.1', '[::1]:1']) {
-        const r = await rawRequest(gateway.port, {headers: {...auth, ...rpc, host}, body: initializeBody()})
-        assert.equal(r.status, 200, `Host: ${host} -> ${r.status} ${r.body}`)
-      }
-    } finally {
-      assert.equal(await gateway.stop(), 0, gateway.stderr())
-    }
-  })
+    })
+  }
 
   test('Origins that merely start like a local one are refused', async () => {
     const gateway = await startHttpGateway([], {env: {MCP_GATEWAY_AUTH_TOKEN: TOKEN}})
