@@ -1,11 +1,14 @@
 import assert from 'node:assert/strict'
+import {writeFile} from 'node:fs/promises'
 import net from 'node:net'
+import path from 'node:path'
 import {describe, test} from 'node:test'
 
 import {Client, StreamableHTTPClientTransport} from '@modelcontextprotocol/client'
 
-import {eventually} from '../helpers/gateway.js'
+import {eventually, managedContainers, testCatalog} from '../helpers/gateway.js'
 import {rawRequest, startHttpGateway} from '../helpers/http-gateway.js'
+import {makeSandbox} from '../helpers/sandbox.js'
 
 const TOKEN = 'limits-token-0123456789'
 const auth = {Authorization: `Bearer ${TOKEN}`}
@@ -103,6 +106,55 @@ describe('bounded connections: idle and trickling sockets do not lock out real c
 })
 
 describe('bounded sessions', () => {
+  test('an idle session is closed with its long-lived container', async () => {
+    const sandbox = await makeSandbox()
+    const catalog = path.join(sandbox.home, 'catalog.yaml')
+    await writeFile(catalog, testCatalog())
+    const gateway = await startHttpGateway(
+      ['--catalog', catalog, '--servers', 'sticky', '--no-cache', '--session-idle-timeout', '2'],
+      {env: {MCP_GATEWAY_AUTH_TOKEN: TOKEN}, sandbox},
+    )
+    try {
+      const headers = {...auth, ...rpc}
+      const init = await rawRequest(gateway.port, {headers, body: initializeBody()})
+      assert.equal(init.status, 200, init.body)
+      const sid = init.headers['mcp-session-id'] as string
+      const inSession = {...headers, 'mcp-session-id': sid, 'mcp-protocol-version': '2025-06-18'}
+      await rawRequest(gateway.port, {
+        headers: inSession,
+        body: JSON.stringify({jsonrpc: '2.0', method: 'notifications/initialized'}),
+      })
+      const call = await rawRequest(gateway.port, {
+        headers: inSession,
+        body: JSON.stringify({
+          jsonrpc: '2.0',
+          id: 2,
+          method: 'tools/call',
+          params: {name: 'sticky__echo', arguments: {text: 'still here'}},
+        }),
+      })
+      assert.match(call.body, /still here/)
+      assert.equal((await managedContainers('sticky', new Set([sid]))).length, 1)
+      // No request and no stream from now on: the session expires and its container goes with it.
+      assert.deepEqual(
+        await eventually(
+          () => managedContainers('sticky', new Set([sid])),
+          (c) => c.length === 0,
+          30_000,
+        ),
+        [],
+      )
+      const after = await rawRequest(gateway.port, {
+        headers: inSession,
+        body: JSON.stringify({jsonrpc: '2.0', id: 3, method: 'ping'}),
+      })
+      assert.equal(after.status, 404)
+    } finally {
+      assert.equal(await gateway.stop(), 0, gateway.stderr())
+      await sandbox.cleanup()
+    }
+  })
+
   test('caps per token and in total answer 429/503 with a JSON-RPC error; idle sessions expire (404)', async () => {
     // Without a token the per-client key is the peer address: 127.0.0.x stand for different clients.
     const gateway = await startHttpGateway([
