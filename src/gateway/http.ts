@@ -221,7 +221,10 @@ export async function serveHttp(
     const server = gateway.createSession(id)
     await server.connect(transport as Transport)
     metrics?.sessions.inc()
-    return transport.handleRequest(req, res, parsed)
+    await transport.handleRequest(req, res, parsed)
+    // Refused before it began (a wrong Accept header, an invalid initialize): free its place in the caps now
+    // rather than when it would expire.
+    if (!legacySessions.has(id)) await transport.close().catch(() => {})
   }
 
   const handleSse = async (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => {

@@ -220,6 +220,27 @@ describe('bounded sessions', () => {
   })
 })
 
+describe('bounded sessions: refused initializes', () => {
+  test('an initialize the transport refuses (406) holds no place in the caps', async () => {
+    const gateway = await startHttpGateway(['--max-sessions-per-token', '2'], {
+      env: {MCP_GATEWAY_AUTH_TOKEN: TOKEN},
+    })
+    try {
+      for (let i = 0; i < 3; i++) {
+        const r = await rawRequest(gateway.port, {
+          headers: {...auth, 'content-type': 'application/json', accept: 'text/plain'},
+          body: initializeBody(i),
+        })
+        assert.equal(r.status, 406, r.body)
+      }
+      const ok = await rawRequest(gateway.port, {headers: {...auth, ...rpc}, body: initializeBody(9)})
+      assert.equal(ok.status, 200, ok.body)
+    } finally {
+      assert.equal(await gateway.stop(), 0, gateway.stderr())
+    }
+  })
+})
+
 describe('Host and Origin', () => {
   // 0:0:0:0:0:0:0:1 is ::1 (loopback, nothing exposed); the old code took it for a public bind, skipped the
   // Host check, and answered a malformed Host with a 500.
