@@ -139,13 +139,14 @@ export async function serveHttp(
       : undefined
   sweeper?.unref()
 
-  /** Whose session this is, for the per-token cap: the credential presented, or the peer without auth. */
+  /**
+   * Whose session this is, for the per-token cap: the gateway's one token (every authenticated request
+   * presented it; keyed by the token, not the header's spelling, so "bearer" vs "Bearer" is no way
+   * around the cap), or the peer address when authentication is off.
+   */
   const ownerOf = (req: http.IncomingMessage): string =>
     token
-      ? `token:${createHash('sha256')
-          .update(req.headers.authorization ?? '')
-          .digest('hex')
-          .slice(0, 16)}`
+      ? `token:${createHash('sha256').update(token).digest('hex').slice(0, 16)}`
       : `peer:${req.socket.remoteAddress ?? ''}`
 
   /** Track a request (or stream) on a session until its response closes: an active session never expires. */

@@ -235,6 +235,14 @@ describe('bounded sessions: refused initializes', () => {
       }
       const ok = await rawRequest(gateway.port, {headers: {...auth, ...rpc}, body: initializeBody(9)})
       assert.equal(ok.status, 200, ok.body)
+      const second = await rawRequest(gateway.port, {headers: {...auth, ...rpc}, body: initializeBody(10)})
+      assert.equal(second.status, 200, second.body)
+      // The same token spelled differently is the same token: no way around the per-token cap.
+      const respelled = await rawRequest(gateway.port, {
+        headers: {authorization: `bearer   ${TOKEN} `, ...rpc},
+        body: initializeBody(11),
+      })
+      assert.equal(respelled.status, 429, respelled.body)
     } finally {
       assert.equal(await gateway.stop(), 0, gateway.stderr())
     }
