@@ -149,6 +149,30 @@ export const GATEWAY_RUN_FLAGS = {
     description: 'let catalog entries run as root (user: 0); also MCP_GATEWAY_ALLOW_ROOT_CONTAINERS=1',
     default: false,
   },
+  'max-connections': {
+    type: 'integer',
+    description: 'open HTTP connections at most (sse/streaming); unauthenticated ones are closed first',
+    default: 512,
+    min: 1,
+  },
+  'max-sessions': {
+    type: 'integer',
+    description: 'HTTP client sessions (2025-era Streamable HTTP and SSE) open at once',
+    default: 256,
+    min: 1,
+  },
+  'max-sessions-per-token': {
+    type: 'integer',
+    description: 'HTTP client sessions open at once per bearer token (per client address without one)',
+    default: 128,
+    min: 1,
+  },
+  'session-idle-timeout': {
+    type: 'integer',
+    description: 'seconds before an HTTP session with no request and no open stream is closed (0 = never)',
+    default: 1800,
+    min: 0,
+  },
 } as const satisfies Record<string, FlagSpec>
 
 export type GatewayRunFlags = FlagValues<typeof GATEWAY_RUN_FLAGS>
@@ -190,6 +214,10 @@ export function gatewayOptionsFromFlags(flags: GatewayRunFlags, version: string)
     pidsLimit: flags['pids-limit'],
     readOnlyRoot: flags['read-only-root'],
     allowRootContainers: flags['allow-root-containers'],
+    maxConnections: flags['max-connections'],
+    maxSessions: flags['max-sessions'],
+    maxSessionsPerToken: flags['max-sessions-per-token'],
+    sessionIdleSeconds: flags['session-idle-timeout'],
     version,
   }
 }

@@ -1,4 +1,4 @@
-import {createHash, randomInt, randomUUID, timingSafeEqual} from 'node:crypto'
+import {createHash, randomUUID} from 'node:crypto'
 import http from 'node:http'
 import type {AddressInfo} from 'node:net'
 
@@ -8,19 +8,33 @@ import {SSEServerTransport} from '@modelcontextprotocol/server-legacy/sse'
 
 import {DockerMcpError} from '../errors.js'
 import type {Gateway} from './gateway.js'
+import {BodyTooLarge, NOT_JSON, readJsonBody} from './http/body.js'
+import {limitConnections, timeoutOptions} from './http/connections.js'
+import {checkHost, checkOrigin, isLoopback, resolveAuthToken, tokenMatches} from './http/guards.js'
+import {SessionTable} from './http/sessions.js'
 import type {Logger} from './logger.js'
 import type {GatewayMetrics} from './metrics.js'
+
+export {generateToken, isLoopback, resolveAuthToken, tokenMatches} from './http/guards.js'
 
 export interface HttpOptions {
   transport: 'sse' | 'streaming'
   port: number
   host: string
   allowUnauthenticated: boolean
-  /** `MCP_GATEWAY_AUTH_TOKEN`; generated when absent. */
+  /** `MCP_GATEWAY_AUTH_TOKEN`; generated when absent or blank. */
   token?: string | undefined
   maxBodyBytes: number
   metrics: boolean
   logger: Logger
+  /** Open TCP connections at most (`--max-connections`). */
+  maxConnections: number
+  /** 2025-era sessions (Streamable HTTP and SSE) open at once (`--max-sessions`). */
+  maxSessions: number
+  /** The same, per credential (`--max-sessions-per-token`). */
+  maxSessionsPerToken: number
+  /** Close a session with no request and no open stream for this long; 0 = never (`--session-idle-timeout`). */
+  sessionIdleMs: number
 }
 
 export interface HttpGateway {
@@ -30,39 +44,6 @@ export interface HttpGateway {
   /** Refuse new requests (503) and stop listening; requests under way go on. */
   stopAccepting(): void
   close(): Promise<void>
-}
-
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '::1', '[::1]'])
-
-/** Is this bind address reachable only from this machine? */
-export function isLoopback(host: string): boolean {
-  return LOOPBACK_HOSTS.has(host) || host.startsWith('127.')
-}
-
-/** A 50-character token of [a-z0-9], like the original's. */
-export function generateToken(): string {
-  const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789'
-  let token = ''
-  for (let i = 0; i < 50; i++) token += alphabet[randomInt(alphabet.length)]
-  return token
-}
-
-/** Constant-time comparison of a presented bearer token (hashing first makes the lengths equal). */
-export function tokenMatches(header: string | undefined, token: string): boolean {
-  const m = /^Bearer\s+(.+)$/i.exec(header ?? '')
-  const presented = createHash('sha256')
-    .update(m ? m[1]!.trim() : '')
-    .digest()
-  const expected = createHash('sha256').update(token).digest()
-  return timingSafeEqual(presented, expected) && Boolean(m)
-}
-
-function hostnameOf(value: string): string {
-  try {
-    return new URL(value.includes('://') ? value : `http://${value}`).hostname
-  } catch {
-    return ''
-  }
 }
 
 function sendJson(
@@ -85,35 +66,19 @@ function rpcError(
   status: number,
   message: string,
   headers: Record<string, string> = {},
+  id: unknown = null,
 ): void {
-  sendJson(res, status, {jsonrpc: '2.0', id: null, error: {code: -32000, message}}, headers)
+  sendJson(res, status, {jsonrpc: '2.0', id, error: {code: -32000, message}}, headers)
 }
 
-class BodyTooLarge extends Error {}
-
-async function readBody(req: http.IncomingMessage, max: number): Promise<Buffer> {
-  const declared = Number(req.headers['content-length'])
-  if (Number.isFinite(declared) && declared > max) throw new BodyTooLarge()
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length
-    if (size > max) throw new BodyTooLarge()
-    chunks.push(chunk as Buffer)
-  }
-  return Buffer.concat(chunks)
-}
-
-const NOT_JSON = Symbol('not JSON')
-
-/** The request body as JSON, or NOT_JSON; BodyTooLarge past the cap. */
-async function readJsonBody(req: http.IncomingMessage, max: number): Promise<unknown> {
-  const body = await readBody(req, max)
-  try {
-    return JSON.parse(body.toString('utf8'))
-  } catch {
-    return NOT_JSON
-  }
+/** A request refused before it is trusted: the connection is closed after the answer (no keep-alive). */
+function refuse(
+  res: http.ServerResponse,
+  status: number,
+  message: string,
+  headers: Record<string, string> = {},
+): void {
+  rpcError(res, status, message, {...headers, connection: 'close'})
 }
 
 function parseError(res: http.ServerResponse): void {
@@ -124,10 +89,17 @@ function parseError(res: http.ServerResponse): void {
   })
 }
 
+/** The JSON-RPC id of a single request body, for error answers that name it. */
+function requestId(parsed: unknown): unknown {
+  const id = (parsed as {id?: unknown} | undefined)?.id
+  return typeof id === 'string' || typeof id === 'number' ? id : null
+}
+
 /**
  * Serve the gateway over HTTP: Streamable HTTP on /mcp (2025-era sessions and 2026-07-28 stateless
  * requests on the same endpoint), the legacy HTTP+SSE transport on /sse, /health, and optionally /metrics.
- * Secure by default: loopback bind, bearer token, local Origin/Host only, capped bodies.
+ * Secure by default: loopback bind, bearer token, local Origin/Host only, capped bodies, bounded
+ * connections and sessions.
  */
 export async function serveHttp(
   gateway: Gateway,
@@ -135,16 +107,50 @@ export async function serveHttp(
   metrics?: GatewayMetrics,
 ): Promise<HttpGateway> {
   const {logger} = options
-  const token = options.allowUnauthenticated ? undefined : options.token || generateToken()
+  const auth = options.allowUnauthenticated ? undefined : resolveAuthToken(options.token)
+  const token = auth?.token
   const loopback = isLoopback(options.host)
   if (options.allowUnauthenticated && !loopback) {
     logger.warn(
       `!!! WARNING: serving on ${options.host} WITHOUT authentication: anyone who can reach this port can run your MCP servers' tools. !!!`,
     )
   }
+  if (auth?.generated && options.token !== undefined) {
+    logger.warn('  - MCP_GATEWAY_AUTH_TOKEN is empty: using a generated token instead')
+  }
   let ready = false
   let stopping = false
   void gateway.ready.then(() => (ready = true))
+
+  const sessions = new SessionTable({
+    maxSessions: options.maxSessions,
+    maxPerOwner: options.maxSessionsPerToken,
+    idleMs: options.sessionIdleMs,
+  })
+  const sweeper =
+    options.sessionIdleMs > 0
+      ? setInterval(
+          () =>
+            void sessions.sweep().then((ids) => {
+              for (const id of ids) logger.debug(`http: closed idle session ${id}`)
+            }),
+          Math.max(100, Math.min(30_000, options.sessionIdleMs / 2)),
+        )
+      : undefined
+  sweeper?.unref()
+
+  /**
+   * Whose session this is, for the per-token cap: the gateway's one token (every authenticated request
+   * presented it; keyed by the token, not the header's spelling, so "bearer" vs "Bearer" is no way
+   * around the cap), or the peer address when authentication is off.
+   */
+  const ownerOf = (req: http.IncomingMessage): string =>
+    token
+      ? `token:${createHash('sha256').update(token).digest('hex').slice(0, 16)}`
+      : `peer:${req.socket.remoteAddress ?? ''}`
+
+  /** Track a request (or stream) on a session until its response closes: an active session never expires. */
+  const track = (id: string, res: http.ServerResponse) => res.once('close', sessions.begin(id))
 
   const legacySessions = new Map<string, NodeStreamableHTTPServerTransport>()
   const sseSessions = new Map<string, SSEServerTransport>()
@@ -177,6 +183,7 @@ export async function serveHttp(
       const transport = legacySessions.get(sessionId)
       if (!transport)
         return rpcError(res, 404, `unknown session ${sessionId}: start a new one with initialize`)
+      track(sessionId, res)
       return transport.handleRequest(req, res, parsed)
     }
     const web = await toWebRequest(req, parsed, {maxRequestBodySize: options.maxBodyBytes})
@@ -193,6 +200,11 @@ export async function serveHttp(
         'no Mcp-Session-Id: send initialize first (or use protocol revision 2026-07-28)',
       )
     }
+    const owner = ownerOf(req)
+    const refused = sessions.refusal(owner)
+    if (refused) {
+      return rpcError(res, refused.status, refused.message, {'retry-after': '30'}, requestId(parsed))
+    }
     const id = randomUUID()
     const transport = new NodeStreamableHTTPServerTransport({
       sessionIdGenerator: () => id,
@@ -201,23 +213,38 @@ export async function serveHttp(
     // Set before connect: the SDK chains its own close handling (which ends the session) after ours.
     transport.onclose = () => {
       legacySessions.delete(id)
+      sessions.remove(id)
       metrics?.sessions.dec()
     }
+    // Counted from here: a session whose initialize never completes still expires.
+    sessions.add(id, owner, () => transport.close())
+    track(id, res)
     const server = gateway.createSession(id)
     await server.connect(transport as Transport)
     metrics?.sessions.inc()
-    return transport.handleRequest(req, res, parsed)
+    await transport.handleRequest(req, res, parsed)
+    // Refused before it began (a wrong Accept header, an invalid initialize): free its place in the caps now
+    // rather than when it would expire.
+    if (!legacySessions.has(id)) await transport.close().catch(() => {})
   }
 
   const handleSse = async (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => {
     if (req.method === 'GET') {
+      const owner = ownerOf(req)
+      const refused = sessions.refusal(owner)
+      if (refused) return rpcError(res, refused.status, refused.message, {'retry-after': '30'})
       const transport = new SSEServerTransport('/sse', res)
-      sseSessions.set(transport.sessionId, transport)
-      const server = gateway.createSession(transport.sessionId)
+      const id = transport.sessionId
+      sseSessions.set(id, transport)
+      sessions.add(id, owner, () => transport.close())
+      // The open event stream keeps the session active; it expires only once the stream is gone.
+      track(id, res)
+      const server = gateway.createSession(id)
       metrics?.sessions.inc()
       // The SDK chains the session's own close handling after this one; closing the server here would recurse.
       transport.onclose = () => {
-        sseSessions.delete(transport.sessionId)
+        sseSessions.delete(id)
+        sessions.remove(id)
         metrics?.sessions.dec()
       }
       await server.connect(transport as unknown as Transport)
@@ -227,6 +254,7 @@ export async function serveHttp(
       const sid = url.searchParams.get('sessionId') ?? url.searchParams.get('sessionid') ?? ''
       const transport = sseSessions.get(sid)
       if (!transport) return rpcError(res, 404, `unknown SSE session "${sid}": open GET /sse first`)
+      track(sid, res)
       const parsed = await readJsonBody(req, options.maxBodyBytes)
       if (parsed === NOT_JSON) return parseError(res)
       return transport.handlePostMessage(req, res, parsed)
@@ -234,32 +262,30 @@ export async function serveHttp(
     return rpcError(res, 405, `method ${req.method} is not allowed on /sse`, {allow: 'GET, POST'})
   }
 
-  const server = http.createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://gateway')
+  const server = http.createServer(timeoutOptions(), (req, res) => {
     void (async () => {
+      let url: URL
+      try {
+        url = new URL(req.url ?? '/', 'http://gateway')
+      } catch {
+        return refuse(res, 400, `malformed request target "${req.url}"`)
+      }
       if (url.pathname === '/health') {
         const ok = ready && !stopping
         return sendJson(res, ok ? 200 : 503, {status: stopping ? 'stopping' : ok ? 'ok' : 'starting'})
       }
-      if (stopping) return rpcError(res, 503, 'the gateway is shutting down', {connection: 'close'})
+      if (stopping) return refuse(res, 503, 'the gateway is shutting down')
       // DNS-rebinding defence: a page in a browser must not reach a loopback gateway through a hostile name.
-      const host = hostnameOf(req.headers.host ?? '')
-      if (loopback && !LOOPBACK_HOSTS.has(host) && !LOOPBACK_HOSTS.has(`[${host}]`)) {
-        return rpcError(res, 403, `Host "${req.headers.host}" is not allowed`)
-      }
-      const origin = req.headers.origin
-      if (
-        origin &&
-        !LOOPBACK_HOSTS.has(hostnameOf(origin)) &&
-        !LOOPBACK_HOSTS.has(`[${hostnameOf(origin)}]`)
-      ) {
-        return rpcError(res, 403, `Origin "${origin}" is not allowed`)
-      }
-      if (token && !tokenMatches(req.headers.authorization, token)) {
-        return rpcError(res, 401, 'missing or invalid bearer token', {
+      const host = checkHost(req.headers.host, loopback)
+      if (!host.ok) return refuse(res, host.status, host.message)
+      const origin = checkOrigin(req.headers.origin)
+      if (!origin.ok) return refuse(res, origin.status, origin.message)
+      if (!options.allowUnauthenticated && !tokenMatches(req.headers.authorization, token ?? '')) {
+        return refuse(res, 401, 'missing or invalid bearer token', {
           'www-authenticate': 'Bearer realm="MCP Gateway"',
         })
       }
+      connections.admitted(req, res)
       if (url.pathname === '/') {
         res.writeHead(307, {location: endpoint})
         return res.end()
@@ -276,7 +302,8 @@ export async function serveHttp(
       return rpcError(res, 404, `no such endpoint ${url.pathname}: use ${endpoint}`)
     })().catch((err: unknown) => {
       if (err instanceof BodyTooLarge) {
-        return rpcError(
+        if (res.headersSent) return void res.destroy()
+        return refuse(
           res,
           413,
           `request body larger than ${options.maxBodyBytes} bytes (raise --max-body-size)`,
@@ -287,8 +314,7 @@ export async function serveHttp(
       else res.end()
     })
   })
-  server.requestTimeout = 0
-  server.keepAliveTimeout = 65_000
+  const connections = limitConnections(server, options.maxConnections)
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) =>
@@ -307,7 +333,7 @@ export async function serveHttp(
   const shownHost = loopback ? 'localhost' : options.host
   const url = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}${endpoint}`
   logger.info(`> Start ${options.transport} server on ${url}`)
-  if (token && !options.token) logger.info(`> Use Bearer token: Authorization: Bearer ${token}`)
+  if (auth?.generated) logger.info(`> Use Bearer token: Authorization: Bearer ${auth.token}`)
 
   return {
     url,
@@ -319,12 +345,12 @@ export async function serveHttp(
     },
     async close() {
       stopping = true
+      if (sweeper) clearInterval(sweeper)
       const closing = new Promise<void>((resolve) => {
         if (!server.listening) return resolve()
         server.close(() => resolve())
       })
-      await Promise.all([...legacySessions.values()].map((t) => t.close().catch(() => {})))
-      await Promise.all([...sseSessions.values()].map((t) => t.close().catch(() => {})))
+      await sessions.closeAll()
       await modern.close().catch(() => {})
       server.closeAllConnections()
       await closing

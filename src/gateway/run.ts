@@ -37,6 +37,11 @@ export interface RunGatewayOptions extends GatewayFlags {
   allowUnauthenticated: boolean
   maxBodyBytes: number
   metrics: boolean
+  /** HTTP front door limits (sse/streaming). */
+  maxConnections: number
+  maxSessions: number
+  maxSessionsPerToken: number
+  sessionIdleSeconds: number
   version: string
   /** For tests and embedding; default process stdio. */
   stdin?: Readable
@@ -251,6 +256,10 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
       token: ctx.env.MCP_GATEWAY_AUTH_TOKEN,
       maxBodyBytes: options.maxBodyBytes,
       metrics: options.metrics,
+      maxConnections: options.maxConnections,
+      maxSessions: options.maxSessions,
+      maxSessionsPerToken: options.maxSessionsPerToken,
+      sessionIdleMs: options.sessionIdleSeconds * 1000,
       logger,
     },
     metrics,
