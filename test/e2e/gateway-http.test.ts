@@ -13,7 +13,7 @@ import {toNodeHandler} from '@modelcontextprotocol/node'
 import * as z from 'zod'
 
 import {eventually, managedContainers, textOf, waitForHealth, testCatalog} from '../helpers/gateway.js'
-import {makeSandbox, ROOT, RUN_JS, type Sandbox} from '../helpers/sandbox.js'
+import {makeSandbox, ROOT, run, RUN_JS, type Sandbox} from '../helpers/sandbox.js'
 
 const TOKEN = 'test-token-0123456789'
 const REMOTE_KEY = 'remote-key-5e1f'
@@ -123,9 +123,10 @@ after(async () => {
   const code = await new Promise<number | null>((r) => gateway.on('exit', r))
   remote.close()
   assert.equal(code, 0, stderr)
+  // Only this gateway's containers: other test files may run gateways on the same engine meanwhile.
   assert.deepEqual(
     await eventually(
-      () => managedContainers(),
+      () => containersOfGateway(gateway.pid!),
       (c) => c.length === 0,
       15_000,
     ),
@@ -135,6 +136,21 @@ after(async () => {
 })
 
 const auth = {Authorization: `Bearer ${TOKEN}`}
+
+/** Containers started by the gateway process `pid` (its label), whoever else uses the engine. */
+async function containersOfGateway(pid: number): Promise<string[]> {
+  const r = await run('docker', [
+    'ps',
+    '-a',
+    '--filter',
+    'label=docker-mcp=true',
+    '--filter',
+    `label=docker-mcp-gateway-pid=${pid}`,
+    '--format',
+    '{{.ID}}',
+  ])
+  return r.stdout.split('\n').filter(Boolean)
+}
 
 function streamableClient(era: '2025' | '2026', name = 'http-test') {
   const client = new Client(
