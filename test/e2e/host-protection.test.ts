@@ -21,6 +21,7 @@ const NAMES = {
   writable: `hp-writable-${RUN}`,
   sticky: `hp-sticky-${RUN}`,
   leaky: `hp-leaky-${RUN}`,
+  cmdleak: `hp-cmdleak-${RUN}`,
 }
 const SECRET = `tok-${randomBytes(12).toString('hex')}`
 
@@ -69,6 +70,12 @@ registry:
         value: leaky-$TOKEN
       - name: AUTH
         value: Bearer \${TOKEN}
+  ${NAMES.cmdleak}:
+    image: ${IMAGES.fixture}
+    secrets:
+      - name: leaky.token
+        env: TOKEN
+    command: [--token=$TOKEN]
 `
 }
 
@@ -358,4 +365,19 @@ test('a secret derived into another value or printed by the server is masked in 
     assert.ok(!dry.stderr.includes(piece), `secret in stderr:\n${dry.stderr}`)
     assert.ok(!dry.stdout.includes(piece), 'secret in stdout')
   }
+
+  // A secret expanded into the command line (host ps would show it): the gateway refuses to start it,
+  // even from a catalog file given with --catalog (imports refuse it earlier).
+  const cmd = await runCli(
+    sandbox,
+    [...gatewayArgs([NAMES.cmdleak], ['--secrets', envFile]), '--dry-run', '--verbose'],
+    {timeoutMs: 120_000},
+  )
+  assert.equal(cmd.code, 1, cmd.stderr)
+  assert.match(
+    cmd.stderr,
+    new RegExp(`${NAMES.cmdleak}: FAILED: .*command\\[0\\] expands the secret "leaky.token" \\(\\$TOKEN\\)`),
+  )
+  assert.ok(!cmd.stderr.includes(SECRET))
+  assert.deepEqual(await containersOf(NAMES.cmdleak), [])
 })

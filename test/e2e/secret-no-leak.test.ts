@@ -43,8 +43,9 @@ test('secret commands and a verbose gateway dry run never print the value', asyn
     {timeoutMs: 60_000},
   )
   assert.equal(dry.code, 0, dry.stderr)
-  // The verbose log shows that the variable is set, masked.
-  assert.match(dry.stderr, /FIXTURE_SECRET=\S{0,4}\*\*\*\*/)
+  // The verbose log names the variable without its value (a value may be derived from a secret).
+  assert.match(dry.stderr, /-e FIXTURE_SECRET -e FIXTURE_NAME /)
+  assert.doesNotMatch(dry.stderr, /FIXTURE_SECRET=/)
   assertNoLeak('gateway dry run --verbose', dry)
 
   const envFile = await writeSecretsFile(sandbox, {'fixture.secret': VALUE})
