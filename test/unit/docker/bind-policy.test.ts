@@ -218,4 +218,9 @@ test('the host policy reads the env vars and refuses a real symlink to /etc unde
   const writable = checkVolume(`${path.join(dir, 'real')}:/w`, p)
   assert.ok(writable.ok && !writable.readOnly && !writable.bind.endsWith(':ro'), JSON.stringify(writable))
   assert.equal(hostBindPolicy({HOME: '/h'}, mcpPaths({HOME: '/h'})).allowRoot, false)
+  // Only a yes opts in to root containers: "0", "false" or an empty value do not.
+  for (const value of ['0', 'false', '', 'no']) {
+    const off = {HOME: '/h', MCP_GATEWAY_ALLOW_ROOT_CONTAINERS: value}
+    assert.equal(hostBindPolicy(off, mcpPaths(off)).allowRoot, false, value)
+  }
 })

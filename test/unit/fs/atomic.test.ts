@@ -118,3 +118,22 @@ test(
     assert.equal(await readFile(file, 'utf8'), 'now\n')
   },
 )
+
+test(
+  'a new file of ours is 0600; an existing file keeps its mode bits across a write',
+  {skip: !posix},
+  async () => {
+    const root = path.join(dir, 'modes')
+    const ours = path.join(root, 'registry.yaml')
+    await writeFileAtomic(ours, 'a\n', {privateRoot: root})
+    assert.equal(await modeOf(ours), 0o600)
+    // A user's file (a client config) that they made 0640: replacing it must not widen or change that.
+    const theirs = path.join(dir, 'theirs/config.json')
+    await mkdir(path.dirname(theirs), {recursive: true})
+    await writeFile(theirs, '{}')
+    await chmod(theirs, 0o640)
+    await writeFileAtomic(theirs, '{"a":1}')
+    assert.equal(await modeOf(theirs), 0o640)
+    assert.equal(await readFile(theirs, 'utf8'), '{"a":1}')
+  },
+)

@@ -72,6 +72,10 @@ describe('Origin header', () => {
       'http://localhost:8811@evil.example',
       'http://localhost:8811.evil.example',
       'http://127.0.0.1:80@evil.example',
+      // Userinfo is never part of a real origin: a user name or a password alone is as odd as both.
+      'http://evil@localhost',
+      'http://:secret@localhost',
+      'http://evil:secret@localhost',
       'https://evil.example',
       'null',
       'file://',

@@ -15,6 +15,9 @@ describe('guardedFetch: redirects and DNS rebinding, against real servers', () =
   let publicServer: http.Server
   let privateServer: http.Server
   let rebindPublic: http.Server
+  let otherPortServer: http.Server
+  let otherPort = 0
+  let otherPortHits = 0
   let port = 0
   let privatePort = 0
   let privateHits = 0
@@ -39,6 +42,10 @@ describe('guardedFetch: redirects and DNS rebinding, against real servers', () =
       if (req.url === '/to-mapped') return go(`http://[::ffff:127.0.0.2]:${privatePort}/`)
       if (req.url === '/to-same-origin') return go('/landing')
       if (req.url === '/to-other-origin') return go(`http://other.test:${port}/landing`)
+      // Same host, another port: another service, and so another origin.
+      if (req.url === '/to-other-port') return go(`http://public.test:${otherPort}/landing`)
+      const hops = /^\/hop\/(\d+)$/.exec(req.url ?? '')
+      if (hops && hops[1] !== '0') return go(`/hop/${Number(hops[1]) - 1}`)
       if (req.url === '/stream') {
         res.writeHead(200, {'content-type': 'text/event-stream'})
         res.write('data: one\n\n')
@@ -50,6 +57,11 @@ describe('guardedFetch: redirects and DNS rebinding, against real servers', () =
       req.on('end', () => res.end(`public ${req.method} ${req.url} ${body}`))
     })
     port = await listen(publicServer, '127.0.0.1')
+    otherPortServer = http.createServer((req, res) => {
+      otherPortHits++
+      res.end('another service')
+    })
+    otherPort = await listen(otherPortServer, '127.0.0.1')
     // The rebinding target: a server on the same port of 127.0.0.2.
     rebindPublic = http.createServer((req, res) => {
       privateHits++
@@ -58,7 +70,7 @@ describe('guardedFetch: redirects and DNS rebinding, against real servers', () =
     await listen(rebindPublic, '127.0.0.2', port)
   })
   after(() => {
-    for (const s of [publicServer, privateServer, rebindPublic]) s.close()
+    for (const s of [publicServer, privateServer, rebindPublic, otherPortServer]) s.close()
   })
 
   const names: Record<string, string[]> = {
@@ -87,10 +99,18 @@ describe('guardedFetch: redirects and DNS rebinding, against real servers', () =
     const r = await f(`http://public.test:${port}/to-same-origin`, {headers: {'x-api-key': 'k'}})
     assert.equal(await r.text(), 'public GET /landing ')
     await assert.rejects(f(`http://public.test:${port}/to-other-origin`), /another origin/)
+    await assert.rejects(f(`http://public.test:${port}/to-other-port`), /another origin/)
+    assert.equal(otherPortHits, 0)
     // redirect: manual hands the 302 back (the SDK follows within the origin by calling fetch again).
     const manual = await f(`http://public.test:${port}/to-private-ip`, {redirect: 'manual'})
     assert.equal(manual.status, 302)
     assert.equal(privateHits, 0)
+  })
+
+  test('up to 5 redirects are followed, a 6th is refused', async () => {
+    const f = guardedFetch(policy())
+    assert.equal(await (await f(`http://public.test:${port}/hop/5`)).text(), 'public GET /hop/0 ')
+    await assert.rejects(f(`http://public.test:${port}/hop/6`), /more than 5 redirects/)
   })
 
   test('DNS rebinding: the request goes to the address that was checked, not to a second answer', async () => {

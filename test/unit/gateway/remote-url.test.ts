@@ -153,5 +153,14 @@ describe('validateRemoteUrl, through URLs', () => {
     await assert.rejects(validateRemoteUrl('not a url', {}), /invalid remote server URL/)
     const ok = await validateRemoteUrl('http://127.0.0.1:9/mcp', {DOCKER_MCP_ALLOW_INSECURE_REMOTE_URLS: '1'})
     assert.equal(ok.port, '9')
+    // Only "1" opts in: "0", "false" or an empty value keep the guard on.
+    for (const value of ['0', 'false', ''])
+      await assert.rejects(
+        validateRemoteUrl('http://127.0.0.1:9/mcp', {DOCKER_MCP_ALLOW_INSECURE_REMOTE_URLS: value}),
+        /only https/,
+        value,
+      )
+    // A user name alone (a token in the URL) is a credential too.
+    await assert.rejects(validateRemoteUrl('https://tok@public.example/', {}, privateResolver), /credentials/)
   })
 })

@@ -14,8 +14,11 @@ test('the masker replaces secret values anywhere, in raw, JSON and URL forms', (
   assert.equal(m.mask('Authorization: Bearer sup3r-s3cret-VALUE!'), 'Authorization: Bearer sup3****!')
   assert.equal(m.mask('{"v":"a\\"b\\\\c-quoted"}'), '{"v":"a\\"****"}')
   assert.equal(m.mask('u?q=sp%20ace%26x%3D1'), 'u?q=sp%2****')
-  // Too short to mask without garbling every line.
+  // Too short to mask without garbling every line; from 4 characters on, masked.
   assert.equal(m.mask('ab cd'), 'ab cd')
+  const four = new SecretMasker()
+  four.add(['pw12'])
+  assert.equal(four.mask('login pw12 ok'), 'login p**** ok')
   assert.equal(new SecretMasker().mask('nothing'), 'nothing')
 })
 

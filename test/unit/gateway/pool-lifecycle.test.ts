@@ -1,0 +1,71 @@
+/**
+ * When the pool ends containers, checked while the gateway (the pool) is still running: a per-call
+ * container is closed once its call is answered, not at shutdown (where label cleanup would hide the
+ * leak), and a session that ends closes its own long-lived container and no other session's.
+ */
+import assert from 'node:assert/strict'
+import {test} from 'node:test'
+
+import {UpstreamPool} from '../../../src/gateway/pool.js'
+import type {Upstream} from '../../../src/gateway/upstream.js'
+
+/** A stand-in for a container's connection: it knows whether it was closed. */
+function fakeUpstream(server: string, session: string): Upstream & {session: string} {
+  let open = true
+  let resolveClosed!: () => void
+  const closed = new Promise<void>((r) => (resolveClosed = r))
+  return {
+    server,
+    session,
+    closed,
+    get isOpen() {
+      return open
+    },
+    async close() {
+      open = false
+      resolveClosed()
+    },
+  } as unknown as Upstream & {session: string}
+}
+
+function pool() {
+  const started: Array<Upstream & {session: string}> = []
+  const p = new UpstreamPool(
+    async (server, session) => {
+      const u = fakeUpstream(server, session)
+      started.push(u)
+      return u
+    },
+    {maxPerServer: 4, maxContainers: 16, idleMs: 0},
+  )
+  return {pool: p, started}
+}
+
+const settled = async (check: () => boolean) => {
+  // The removal runs in the background after the answer: a few turns of the event loop, bounded.
+  for (let i = 0; i < 100 && !check(); i++) await new Promise((r) => setImmediate(r))
+  return check()
+}
+
+test('a per-call container is closed after its call, while the pool keeps running', async () => {
+  const {pool: p, started} = pool()
+  assert.equal(await p.use('fx', 's1', 'per-call', undefined, async () => 'answer'), 'answer')
+  assert.equal(started.length, 1)
+  assert.ok(await settled(() => !started[0]!.isOpen), 'the per-call container is still running')
+  assert.ok(await settled(() => p.containersHeld === 0), 'its place under the caps is still taken')
+  await p.closeAll()
+})
+
+test('closing a session ends its long-lived containers only', async () => {
+  const {pool: p, started} = pool()
+  await p.use('fx', 's1', 'long-lived', undefined, async () => {})
+  await p.use('fx', 's2', 'long-lived', undefined, async () => {})
+  await p.closeSession('s1')
+  const open = started.filter((u) => u.isOpen).map((u) => u.session)
+  assert.deepEqual(open, ['s2'])
+  await p.closeAll()
+  assert.deepEqual(
+    started.filter((u) => u.isOpen),
+    [],
+  )
+})
