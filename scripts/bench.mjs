@@ -311,7 +311,17 @@ try {
   const token = 'bench-token'
   const gwProc = spawn(
     process.execPath,
-    g(['--servers', 'bench', '--transport', 'streaming', '--port', String(port)]),
+    // 32 sessions of a long-lived server below hold 32 containers: above the default per-server cap (16).
+    g([
+      '--servers',
+      'bench',
+      '--transport',
+      'streaming',
+      '--port',
+      String(port),
+      '--max-containers-per-server',
+      '40',
+    ]),
     {
       env: {...env, MCP_GATEWAY_AUTH_TOKEN: token},
       stdio: 'ignore',
