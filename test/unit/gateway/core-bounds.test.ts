@@ -6,6 +6,7 @@ import {rateLimitedLog} from '../../../src/gateway/log-limit.js'
 import {CapacityError, UpstreamPool} from '../../../src/gateway/pool.js'
 import {Relister} from '../../../src/gateway/relist.js'
 import type {Upstream, UpstreamBinding} from '../../../src/gateway/upstream.js'
+import {fakeUpstream} from '../../helpers/fake-upstream.js'
 
 const binding = (name: string): UpstreamBinding & {name: string} => ({
   name,
@@ -79,24 +80,6 @@ test('rateLimitedLog: a burst per window, then a count of what was not shown', (
   log('later')
   assert.deepEqual(lines.slice(3), ['(997 more such line(s) not shown)', 'later'])
 })
-
-/** A stand-in connection: the pool only starts, counts and closes them. */
-function fakeUpstream(server: string): Upstream {
-  let open = true
-  let resolveClosed!: () => void
-  const closed = new Promise<void>((r) => (resolveClosed = r))
-  return {
-    server,
-    closed,
-    get isOpen() {
-      return open
-    },
-    async close() {
-      open = false
-      resolveClosed()
-    },
-  } as unknown as Upstream
-}
 
 function countingPool(options: {maxPerServer: number; maxContainers: number; idleMs?: number}) {
   const started: Upstream[] = []

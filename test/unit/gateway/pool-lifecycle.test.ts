@@ -8,25 +8,7 @@ import {test} from 'node:test'
 
 import {UpstreamPool} from '../../../src/gateway/pool.js'
 import type {Upstream} from '../../../src/gateway/upstream.js'
-
-/** A stand-in for a container's connection: it knows whether it was closed. */
-function fakeUpstream(server: string, session: string): Upstream & {session: string} {
-  let open = true
-  let resolveClosed!: () => void
-  const closed = new Promise<void>((r) => (resolveClosed = r))
-  return {
-    server,
-    session,
-    closed,
-    get isOpen() {
-      return open
-    },
-    async close() {
-      open = false
-      resolveClosed()
-    },
-  } as unknown as Upstream & {session: string}
-}
+import {fakeUpstream} from '../../helpers/fake-upstream.js'
 
 function pool() {
   const started: Array<Upstream & {session: string}> = []
