@@ -13,6 +13,7 @@ import {toNodeHandler} from '@modelcontextprotocol/node'
 import * as z from 'zod'
 
 import {eventually, managedContainers, textOf, waitForHealth, testCatalog} from '../helpers/gateway.js'
+import {freePort} from '../helpers/http-gateway.js'
 import {makeSandbox, ROOT, run, RUN_JS, type Sandbox} from '../helpers/sandbox.js'
 
 const TOKEN = 'test-token-0123456789'
@@ -23,14 +24,6 @@ let stderr = ''
 let port = 0
 let base = ''
 let remote: http.Server
-
-async function freePort(): Promise<number> {
-  const s = net.createServer()
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r))
-  const p = (s.address() as net.AddressInfo).port
-  await new Promise((r) => s.close(r))
-  return p
-}
 
 /** A remote MCP server over Streamable HTTP on loopback that insists on a header carrying a secret. */
 async function startRemote(): Promise<number> {

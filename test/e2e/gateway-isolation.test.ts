@@ -5,23 +5,16 @@
  * Real gateway processes (HTTP and stdio), real containers, real SDK clients.
  */
 import assert from 'node:assert/strict'
-import {spawn, type ChildProcess} from 'node:child_process'
+import type {ChildProcess} from 'node:child_process'
 import {writeFile} from 'node:fs/promises'
-import net from 'node:net'
 import path from 'node:path'
 import {after, before, describe, test} from 'node:test'
 
 import {Client, StreamableHTTPClientTransport} from '@modelcontextprotocol/client'
 
-import {
-  connectGateway,
-  eventually,
-  IMAGES,
-  managedContainers,
-  textOf,
-  waitForHealth,
-} from '../helpers/gateway.js'
-import {makeSandbox, RUN_JS, type Sandbox} from '../helpers/sandbox.js'
+import {connectGateway, eventually, IMAGES, managedContainers, textOf} from '../helpers/gateway.js'
+import {startHttpGateway, type HttpGatewayProcess} from '../helpers/http-gateway.js'
+import {makeSandbox, type Sandbox} from '../helpers/sandbox.js'
 
 const TOKEN = 'isolation-token-0123456789'
 const auth = {Authorization: `Bearer ${TOKEN}`}
@@ -66,53 +59,14 @@ registry:
         value: iso-fresh
 `
 
-async function freePort(): Promise<number> {
-  const s = net.createServer()
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r))
-  const p = (s.address() as net.AddressInfo).port
-  await new Promise((r) => s.close(r))
-  return p
-}
-
-/** Start an HTTP gateway with `args`; its stderr is collected. */
-async function startHttpGateway(
-  servers: string,
-  args: string[],
-): Promise<{base: string; stderr: () => string; stop: () => Promise<void>}> {
-  const port = await freePort()
-  const base = `http://127.0.0.1:${port}`
-  const child = spawn(
-    process.execPath,
-    [
-      RUN_JS,
-      'gateway',
-      'run',
-      '--transport',
-      'streaming',
-      '--port',
-      String(port),
-      '--catalog',
-      catalog,
-      '--servers',
-      servers,
-      '--no-cache',
-      ...args,
-    ],
-    {env: {...sandbox.env, MCP_GATEWAY_AUTH_TOKEN: TOKEN}, stdio: ['ignore', 'ignore', 'pipe']},
-  )
-  gateways.push(child)
-  let stderr = ''
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d))
-  await waitForHealth(base)
-  return {
-    base,
-    stderr: () => stderr,
-    stop: async () => {
-      if (child.exitCode !== null) return
-      child.kill('SIGTERM')
-      await new Promise((r) => child.once('exit', r))
-    },
-  }
+/** Start an HTTP gateway serving `servers` of the isolation catalog, with `args`; its stderr is collected. */
+async function startGateway(servers: string, args: string[]): Promise<HttpGatewayProcess> {
+  const gw = await startHttpGateway(['--catalog', catalog, '--servers', servers, '--no-cache', ...args], {
+    sandbox,
+    env: {MCP_GATEWAY_AUTH_TOKEN: TOKEN},
+  })
+  gateways.push(gw.child)
+  return gw
 }
 
 /** A client over Streamable HTTP that answers elicitation and sampling with what `answer` says. */
@@ -224,7 +178,7 @@ after(async () => {
 describe('client isolation over Streamable HTTP', () => {
   let gw: Awaited<ReturnType<typeof startHttpGateway>>
   before(async () => {
-    gw = await startHttpGateway('iso-sticky,iso-fresh', [])
+    gw = await startGateway('iso-sticky,iso-fresh', [])
   })
   after(async () => gw.stop())
 
@@ -316,7 +270,7 @@ describe('client isolation over stdio', () => {
 describe('containers inside the caps', () => {
   let gw: Awaited<ReturnType<typeof startHttpGateway>>
   before(async () => {
-    gw = await startHttpGateway('iso-sticky,iso-other', [
+    gw = await startGateway('iso-sticky,iso-other', [
       '--max-containers-per-server',
       '2',
       '--max-containers',
@@ -377,7 +331,7 @@ describe('containers inside the caps', () => {
 describe('a client that does not answer', () => {
   let gw: Awaited<ReturnType<typeof startHttpGateway>>
   before(async () => {
-    gw = await startHttpGateway('iso-sticky,iso-fresh', ['--max-containers-per-server', '1'])
+    gw = await startGateway('iso-sticky,iso-fresh', ['--max-containers-per-server', '1'])
   })
   after(async () => gw.stop())
 
@@ -419,7 +373,7 @@ describe('a client that does not answer', () => {
 describe('a server flooding list_changed', () => {
   let gw: Awaited<ReturnType<typeof startHttpGateway>>
   before(async () => {
-    gw = await startHttpGateway('iso-sticky,iso-fresh', ['--verbose'])
+    gw = await startGateway('iso-sticky,iso-fresh', ['--verbose'])
   })
   after(async () => gw.stop())
 

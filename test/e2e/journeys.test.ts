@@ -12,6 +12,7 @@ import {build} from 'esbuild'
 import {createDocker} from '../../src/docker/engine.js'
 import {buildNodeImage} from '../../src/docker/local-image.js'
 import {eventually, managedContainers, textOf, waitForHealth} from '../helpers/gateway.js'
+import {freePort} from '../helpers/http-gateway.js'
 import {installPlugin, makeSandbox, ROOT, run, type Sandbox} from '../helpers/sandbox.js'
 
 // The journeys of the README, end to end through the real docker CLI and engine.
@@ -27,15 +28,6 @@ before(async () => {
   await installPlugin(sandbox)
 })
 after(async () => sandbox.cleanup())
-
-async function freePort(): Promise<number> {
-  const net = await import('node:net')
-  const s = net.createServer()
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r))
-  const port = (s.address() as import('node:net').AddressInfo).port
-  await new Promise((r) => s.close(r))
-  return port
-}
 
 const TUTORIAL_SERVER = `
 import {createHash} from 'node:crypto'
