@@ -90,8 +90,6 @@ interface SessionState {
   binding: UpstreamBinding
   /** Tool calls forwarded on the raw path, by the client's request id (for cancellation). */
   rawCalls: Map<string | number, {upstream: Upstream; upstreamId: string; settle: () => void}>
-  /** When the client last sent this session a request (ms since the epoch): see `Gateway.lastActivity`. */
-  lastActivity: number
 }
 
 /** Where the raw path answers a client: a message, or a message that is already JSON text. */
@@ -425,7 +423,6 @@ export class Gateway {
       server,
       binding,
       rawCalls: new Map(),
-      lastActivity: Date.now(),
     }
     if (!options.ephemeral) this.sessions.set(sessionId, session)
     server.onclose = () => {
@@ -435,12 +432,10 @@ export class Gateway {
     }
 
     server.setRequestHandler('tools/list', async () => {
-      session.lastActivity = Date.now()
       await this.ready
       return {tools: [...this.tools.values()].map((t) => t.tool)}
     })
     server.setRequestHandler('tools/call', async (request, ctx) => {
-      session.lastActivity = Date.now()
       await this.ready
       const {name} = request.params
       const target = this.tools.get(name)
@@ -448,12 +443,10 @@ export class Gateway {
       return (await this.callTool(session, binding, target.origin, request.params, ctx)) as never
     })
     server.setRequestHandler('prompts/list', async () => {
-      session.lastActivity = Date.now()
       await this.ready
       return {prompts: [...this.prompts.values()].map((p) => p.prompt)}
     })
     server.setRequestHandler('prompts/get', async (request, ctx) => {
-      session.lastActivity = Date.now()
       await this.ready
       const target = this.prompts.get(request.params.name)
       if (!target)
@@ -464,7 +457,6 @@ export class Gateway {
       })) as never
     })
     server.setRequestHandler('resources/list', async () => {
-      session.lastActivity = Date.now()
       await this.ready
       const resources: Resource[] = []
       for (const server of this.options.servers) {
@@ -475,12 +467,10 @@ export class Gateway {
       return {resources}
     })
     server.setRequestHandler('resources/templates/list', async () => {
-      session.lastActivity = Date.now()
       await this.ready
       return {resourceTemplates: this.templates.map((t) => t.template)}
     })
     server.setRequestHandler('resources/read', async (request, ctx) => {
-      session.lastActivity = Date.now()
       await this.ready
       const owner = this.resourceOwner(request.params.uri)
       if (!owner)
@@ -491,7 +481,6 @@ export class Gateway {
       })) as never
     })
     server.setRequestHandler('completion/complete', async (request, ctx) => {
-      session.lastActivity = Date.now()
       await this.ready
       const ref = request.params.ref as {type: string; name?: string; uri?: string}
       let owner: string | undefined
@@ -614,7 +603,6 @@ export class Gateway {
       return true
     }
     if (m.method !== 'tools/call' || m.id === undefined || !this.isReady) return false
-    session.lastActivity = Date.now()
     const params = m.params
     if (typeof params?.name !== 'string' || params._meta?.progressToken !== undefined) return false
     const target = this.tools.get(params.name)
@@ -863,14 +851,6 @@ export class Gateway {
       if (signal.aborted) throw err
       throw toProtocolError(err, server, request.method, this.options.callTimeoutMs)
     }
-  }
-
-  /**
-   * When the client of session `id` last sent it a request (ms since the epoch), or undefined when there is
-   * no such session: what an idle-session expiry (the HTTP transport's) looks at.
-   */
-  lastActivity(id: string): number | undefined {
-    return this.sessions.get(id)?.lastActivity
   }
 
   /** End session `id` now: its MCP server closes (its transport with it) and its containers stop. */
