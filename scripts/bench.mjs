@@ -21,7 +21,7 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const RUN_JS = path.join(ROOT, 'bin/run.js')
 const QUICK = process.argv.includes('--quick')
 const N_CALLS = QUICK ? 200 : 1000
-const FIXTURE = 'docker-mcp-fixture:test'
+const FIXTURE = `docker-mcp-fixture:${process.env.DOCKER_MCP_TEST_TAG || 'test'}`
 const results = {}
 
 const home = mkdtempSync(path.join(tmpdir(), 'docker-mcp-bench-'))

@@ -30,6 +30,10 @@ const STAGING = path.join(ROOT, '.tmp/images')
 const EVERYTHING_PACKAGE = '@modelcontextprotocol/server-everything'
 const EVERYTHING_VERSION = '2026.8.31'
 
+// DOCKER_MCP_TEST_TAG renames the test images (default `test`), so that several checkouts sharing one
+// engine do not overwrite each other's fixture; test/helpers/gateway.ts reads the same variable.
+const TEST_TAG = process.env.DOCKER_MCP_TEST_TAG || 'test'
+
 const IMAGES = [
   {
     name: 'dice',
@@ -43,14 +47,14 @@ const IMAGES = [
   },
   {
     name: 'fixture',
-    tag: 'docker-mcp-fixture:test',
+    tag: `docker-mcp-fixture:${TEST_TAG}`,
     test: true,
     bundle: 'test/fixtures/servers/fixture/index.ts',
     labels: {'org.opencontainers.image.title': 'docker-mcp test fixture MCP server'},
   },
   {
     name: 'everything',
-    tag: 'docker-mcp-everything:test',
+    tag: `docker-mcp-everything:${TEST_TAG}`,
     test: true,
     npm: {name: EVERYTHING_PACKAGE, version: EVERYTHING_VERSION},
     entry: `node_modules/${EVERYTHING_PACKAGE}/dist/index.js`,

@@ -4,7 +4,14 @@ import {hostname} from 'node:os'
 import {after, before, test} from 'node:test'
 
 import {dockerPluginSocket} from '../helpers/docker-socket.js'
-import {connectGateway, eventually, managedContainers, textOf, writeTestCatalog} from '../helpers/gateway.js'
+import {
+  connectGateway,
+  eventually,
+  IMAGES,
+  managedContainers,
+  textOf,
+  writeTestCatalog,
+} from '../helpers/gateway.js'
 import {installPlugin, makeSandbox, run, RUN_JS, runCli, type Sandbox} from '../helpers/sandbox.js'
 
 let sandbox: Sandbox
@@ -170,7 +177,7 @@ test('after a SIGKILL, the next gateway start removes the orphaned containers', 
     `docker-mcp-gateway-pid=${dead.pid}`,
     '--label',
     `docker-mcp-gateway-host=${hostname()}`,
-    'docker-mcp-fixture:test',
+    IMAGES.fixture,
   ])
   assert.equal(orphan.code, 0, orphan.stderr)
   const orphans = await managedContainers('sticky')

@@ -17,11 +17,12 @@ import {createDocker} from '../../src/docker/engine.js'
 import {BUILD_HASH_LABEL, buildNodeImage, parseLdd, splitTag} from '../../src/docker/local-image.js'
 import {DockerMcpError} from '../../src/errors.js'
 import {mcpPaths} from '../../src/paths.js'
+import {IMAGES} from '../helpers/gateway.js'
 import {makeSandbox, ROOT, run, type Sandbox} from '../helpers/sandbox.js'
 
-const DICE = 'dice-mcp-server:latest'
-const FIXTURE = 'docker-mcp-fixture:test'
-const EVERYTHING = 'docker-mcp-everything:test'
+const DICE = IMAGES.dice
+const FIXTURE = IMAGES.fixture
+const EVERYTHING = IMAGES.everything
 const TEST_LABEL = 'docker-mcp-test=images'
 
 let sandbox: Sandbox

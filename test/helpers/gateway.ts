@@ -6,11 +6,12 @@ import {StdioClientTransport} from '@modelcontextprotocol/client/stdio'
 
 import {RUN_JS, run, type Sandbox} from './sandbox.js'
 
-/** Images built by scripts/build-images.mjs --test. */
+/** Images built by scripts/build-images.mjs --test (DOCKER_MCP_TEST_TAG renames them, as it does there). */
+const TEST_TAG = process.env.DOCKER_MCP_TEST_TAG || 'test'
 export const IMAGES = {
   dice: 'dice-mcp-server:latest',
-  fixture: 'docker-mcp-fixture:test',
-  everything: 'docker-mcp-everything:test',
+  fixture: `docker-mcp-fixture:${TEST_TAG}`,
+  everything: `docker-mcp-everything:${TEST_TAG}`,
 }
 
 /** A catalog for gateway tests: dice, a per-call fixture, a long-lived one, and one that cannot start. */
