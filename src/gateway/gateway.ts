@@ -26,7 +26,7 @@ import type {
 import {writeFileAtomic} from '../fs/atomic.js'
 import type {Logger} from './logger.js'
 import {assignToolNames, type ToolOrigin} from './naming.js'
-import {UpstreamPool, type ContainerSlot, type Lifecycle} from './pool.js'
+import {ShuttingDownError, UpstreamPool, type ContainerSlot, type Lifecycle} from './pool.js'
 import {Relister} from './relist.js'
 import {DEFAULT_INPUT_TIMEOUT_MS, RoundTripCall, UPSTREAM_INPUT_KEY, type InputAsk} from './round-trip.js'
 import {messageText, trailingId, withIdAt} from './stdio-transport.js'
@@ -237,6 +237,8 @@ export class Gateway {
           if (provisional) this.notifyChanges(provisional, listing)
         }
       } catch (err) {
+        // Abandoned, not failed: the gateway stopped while the listing's container was starting.
+        if (err instanceof ShuttingDownError) return
         withdraw((err as Error).message)
         this.options.logger.warn(`  > Can't start ${server.name}: ${(err as Error).message}`)
       } finally {

@@ -10,7 +10,16 @@ import {DockerMcpError} from '../errors.js'
 import type {Gateway} from './gateway.js'
 import {BodyTooLarge, NOT_JSON, readJsonBody} from './http/body.js'
 import {limitConnections, timeoutOptions} from './http/connections.js'
-import {checkHost, checkOrigin, isLoopback, resolveAuthToken, tokenMatches} from './http/guards.js'
+import {
+  checkHost,
+  checkOrigin,
+  isLoopback,
+  isOAuthDiscoveryPath,
+  NO_OAUTH,
+  resolveAuthToken,
+  tokenMatches,
+  tokenProblem,
+} from './http/guards.js'
 import {SessionTable} from './http/sessions.js'
 import type {Logger} from './logger.js'
 import type {GatewayMetrics} from './metrics.js'
@@ -280,8 +289,10 @@ export async function serveHttp(
       if (!host.ok) return refuse(res, host.status, host.message)
       const origin = checkOrigin(req.headers.origin)
       if (!origin.ok) return refuse(res, origin.status, origin.message)
+      // No OAuth here: say so where OAuth clients look, or they report a failed registration (see guards).
+      if (isOAuthDiscoveryPath(url.pathname)) return sendJson(res, 404, NO_OAUTH, {connection: 'close'})
       if (!options.allowUnauthenticated && !tokenMatches(req.headers.authorization, token ?? '')) {
-        return refuse(res, 401, 'missing or invalid bearer token', {
+        return refuse(res, 401, tokenProblem(req.headers.authorization), {
           'www-authenticate': 'Bearer realm="MCP Gateway"',
         })
       }

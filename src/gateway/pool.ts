@@ -6,6 +6,16 @@ const longLivedKey = (server: string, session: string) => `${server}\u0000${sess
 /** A container would exceed `--max-containers-per-server` or `--max-containers`: the call fails at once. */
 export class CapacityError extends DockerMcpError {}
 
+/**
+ * The pool refused a container because the gateway is stopping: not a failure of the server. (A start that
+ * races shutdown, e.g. the background listing of a short session, must not be reported as one.)
+ */
+export class ShuttingDownError extends DockerMcpError {
+  constructor() {
+    super('the gateway is shutting down')
+  }
+}
+
 /** Counting semaphore with a FIFO queue. */
 class Semaphore {
   private active = 0
@@ -250,7 +260,7 @@ export class UpstreamPool {
     signal: AbortSignal | undefined,
     fn: (upstream: Upstream, slot: ContainerSlot) => Promise<T>,
   ): Promise<T> {
-    if (this.closing) throw new Error('the gateway is shutting down')
+    if (this.closing) throw new ShuttingDownError()
     if (lifecycle === 'long-lived') return this.useLongLived(server, session, fn)
     if (lifecycle === 'exclusive') return this.useExclusive(server, session, fn)
     return this.usePerCall(server, session, signal, fn)
@@ -268,7 +278,7 @@ export class UpstreamPool {
       upstream = await this.started(server, session)
       this.perCall.add(upstream)
       // Shutdown began while this container was starting: it must not outlive the gateway.
-      if (this.closing) throw new Error('the gateway is shutting down')
+      if (this.closing) throw new ShuttingDownError()
       return await fn(upstream, slot)
     } finally {
       if (upstream) {
@@ -320,7 +330,7 @@ export class UpstreamPool {
     const held = lease
     this.busyLeases.add(held)
     try {
-      if (this.closing) throw new Error('the gateway is shutting down')
+      if (this.closing) throw new ShuttingDownError()
       return await fn(held.upstream, held.slot)
     } finally {
       this.busyLeases.delete(held)

@@ -55,6 +55,13 @@ export interface GatewaySummary {
   warnings: string[]
 }
 
+/**
+ * Our parent (docker, or the MCP client) as it was when this module loaded, before anything slow: if it
+ * dies while configuration is read (20–350 ms) and we recorded it only afterwards, we would record the
+ * reaper that adopted us and run on forever under PPID 1.
+ */
+const PARENT_AT_START = process.ppid
+
 /** Normalise `--transport` (the original's aliases, case-insensitive). */
 export function parseTransport(value: string): 'stdio' | 'sse' | 'streaming' {
   const v = value.toLowerCase()
@@ -75,6 +82,9 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
     throw new UsageError('cannot use --port with --transport=stdio')
   }
   const started = performance.now()
+  const parentGone = new Promise<string>((resolve) =>
+    watchParent(() => resolve('the parent process went away'), {parent: PARENT_AT_START}),
+  )
   // On a terminal, log lines pass through a LiveTerminal so that they print above pull progress being redrawn.
   const display = pullDisplay(process.stderr, ctx.env)
   const terminal = display.mode === 'tty' ? new LiveTerminal(process.stderr) : undefined
@@ -211,7 +221,7 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
       process.platform,
       (m) => logger.debug(m),
     )
-    watchParent(() => resolve('the parent process went away'))
+    void parentGone.then(resolve)
   })
 
   if (options.transport === 'stdio') {

@@ -81,16 +81,24 @@ function watchWithPython(address: string, fire: () => void, onDebug: (m: string)
 
 /**
  * Call `onOrphaned` when our parent process goes away (docker was SIGKILLed, or gave up on us): the
- * parent pid changes to a reaper. Polls once a second; unref'd.
+ * parent pid changes to a reaper. `parent` is the pid recorded as early as possible (default: now): a
+ * parent that dies before it is recorded would be mistaken for the reaper that adopted us, and the
+ * gateway would run on forever. Polls once a second; unref'd.
  */
-export function watchParent(onOrphaned: () => void, intervalMs = 1000): {stop(): void} {
-  const parent = process.ppid
-  const timer = setInterval(() => {
-    if (process.ppid !== parent) {
-      clearInterval(timer)
-      onOrphaned()
-    }
-  }, intervalMs)
+export function watchParent(
+  onOrphaned: () => void,
+  options: {parent?: number; intervalMs?: number} = {},
+): {stop(): void} {
+  const parent = options.parent ?? process.ppid
+  const check = () => {
+    if (process.ppid === parent) return false
+    clearInterval(timer)
+    onOrphaned()
+    return true
+  }
+  const timer = setInterval(check, options.intervalMs ?? 1000)
   timer.unref()
+  // Adopted already, between the recording and this call.
+  check()
   return {stop: () => clearInterval(timer)}
 }

@@ -123,3 +123,38 @@ export function checkOrigin(header: string | undefined): Verdict {
   if (url.username || url.password) return refused
   return isLocalName(url.hostname.toLowerCase()) ? {ok: true} : refused
 }
+
+/**
+ * Is this a path where an OAuth client looks for an authorization server (RFC 8414, RFC 9728, OpenID
+ * discovery, and the default endpoints MCP clients fall back to: /register, /authorize, /token)?
+ *
+ * Why it matters: MCP clients (Claude Code, mcp-remote, the Inspector) answer a 401 by starting OAuth. If
+ * these paths answer 401 too, the user is told that OAuth registration failed, when the real problem is a
+ * missing or wrong static token. So they answer 404 "no OAuth here" (`NO_OAUTH`), before the token check:
+ * the answer is the same for everyone and says nothing about the gateway but that it takes a bearer token.
+ */
+export function isOAuthDiscoveryPath(pathname: string): boolean {
+  return (
+    pathname.startsWith('/.well-known/oauth-') ||
+    pathname.startsWith('/.well-known/openid-configuration') ||
+    pathname.endsWith('/.well-known/openid-configuration') ||
+    pathname === '/register' ||
+    pathname === '/authorize' ||
+    pathname === '/token'
+  )
+}
+
+/** The header a client must send, spelled out for error answers. */
+export const EXPECTED_AUTH_HEADER = 'Authorization: Bearer <token>'
+
+/** The body of the 404 on OAuth discovery paths (RFC 6749 error shape, which OAuth clients print). */
+export const NO_OAUTH = {
+  error: 'invalid_request',
+  error_description: `this MCP gateway does not use OAuth: it takes a static token in the header "${EXPECTED_AUTH_HEADER}" (MCP_GATEWAY_AUTH_TOKEN). Check the token your client sends.`,
+}
+
+/** Why a request was refused for its token: missing, or present but not the gateway's. */
+export function tokenProblem(header: string | undefined): string {
+  const what = header === undefined || header.trim() === '' ? 'missing bearer token' : 'invalid bearer token'
+  return `${what}: send the gateway's token in the header "${EXPECTED_AUTH_HEADER}" (MCP_GATEWAY_AUTH_TOKEN; this gateway does not use OAuth)`
+}
