@@ -173,6 +173,13 @@ export const GATEWAY_RUN_FLAGS = {
     default: 1800,
     min: 0,
   },
+  'session-ttl': {
+    type: 'integer',
+    description:
+      'seconds an HTTP session lives on once the event stream its client held is gone, without a request (0 = until --session-idle-timeout)',
+    default: 60,
+    min: 0,
+  },
 } as const satisfies Record<string, FlagSpec>
 
 export type GatewayRunFlags = FlagValues<typeof GATEWAY_RUN_FLAGS>
@@ -218,6 +225,7 @@ export function gatewayOptionsFromFlags(flags: GatewayRunFlags, version: string)
     maxSessions: flags['max-sessions'],
     maxSessionsPerToken: flags['max-sessions-per-token'],
     sessionIdleSeconds: flags['session-idle-timeout'],
+    sessionTtlSeconds: flags['session-ttl'],
     version,
   }
 }

@@ -27,7 +27,7 @@ import {writeFileAtomic} from '../fs/atomic.js'
 import type {Logger} from './logger.js'
 import {assignToolNames, type ToolOrigin} from './naming.js'
 import {ShuttingDownError, UpstreamPool, type ContainerSlot, type Lifecycle} from './pool.js'
-import {Relister} from './relist.js'
+import {ListingRetry, Relister} from './relist.js'
 import {DEFAULT_INPUT_TIMEOUT_MS, RoundTripCall, UPSTREAM_INPUT_KEY, type InputAsk} from './round-trip.js'
 import {messageText, trailingId, withIdAt} from './stdio-transport.js'
 import type {RawReply, Upstream, UpstreamBinding} from './upstream.js'
@@ -45,6 +45,8 @@ export interface GatewayServer {
   cacheKey: string
   /** Tools its catalog entry declares, offered until the first live listing when there is no cached one. */
   catalogTools?: Tool[] | undefined
+  /** List it again, with backoff, when it cannot be listed at start (a remote server that is down). */
+  retryListing?: boolean | undefined
 }
 
 /** What one server offers. */
@@ -145,6 +147,11 @@ export class Gateway {
   private readonly idleWaiters: Array<() => void> = []
   private readonly listChangedListeners: Array<(kind: 'tools' | 'prompts' | 'resources') => void> = []
   private readonly relister: Relister<Upstream>
+  private readonly listingRetry = new ListingRetry<GatewayServer>({
+    firstMs: 1000,
+    maxMs: 60_000,
+    onFailure: (s, err) => this.options.logger.debug(`  - ${s.name} is still unavailable: ${err.message}`),
+  })
   /** Calls of 2026-07-28 clients waiting for the client's input, by the requestState handed out. */
   private readonly waitingForInput = new Map<
     string,
@@ -240,12 +247,26 @@ export class Gateway {
         // Abandoned, not failed: the gateway stopped while the listing's container was starting.
         if (err instanceof ShuttingDownError) return
         withdraw((err as Error).message)
-        this.options.logger.warn(`  > Can't start ${server.name}: ${(err as Error).message}`)
+        const retry = server.retryListing ? ' (trying again in the background)' : ''
+        this.options.logger.warn(`  > Can't start ${server.name}: ${(err as Error).message}${retry}`)
+        if (server.retryListing) this.listingRetry.start(server, () => this.listLate(server))
       } finally {
         settle(server.name)
       }
     })
     this.refreshed = Promise.all(work).then(() => undefined)
+  }
+
+  /** A server that failed its first listing answers now: offer its lists and tell clients (list_changed). */
+  private async listLate(server: GatewayServer): Promise<void> {
+    const listing = await this.listServer(server)
+    if (this.stopped) return
+    this.listings.set(server.name, listing)
+    this.failures.delete(server.name)
+    this.options.logger.info(`  > ${server.name}: available now (${listing.tools.length} tools)`)
+    this.rebuild()
+    this.notifyChanges({tools: [], prompts: [], resources: [], resourceTemplates: []}, listing)
+    await this.writeCache(server, listing)
   }
 
   /** List one server through a short-lived connection. */
@@ -867,6 +888,7 @@ export class Gateway {
   async shutdown(): Promise<void> {
     if (this.stopped) return
     this.stopped = true
+    this.listingRetry.stop()
     for (const [state, waiting] of this.waitingForInput) {
       clearTimeout(waiting.timer)
       const reason = new Error('the gateway is shutting down')

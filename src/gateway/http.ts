@@ -10,6 +10,7 @@ import {DockerMcpError} from '../errors.js'
 import type {Gateway} from './gateway.js'
 import {BodyTooLarge, NOT_JSON, readJsonBody} from './http/body.js'
 import {limitConnections, timeoutOptions} from './http/connections.js'
+import {RESUME_RETRY_MS, SessionEventStore} from './http/event-store.js'
 import {
   checkHost,
   checkOrigin,
@@ -44,6 +45,8 @@ export interface HttpOptions {
   maxSessionsPerToken: number
   /** Close a session with no request and no open stream for this long; 0 = never (`--session-idle-timeout`). */
   sessionIdleMs: number
+  /** Close a session whose client's event stream is gone, with no request, after this long; 0 = off (`--session-ttl`). */
+  sessionTtlMs?: number | undefined
 }
 
 export interface HttpGateway {
@@ -135,17 +138,20 @@ export async function serveHttp(
     maxSessions: options.maxSessions,
     maxPerOwner: options.maxSessionsPerToken,
     idleMs: options.sessionIdleMs,
+    ttlMs: options.sessionTtlMs ?? 0,
   })
-  const sweeper =
-    options.sessionIdleMs > 0
-      ? setInterval(
-          () =>
-            void sessions.sweep().then((ids) => {
-              for (const id of ids) logger.debug(`http: closed idle session ${id}`)
-            }),
-          Math.max(100, Math.min(30_000, options.sessionIdleMs / 2)),
-        )
-      : undefined
+  const sweepEvery = Math.min(
+    ...[options.sessionIdleMs, options.sessionTtlMs ?? 0].filter((ms) => ms > 0).map((ms) => ms / 2),
+  )
+  const sweeper = Number.isFinite(sweepEvery)
+    ? setInterval(
+        () =>
+          void sessions.sweep().then((ids) => {
+            for (const id of ids) logger.debug(`http: closed idle or abandoned session ${id}`)
+          }),
+        Math.max(100, Math.min(30_000, sweepEvery)),
+      )
+    : undefined
   sweeper?.unref()
 
   /**
@@ -158,8 +164,12 @@ export async function serveHttp(
       ? `token:${createHash('sha256').update(token).digest('hex').slice(0, 16)}`
       : `peer:${req.socket.remoteAddress ?? ''}`
 
-  /** Track a request (or stream) on a session until its response closes: an active session never expires. */
-  const track = (id: string, res: http.ServerResponse) => res.once('close', sessions.begin(id))
+  /**
+   * Track a request (or stream) on a session until its response closes: an active session never expires.
+   * An event stream (GET) also marks the session as one whose client holds a stream while it is there.
+   */
+  const track = (id: string, req: http.IncomingMessage, res: http.ServerResponse) =>
+    res.once('close', sessions.begin(id, {stream: req.method === 'GET'}))
 
   const legacySessions = new Map<string, NodeStreamableHTTPServerTransport>()
   const sseSessions = new Map<string, SSEServerTransport>()
@@ -192,7 +202,7 @@ export async function serveHttp(
       const transport = legacySessions.get(sessionId)
       if (!transport)
         return rpcError(res, 404, `unknown session ${sessionId}: start a new one with initialize`)
-      track(sessionId, res)
+      track(sessionId, req, res)
       return transport.handleRequest(req, res, parsed)
     }
     const web = await toWebRequest(req, parsed, {maxRequestBodySize: options.maxBodyBytes})
@@ -215,19 +225,24 @@ export async function serveHttp(
       return rpcError(res, refused.status, refused.message, {'retry-after': '30'}, requestId(parsed))
     }
     const id = randomUUID()
+    // Resumable streams: a client whose stream breaks reconnects with Last-Event-ID and misses nothing.
+    const events = new SessionEventStore()
     const transport = new NodeStreamableHTTPServerTransport({
       sessionIdGenerator: () => id,
       onsessioninitialized: (sid: string) => void legacySessions.set(sid, transport),
+      eventStore: events,
+      retryInterval: RESUME_RETRY_MS,
     })
     // Set before connect: the SDK chains its own close handling (which ends the session) after ours.
     transport.onclose = () => {
+      events.clear()
       legacySessions.delete(id)
       sessions.remove(id)
       metrics?.sessions.dec()
     }
     // Counted from here: a session whose initialize never completes still expires.
     sessions.add(id, owner, () => transport.close())
-    track(id, res)
+    track(id, req, res)
     const server = gateway.createSession(id)
     await server.connect(transport as Transport)
     metrics?.sessions.inc()
@@ -247,7 +262,7 @@ export async function serveHttp(
       sseSessions.set(id, transport)
       sessions.add(id, owner, () => transport.close())
       // The open event stream keeps the session active; it expires only once the stream is gone.
-      track(id, res)
+      track(id, req, res)
       const server = gateway.createSession(id)
       metrics?.sessions.inc()
       // The SDK chains the session's own close handling after this one; closing the server here would recurse.
@@ -263,7 +278,7 @@ export async function serveHttp(
       const sid = url.searchParams.get('sessionId') ?? url.searchParams.get('sessionid') ?? ''
       const transport = sseSessions.get(sid)
       if (!transport) return rpcError(res, 404, `unknown SSE session "${sid}": open GET /sse first`)
-      track(sid, res)
+      track(sid, req, res)
       const parsed = await readJsonBody(req, options.maxBodyBytes)
       if (parsed === NOT_JSON) return parseError(res)
       return transport.handlePostMessage(req, res, parsed)

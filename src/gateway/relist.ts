@@ -48,3 +48,61 @@ export class Relister<K> {
     }
   }
 }
+
+/**
+ * Listing again, with backoff, a server that could not be listed at start (a remote server that was down):
+ * without it, a server that comes up after the gateway stays unknown until the gateway restarts. Each key
+ * is tried until an attempt succeeds, waiting `firstMs`, then twice as long each time, at most `maxMs`
+ * (bounded: a server down for hours costs one attempt per `maxMs`). Failed attempts go to `onFailure`
+ * (the caller logs them at debug level: the first failure was reported once, loudly, already).
+ */
+export class ListingRetry<K> {
+  /** Keys waiting for their next attempt (or in one), with what cancels the wait. */
+  private readonly waiting = new Map<K, () => void>()
+  private stopped = false
+
+  constructor(
+    private readonly options: {
+      firstMs: number
+      maxMs: number
+      onFailure?: (key: K, err: Error) => void
+      /** Run `fn` after `ms`; returns what cancels it (tests). Default: an unref'd timer. */
+      schedule?: (fn: () => void, ms: number) => () => void
+    },
+  ) {}
+
+  /** Try `attempt` for `key` after a delay, and again after longer ones, until it resolves. */
+  start(key: K, attempt: () => Promise<void>, delayMs = this.options.firstMs): void {
+    if (this.stopped || this.waiting.has(key)) return
+    const schedule = this.options.schedule ?? unrefTimer
+    const cancel = schedule(() => {
+      void attempt().then(
+        () => this.waiting.delete(key),
+        (err: Error) => {
+          this.waiting.delete(key)
+          this.options.onFailure?.(key, err)
+          this.start(key, attempt, Math.min(delayMs * 2, this.options.maxMs))
+        },
+      )
+    }, delayMs)
+    this.waiting.set(key, cancel)
+  }
+
+  /** Is `key` waiting for its next attempt (or in one)? */
+  pending(key: K): boolean {
+    return this.waiting.has(key)
+  }
+
+  /** Stop every retry (gateway shutdown). */
+  stop(): void {
+    this.stopped = true
+    for (const cancel of this.waiting.values()) cancel()
+    this.waiting.clear()
+  }
+}
+
+function unrefTimer(fn: () => void, ms: number): () => void {
+  const timer = setTimeout(fn, ms)
+  timer.unref()
+  return () => clearTimeout(timer)
+}

@@ -8,6 +8,32 @@ import {connectUpstream, type Upstream} from './upstream.js'
 export {isInternalAddress, internalReason} from './remote-address.js'
 export {validateRemoteUrl, guardedFetch, checkRemoteTarget, remotePolicy} from './remote-fetch.js'
 
+/** How long closing a remote session may wait for the server to acknowledge its DELETE. */
+const TERMINATE_TIMEOUT_MS = 3000
+
+/**
+ * Streamable HTTP that ends its session when it closes. The SDK's `close()` only drops the connection:
+ * the server never hears that the session is over (the gateway opened two sessions per client and closed
+ * none, even after the client's DELETE and a gateway stop), so it holds them until its own timeout. The
+ * spec asks a client that no longer needs a session to DELETE it; this does, once, briefly bounded.
+ */
+class SessionEndingTransport extends StreamableHTTPClientTransport {
+  private ended = false
+
+  override async close(): Promise<void> {
+    if (!this.ended && this.sessionId !== undefined) {
+      this.ended = true
+      let timer: NodeJS.Timeout | undefined
+      await Promise.race([
+        this.terminateSession().catch(() => {}),
+        new Promise<void>((resolve) => (timer = setTimeout(resolve, TERMINATE_TIMEOUT_MS))),
+      ])
+      clearTimeout(timer)
+    }
+    await super.close()
+  }
+}
+
 /** A catalog entry of `type: remote`, resolved. */
 export interface RemoteServer {
   name: string
@@ -48,7 +74,7 @@ export function remoteUpstreams(
     let transport
     if (kind === 'sse') transport = new SSEClientTransport(url, common)
     else if (['http', 'streamable', 'streaming', 'streamable-http'].includes(kind)) {
-      transport = new StreamableHTTPClientTransport(url, common)
+      transport = new SessionEndingTransport(url, common)
     } else {
       throw new DockerMcpError(
         `server "${name}": unknown remote transport_type "${server.transport}" (use sse or http)`,

@@ -42,6 +42,8 @@ export interface RunGatewayOptions extends GatewayFlags {
   maxSessions: number
   maxSessionsPerToken: number
   sessionIdleSeconds: number
+  /** `--session-ttl`; undefined = its default. */
+  sessionTtlSeconds?: number | undefined
   version: string
   /** For tests and embedding; default process stdio. */
   stdin?: Readable
@@ -165,7 +167,12 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
       : undefined
   const gateway = new Gateway({
     observeCall: metrics?.observeCall,
-    servers: configuration.servers.map((s) => ({...s, longLived: s.longLived || options.longLived})),
+    servers: configuration.servers.map((s) => ({
+      ...s,
+      longLived: s.longLived || options.longLived,
+      // A remote server may come up after the gateway: it is listed again until it answers.
+      retryListing: configuration.remotes.has(s.name),
+    })),
     toolFilter: configuration.toolFilter,
     prefixAll: options.toolNamePrefix,
     version: options.version,
@@ -270,6 +277,7 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
       maxSessions: options.maxSessions,
       maxSessionsPerToken: options.maxSessionsPerToken,
       sessionIdleMs: options.sessionIdleSeconds * 1000,
+      sessionTtlMs: (options.sessionTtlSeconds ?? 60) * 1000,
       logger,
     },
     metrics,

@@ -6,6 +6,12 @@
  * initialize calls took the gateway from 134 to 549 MB). So sessions are capped, in total and per
  * credential, and a session with no request and no open stream for `idleMs` is closed, which ends its
  * containers through the gateway's own session close. 2026-07-28 requests are stateless and not counted.
+ *
+ * Most clients never send the DELETE that ends a session (the SDK's `close()` just drops the connection),
+ * and `idleMs` is long (30 minutes) for clients that hold no stream between requests: their long-lived
+ * containers stayed up all that time (21 after one test run). A client that held an event stream keeps
+ * one while it is there (clients reconnect a broken stream within seconds): once it has had none, and
+ * sent no request, for `ttlMs`, it is gone, and its session is closed like a DELETE would.
  */
 
 export interface SessionLimits {
@@ -15,6 +21,8 @@ export interface SessionLimits {
   maxPerOwner: number
   /** Close a session idle this long (`--session-idle-timeout`); 0 = never. */
   idleMs: number
+  /** Close a session whose client held an event stream and has none now, idle this long (`--session-ttl`); 0 = off. */
+  ttlMs?: number | undefined
 }
 
 /** Why a new session was refused: the HTTP status, the message for the client. */
@@ -29,6 +37,8 @@ interface Entry {
   active: number
   /** When the last request or stream ended (or the session started). */
   lastSeen: number
+  /** Its client opened an event stream (GET) at some point. */
+  streamed: boolean
   close: () => Promise<void>
 }
 
@@ -74,7 +84,7 @@ export class SessionTable {
   /** Record a new session (call `refusal` first). `close` ends it; `remove` is called back by its close. */
   add(id: string, owner: string, close: () => Promise<void>): void {
     if (this.entries.has(id)) return
-    this.entries.set(id, {owner, active: 0, lastSeen: this.now(), close})
+    this.entries.set(id, {owner, active: 0, lastSeen: this.now(), streamed: false, close})
     this.perOwner.set(owner, (this.perOwner.get(owner) ?? 0) + 1)
   }
 
@@ -88,10 +98,11 @@ export class SessionTable {
     else this.perOwner.delete(entry.owner)
   }
 
-  /** A request or stream on the session began; call the returned function when it ends. */
-  begin(id: string): () => void {
+  /** A request or (`stream`) event stream on the session began; call the returned function when it ends. */
+  begin(id: string, options: {stream?: boolean} = {}): () => void {
     const entry = this.entries.get(id)
     if (!entry) return () => {}
+    if (options.stream) entry.streamed = true
     entry.active++
     entry.lastSeen = this.now()
     let ended = false
@@ -103,11 +114,16 @@ export class SessionTable {
     }
   }
 
-  /** Close every session idle for longer than the limit; resolves with their ids. */
+  /** Close every session idle for longer than the limit, or abandoned (see above); resolves with their ids. */
   async sweep(): Promise<string[]> {
-    if (this.limits.idleMs <= 0) return []
-    const cutoff = this.now() - this.limits.idleMs
-    const expired = [...this.entries].filter(([, e]) => e.active === 0 && e.lastSeen <= cutoff)
+    const {idleMs, ttlMs = 0} = this.limits
+    const now = this.now()
+    const expired = [...this.entries].filter(
+      ([, e]) =>
+        e.active === 0 &&
+        ((idleMs > 0 && e.lastSeen <= now - idleMs) ||
+          (ttlMs > 0 && e.streamed && e.lastSeen <= now - ttlMs)),
+    )
     for (const [id] of expired) this.remove(id)
     await Promise.all(expired.map(([, e]) => e.close().catch(() => {})))
     return expired.map(([id]) => id)
