@@ -473,7 +473,10 @@ export class UpstreamPool {
         closing.push(lease.upstream.close().catch(() => {}))
       }
     }
-    await Promise.all(closing)
+    // Shutdown waits for these too: a remote session's DELETE must go out before the process exits.
+    const closed = Promise.all(closing).then(() => {})
+    this.removing.add(closed)
+    await closed.finally(() => this.removing.delete(closed))
   }
 
   /** Stop everything. */

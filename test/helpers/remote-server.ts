@@ -9,7 +9,7 @@ import * as z from 'zod'
 /**
  * A real remote MCP server for the gateway's tests: Streamable HTTP with 2025-era sessions (the SDK's own
  * server transport, one per session), in the test process, counting the sessions it opens and the HTTP
- * DELETEs that close them. Tools: `ping`, and `steps`, which sends `count` progress notifications and log
+ * DELETEs that close them. Tools: `<name>_ping`, and `<name>_steps`, which sends `count` progress notifications and log
  * messages and waits for `gate()` to open between the first one and the rest (for tests that cut a
  * client's stream mid-call).
  */
@@ -41,11 +41,15 @@ export async function startRemoteServer(port = 0, name = 'remote'): Promise<Remo
 
   const newServer = () => {
     const server = new McpServer({name, version: '1.0.0'}, {capabilities: {logging: {}}})
-    server.registerTool('ping', {description: 'answers pong', inputSchema: z.object({})}, async () => ({
-      content: [{type: 'text', text: `pong from ${name}`}],
-    }))
     server.registerTool(
-      'steps',
+      `${name}_ping`,
+      {description: 'answers pong', inputSchema: z.object({})},
+      async () => ({
+        content: [{type: 'text', text: `pong from ${name}`}],
+      }),
+    )
+    server.registerTool(
+      `${name}_steps`,
       {description: 'progress and log messages, in steps', inputSchema: z.object({count: z.number()})},
       async ({count}, ctx) => {
         const token = ctx.mcpReq._meta?.progressToken
