@@ -171,7 +171,7 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
       ...s,
       longLived: s.longLived || options.longLived,
       // A remote server may come up after the gateway: it is listed again until it answers.
-      retryListing: configuration.remotes.has(s.name),
+      retryListing: !options.dryRun && configuration.remotes.has(s.name),
     })),
     toolFilter: configuration.toolFilter,
     prefixAll: options.toolNamePrefix,
