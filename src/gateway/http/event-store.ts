@@ -11,7 +11,8 @@ import type {EventId, EventStore, JSONRPCMessage, StreamId} from '@modelcontextp
  *
  * Bounded, because a session is held for a client that may never come back:
  * - one store per session, dropped when the session ends (`clear`);
- * - at most `maxEvents` events and `maxBytes` bytes of message text per session, oldest dropped first;
+ * - at most `maxEvents` events and `maxBytes` of message text per session (counted as the length of the
+ *   JSON text: bytes for ASCII, which JSON-RPC mostly is), oldest dropped first;
  * - a single message larger than `maxBytes` is not kept; a replay that would need it is refused (the
  *   client is told the stream cannot be resumed) rather than replayed with a hole in it.
  *
