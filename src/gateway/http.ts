@@ -11,6 +11,7 @@ import type {Gateway} from './gateway.js'
 import {BodyTooLarge, NOT_JSON, readJsonBody} from './http/body.js'
 import {limitConnections, timeoutOptions} from './http/connections.js'
 import {checkHost, checkOrigin, isLoopback, resolveAuthToken, tokenMatches} from './http/guards.js'
+import {probe} from './health.js'
 import {SessionTable} from './http/sessions.js'
 import type {Logger} from './logger.js'
 import type {GatewayMetrics} from './metrics.js'
@@ -270,9 +271,9 @@ export async function serveHttp(
       } catch {
         return refuse(res, 400, `malformed request target "${req.url}"`)
       }
-      if (url.pathname === '/health') {
-        const ok = ready && !stopping
-        return sendJson(res, ok ? 200 : 503, {status: stopping ? 'stopping' : ok ? 'ok' : 'starting'})
+      if (url.pathname === '/health' || url.pathname === '/ready') {
+        const answer = probe(gateway, url.pathname, {ready, stopping})
+        return sendJson(res, answer.status, answer.body)
       }
       if (stopping) return refuse(res, 503, 'the gateway is shutting down')
       // DNS-rebinding defence: a page in a browser must not reach a loopback gateway through a hostile name.
