@@ -7,8 +7,6 @@
  */
 import {hostname} from 'node:os'
 
-import type Dockerode from 'dockerode'
-
 import type {Context} from '../context.js'
 import type {ContainerRuntime} from '../docker/runtime.js'
 import {DockerMcpError} from '../errors.js'
@@ -46,7 +44,7 @@ export async function linkEngine(ctx: Context, options: EngineLinkOptions): Prom
     import('../docker/runtime.js'),
     import('./containers.js'),
   ])
-  const docker: Dockerode = createDocker(ctx.env, ctx.paths)
+  const docker = createDocker(ctx.env, ctx.paths)
   const runtime = new ContainerRuntime(docker)
   const pinger = freshConnectionClient(docker)
   const watch = new EngineWatch({
