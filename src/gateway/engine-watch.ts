@@ -168,7 +168,7 @@ export function engineDownMessage(host: string, reason: string): string {
   return (
     `the Docker engine at ${host} is unreachable${reason ? ` (${reason})` : ''}. ` +
     `Start it (Docker Desktop, or "sudo systemctl start docker"; DOCKER_HOST or the docker context picks which engine): ` +
-    `the gateway reconnects by itself`
+    `a running gateway reconnects by itself`
   )
 }
 
