@@ -465,6 +465,8 @@ export class Gateway {
     server.setRequestHandler('tools/call', async (request, ctx) => {
       await this.ready
       const {name} = request.params
+      // A server whose listing failed (its container died, the engine was away) is listed again first.
+      if (!this.tools.has(name) && this.failures.size > 0) await this.relistFailed()
       const target = this.tools.get(name)
       if (!target) {
         const why = await this.options.unavailable?.()
