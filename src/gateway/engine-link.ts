@@ -57,6 +57,8 @@ export async function linkEngine(ctx: Context, options: EngineLinkOptions): Prom
   const start = containerUpstreams({...options, runtime, exits, liveIds})
 
   let first = true
+  let downSince = Date.now()
+  watch.onDown(() => (downSince = Date.now()))
   const connect = async (): Promise<void> => {
     try {
       await pingDocker(docker)
@@ -71,9 +73,10 @@ export async function linkEngine(ctx: Context, options: EngineLinkOptions): Prom
     if (!first) {
       // Ours, but no call holds them: they survived the engine's restart (live-restore) after their attach
       // broke. Their replacements start on the next call; these would only double them.
+      // Only those created before the engine went away: a container being started right now is not held yet.
       const stale = (await runtime.listManaged({gatewayId: options.gatewayId}).catch(() => []))
+        .filter((c) => !liveIds.has(c.Id) && c.Created * 1000 < downSince)
         .map((c) => c.Id)
-        .filter((id) => !liveIds.has(id))
       if (stale.length > 0) {
         await runtime.removeContainers(stale)
         options.logger.info(`  - Removed ${stale.length} container(s) of this gateway that the engine kept`)
