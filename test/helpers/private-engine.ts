@@ -2,8 +2,9 @@
  * A Docker engine of the test's own, for fault tests that stop and restart the engine: the shared engine
  * at /var/run/docker.sock serves other tests (and other checkouts) at the same time and must never be
  * stopped. This dockerd has its own socket, data root, exec root (so its own managed containerd) and pid
- * file, and no bridge or iptables rules (so it does not fight the shared engine over docker0): its
- * containers must run with `--network none`. It is started and stopped by PID; `remove` leaves no process
+ * file, its own network namespace (so nothing it does to interfaces or iptables reaches the host's: with
+ * --bridge=none a dockerd deletes docker0, the shared engine's bridge), no bridge and no iptables rules:
+ * its containers must run with `--network none`. It is started and stopped by PID; `remove` leaves no process
  * and no directory behind.
  */
 import {spawn, type ChildProcess} from 'node:child_process'
@@ -35,9 +36,9 @@ export interface PrivateEngine {
   log(): string
 }
 
-/** Is `dockerd` on PATH and are we root (it needs to be)? Fault tests skip otherwise. */
+/** Are dockerd and unshare there, and are we root (they need to be)? Fault tests skip otherwise. */
 export function canRunPrivateEngine(): boolean {
-  if (process.getuid?.() !== 0) return false
+  if (process.getuid?.() !== 0 || !existsSync('/usr/bin/unshare')) return false
   return ['/usr/sbin/dockerd', '/usr/bin/dockerd', '/usr/local/bin/dockerd'].some((p) => existsSync(p))
 }
 
@@ -79,9 +80,14 @@ export async function startPrivateEngine(): Promise<PrivateEngine> {
     docker,
     async start() {
       if (engine.running()) return
+      // In a network namespace of its own: a dockerd started with --bridge=none deletes the host's
+      // docker0 (moby's removeDefaultBridgeInterface), which is the shared engine's bridge. `unshare`
+      // execs dockerd, so the PID we hold is the daemon's.
       daemon = spawn(
-        'dockerd',
+        'unshare',
         [
+          '--net',
+          'dockerd',
           '--host',
           host,
           '--data-root',
