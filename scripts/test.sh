@@ -53,6 +53,11 @@ else
   mapfile -t files < <(find test -name '*.test.ts' -not -path '*/fixtures/*' | sort)
 fi
 
+# A promise rejected with nobody to catch it ends the process, in the test runner and in every gateway
+# and CLI the tests spawn (they inherit NODE_OPTIONS): such a rejection once ended the gateway when
+# dockerd stopped (issue #14), and no test saw it.
+export NODE_OPTIONS="${NODE_OPTIONS:+$NODE_OPTIONS }--unhandled-rejections=strict"
+
 # Unit and command tests run in parallel; end-to-end tests one file at a time, because they share one
 # Docker engine and count its containers. The last line sums both runs for CI.
 run_tests() {

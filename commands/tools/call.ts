@@ -3,7 +3,12 @@ import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../../src/cli/base-command.js'
 import {gatewayClientFlags} from '../../src/cli/flags.js'
 import {withProgress} from '../../src/cli/progress.js'
-import {parseToolArguments, renderToolResult, withGatewayClient} from '../../src/gateway/cli-client.js'
+import {
+  availableTools,
+  parseToolArguments,
+  renderToolResult,
+  withGatewayClient,
+} from '../../src/gateway/cli-client.js'
 import {DockerMcpError, UsageError} from '../../src/errors.js'
 
 export default class ToolsCall extends BaseCommand {
@@ -40,7 +45,7 @@ export default class ToolsCall extends BaseCommand {
           this.ctx,
           {gatewayArgs: flags['gateway-arg'], verbose: flags.verbose},
           async (client) => {
-            const tools = (await client.listTools()).tools
+            const tools = await availableTools(client)
             const tool = tools.find((t) => t.name === args.tool)
             if (!tool)
               throw new DockerMcpError(`no tool "${args.tool}"`, {

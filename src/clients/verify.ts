@@ -1,6 +1,7 @@
 import {Client} from '@modelcontextprotocol/client'
 import {StdioClientTransport} from '@modelcontextprotocol/client/stdio'
 
+import {UNAVAILABLE_META_KEY} from '../gateway/call-errors.js'
 import type {LaunchSpec} from './entry.js'
 
 /**
@@ -78,6 +79,9 @@ export async function verifyLaunch(spec: LaunchSpec, options: VerifyOptions): Pr
       await client.connect(transport, {timeout: options.timeoutMs})
       phase.now = 'listing tools'
       const tools = await client.listTools(undefined, {timeout: options.timeoutMs})
+      // A gateway whose servers cannot run (no Docker engine) still answers, from its cache: not a pass.
+      const unavailable = tools._meta?.[UNAVAILABLE_META_KEY]
+      if (typeof unavailable === 'string') throw new Error(`the gateway answered, but ${unavailable}`)
       const info = client.getServerVersion()
       return {name: info?.name ?? '(unnamed)', version: info?.version ?? '', tools: tools.tools.length}
     })()

@@ -8,6 +8,7 @@
  */
 import {createHash} from 'node:crypto'
 import {existsSync, readFileSync} from 'node:fs'
+import http from 'node:http'
 import https from 'node:https'
 import {createRequire, Module} from 'node:module'
 import path from 'node:path'
@@ -354,6 +355,23 @@ export function dockerFor(target: EngineTarget): Dockerode {
   }
   targets.set(docker, target)
   return docker
+}
+
+/**
+ * A client of the same engine that opens a new connection for every request: to ask "is the engine
+ * there?". An engine shutting down closes its listener first and still answers on connections it had
+ * open, so a ping over a kept-alive connection would say yes to an engine that is going away.
+ */
+export function freshConnectionClient(docker: Dockerode): Dockerode {
+  const target = targets.get(docker)
+  if (!target) return docker
+  const fresh = dockerFor(target)
+  const modem = fresh.modem as {agent?: unknown}
+  if (target.endpoint.kind === 'unix' || target.endpoint.kind === 'npipe' || target.endpoint.kind === 'tcp')
+    modem.agent ??= target.tls
+      ? new https.Agent({keepAlive: false, rejectUnauthorized: target.tls.verify})
+      : new http.Agent({keepAlive: false})
+  return fresh
 }
 
 /** The target a client from `createDocker`/`dockerFor` talks to. */

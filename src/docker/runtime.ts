@@ -17,6 +17,14 @@ export interface RunningContainer {
   remove(): Promise<void>
 }
 
+/** An engine event about a container: `die` (with its exit code), `oom`, `kill` (with the signal). */
+export interface ContainerEvent {
+  id: string
+  action: string
+  exitCode?: number
+  signal?: string
+}
+
 /** Progress of an image pull, one event per layer update (as `docker pull` shows). */
 export interface PullProgress {
   image: string
@@ -42,6 +50,11 @@ export class ContainerRuntime {
     try {
       container = await this.docker.createContainer(spec as unknown as Dockerode.ContainerCreateOptions)
     } catch (err) {
+      if ((err as {statusCode?: unknown}).statusCode === 404)
+        throw new DockerMcpError(
+          `image ${spec.Image} is missing from the Docker engine (removed since the gateway started?): ${engineMessage(err)}`,
+          {cause: err, suggestions: [`Pull or build it again ("docker pull ${spec.Image}"), then retry`]},
+        )
       throw new DockerMcpError(`cannot create a container from image ${spec.Image}: ${engineMessage(err)}`, {
         cause: err,
       })
@@ -72,12 +85,10 @@ export class ContainerRuntime {
       if (removed) return
       removed = true
       stream.end()
-      try {
-        await container.remove({force: true})
-      } catch (err) {
-        // Already gone (AutoRemove raced us) is the normal case; anything else is not worth failing a call.
-        if (!/No such container|is already in progress|404|409/.test(String(err))) throw err
-      }
+      // Never rejects: already gone (AutoRemove raced us) is the normal case, and an engine that went away
+      // took the container with it (AutoRemove removes it when the engine is back). A rejection here once
+      // reached no handler and ended the gateway when dockerd stopped (issue #14).
+      await container.remove({force: true}).catch(() => {})
     }
     try {
       await container.start()
@@ -88,6 +99,48 @@ export class ContainerRuntime {
       })
     }
     return {id: container.id, stdin: stream as unknown as Writable, stdout, stderr, exited, remove}
+  }
+
+  /**
+   * Follow the engine's events about one gateway's containers (`die`, `oom`, `kill`), to say why a server's
+   * container ended. `ended` resolves when the stream ends: the engine stopped, or closed it.
+   */
+  async watchContainerEvents(
+    gatewayId: string,
+    onEvent: (event: ContainerEvent) => void,
+  ): Promise<{close(): void; ended: Promise<void>}> {
+    const stream = (await this.docker.getEvents({
+      filters: {type: ['container'], event: ['die', 'oom', 'kill'], label: [`${LABEL_GATEWAY}=${gatewayId}`]},
+    })) as NodeJS.ReadableStream & {destroy(): void}
+    let partial = ''
+    stream.setEncoding('utf8')
+    stream.on('data', (chunk: string) => {
+      const lines = (partial + chunk).split('\n')
+      partial = lines.pop() ?? ''
+      for (const line of lines) {
+        if (!line.trim()) continue
+        try {
+          const e = JSON.parse(line) as {
+            Action?: string
+            Actor?: {ID?: string; Attributes?: Record<string, string>}
+          }
+          const attributes = e.Actor?.Attributes ?? {}
+          if (!e.Actor?.ID || !e.Action) continue
+          const event: ContainerEvent = {id: e.Actor.ID, action: e.Action}
+          if (attributes.exitCode !== undefined) event.exitCode = Number(attributes.exitCode)
+          if (attributes.signal !== undefined) event.signal = attributes.signal
+          onEvent(event)
+        } catch {
+          // Not an event line: skipped.
+        }
+      }
+    })
+    const ended = new Promise<void>((resolve) => {
+      stream.on('end', () => resolve())
+      stream.on('close', () => resolve())
+      stream.on('error', () => resolve())
+    })
+    return {close: () => stream.destroy(), ended}
   }
 
   /** Which of these images are missing locally. */
@@ -186,6 +239,18 @@ export class ContainerRuntime {
       }),
     )
     return removed
+  }
+
+  /** Remove these containers (by force); those already gone are skipped. */
+  async removeContainers(ids: readonly string[]): Promise<void> {
+    await Promise.all(
+      ids.map((id) =>
+        this.docker
+          .getContainer(id)
+          .remove({force: true})
+          .catch(() => {}),
+      ),
+    )
   }
 
   /** Remove every container of one gateway instance (shutdown safety net). */

@@ -6,6 +6,7 @@ import type {CallToolResult, Tool} from '@modelcontextprotocol/client'
 
 import type {Context} from '../context.js'
 import {DockerMcpError, UsageError} from '../errors.js'
+import {UNAVAILABLE_META_KEY} from './call-errors.js'
 
 /**
  * Run `fn` with an MCP client connected to a gateway we start over stdio (`docker mcp tools …` is an
@@ -56,8 +57,21 @@ export async function listGatewayTools(
   ctx: Context,
   options: {gatewayArgs?: string[] | undefined; verbose?: boolean},
 ): Promise<Tool[]> {
-  return withGatewayClient(ctx, options, async (client) => (await client.listTools()).tools)
+  return withGatewayClient(ctx, options, availableTools)
 }
+
+/**
+ * The gateway's tools, or an error when its servers cannot run (the Docker engine is unreachable): a
+ * listing then is only a cache, and printing it with exit 0 said all was well (issue #14).
+ */
+export async function availableTools(client: Client): Promise<Tool[]> {
+  const {tools, _meta} = await client.listTools()
+  const unavailable = _meta?.[UNAVAILABLE_META_KEY]
+  if (typeof unavailable === 'string') throw new DockerMcpError(capitalise(unavailable))
+  return tools
+}
+
+const capitalise = (text: string) => text.charAt(0).toUpperCase() + text.slice(1)
 
 /** One line summary of a tool: its title, else the first sentence of its description. */
 export function toolSummary(tool: Tool): string {

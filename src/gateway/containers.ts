@@ -4,6 +4,7 @@ import {applyHostPolicy, type BindPolicy} from '../docker/bind-policy.js'
 import {buildContainerSpec, describeSpec, type ContainerEntry} from '../docker/container-spec.js'
 import type {ContainerRuntime} from '../docker/runtime.js'
 import {SecretMasker} from '../secrets/mask.js'
+import type {ContainerExits} from './container-exits.js'
 import type {Logger} from './logger.js'
 import {StreamTransport} from './stdio-transport.js'
 import {connectUpstream, type Upstream} from './upstream.js'
@@ -34,6 +35,10 @@ export interface ContainerUpstreamOptions {
   readOnlyRoot?: boolean | undefined
   logger: Logger
   onListChanged: (upstream: Upstream) => void
+  /** Why a container ended (the engine's events); without it, a dead server's message only says it exited. */
+  exits?: ContainerExits | undefined
+  /** Ids of the containers this gateway holds right now (an engine that comes back may still run others). */
+  liveIds?: Set<string> | undefined
 }
 
 /** Start a server's container and connect an MCP client to its stdio. */
@@ -91,7 +96,30 @@ export function containerUpstreams(
       if (partial) stderrLines(partial)
       partial = ''
     })
-    void container.exited.then(() => upstreamRef?.markClosed())
+    options.liveIds?.add(container.id)
+    options.exits?.track(container.id)
+    void container.exited.then(() => {
+      options.liveIds?.delete(container.id)
+      const upstream = upstreamRef
+      // Ended by the gateway (its call is over, its session closed): nothing to explain.
+      if (!upstream?.isOpen) {
+        options.exits?.forget(container.id)
+        return
+      }
+      let explained: Promise<string> | undefined
+      upstream.explainExit = () =>
+        (explained ??= (async () => {
+          const why =
+            (await options.exits?.explain(container.id, options.memoryBytes)) ?? 'its container exited'
+          // The message says what happened; the verbose log keeps what the server said last.
+          const tail = upstream.stderrTail()
+          options.logger.debug(
+            `  - ${name}: container ${container.id.slice(0, 12)} ended: ${why}${tail ? `. Its last stderr lines:\n${tail}` : ''}`,
+          )
+          return why
+        })())
+      upstream.markClosed()
+    })
     return connectUpstream({
       server: name,
       transport,

@@ -29,6 +29,7 @@ import {assignToolNames, type ToolOrigin} from './naming.js'
 import {ShuttingDownError, UpstreamPool, type ContainerSlot, type Lifecycle} from './pool.js'
 import {ListingRetry, Relister} from './relist.js'
 import {DEFAULT_INPUT_TIMEOUT_MS, RoundTripCall, UPSTREAM_INPUT_KEY, type InputAsk} from './round-trip.js'
+import {stoppedMessage, timeoutMessage, toProtocolError, UNAVAILABLE_META_KEY} from './call-errors.js'
 import {messageText, trailingId, withIdAt} from './stdio-transport.js'
 import type {RawReply, Upstream, UpstreamBinding} from './upstream.js'
 
@@ -82,6 +83,8 @@ export interface GatewayOptions {
    * `initialize` without waiting for it; a failure marks every server as failed with its message.
    */
   prepare?: Promise<unknown> | undefined
+  /** Why container servers cannot run right now (the engine is unreachable), once known; else undefined. */
+  unavailable?: (() => Promise<string | undefined>) | undefined
   /** Told about every tool call (metrics). */
   observeCall?: ((server: string, tool: string, seconds: number, ok: boolean) => void) | undefined
 }
@@ -411,6 +414,27 @@ export class Gateway {
     }
   }
 
+  /** List again the servers that could not be listed (the engine is back); clients are told what changed. */
+  async relistFailed(): Promise<void> {
+    const failed = [...this.failures.keys()].flatMap((name) => this.byName.get(name) ?? [])
+    await Promise.all(
+      failed.map(async (server) => {
+        try {
+          const listing = await this.listServer(server)
+          if (this.stopped) return
+          const before = this.listings.get(server.name) ?? EMPTY_LISTING
+          this.listings.set(server.name, listing)
+          this.failures.delete(server.name)
+          this.options.logger.info(`  > ${server.name}: (${listing.tools.length} tools) listed again`)
+          this.rebuild()
+          this.notifyChanges(before, listing)
+        } catch (err) {
+          this.failures.set(server.name, (err as Error).message)
+        }
+      }),
+    )
+  }
+
   /**
    * Create the MCP server for one client session. The transport connects it. An `ephemeral` server answers
    * one stateless request (2026-07-28 over HTTP): closing it does not end the session's containers.
@@ -456,13 +480,24 @@ export class Gateway {
 
     server.setRequestHandler('tools/list', async () => {
       await this.ready
-      return {tools: [...this.tools.values()].map((t) => t.tool)}
+      const tools = [...this.tools.values()].map((t) => t.tool)
+      // Said alongside the list, for clients that check (docker mcp tools ls, client doctor).
+      const why = await this.options.unavailable?.()
+      return why ? {tools, _meta: {[UNAVAILABLE_META_KEY]: why}} : {tools}
     })
     server.setRequestHandler('tools/call', async (request, ctx) => {
       await this.ready
       const {name} = request.params
+      // A server whose listing failed (its container died, the engine was away) is listed again first.
+      if (!this.tools.has(name) && this.failures.size > 0) await this.relistFailed()
       const target = this.tools.get(name)
-      if (!target) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `unknown tool "${name}"`)
+      if (!target) {
+        const why = await this.options.unavailable?.()
+        throw new ProtocolError(
+          ProtocolErrorCode.InvalidParams,
+          why ? `tool "${name}" is not available: ${why}` : `unknown tool "${name}"`,
+        )
+      }
       return (await this.callTool(session, binding, target.origin, request.params, ctx)) as never
     })
     server.setRequestHandler('prompts/list', async () => {
@@ -663,9 +698,11 @@ export class Gateway {
         if (answer === undefined) return // cancelled by the client: no answer is expected
         const text =
           answer === 'timeout'
-            ? timeoutMessage(server, 'tools/call', this.options.callTimeoutMs)
+            ? Promise.resolve(timeoutMessage(server, 'tools/call', this.options.callTimeoutMs))
             : stoppedMessage(server, 'tools/call', upstream)
-        reply({jsonrpc: '2.0', id: clientId, error: {code: ProtocolErrorCode.InternalError, message: text}})
+        void text.then((message) =>
+          reply({jsonrpc: '2.0', id: clientId, error: {code: ProtocolErrorCode.InternalError, message}}),
+        )
         return
       }
       if ('text' in answer) {
@@ -862,7 +899,7 @@ export class Gateway {
           if (!upstream.isOpen || (err as {code?: unknown}).code === 'CONNECTION_CLOSED') {
             throw new ProtocolError(
               ProtocolErrorCode.InternalError,
-              stoppedMessage(server, request.method, upstream),
+              await stoppedMessage(server, request.method, upstream),
             )
           }
           throw err
@@ -901,19 +938,7 @@ export class Gateway {
   }
 }
 
-function toProtocolError(err: unknown, server: string, method: string, timeoutMs: number): ProtocolError {
-  if (err instanceof ProtocolError) return err
-  const e = err as {code?: unknown; message?: string}
-  const message = e?.message ?? String(err)
-  if (/timed? ?out/i.test(message) || e?.code === 'REQUEST_TIMEOUT') {
-    return new ProtocolError(ProtocolErrorCode.InternalError, timeoutMessage(server, method, timeoutMs))
-  }
-  if (typeof e?.code === 'number') return new ProtocolError(e.code as ProtocolErrorCode, message)
-  return new ProtocolError(
-    ProtocolErrorCode.InternalError,
-    message.startsWith('server "') ? message : `server "${server}": ${message}`,
-  )
-}
+const EMPTY_LISTING: ServerListing = {tools: [], prompts: [], resources: [], resourceTemplates: []}
 
 /** Default `--max-containers`. */
 export const DEFAULT_MAX_CONTAINERS = 64
@@ -950,15 +975,6 @@ function retargeted(
     at = head.length
   }
   return (upstreamId) => withIdAt(head, at, upstreamId)
-}
-
-function timeoutMessage(server: string, method: string, timeoutMs: number): string {
-  return `server "${server}" did not answer ${method} within ${Math.round(timeoutMs / 1000)}s (set --call-timeout to wait longer)`
-}
-
-function stoppedMessage(server: string, method: string, upstream: Upstream): string {
-  const tail = upstream.stderrTail()
-  return `server "${server}" stopped during ${method} (its container exited)${tail ? `: ${tail}` : ''}. It will be restarted on the next call.`
 }
 
 /** Describe call arguments without their values: what `--log-calls` may print. */

@@ -21,6 +21,7 @@ import {
   tokenMatches,
   tokenProblem,
 } from './http/guards.js'
+import {probe} from './health.js'
 import {SessionTable} from './http/sessions.js'
 import type {Logger} from './logger.js'
 import type {GatewayMetrics} from './metrics.js'
@@ -294,9 +295,9 @@ export async function serveHttp(
       } catch {
         return refuse(res, 400, `malformed request target "${req.url}"`)
       }
-      if (url.pathname === '/health') {
-        const ok = ready && !stopping
-        return sendJson(res, ok ? 200 : 503, {status: stopping ? 'stopping' : ok ? 'ok' : 'starting'})
+      if (url.pathname === '/health' || url.pathname === '/ready') {
+        const answer = probe(gateway, url.pathname, {ready, stopping})
+        return sendJson(res, answer.status, answer.body)
       }
       if (stopping) return refuse(res, 503, 'the gateway is shutting down')
       // DNS-rebinding defence: a page in a browser must not reach a loopback gateway through a hostile name.

@@ -1,5 +1,4 @@
 import {randomBytes} from 'node:crypto'
-import {hostname} from 'node:os'
 import type {Readable, Writable} from 'node:stream'
 
 import {serveStdio} from '@modelcontextprotocol/server/stdio'
@@ -13,6 +12,8 @@ import {watchParent, watchPluginSocket} from '../plugin/socket.js'
 import type {GatewayConfiguration, GatewayFlags} from './configuration.js'
 import {Gateway} from './gateway.js'
 import {createLogger, type Logger} from './logger.js'
+import {linkEngine, type EngineLink} from './engine-link.js'
+import {attachEngineWatch} from './health.js'
 import {InterceptedTransport, StreamTransport} from './stdio-transport.js'
 import type {Upstream} from './upstream.js'
 
@@ -115,42 +116,33 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
   const onListChanged = (upstream: Upstream) => void ref.gateway?.onUpstreamListChanged(upstream)
 
   // Engine work (and loading dockerode) happens after the client has its initialize answer: clients give
-  // up after a few seconds (docker/mcp-gateway#336), so nothing slow stands before serving.
-  let runtime: ContainerRuntime | undefined
-  let startContainer: ((server: string, session: string) => Promise<Upstream>) | undefined
-  const prepare =
+  // up after a few seconds (docker/mcp-gateway#336), so nothing slow stands before serving. The link
+  // outlives its engine: it reconnects when the engine comes back (src/gateway/engine-link.ts).
+  let link: EngineLink | undefined
+  const linked =
     configuration.containers.size === 0
-      ? Promise.resolve()
-      : (async () => {
-          const [{createDocker, pingDocker}, {ContainerRuntime}, {containerUpstreams}] = await Promise.all([
-            import('../docker/engine.js'),
-            import('../docker/runtime.js'),
-            import('./containers.js'),
-          ])
-          const docker = createDocker(ctx.env, ctx.paths)
-          await pingDocker(docker)
-          runtime = new ContainerRuntime(docker)
-          const orphans = await runtime.removeOrphans(isProcessAlive, gatewayId, hostname()).catch(() => 0)
-          if (orphans > 0) {
-            logger.info(`  - Removed ${orphans} container(s) left by a gateway that is no longer running`)
-          }
-          await ensureImages(runtime, configuration, logger, {terminal, color: display.color})
-          startContainer = containerUpstreams({
-            runtime,
-            servers: configuration.containers,
-            gatewayId,
-            version: options.version,
-            cpus: options.cpus,
-            memoryBytes,
-            startTimeoutMs: options.startTimeoutSeconds * 1000,
-            hostPolicy: configuration.hostPolicy,
-            pidsLimit: options.pidsLimit,
-            readOnlyRoot: options.readOnlyRoot,
-            logger,
-            onListChanged,
-          })
-        })()
-  prepare.catch((err: Error) => logger.warn(`- ${err.message}`))
+      ? undefined
+      : linkEngine(ctx, {
+          servers: configuration.containers,
+          gatewayId,
+          version: options.version,
+          cpus: options.cpus,
+          memoryBytes,
+          startTimeoutMs: options.startTimeoutSeconds * 1000,
+          hostPolicy: configuration.hostPolicy,
+          pidsLimit: options.pidsLimit,
+          readOnlyRoot: options.readOnlyRoot,
+          logger,
+          onListChanged,
+          ensureImages: (runtime) =>
+            ensureImages(runtime, configuration, logger, {terminal, color: display.color}),
+          onEngineBack: () => void ref.gateway?.relistFailed(),
+        }).then((created) => (link = created))
+  const prepare = linked ? linked.then((l) => l.ready) : Promise.resolve()
+  // An unreachable engine is reported by its watch (and retried); anything else is said here.
+  prepare.catch((err: Error) => {
+    if (link?.watch.state !== 'down') logger.warn(`- ${err.message}`)
+  })
   const startRemote =
     configuration.remotes.size === 0
       ? undefined
@@ -189,19 +181,32 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
       const unavailable = configuration.unavailable.get(server)
       if (unavailable) throw new DockerMcpError(`server "${server}" cannot run: ${unavailable}`)
       if (configuration.remotes.has(server)) return startRemote!(server, session)
-      await prepare
-      return startContainer!(server, session)
+      return (await linked!).startContainer(server, session)
+    },
+    unavailable: async () => {
+      if (!linked) return undefined
+      try {
+        return (await linked).watch.settled().then(() => link!.watch.problem)
+      } catch (err) {
+        return (err as Error).message
+      }
     },
     logger,
   })
+  if (linked)
+    void linked.then(
+      (l) => attachEngineWatch(gateway, l.watch),
+      () => {},
+    )
 
   let shuttingDown: Promise<void> | undefined
   const shutdown = (reason: string) => {
     shuttingDown ??= (async () => {
       logger.info(`- Stopping (${reason})...`)
       await gateway.shutdown()
+      link?.close()
       // Safety net: whatever this gateway started and did not remove yet.
-      if (runtime) await runtime.removeGatewayContainers(gatewayId).catch(() => 0)
+      if (link) await link.runtime.removeGatewayContainers(gatewayId).catch(() => 0)
       logger.info('> Stopped')
     })()
     return shuttingDown
@@ -291,15 +296,6 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
   await server.close()
   await shutdown(reason)
   return 0
-}
-
-function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'
-  }
 }
 
 /**

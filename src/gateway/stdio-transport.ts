@@ -98,7 +98,7 @@ export class StreamTransport implements Transport {
         this.chunks = []
         this.buffered = 0
         this.onerror?.(new Error(`server sent a message larger than ${Math.round(max / 1024 / 1024)} MiB`))
-        void this.close()
+        this.close().catch((err: Error) => this.onerror?.(err))
         return
       }
       this.chunks.push(rest)
@@ -126,7 +126,8 @@ export class StreamTransport implements Transport {
   }
 
   private readonly onEnd = () => {
-    void this.close()
+    // Nobody awaits this close: its failure is reported, never left to reject unhandled (issue #14).
+    this.close().catch((err: Error) => this.onerror?.(err))
   }
 
   private readonly onStreamError = (error: Error) => {

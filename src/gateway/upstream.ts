@@ -49,6 +49,9 @@ export class Upstream {
     this.calls = new CallRouter(server)
   }
 
+  /** Why the server went away, once it did on its own (containers: the engine's account, see ContainerExits). */
+  explainExit?: (() => Promise<string>) | undefined
+
   get isOpen(): boolean {
     return !this.isClosed
   }

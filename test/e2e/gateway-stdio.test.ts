@@ -364,7 +364,7 @@ describe('calls to a running long-lived server (raw forwarding)', () => {
     for (const call of [slow, crash]) {
       await assert.rejects(
         call,
-        /server "sticky" stopped during tools\/call \(its container exited\).*restarted on the next call/s,
+        /server "sticky" stopped during tools\/call: its container exited \(exit code \d+\).*restarted on the next call/s,
       )
     }
     assert.equal(textOf(await gw.client.callTool({name: 'sticky__echo', arguments: {text: 'back'}})), 'back')
