@@ -30,6 +30,7 @@ import {UpstreamPool, type ContainerSlot, type Lifecycle} from './pool.js'
 import {Relister} from './relist.js'
 import {DEFAULT_INPUT_TIMEOUT_MS, RoundTripCall, UPSTREAM_INPUT_KEY, type InputAsk} from './round-trip.js'
 import {messageText, trailingId, withIdAt} from './stdio-transport.js'
+import {holdOnPool, ResourceSubscriptions} from './subscriptions.js'
 import type {RawReply, Upstream, UpstreamBinding} from './upstream.js'
 
 type ResourceTemplate = ListResourceTemplatesResult['resourceTemplates'][number]
@@ -53,6 +54,8 @@ export interface ServerListing {
   prompts: Prompt[]
   resources: Resource[]
   resourceTemplates: ResourceTemplate[]
+  /** The server advertises `resources.subscribe`. */
+  subscribe?: boolean | undefined
 }
 
 export interface GatewayOptions {
@@ -145,6 +148,8 @@ export class Gateway {
   private readonly idleWaiters: Array<() => void> = []
   private readonly listChangedListeners: Array<(kind: 'tools' | 'prompts' | 'resources') => void> = []
   private readonly relister: Relister<Upstream>
+  /** Resource subscriptions of every session, held on the owning servers' connections. */
+  readonly subscriptions: ResourceSubscriptions
   /** Calls of 2026-07-28 clients waiting for the client's input, by the requestState handed out. */
   private readonly waitingForInput = new Map<
     string,
@@ -159,6 +164,14 @@ export class Gateway {
       idleMs: options.idleMs,
     })
     this.relister = new Relister((upstream) => this.relist(upstream), {minIntervalMs: RELIST_INTERVAL_MS})
+    this.subscriptions = new ResourceSubscriptions({
+      hold: holdOnPool(this.pool),
+      closeWhenUnused: (server) => this.lifecycle(server) === 'per-call',
+      route: (uri) => this.ready.then(() => this.resourceOwner(uri)),
+      offers: (server) => !!this.listings.get(server)?.subscribe,
+      servers: () => this.listings.keys(),
+      logger: options.logger,
+    })
     this.ready = new Promise((resolve) => {
       this.resolveReady = () => {
         this.isReady = true
@@ -399,7 +412,7 @@ export class Gateway {
         capabilities: {
           tools: {listChanged: true},
           prompts: {listChanged: true},
-          resources: {listChanged: true},
+          resources: {listChanged: true, ...(this.subscriptions.offered() ? {subscribe: true} : {})},
           completions: {},
           logging: {},
         },
@@ -425,8 +438,10 @@ export class Gateway {
       rawCalls: new Map(),
     }
     if (!options.ephemeral) this.sessions.set(sessionId, session)
+    const endSubscriptions = this.subscriptions.serve(server, sessionId, this.ready)
     server.onclose = () => {
       if (options.ephemeral) return
+      endSubscriptions()
       if (this.sessions.get(sessionId) === session) this.sessions.delete(sessionId)
       void this.pool.closeSession(sessionId)
     }
@@ -567,6 +582,7 @@ export class Gateway {
     return (message, extra) => {
       if (!legacyClient) {
         legacyClient = (message as RawRequest).method === 'initialize'
+        this.subscriptions.observe(sessionId, message)
         return false
       }
       return this.forwardRaw(sessionId, message, messageText(extra), reply)
@@ -865,6 +881,7 @@ export class Gateway {
   async shutdown(): Promise<void> {
     if (this.stopped) return
     this.stopped = true
+    this.subscriptions.close()
     for (const [state, waiting] of this.waitingForInput) {
       clearTimeout(waiting.timer)
       const reason = new Error('the gateway is shutting down')
@@ -954,7 +971,8 @@ export async function listUpstream(upstream: Upstream): Promise<ServerListing> {
     caps.resources ? upstream.client.listResources().then((r) => r.resources) : [],
     caps.resources ? upstream.client.listResourceTemplates().then((r) => r.resourceTemplates) : [],
   ])
-  return {tools, prompts, resources, resourceTemplates}
+  const subscribe = caps.resources?.subscribe ? {subscribe: true} : {}
+  return {tools, prompts, resources, resourceTemplates, ...subscribe}
 }
 
 /** A stable key for a server definition; a listing cached under another key is stale. */
