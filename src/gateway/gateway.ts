@@ -10,6 +10,7 @@ import {
   PROTOCOL_VERSION_META_KEY,
   ProtocolError,
   ProtocolErrorCode,
+  ResourceNotFoundError,
   Server,
 } from '@modelcontextprotocol/server'
 import type {
@@ -25,7 +26,7 @@ import type {
 
 import {writeFileAtomic} from '../fs/atomic.js'
 import type {Logger} from './logger.js'
-import {assignToolNames, type ToolOrigin} from './naming.js'
+import {assignToolNames, inListingOrder, type ToolOrigin} from './naming.js'
 import {UpstreamPool, type ContainerSlot, type Lifecycle} from './pool.js'
 import {Relister} from './relist.js'
 import {DEFAULT_INPUT_TIMEOUT_MS, RoundTripCall, UPSTREAM_INPUT_KEY, type InputAsk} from './round-trip.js'
@@ -321,14 +322,14 @@ export class Gateway {
     const naming = assignToolNames(toolInputs, {prefixAll: this.options.prefixAll})
     const toolByOrigin = new Map(toolInputs.map((t) => [`${t.server}\u0000${t.name}`, t.tool]))
     const tools = new Map<string, {origin: ToolOrigin; tool: Tool}>()
-    for (const [exposed, origin] of naming.names) {
+    for (const [exposed, origin] of inListingOrder(naming.names, toolByOrigin)) {
       const tool = toolByOrigin.get(`${origin.server}\u0000${origin.name}`)!
       tools.set(exposed, {origin, tool: exposed === tool.name ? tool : {...tool, name: exposed}})
     }
     const promptNaming = assignToolNames(promptInputs)
     const promptByOrigin = new Map(promptInputs.map((p) => [`${p.server}\u0000${p.name}`, p.prompt]))
     const prompts = new Map<string, {origin: ToolOrigin; prompt: Prompt}>()
-    for (const [exposed, origin] of promptNaming.names) {
+    for (const [exposed, origin] of inListingOrder(promptNaming.names, promptByOrigin)) {
       const prompt = promptByOrigin.get(`${origin.server}\u0000${origin.name}`)!
       prompts.set(exposed, {origin, prompt: exposed === prompt.name ? prompt : {...prompt, name: exposed}})
     }
@@ -454,7 +455,8 @@ export class Gateway {
       await this.ready
       const {name} = request.params
       const target = this.tools.get(name)
-      if (!target) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `unknown tool "${name}"`)
+      // Worded as the SDK's servers word it: the client cannot tell who answered.
+      if (!target) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Tool ${name} not found`)
       return (await this.callTool(session, binding, target.origin, request.params, ctx)) as never
     })
     server.setRequestHandler('prompts/list', async () => {
@@ -465,7 +467,7 @@ export class Gateway {
       await this.ready
       const target = this.prompts.get(request.params.name)
       if (!target)
-        throw new ProtocolError(ProtocolErrorCode.InvalidParams, `unknown prompt "${request.params.name}"`)
+        throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Prompt ${request.params.name} not found`)
       return (await this.forwardInRounds(session, binding, target.origin.server, ctx, {
         method: 'prompts/get',
         params: {...request.params, name: target.origin.name},
@@ -488,8 +490,7 @@ export class Gateway {
     server.setRequestHandler('resources/read', async (request, ctx) => {
       await this.ready
       const owner = this.resourceOwner(request.params.uri)
-      if (!owner)
-        throw new ProtocolError(ProtocolErrorCode.InvalidParams, `unknown resource "${request.params.uri}"`)
+      if (!owner) throw new ResourceNotFoundError(request.params.uri)
       return (await this.forwardInRounds(session, binding, owner, ctx, {
         method: 'resources/read',
         params: request.params,

@@ -1,6 +1,7 @@
 import {
   ProtocolError,
   ProtocolErrorCode,
+  ResourceNotFoundError,
   SUBSCRIPTION_ID_META_KEY,
   type Server,
 } from '@modelcontextprotocol/server'
@@ -184,7 +185,7 @@ export class ResourceSubscriptions {
     server.setRequestHandler('resources/subscribe', async (request) => {
       const {uri} = request.params
       const {owner, subscribable} = await this.route(uri)
-      if (!owner) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `unknown resource "${uri}"`)
+      if (!owner) throw new ResourceNotFoundError(uri)
       if (!subscribable)
         throw new ProtocolError(
           ProtocolErrorCode.MethodNotFound,
