@@ -240,8 +240,19 @@ export async function startGateway(mode: UpstreamMode, downstream: Downstream): 
   const args = ['--catalog', catalog, '--servers', 'fixture', '--no-cache', '--call-timeout', '30']
   const env = {...sandbox.env, DOCKER_MCP_ALLOW_INSECURE_REMOTE_URLS: '1'}
   let http: HttpGatewayProcess | undefined
-  if (downstream === 'http')
-    http = await startHttpGateway(args, {sandbox, env: {...env, MCP_GATEWAY_AUTH_TOKEN: TOKEN}})
+  try {
+    // Ready once the fixture is listed: a container start, slow on a busy engine.
+    if (downstream === 'http')
+      http = await startHttpGateway(args, {
+        sandbox,
+        env: {...env, MCP_GATEWAY_AUTH_TOKEN: TOKEN},
+        readyMs: 90_000,
+      })
+  } catch (err) {
+    await remote?.stop()
+    await sandbox.cleanup()
+    throw err
+  }
   const clients: RecordedClient[] = []
   return {
     mode,
