@@ -178,13 +178,16 @@ function describePair(mode: UpstreamMode, downstream: Downstream): void {
     const started = performance.now()
 
     before(async () => {
-      const [directClient, underTest] = await Promise.all([
-        connectDirect(mode),
-        startGateway(mode, downstream),
-      ])
-      stops.push(directClient.stop, underTest.stop)
-      direct = directClient
-      gateway = await underTest.connect()
+      // Whatever started is stopped in `after`, even when the other side failed to start.
+      const directly = connectDirect(mode).then((d) => {
+        stops.push(d.stop)
+        direct = d
+      })
+      const through = startGateway(mode, downstream).then(async (g) => {
+        stops.push(g.stop)
+        gateway = await g.connect()
+      })
+      await Promise.all([directly, through])
     })
 
     after(async () => {
