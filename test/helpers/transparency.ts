@@ -91,14 +91,22 @@ export interface RecordedClient {
   close(): Promise<void>
 }
 
-async function recordedClient(transport: Transport): Promise<RecordedClient> {
+/** How a client connects: by default it negotiates as SDK clients do (2025, initialize); or pinned to `protocol`. */
+export interface ClientOptions {
+  protocol?: string
+}
+
+async function recordedClient(transport: Transport, options: ClientOptions = {}): Promise<RecordedClient> {
   let received: Received[] = []
   const waiters = new Set<() => void>()
   const recording = new RecordingTransport(transport, (message) => {
     received.push(message)
     for (const wake of waiters) wake()
   })
-  const client = new Client({name: 'transparency', version: '1.0.0'}, {capabilities: CLIENT_CAPABILITIES})
+  const client = new Client({name: 'transparency', version: '1.0.0'}, {
+    capabilities: CLIENT_CAPABILITIES,
+    ...(options.protocol ? {versionNegotiation: {mode: {pin: options.protocol}}} : {}),
+  } as never)
   // Fixed answers: the same in every run, so they compare.
   client.setRequestHandler('elicitation/create', async () => ({action: 'accept', content: {answer: '42'}}))
   client.setRequestHandler('sampling/createMessage', async () => ({
@@ -131,7 +139,16 @@ async function recordedClient(transport: Transport): Promise<RecordedClient> {
     async run(script) {
       // What the handshake brought (initialize result: server name, capabilities) is compared on its own.
       received = []
-      await script({client, received, notified})
+      try {
+        await script({client, received, notified})
+      } catch (err) {
+        // Part of what is compared: the same script may fail one way and not the other.
+        received.push({
+          jsonrpc: '2.0',
+          method: '(the client script threw)',
+          params: {message: (err as Error).message},
+        })
+      }
       const out = received
       received = []
       return out
@@ -227,7 +244,7 @@ const TOKEN = 'transparency-token-0123456789'
 export interface GatewayUnderTest {
   mode: UpstreamMode
   downstream: Downstream
-  connect(): Promise<RecordedClient>
+  connect(options?: ClientOptions): Promise<RecordedClient>
   stop(): Promise<void>
 }
 
@@ -257,7 +274,7 @@ export async function startGateway(mode: UpstreamMode, downstream: Downstream): 
   return {
     mode,
     downstream,
-    async connect() {
+    async connect(options) {
       const transport = http
         ? new StreamableHTTPClientTransport(new URL(`${http.base}/mcp`), {
             requestInit: {headers: {authorization: `Bearer ${TOKEN}`}},
@@ -270,7 +287,7 @@ export async function startGateway(mode: UpstreamMode, downstream: Downstream): 
             ),
             stderr: 'ignore',
           })
-      const client = await recordedClient(transport)
+      const client = await recordedClient(transport, options)
       clients.push(client)
       return client
     },
@@ -284,13 +301,16 @@ export async function startGateway(mode: UpstreamMode, downstream: Downstream): 
 }
 
 /** A direct connection to the fixture, as the gateway in `mode` reaches it (stdio, or HTTP for remote). */
-export async function connectDirect(mode: UpstreamMode): Promise<RecordedClient & {stop(): Promise<void>}> {
+export async function connectDirect(
+  mode: UpstreamMode,
+  options: ClientOptions = {},
+): Promise<RecordedClient & {stop(): Promise<void>}> {
   if (mode !== 'remote') {
-    const client = await recordedClient(fixtureOverStdio())
+    const client = await recordedClient(fixtureOverStdio(), options)
     return {...client, stop: () => client.close()}
   }
   const server = await fixtureOverHttp()
-  const client = await recordedClient(new StreamableHTTPClientTransport(new URL(server.url)))
+  const client = await recordedClient(new StreamableHTTPClientTransport(new URL(server.url)), options)
   return {
     ...client,
     async stop() {
