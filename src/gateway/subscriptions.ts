@@ -81,8 +81,9 @@ const feedKey = (server: string, session: string) => `${server}\u0000${session}`
  * server sees by itself (files, a database, a remote API) reach subscribers: a call runs in a fresh container
  * of its own, and what it changes inside that container is gone with it.
  *
- * When the connection closes (the container exited), its subscriptions are made again once on a new one,
- * so subscribers keep hearing about changes; if that fails they are dropped, and the failure is logged.
+ * When the connection closes (the container exited), its subscriptions are made again on a new one, so
+ * subscribers keep hearing about changes (MAX_RESUBSCRIBES times at most: a server that keeps dying is not
+ * restarted forever); when that fails they are dropped, and the failure is logged.
  */
 export class ResourceSubscriptions {
   private readonly subscribers = new Map<string, Subscriber>()

@@ -28,6 +28,8 @@ interface Scenario {
   script: ClientScript
   todo?: (mode: UpstreamMode, downstream: Downstream) => string | undefined
   skip?: (mode: UpstreamMode) => string | undefined
+  /** Notifications not ordered against responses (see `normalise`). */
+  unordered?: string[]
 }
 
 /** Calls whose failure is part of what is compared (the recording has the error response). */
@@ -83,6 +85,9 @@ const SCENARIOS: Scenario[] = [
   },
   {
     name: 'subscribe, update, unsubscribe',
+    // The update and the call's result are on different streams over HTTP; over stdio the raw path lets
+    // the result overtake the update (as it does progress: helper stream's progress ordering).
+    unordered: ['notifications/resources/updated'],
     skip: (mode) =>
       mode === 'per-call'
         ? 'deliberate: a per-call server runs each call in a fresh container, so what a call changes is never seen by the one holding the subscription (src/gateway/subscriptions.ts)'
@@ -167,6 +172,7 @@ const SCENARIOS: Scenario[] = [
 const LISTEN_SCENARIOS: Scenario[] = [
   {
     name: 'subscriptions/listen, update, close',
+    unordered: ['notifications/resources/updated'],
     // Over stdio the listen comes right after the handshake, before the gateway has listed its servers:
     // it does not yet know that one offers subscriptions, and acknowledges an empty filter.
     todo: (_mode, downstream) =>
@@ -235,8 +241,9 @@ function describePair(
       const todo = scenario.todo?.(mode, downstream)
       const skip = scenario.skip?.(mode)
       test(scenario.name, {...(todo ? {todo} : {}), ...(skip ? {skip} : {})}, async () => {
-        const expected = normalise(await direct.run(scenario.script))
-        const actual = normalise(await gateway.run(scenario.script))
+        const order = {unordered: scenario.unordered ?? []}
+        const expected = normalise(await direct.run(scenario.script), order)
+        const actual = normalise(await gateway.run(scenario.script), order)
         const diff = difference(expected, actual, `${scenario.name} (${mode}, client over ${downstream})`)
         assert.equal(diff, undefined, diff)
       })

@@ -328,8 +328,15 @@ const IGNORED_META = ['io.modelcontextprotocol/serverInfo', 'io.modelcontextprot
  * and the progress token such a request carries becomes `<token>` (the sender picks both, per connection:
  * a per-call container starts counting afresh), tool names lose `prefix`, `_meta` members in IGNORED_META
  * go (dropping `_meta` when it empties), and members are sorted (JSON objects have no order).
+ *
+ * Notifications whose method is in `unordered` move to the end, in their own order: those the protocol does
+ * not order against responses (over Streamable HTTP a server's own notifications travel on the session's
+ * stream, the result on the request's).
  */
-export function normalise(messages: readonly Received[], options: {prefix?: string} = {}): unknown[] {
+export function normalise(
+  messages: readonly Received[],
+  options: {prefix?: string; unordered?: readonly string[]} = {},
+): unknown[] {
   const requestIds = new Map<string, string>()
   const renamed = (name: unknown) =>
     typeof name === 'string' && options.prefix && name.startsWith(options.prefix)
@@ -349,7 +356,9 @@ export function normalise(messages: readonly Received[], options: {prefix?: stri
     }
     return out
   }
-  return messages.map((message) => {
+  const floating = (m: Received) => 'method' in m && !('id' in m) && !!options.unordered?.includes(m.method)
+  const ordered = [...messages.filter((m) => !floating(m)), ...messages.filter(floating)]
+  return ordered.map((message) => {
     const m = clean(message) as Record<string, unknown>
     if ('method' in m && 'id' in m) {
       const key = JSON.stringify(m.id)
