@@ -10,6 +10,7 @@ import {
   PROTOCOL_VERSION_META_KEY,
   ProtocolError,
   ProtocolErrorCode,
+  ResourceNotFoundError,
   Server,
 } from '@modelcontextprotocol/server'
 import type {
@@ -25,12 +26,13 @@ import type {
 
 import {writeFileAtomic} from '../fs/atomic.js'
 import type {Logger} from './logger.js'
-import {assignToolNames, type ToolOrigin} from './naming.js'
+import {assignToolNames, inListingOrder, type ToolOrigin} from './naming.js'
 import {ShuttingDownError, UpstreamPool, type ContainerSlot, type Lifecycle} from './pool.js'
 import {ListingRetry, Relister} from './relist.js'
 import {DEFAULT_INPUT_TIMEOUT_MS, RoundTripCall, UPSTREAM_INPUT_KEY, type InputAsk} from './round-trip.js'
 import {stoppedMessage, timeoutMessage, toProtocolError, UNAVAILABLE_META_KEY} from './call-errors.js'
 import {messageText, trailingId, withIdAt} from './stdio-transport.js'
+import {holdOnPool, ResourceSubscriptions} from './subscriptions.js'
 import type {RawReply, Upstream, UpstreamBinding} from './upstream.js'
 
 type ResourceTemplate = ListResourceTemplatesResult['resourceTemplates'][number]
@@ -56,6 +58,8 @@ export interface ServerListing {
   prompts: Prompt[]
   resources: Resource[]
   resourceTemplates: ResourceTemplate[]
+  /** The server advertises `resources.subscribe`. */
+  subscribe?: boolean | undefined
 }
 
 export interface GatewayOptions {
@@ -155,6 +159,8 @@ export class Gateway {
     maxMs: 60_000,
     onFailure: (s, err) => this.options.logger.debug(`  - ${s.name} is still unavailable: ${err.message}`),
   })
+  /** Resource subscriptions of every session, held on the owning servers' connections. */
+  readonly subscriptions: ResourceSubscriptions
   /** Calls of 2026-07-28 clients waiting for the client's input, by the requestState handed out. */
   private readonly waitingForInput = new Map<
     string,
@@ -169,6 +175,14 @@ export class Gateway {
       idleMs: options.idleMs,
     })
     this.relister = new Relister((upstream) => this.relist(upstream), {minIntervalMs: RELIST_INTERVAL_MS})
+    this.subscriptions = new ResourceSubscriptions({
+      hold: holdOnPool(this.pool),
+      closeWhenUnused: (server) => this.lifecycle(server) === 'per-call',
+      route: (uri) => this.ready.then(() => this.resourceOwner(uri)),
+      offers: (server) => !!this.listings.get(server)?.subscribe,
+      servers: () => this.listings.keys(),
+      logger: options.logger,
+    })
     this.ready = new Promise((resolve) => {
       this.resolveReady = () => {
         this.isReady = true
@@ -334,14 +348,14 @@ export class Gateway {
     const naming = assignToolNames(toolInputs, {prefixAll: this.options.prefixAll})
     const toolByOrigin = new Map(toolInputs.map((t) => [`${t.server}\u0000${t.name}`, t.tool]))
     const tools = new Map<string, {origin: ToolOrigin; tool: Tool}>()
-    for (const [exposed, origin] of naming.names) {
+    for (const [exposed, origin] of inListingOrder(naming.names, toolByOrigin)) {
       const tool = toolByOrigin.get(`${origin.server}\u0000${origin.name}`)!
       tools.set(exposed, {origin, tool: exposed === tool.name ? tool : {...tool, name: exposed}})
     }
     const promptNaming = assignToolNames(promptInputs)
     const promptByOrigin = new Map(promptInputs.map((p) => [`${p.server}\u0000${p.name}`, p.prompt]))
     const prompts = new Map<string, {origin: ToolOrigin; prompt: Prompt}>()
-    for (const [exposed, origin] of promptNaming.names) {
+    for (const [exposed, origin] of inListingOrder(promptNaming.names, promptByOrigin)) {
       const prompt = promptByOrigin.get(`${origin.server}\u0000${origin.name}`)!
       prompts.set(exposed, {origin, prompt: exposed === prompt.name ? prompt : {...prompt, name: exposed}})
     }
@@ -446,7 +460,7 @@ export class Gateway {
         capabilities: {
           tools: {listChanged: true},
           prompts: {listChanged: true},
-          resources: {listChanged: true},
+          resources: {listChanged: true, ...(this.subscriptions.offered() ? {subscribe: true} : {})},
           completions: {},
           logging: {},
         },
@@ -472,8 +486,10 @@ export class Gateway {
       rawCalls: new Map(),
     }
     if (!options.ephemeral) this.sessions.set(sessionId, session)
+    const endSubscriptions = this.subscriptions.serve(server, sessionId, this.ready)
     server.onclose = () => {
       if (options.ephemeral) return
+      endSubscriptions()
       if (this.sessions.get(sessionId) === session) this.sessions.delete(sessionId)
       void this.pool.closeSession(sessionId)
     }
@@ -493,9 +509,10 @@ export class Gateway {
       const target = this.tools.get(name)
       if (!target) {
         const why = await this.options.unavailable?.()
+        // Worded as the SDK's servers word it when nothing is wrong: the client cannot tell who answered.
         throw new ProtocolError(
           ProtocolErrorCode.InvalidParams,
-          why ? `tool "${name}" is not available: ${why}` : `unknown tool "${name}"`,
+          why ? `tool "${name}" is not available: ${why}` : `Tool ${name} not found`,
         )
       }
       return (await this.callTool(session, binding, target.origin, request.params, ctx)) as never
@@ -508,7 +525,7 @@ export class Gateway {
       await this.ready
       const target = this.prompts.get(request.params.name)
       if (!target)
-        throw new ProtocolError(ProtocolErrorCode.InvalidParams, `unknown prompt "${request.params.name}"`)
+        throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Prompt ${request.params.name} not found`)
       return (await this.forwardInRounds(session, binding, target.origin.server, ctx, {
         method: 'prompts/get',
         params: {...request.params, name: target.origin.name},
@@ -531,8 +548,7 @@ export class Gateway {
     server.setRequestHandler('resources/read', async (request, ctx) => {
       await this.ready
       const owner = this.resourceOwner(request.params.uri)
-      if (!owner)
-        throw new ProtocolError(ProtocolErrorCode.InvalidParams, `unknown resource "${request.params.uri}"`)
+      if (!owner) throw new ResourceNotFoundError(request.params.uri)
       return (await this.forwardInRounds(session, binding, owner, ctx, {
         method: 'resources/read',
         params: request.params,
@@ -625,6 +641,7 @@ export class Gateway {
     return (message, extra) => {
       if (!legacyClient) {
         legacyClient = (message as RawRequest).method === 'initialize'
+        this.subscriptions.observe(sessionId, message)
         return false
       }
       return this.forwardRaw(sessionId, message, messageText(extra), reply)
@@ -926,6 +943,7 @@ export class Gateway {
     if (this.stopped) return
     this.stopped = true
     this.listingRetry.stop()
+    this.subscriptions.close()
     for (const [state, waiting] of this.waitingForInput) {
       clearTimeout(waiting.timer)
       const reason = new Error('the gateway is shutting down')
@@ -994,7 +1012,8 @@ export async function listUpstream(upstream: Upstream): Promise<ServerListing> {
     caps.resources ? upstream.client.listResources().then((r) => r.resources) : [],
     caps.resources ? upstream.client.listResourceTemplates().then((r) => r.resourceTemplates) : [],
   ])
-  return {tools, prompts, resources, resourceTemplates}
+  const subscribe = caps.resources?.subscribe ? {subscribe: true} : {}
+  return {tools, prompts, resources, resourceTemplates, ...subscribe}
 }
 
 /** A stable key for a server definition; a listing cached under another key is stale. */

@@ -180,6 +180,7 @@ export async function serveHttp(
     onerror: (err) => logger.debug(`http: ${err.message}`),
   })
   const modernNode = toNodeHandler(modern, {maxRequestBodySize: options.maxBodyBytes})
+  const resourceUpdated = ({uri}: {uri: string}) => modern.notify.resourceUpdated(uri)
   gateway.onListChanged((kind) => {
     if (kind === 'tools') modern.notify.toolsChanged()
     else if (kind === 'prompts') modern.notify.promptsChanged()
@@ -208,6 +209,9 @@ export async function serveHttp(
     }
     const web = await toWebRequest(req, parsed, {maxRequestBodySize: options.maxBodyBytes})
     if (!(await isLegacyRequest(web, parsed, {maxRequestBodySize: options.maxBodyBytes}))) {
+      // A listen stream's resource subscriptions are held upstream while its response is open.
+      const endListen = gateway.subscriptions.listenStarted('stateless', parsed, resourceUpdated)
+      if (endListen) res.once('close', endListen)
       return modernNode(req, res, parsed)
     }
     // 2025 era: a new session starts with initialize; anything else needs its session id.

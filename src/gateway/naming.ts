@@ -110,3 +110,13 @@ export function allowlistFilter(
     return list === undefined || list.includes(tool)
   }
 }
+
+/** Exposed names in the order their servers listed them (as a client connected directly would see them). */
+export function inListingOrder<T>(
+  names: Map<string, ToolOrigin>,
+  byOrigin: Map<string, T>,
+): Array<[string, ToolOrigin]> {
+  const order = new Map([...byOrigin.keys()].map((key, i) => [key, i]))
+  const at = ([, o]: [string, ToolOrigin]) => order.get(`${o.server}\u0000${o.name}`) ?? 0
+  return [...names].sort((a, b) => at(a) - at(b))
+}

@@ -49,7 +49,7 @@ for (const args of [
     const said = (r.stdout + r.stderr).replace(/\s*›\s*/g, ' ')
     assert.equal(r.code, 1, said)
     assert.match(said, engineDown)
-    assert.doesNotMatch(said, /no tool|unknown tool/)
+    assert.doesNotMatch(said, /no tool|unknown tool|not found/)
   })
 }
 

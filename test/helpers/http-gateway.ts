@@ -35,7 +35,14 @@ export interface HttpGatewayProcess {
  */
 export async function startHttpGateway(
   args: string[] = [],
-  options: {env?: NodeJS.ProcessEnv; fdLimit?: number; host?: string; sandbox?: Sandbox} = {},
+  options: {
+    env?: NodeJS.ProcessEnv
+    fdLimit?: number
+    host?: string
+    sandbox?: Sandbox
+    /** How long /health may answer 503 (servers being listed) before this gives up; default 30 s. */
+    readyMs?: number
+  } = {},
 ): Promise<HttpGatewayProcess> {
   const sandbox = options.sandbox ?? (await makeSandbox())
   const port = await freePort()
@@ -55,7 +62,7 @@ export async function startHttpGateway(
   const base = `http://${host.includes(':') ? `[${host}]` : host}:${port}`
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)))
   try {
-    await waitForHealth(base)
+    await waitForHealth(base, options.readyMs)
   } catch (err) {
     child.kill('SIGKILL')
     throw new Error(`${(err as Error).message}\n${stderr}`)
