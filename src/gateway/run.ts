@@ -14,7 +14,7 @@ import type {GatewayConfiguration, GatewayFlags} from './configuration.js'
 import {Gateway} from './gateway.js'
 import {createLogger, type Logger} from './logger.js'
 import {InterceptedTransport, StreamTransport} from './stdio-transport.js'
-import type {Upstream} from './upstream.js'
+import type {Upstream, UpstreamClient} from './upstream.js'
 
 export interface RunGatewayOptions extends GatewayFlags {
   transport: 'stdio' | 'sse' | 'streaming'
@@ -105,7 +105,7 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
   // Engine work (and loading dockerode) happens after the client has its initialize answer: clients give
   // up after a few seconds (docker/mcp-gateway#336), so nothing slow stands before serving.
   let runtime: ContainerRuntime | undefined
-  let startContainer: ((server: string, session: string) => Promise<Upstream>) | undefined
+  let startContainer: ((server: string, session: string, client?: UpstreamClient) => Promise<Upstream>) | undefined
   const prepare =
     configuration.containers.size === 0
       ? Promise.resolve()
@@ -168,12 +168,12 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
     logCalls: options.logCalls,
     cacheDir: options.cache ? ctx.paths.cacheDir : undefined,
     prepare: configuration.remotes.size > 0 ? prepare.catch(() => {}) : prepare,
-    startUpstream: async (server, session) => {
+    startUpstream: async (server, session, client) => {
       const unavailable = configuration.unavailable.get(server)
       if (unavailable) throw new DockerMcpError(`server "${server}" cannot run: ${unavailable}`)
-      if (configuration.remotes.has(server)) return startRemote!(server, session)
+      if (configuration.remotes.has(server)) return startRemote!(server, session, client)
       await prepare
-      return startContainer!(server, session)
+      return startContainer!(server, session, client)
     },
     logger,
   })
