@@ -27,7 +27,11 @@ export function mirroredCapabilities(client: ClientCapabilities | undefined): Cl
  * reaches a server initialized for one with it (and the other way round). Per-call containers are
  * started for their one call, with the capabilities of the client whose call it is.
  */
-export function capabilityScope(session: string, perRequest: boolean, capabilities: ClientCapabilities): string {
+export function capabilityScope(
+  session: string,
+  perRequest: boolean,
+  capabilities: ClientCapabilities,
+): string {
   const declared = JSON.stringify(capabilities)
   if (!perRequest || declared === '{}') return session
   return `${session}+${createHash('sha256').update(declared).digest('hex').slice(0, 12)}`

@@ -827,7 +827,9 @@ export class Gateway {
     }
     // The server's progress and log messages about this call reach the client before its answer, in order.
     const related = new RelatedNotifications(ctx.mcpReq, (method, err) =>
-      this.options.logger.debug(`  - ${server}: ${method} of a ${request.method} not delivered: ${err.message}`),
+      this.options.logger.debug(
+        `  - ${server}: ${method} of a ${request.method} not delivered: ${err.message}`,
+      ),
     )
     try {
       const {scope, capabilities} = callScope(session.id, session.server, ctx)

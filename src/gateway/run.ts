@@ -105,7 +105,8 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
   // Engine work (and loading dockerode) happens after the client has its initialize answer: clients give
   // up after a few seconds (docker/mcp-gateway#336), so nothing slow stands before serving.
   let runtime: ContainerRuntime | undefined
-  let startContainer: ((server: string, session: string, client?: UpstreamClient) => Promise<Upstream>) | undefined
+  let startContainer:
+    ((server: string, session: string, client?: UpstreamClient) => Promise<Upstream>) | undefined
   const prepare =
     configuration.containers.size === 0
       ? Promise.resolve()
