@@ -12,7 +12,15 @@ import {connectUpstream, type UpstreamClient} from '../../../src/gateway/upstrea
 // chunked, so the e2e test lost it 9 times in 30. Here the chunking is fixed: a scripted server writes its
 // notifications and its result in one write, through the real stdio transport and the gateway's client.
 
-type Message = {jsonrpc: '2.0'; id?: string | number; method?: string; params?: any; result?: any}
+type Params = {
+  protocolVersion?: string
+  capabilities?: unknown
+  _meta?: {progressToken?: unknown}
+  data?: unknown
+  progress?: number
+  [key: string]: unknown
+}
+type Message = {jsonrpc: '2.0'; id?: string | number; method?: string; params?: Params; result?: unknown}
 
 /** A stdio MCP server scripted line by line. `tools/call burst` answers with everything in one write. */
 function scriptedServer() {
@@ -28,12 +36,12 @@ function scriptedServer() {
       const m = JSON.parse(buffer.slice(0, nl)) as Message
       buffer = buffer.slice(nl + 1)
       if (m.method === 'initialize') {
-        seen.capabilities.push(m.params.capabilities)
+        seen.capabilities.push(m.params!.capabilities)
         write({
           jsonrpc: '2.0',
           id: m.id!,
           result: {
-            protocolVersion: m.params.protocolVersion,
+            protocolVersion: m.params!.protocolVersion,
             capabilities: {tools: {}, logging: {}},
             serverInfo: {name: 'scripted', version: '1.0.0'},
           },
@@ -47,7 +55,7 @@ function scriptedServer() {
         })
       else if (m.method === 'tools/call') {
         seen.callIds.push(m.id!)
-        const token = m.params._meta?.progressToken
+        const token = m.params!._meta?.progressToken
         const burst: Message[] = []
         for (let step = 1; step <= 3; step++) {
           burst.push({
@@ -189,9 +197,9 @@ async function exchange(request: Omit<Message, 'jsonrpc'>): Promise<string[]> {
     .slice(from)
     .map((m) =>
       m.method === 'notifications/message'
-        ? `log ${m.params.data}`
+        ? `log ${String(m.params!.data)}`
         : m.method === 'notifications/progress'
-          ? `progress ${m.params.progress}`
+          ? `progress ${m.params!.progress}`
           : m.method === undefined
             ? `response ${m.id}`
             : m.method,
