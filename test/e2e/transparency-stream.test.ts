@@ -101,7 +101,8 @@ before(async () => {
   sandbox = await makeSandbox()
   const catalog = await writeTestCatalog(sandbox)
   // --verbose: a per-call container's stderr is logged, which is where it says it saw a cancellation.
-  const args = ['--catalog', catalog, '--servers', 'fixture,sticky', '--no-cache', '--verbose']
+  // The listing cache (in the sandbox) is on: the HTTP gateway, started second, is ready at once.
+  const args = ['--catalog', catalog, '--servers', 'fixture,sticky', '--verbose']
   // The stdio gateway, spawned directly; its client declares no capabilities. The client reads through the
   // gateway's own order-keeping stdio transport: the SDK's stdio client loses a notification that shares a
   // chunk with the result (the very bug fixed in the gateway's upstreams), which would blame the gateway.
@@ -111,10 +112,9 @@ before(async () => {
   })
   stdioGateway.stderr!.setEncoding('utf8').on('data', (d: string) => (stdioStderr += d))
   stdio = new Recorder(new Client({name: 'transparency-stdio', version: '1.0.0'}, {capabilities: {}}))
-  ;[http] = await Promise.all([
-    startHttpGateway(args, {sandbox, env: {MCP_GATEWAY_AUTH_TOKEN: TOKEN}}),
-    stdio.client.connect(new StreamTransport(stdioGateway.stdout!, stdioGateway.stdin!)),
-  ])
+  await stdio.client.connect(new StreamTransport(stdioGateway.stdout!, stdioGateway.stdin!))
+  await stdio.client.listTools()
+  http = await startHttpGateway(args, {sandbox, env: {MCP_GATEWAY_AUTH_TOKEN: TOKEN}})
   bare = await httpClient({})
 })
 
