@@ -8,11 +8,27 @@ import type {ClientCapabilities, ServerContext} from '@modelcontextprotocol/serv
  * gateway relays back to that client (elicitation and sampling requests). Never more: a server told its
  * client can elicit or sample, when the real client cannot, skips the fallback it has for such clients
  * and asks anyway, and the call fails. Roots are not relayed, so never declared.
+ *
+ * Only the spec's named sub-capabilities are kept, in one canonical form (an empty `elicitation` is form
+ * mode): the result picks the containers a call may share (`capabilityScope`), and a client must not be
+ * able to mint unbounded variants of it.
  */
 export function mirroredCapabilities(client: ClientCapabilities | undefined): ClientCapabilities {
   const mirrored: ClientCapabilities = {}
-  if (client?.elicitation) mirrored.elicitation = client.elicitation
-  if (client?.sampling) mirrored.sampling = client.sampling
+  const elicitation = client?.elicitation as {form?: unknown; url?: unknown} | undefined
+  if (elicitation && typeof elicitation === 'object') {
+    const url = elicitation.url !== undefined
+    mirrored.elicitation = {
+      ...(elicitation.form !== undefined || !url ? {form: {}} : {}),
+      ...(url ? {url: {}} : {}),
+    }
+  }
+  const sampling = client?.sampling as {context?: unknown; tools?: unknown} | undefined
+  if (sampling && typeof sampling === 'object')
+    mirrored.sampling = {
+      ...(sampling.context !== undefined ? {context: {}} : {}),
+      ...(sampling.tools !== undefined ? {tools: {}} : {}),
+    }
   return mirrored
 }
 
