@@ -69,3 +69,29 @@ export function callScope(
   const capabilities = mirroredCapabilities(declared)
   return {scope: capabilityScope(session, envelope !== undefined, capabilities), capabilities}
 }
+
+/** The capabilities each pool session's containers are started with: what its calls' clients declared. */
+export class CapabilityScopes {
+  private readonly scopes = new Map<string, ClientCapabilities>()
+
+  /** The pool session for a call (see `callScope`); its capabilities are remembered for `startUpstream`. */
+  of(
+    session: string,
+    server: {getClientCapabilities(): ClientCapabilities | undefined},
+    ctx: ServerContext,
+  ): string {
+    const {scope, capabilities} = callScope(session, server, ctx)
+    if (!this.scopes.has(scope)) this.scopes.set(scope, capabilities)
+    return scope
+  }
+
+  /** What a new container of `scope` declares: nothing for a scope no client's call opened (listing). */
+  capabilities(scope: string): ClientCapabilities {
+    return this.scopes.get(scope) ?? {}
+  }
+
+  /** A session ended. */
+  forget(session: string): void {
+    this.scopes.delete(session)
+  }
+}

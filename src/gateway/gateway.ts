@@ -14,7 +14,6 @@ import {
 } from '@modelcontextprotocol/server'
 import type {
   CallToolResult,
-  ClientCapabilities,
   JSONRPCMessage,
   MessageExtraInfo,
   ListResourceTemplatesResult,
@@ -25,7 +24,7 @@ import type {
 } from '@modelcontextprotocol/server'
 
 import {writeFileAtomic} from '../fs/atomic.js'
-import {callScope} from './client-capabilities.js'
+import {CapabilityScopes} from './client-capabilities.js'
 import type {Logger} from './logger.js'
 import {assignToolNames, type ToolOrigin} from './naming.js'
 import {UpstreamPool, type ContainerSlot, type Lifecycle} from './pool.js'
@@ -148,8 +147,7 @@ export class Gateway {
   private readonly idleWaiters: Array<() => void> = []
   private readonly listChangedListeners: Array<(kind: 'tools' | 'prompts' | 'resources') => void> = []
   private readonly relister: Relister<Upstream>
-  /** The capabilities the containers of each pool session are started with (see `capabilityScope`). */
-  private readonly scopeCapabilities = new Map<string, ClientCapabilities>()
+  private readonly scopes = new CapabilityScopes()
   /** Calls of 2026-07-28 clients waiting for the client's input, by the requestState handed out. */
   private readonly waitingForInput = new Map<
     string,
@@ -525,8 +523,9 @@ export class Gateway {
 
   /** Start an upstream for a pool session, declaring the capabilities of the client(s) it serves. */
   private async startUpstream(server: string, scope: string): Promise<Upstream> {
-    const capabilities = this.scopeCapabilities.get(scope) ?? {}
-    const upstream = await this.options.startUpstream(server, scope, {capabilities})
+    const upstream = await this.options.startUpstream(server, scope, {
+      capabilities: this.scopes.capabilities(scope),
+    })
     upstream.reportErrors((line) => this.options.logger.warn(line))
     return upstream
   }
@@ -826,14 +825,9 @@ export class Gateway {
       params._meta = meta
     }
     // The server's progress and log messages about this call reach the client before its answer, in order.
-    const related = new RelatedNotifications(ctx.mcpReq, (method, err) =>
-      this.options.logger.debug(
-        `  - ${server}: ${method} of a ${request.method} not delivered: ${err.message}`,
-      ),
-    )
+    const related = new RelatedNotifications(ctx.mcpReq, (line) => this.options.logger.debug(line), server)
     try {
-      const {scope, capabilities} = callScope(session.id, session.server, ctx)
-      if (!this.scopeCapabilities.has(scope)) this.scopeCapabilities.set(scope, capabilities)
+      const scope = this.scopes.of(session.id, session.server, ctx)
       return await this.pool.use(server, scope, lifecycle, signal, async (upstream, slot) => {
         onSlot?.(slot)
         // What the server asks during this call goes to `binding`, and only while the call is in flight.
@@ -878,7 +872,7 @@ export class Gateway {
   async closeSession(id: string): Promise<void> {
     const session = this.sessions.get(id)
     if (session) this.sessions.delete(id)
-    this.scopeCapabilities.delete(id)
+    this.scopes.forget(id)
     await session?.server.close().catch(() => {})
     await this.pool.closeSession(id)
   }

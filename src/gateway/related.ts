@@ -16,9 +16,10 @@ export class RelatedNotifications {
   private tail: Promise<void> = Promise.resolve()
 
   constructor(
-    private readonly mcpReq: Pick<ServerContext['mcpReq'], 'notify' | 'log'>,
+    private readonly mcpReq: Pick<ServerContext['mcpReq'], 'id' | 'method' | 'notify' | 'log'>,
     /** Told about a notification that could not be sent (the client went away): such losses are logged. */
-    private readonly onDropped: (method: string, error: Error) => void,
+    private readonly debug: (line: string) => void,
+    private readonly server: string,
   ) {}
 
   /** Queue a progress notification (its token already the client's). */
@@ -50,7 +51,10 @@ export class RelatedNotifications {
   private enqueue(method: string, send: () => Promise<unknown>): void {
     this.tail = this.tail.then(send).then(
       () => {},
-      (err: unknown) => this.onDropped(method, err as Error),
+      (err: unknown) =>
+        this.debug(
+          `  - ${this.server}: ${method} about ${this.mcpReq.method} ${String(this.mcpReq.id)} not delivered: ${(err as Error).message}`,
+        ),
     )
   }
 }
