@@ -13,16 +13,21 @@ import type {UpstreamBinding} from './upstream.js'
  * the request is refused with an error that says so: it is never guessed.
  */
 export class CallRouter {
-  /** Calls in flight on this connection, each with the binding (owner) it answers to. */
-  private readonly calls = new Map<number, UpstreamBinding>()
+  /** Calls in flight on this connection: the owner each answers to, and the call's own binding. */
+  private readonly calls = new Map<number, {owner: UpstreamBinding; call: UpstreamBinding}>()
   private seq = 0
 
   constructor(private readonly server: string) {}
 
-  /** A call starts on this connection on behalf of `binding`; call the result when it ends. */
-  begin(binding: UpstreamBinding): () => void {
+  /**
+   * A call starts on this connection on behalf of `owner` (a session); call the result when it ends.
+   * `call` is the same owner reached through this very request (its log messages go on the request's
+   * own stream, see `RelatedNotifications`): used while it is the only call in flight, since nothing on
+   * the wire tells which of an owner's calls a server's message is about.
+   */
+  begin(owner: UpstreamBinding, call: UpstreamBinding = owner): () => void {
     const id = ++this.seq
-    this.calls.set(id, binding)
+    this.calls.set(id, {owner, call})
     // The SDK hands notifications to their handlers a tick later than the response that ends the call
     // reaches the raw path: a log line the server wrote just before answering must still find its owner.
     return () => void setImmediate(() => this.calls.delete(id))
@@ -35,7 +40,8 @@ export class CallRouter {
 
   /** The one owner of the calls in flight, or an Error saying why the server's `method` cannot be routed. */
   route(method: string): UpstreamBinding | Error {
-    const owners = new Set(this.calls.values())
+    if (this.calls.size === 1) return this.calls.values().next().value!.call
+    const owners = new Set([...this.calls.values()].map((c) => c.owner))
     if (owners.size === 1) return owners.values().next().value!
     if (owners.size === 0)
       return new Error(

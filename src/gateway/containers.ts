@@ -7,7 +7,7 @@ import {SecretMasker} from '../secrets/mask.js'
 import type {ContainerExits} from './container-exits.js'
 import type {Logger} from './logger.js'
 import {StreamTransport} from './stdio-transport.js'
-import {connectUpstream, type Upstream} from './upstream.js'
+import {connectUpstream, type Upstream, type UpstreamClient} from './upstream.js'
 
 /** A container server with everything resolved: its entry, config and the secrets it declares. */
 export interface ContainerServer {
@@ -44,8 +44,8 @@ export interface ContainerUpstreamOptions {
 /** Start a server's container and connect an MCP client to its stdio. */
 export function containerUpstreams(
   options: ContainerUpstreamOptions,
-): (server: string, session: string) => Promise<Upstream> {
-  return async (name, session) => {
+): (server: string, session: string, client?: UpstreamClient) => Promise<Upstream> {
+  return async (name, session, client) => {
     const server = options.servers.get(name)
     if (!server) throw new Error(`server "${name}" is not enabled`)
     const spec = buildContainerSpec({
@@ -127,6 +127,7 @@ export function containerUpstreams(
       startTimeoutMs: options.startTimeoutMs,
       negotiation: 'legacy',
       rawForwarding: true,
+      clientCapabilities: client?.capabilities,
       onCreated: (u) => (upstreamRef = u),
       onListChanged: () => {
         if (upstreamRef) options.onListChanged(upstreamRef)

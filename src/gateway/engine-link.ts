@@ -14,14 +14,14 @@ import {ContainerExits} from './container-exits.js'
 import type {ContainerUpstreamOptions} from './containers.js'
 import {EngineWatch, isEngineUnreachable} from './engine-watch.js'
 import type {Logger} from './logger.js'
-import type {Upstream} from './upstream.js'
+import type {Upstream, UpstreamClient} from './upstream.js'
 
 export interface EngineLink {
   watch: EngineWatch
   runtime: ContainerRuntime
   /** The first connection: rejects when the engine cannot be reached (the watch then retries). */
   ready: Promise<void>
-  startContainer(server: string, session: string): Promise<Upstream>
+  startContainer(server: string, session: string, client?: UpstreamClient): Promise<Upstream>
   close(): void
 }
 
@@ -103,7 +103,7 @@ export async function linkEngine(ctx: Context, options: EngineLinkOptions): Prom
     watch,
     runtime,
     ready: connected,
-    async startContainer(server, session) {
+    async startContainer(server, session, client) {
       const down = () => watch.state === 'down'
       // The engine may be back before the watch's next retry: ask now rather than refuse.
       if (down() && (await watch.check()) === 'down') throw engineDown(server)
@@ -114,7 +114,7 @@ export async function linkEngine(ctx: Context, options: EngineLinkOptions): Prom
         throw err
       }
       try {
-        return await start(server, session)
+        return await start(server, session, client)
       } catch (err) {
         if (watch.reportDownIfUnreachable(err)) throw engineDown(server)
         throw err

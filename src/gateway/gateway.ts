@@ -25,15 +25,17 @@ import type {
 } from '@modelcontextprotocol/server'
 
 import {writeFileAtomic} from '../fs/atomic.js'
+import {CapabilityScopes} from './client-capabilities.js'
 import type {Logger} from './logger.js'
 import {assignToolNames, inListingOrder, type ToolOrigin} from './naming.js'
 import {ShuttingDownError, UpstreamPool, type ContainerSlot, type Lifecycle} from './pool.js'
+import {RelatedNotifications} from './related.js'
 import {ListingRetry, Relister} from './relist.js'
 import {DEFAULT_INPUT_TIMEOUT_MS, RoundTripCall, UPSTREAM_INPUT_KEY, type InputAsk} from './round-trip.js'
 import {stoppedMessage, timeoutMessage, toProtocolError, UNAVAILABLE_META_KEY} from './call-errors.js'
 import {messageText, trailingId, withIdAt} from './stdio-transport.js'
 import {holdOnPool, ResourceSubscriptions} from './subscriptions.js'
-import type {RawReply, Upstream, UpstreamBinding} from './upstream.js'
+import type {RawReply, Upstream, UpstreamBinding, UpstreamClient} from './upstream.js'
 
 type ResourceTemplate = ListResourceTemplatesResult['resourceTemplates'][number]
 
@@ -79,8 +81,8 @@ export interface GatewayOptions {
   logCalls: boolean
   /** Where listings are cached between runs; undefined = no cache. */
   cacheDir?: string | undefined
-  /** Start a connected upstream for a server (a container, or a remote URL). */
-  startUpstream: (server: string, session: string) => Promise<Upstream>
+  /** Start a connected upstream for a server (a container, or a remote URL), for `client`. */
+  startUpstream: (server: string, session: string, client: UpstreamClient) => Promise<Upstream>
   logger: Logger
   /**
    * Work that must finish before any server starts (engine checks, image pulls). The gateway answers
@@ -161,6 +163,7 @@ export class Gateway {
   })
   /** Resource subscriptions of every session, held on the owning servers' connections. */
   readonly subscriptions: ResourceSubscriptions
+  private readonly scopes = new CapabilityScopes()
   /** Calls of 2026-07-28 clients waiting for the client's input, by the requestState handed out. */
   private readonly waitingForInput = new Map<
     string,
@@ -169,7 +172,7 @@ export class Gateway {
 
   constructor(private readonly options: GatewayOptions) {
     this.byName = new Map(options.servers.map((s) => [s.name, s]))
-    this.pool = new UpstreamPool(options.startUpstream, {
+    this.pool = new UpstreamPool((server, scope) => this.startUpstream(server, scope), {
       maxPerServer: options.maxPerServer,
       maxContainers: options.maxContainers ?? DEFAULT_MAX_CONTAINERS,
       idleMs: options.idleMs,
@@ -592,6 +595,15 @@ export class Gateway {
     return this.byName.get(server)?.longLived ? 'long-lived' : 'per-call'
   }
 
+  /** Start an upstream for a pool session, declaring the capabilities of the client(s) it serves. */
+  private async startUpstream(server: string, scope: string): Promise<Upstream> {
+    const upstream = await this.options.startUpstream(server, scope, {
+      capabilities: this.scopes.capabilities(scope),
+    })
+    upstream.reportErrors((line) => this.options.logger.warn(line))
+    return upstream
+  }
+
   private async callTool(
     session: SessionState,
     binding: UpstreamBinding,
@@ -889,30 +901,32 @@ export class Gateway {
       for (const key of ENVELOPE_META_KEYS) delete meta[key]
       params._meta = meta
     }
+    // The server's progress and log messages about this call reach the client before its answer, in order.
+    const related = new RelatedNotifications(ctx.mcpReq, (line) => this.options.logger.debug(line), server)
     try {
-      return await this.pool.use(server, session.id, lifecycle, signal, async (upstream, slot) => {
+      const scope = this.scopes.of(session.id, session.server, ctx)
+      return await this.pool.use(server, scope, lifecycle, signal, async (upstream, slot) => {
         onSlot?.(slot)
         // What the server asks during this call goes to `binding`, and only while the call is in flight.
-        const endRoute = upstream.calls.begin(binding)
+        const endRoute = upstream.calls.begin(binding, related.bind(binding))
         const result = upstream.client.request({method: request.method, params} as never, passthrough, {
           signal,
           timeout: this.options.callTimeoutMs,
           resetTimeoutOnProgress: true,
           ...(progressToken === undefined
             ? {}
-            : {
-                onprogress: (p: {progress: number; total?: number; message?: string}) => {
-                  void ctx.mcpReq
-                    .notify({method: 'notifications/progress', params: {...p, progressToken}})
-                    .catch(() => {})
-                },
-              }),
+            : {onprogress: (p: Record<string, unknown>) => related.progress({...p, progressToken})}),
         })
         try {
           // When the container goes, the SDK rejects every request pending on it: no race needed here
           // (and none wanted: a handler per call on a long-lived connection would pile up).
           return await result
         } catch (err) {
+          // A per-call container is removed right after its call: a cancelled one first answers a ping, sent
+          // after the cancellation on the same ordered stream, so that it has read it (a direct client would
+          // not kill the server the moment it cancels).
+          if (signal.aborted && lifecycle === 'per-call')
+            await upstream.client.ping({timeout: CANCEL_GRACE_MS}).catch(() => {})
           if (!upstream.isOpen || (err as {code?: unknown}).code === 'CONNECTION_CLOSED') {
             throw new ProtocolError(
               ProtocolErrorCode.InternalError,
@@ -922,6 +936,7 @@ export class Gateway {
           throw err
         } finally {
           endRoute()
+          await related.flushed()
         }
       })
     } catch (err) {
@@ -934,6 +949,7 @@ export class Gateway {
   async closeSession(id: string): Promise<void> {
     const session = this.sessions.get(id)
     if (session) this.sessions.delete(id)
+    this.scopes.forget(id)
     await session?.server.close().catch(() => {})
     await this.pool.closeSession(id)
   }
@@ -960,6 +976,8 @@ const EMPTY_LISTING: ServerListing = {tools: [], prompts: [], resources: [], res
 
 /** Default `--max-containers`. */
 export const DEFAULT_MAX_CONTAINERS = 64
+/** How long a cancelled call's per-call container may take to confirm it read the cancellation. */
+const CANCEL_GRACE_MS = 2000
 /** The least time between two re-listings of one noisy upstream (see Relister). */
 const RELIST_INTERVAL_MS = 1000
 const ENVELOPE_META_KEYS = [

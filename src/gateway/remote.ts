@@ -3,7 +3,7 @@ import {SSEClientTransport, StreamableHTTPClientTransport} from '@modelcontextpr
 import {expandEnvRefs} from '../docker/container-spec.js'
 import {DockerMcpError} from '../errors.js'
 import {checkRemoteTarget, guardedFetch, remotePolicy, type Resolver} from './remote-fetch.js'
-import {connectUpstream, type Upstream} from './upstream.js'
+import {connectUpstream, type Upstream, type UpstreamClient} from './upstream.js'
 
 export {isInternalAddress, internalReason} from './remote-address.js'
 export {validateRemoteUrl, guardedFetch, checkRemoteTarget, remotePolicy} from './remote-fetch.js'
@@ -58,8 +58,8 @@ export interface RemoteUpstreamOptions {
 /** Connect MCP clients to remote servers, no container involved. */
 export function remoteUpstreams(
   options: RemoteUpstreamOptions,
-): (server: string, session: string) => Promise<Upstream> {
-  return async (name) => {
+): (server: string, session: string, client?: UpstreamClient) => Promise<Upstream> {
+  return async (name, _session, client) => {
     const server = options.servers.get(name)
     if (!server) throw new Error(`server "${name}" is not enabled`)
     // Checked here for a clear error at start; the guarded fetch checks again, per request and redirect hop,
@@ -88,6 +88,7 @@ export function remoteUpstreams(
       startTimeoutMs: options.startTimeoutMs,
       // Remote servers may speak either era: probe for 2026-07-28 first, fall back to initialize.
       negotiation: 'auto',
+      clientCapabilities: client?.capabilities,
       onCreated: (u) => (upstreamRef = u),
       onListChanged: () => {
         if (upstreamRef) options.onListChanged(upstreamRef)

@@ -15,7 +15,7 @@ import {createLogger, type Logger} from './logger.js'
 import {linkEngine, type EngineLink} from './engine-link.js'
 import {attachEngineWatch} from './health.js'
 import {InterceptedTransport, StreamTransport} from './stdio-transport.js'
-import type {Upstream} from './upstream.js'
+import type {Upstream, UpstreamClient} from './upstream.js'
 
 export interface RunGatewayOptions extends GatewayFlags {
   transport: 'stdio' | 'sse' | 'streaming'
@@ -177,11 +177,11 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
     logCalls: options.logCalls,
     cacheDir: options.cache ? ctx.paths.cacheDir : undefined,
     prepare: configuration.remotes.size > 0 ? prepare.catch(() => {}) : prepare,
-    startUpstream: async (server, session) => {
+    startUpstream: async (server, session, client) => {
       const unavailable = configuration.unavailable.get(server)
       if (unavailable) throw new DockerMcpError(`server "${server}" cannot run: ${unavailable}`)
-      if (configuration.remotes.has(server)) return startRemote!(server, session)
-      return (await linked!).startContainer(server, session)
+      if (configuration.remotes.has(server)) return startRemote!(server, session, client)
+      return (await linked!).startContainer(server, session, client)
     },
     unavailable: async () => {
       if (!linked) return undefined

@@ -63,6 +63,12 @@ export class StreamTransport implements Transport {
   private chunks: Buffer[] = []
   private buffered = 0
   private closed = false
+  /** A notification (or request) was delivered in this turn of the event loop: see `handleLine`. */
+  private notifiedThisTurn = false
+  /** Lines read but held until the next turn, in order (see `handleLine`). */
+  private held: Buffer[] = []
+  /** The input ended while lines were held: close once they are delivered. */
+  private endPending = false
 
   constructor(
     private readonly input: Readable,
@@ -86,7 +92,7 @@ export class StreamTransport implements Transport {
       const line = this.chunks.length === 0 ? piece : Buffer.concat([...this.chunks, piece])
       this.chunks = []
       this.buffered = 0
-      this.handleLine(line)
+      if (this.held.length > 0 || !this.handleLine(line)) this.held.push(line)
       start = nl + 1
       nl = chunk.indexOf(10, start)
     }
@@ -105,29 +111,58 @@ export class StreamTransport implements Transport {
     }
   }
 
-  private handleLine(raw: Buffer) {
+  /**
+   * Deliver one line; false when it must wait for the next turn of the event loop (the caller holds it,
+   * and every line after it). Why: the SDK hands a notification (or request) to its handler a microtask
+   * later, but settles a response at once. When a server writes its last progress notification and its
+   * result in one chunk, the result would end the call first and the progress would find no one waiting
+   * for it (lost at random, depending on how the bytes were chunked). So a response that follows a
+   * notification delivered in the same turn waits for the next one: the peer's order is kept, as if each
+   * message had arrived in a chunk of its own. Only responses wait: a flood of notifications does not.
+   */
+  private handleLine(raw: Buffer): boolean {
     let text = raw.toString('utf8')
     if (text.endsWith('\r')) text = text.slice(0, -1)
-    if (text.trim() === '') return
-    if (this.ontext?.(text)) return
+    if (text.trim() === '') return true
+    // A large line may be a response taken unparsed by `ontext`: it waits too.
+    if (this.notifiedThisTurn && text.length >= LARGE_MESSAGE_BYTES) return false
+    if (this.ontext?.(text)) return true
     let message: unknown
     try {
       message = JSON.parse(text)
     } catch {
       this.noise?.(text.slice(0, 200))
-      return
+      return true
     }
     if (!isJsonRpc(message)) {
       this.noise?.(text.slice(0, 200))
-      return
+      return true
+    }
+    const dispatchedLater = 'method' in message
+    if (!dispatchedLater && this.notifiedThisTurn) return false
+    if (dispatchedLater && !this.notifiedThisTurn) {
+      this.notifiedThisTurn = true
+      setImmediate(this.nextTurn)
     }
     // Large messages carry their text along, for whoever can forward it without serialising it again.
     this.onmessage?.(message, text.length >= LARGE_MESSAGE_BYTES ? ({text} as MessageExtraInfo) : undefined)
+    return true
+  }
+
+  /** A new turn: the notifications of the last one were handled; deliver the lines held since. */
+  private readonly nextTurn = () => {
+    this.notifiedThisTurn = false
+    let delivered = 0
+    while (delivered < this.held.length && !this.closed && this.handleLine(this.held[delivered]!)) delivered++
+    this.held.splice(0, delivered)
+    if (this.held.length === 0 && this.endPending) this.close().catch((err: Error) => this.onerror?.(err))
   }
 
   private readonly onEnd = () => {
+    // Lines still held are delivered before the connection closes (a server may answer, then exit).
+    if (this.held.length > 0) this.endPending = true
     // Nobody awaits this close: its failure is reported, never left to reject unhandled (issue #14).
-    this.close().catch((err: Error) => this.onerror?.(err))
+    else this.close().catch((err: Error) => this.onerror?.(err))
   }
 
   private readonly onStreamError = (error: Error) => {

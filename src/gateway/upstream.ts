@@ -1,8 +1,9 @@
 import {Client} from '@modelcontextprotocol/client'
-import type {JSONRPCMessage, Transport} from '@modelcontextprotocol/server'
+import type {ClientCapabilities, JSONRPCMessage, Transport} from '@modelcontextprotocol/server'
 
 import {DockerMcpError} from '../errors.js'
 import {CallRouter} from './call-routing.js'
+import {rateLimitedLog} from './log-limit.js'
 import {LARGE_MESSAGE_BYTES, StreamTransport, trailingId} from './stdio-transport.js'
 
 /**
@@ -66,6 +67,16 @@ export class Upstream {
 
   stderrTail(): string {
     return this.stderrChunks.join('').trim().split('\n').slice(-5).join('\n')
+  }
+
+  /**
+   * Log the errors of this connection's MCP client (a progress notification or a response for a request it
+   * no longer waits for, a message it cannot parse): they are otherwise silent, and usually mean a message
+   * was lost. Rate-limited, as a server may repeat its mistake.
+   */
+  reportErrors(warn: (line: string) => void): void {
+    const report = rateLimitedLog(warn, {burst: 5, windowMs: 10_000})
+    this.client.onerror = (err) => report(`  - ${this.server}: ${err.message}`)
   }
 
   markClosed(): void {
@@ -175,6 +186,17 @@ export interface ConnectOptions {
   onCreated?: (upstream: Upstream) => void
   /** Allow tool calls to bypass the SDK client once connected (see `Upstream.enableRawForwarding`). */
   rawForwarding?: boolean
+  /**
+   * What the server is told its client can do: the gateway's client's own capabilities (see
+   * `mirroredCapabilities`), never more. Default: nothing (no client is behind the connection).
+   */
+  clientCapabilities?: ClientCapabilities | undefined
+}
+
+/** Who a new upstream connection serves: what the gateway passes to `startUpstream`. */
+export interface UpstreamClient {
+  /** The capabilities to declare to the server (see `ConnectOptions.clientCapabilities`). */
+  capabilities: ClientCapabilities
 }
 
 /**
@@ -185,7 +207,7 @@ export async function connectUpstream(options: ConnectOptions): Promise<Upstream
   const client = new Client(
     {name: 'docker-mcp-gateway', version: options.version},
     {
-      capabilities: {elicitation: {form: {}}, sampling: {}},
+      capabilities: options.clientCapabilities ?? {},
       ...(options.negotiation === 'auto' ? {versionNegotiation: {mode: 'auto' as const}} : {}),
     },
   )
@@ -193,16 +215,20 @@ export async function connectUpstream(options: ConnectOptions): Promise<Upstream
   options.onCreated?.(upstream)
 
   // Routed by the call in flight that caused them (CallRouter), refused when none or several owners could have.
-  client.setRequestHandler('elicitation/create', async (request, ctx) => {
-    const binding = upstream.calls.route('elicitation/create')
-    if (binding instanceof Error) throw binding
-    return (await binding.elicit(request.params as Record<string, unknown>, ctx.mcpReq.signal)) as never
-  })
-  client.setRequestHandler('sampling/createMessage', async (request, ctx) => {
-    const binding = upstream.calls.route('sampling/createMessage')
-    if (binding instanceof Error) throw binding
-    return (await binding.sample(request.params as Record<string, unknown>, ctx.mcpReq.signal)) as never
-  })
+  // Only what the client can answer is handled: a server asking anyway gets "method not found", as it would
+  // from that client directly.
+  if (options.clientCapabilities?.elicitation)
+    client.setRequestHandler('elicitation/create', async (request, ctx) => {
+      const binding = upstream.calls.route('elicitation/create')
+      if (binding instanceof Error) throw binding
+      return (await binding.elicit(request.params as Record<string, unknown>, ctx.mcpReq.signal)) as never
+    })
+  if (options.clientCapabilities?.sampling)
+    client.setRequestHandler('sampling/createMessage', async (request, ctx) => {
+      const binding = upstream.calls.route('sampling/createMessage')
+      if (binding instanceof Error) throw binding
+      return (await binding.sample(request.params as Record<string, unknown>, ctx.mcpReq.signal)) as never
+    })
   client.setNotificationHandler('notifications/message', (notification) => {
     const binding = upstream.calls.route('notifications/message')
     // A log message nobody's call can own is dropped, not shown to a client it may not concern.

@@ -246,17 +246,22 @@ describe('clients of both protocol eras, and SSE', () => {
     }
   })
 
-  test('cancellation over HTTP', async () => {
+  test('cancellation over HTTP reaches the server', async () => {
     const {client, transport} = streamableClient('2025')
     await client.connect(transport)
     try {
+      const cancelled = async () =>
+        Number(textOf(await client.callTool({name: 'sticky__cancelled_count', arguments: {}})))
+      const before = await cancelled()
       const controller = new AbortController()
       const call = client.callTool(
-        {name: 'slow', arguments: {ms: 10_000, steps: 2}},
+        {name: 'sticky__slow', arguments: {ms: 10_000, steps: 2}},
         {signal: controller.signal},
       )
       setTimeout(() => controller.abort(new Error('cancelled by test')), 300)
       await assert.rejects(call, /cancel/i)
+      // The client's own promise rejects even when the gateway drops the cancellation: ask the server.
+      assert.equal(await eventually(cancelled, (n) => n === before + 1, 5000), before + 1)
       assert.equal(textOf(await client.callTool({name: 'echo', arguments: {text: 'ok'}})), 'ok')
     } finally {
       await client.close()
