@@ -536,6 +536,7 @@ export async function doctorClients(ctx: Context, options: ClientsOptions = {}):
     const def = findClient(c.id)
     const entry = readServers(c.path, text ?? '', configTarget(def)).find((s) => s.name === entryName(def))
     const spec = launchSpecOf(entry?.value)
+    const dropped = launchEnvironment(def, {platform, env: ctx.env}, entry?.value).dropped
     if (spec && !(await onPath(spec.command, ctx.env, platform))) {
       findings.push({
         area: 'clients',
@@ -546,6 +547,13 @@ export async function doctorClients(ctx: Context, options: ClientsOptions = {}):
             : 'is not found on PATH'
         }`,
         fix: 'install the Docker CLI, or connect again with DOCKER_MCP_CLIENT_COMMAND set to the absolute path of docker',
+      })
+    } else if (dropped.length) {
+      findings.push({
+        area: 'clients',
+        status: 'warn',
+        message: `${c.displayName} is connected, but does not pass ${dropped.join(', ')} (set in your environment) to the gateway it starts`,
+        fix: `docker mcp client connect ${c.id} --global`,
       })
     } else {
       findings.push({area: 'clients', status: 'ok', message: `${c.displayName} is connected (${c.path})`})

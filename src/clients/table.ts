@@ -461,8 +461,10 @@ export const CLIENTS: readonly ClientDef[] = [
     format: 'jsonc',
     container: ['mcpServers'],
     entry: {command: COMMAND, args: ARGS, env: ENV},
-    // Gemini CLI passes its own environment minus variables whose names look secret (*TOKEN*, *KEY*, ...:
-    // reference/client-configs.md §4); DOCKER_HOST/DOCKER_CONFIG/DOCKER_CONTEXT are not among them.
+    // Gemini CLI (`packages/core/src/tools/mcp-client.ts`): `{...sanitizeEnvironment(process.env), ...env}`.
+    // The sanitizer (`services/environmentSanitization.ts`) returns the whole environment unless the user
+    // turns redaction on (or on GitHub Actions); then names matching /TOKEN|KEY|AUTH|CERT|.../ go, which
+    // would drop DOCKER_CERT_PATH. The default is modelled here.
     launchEnv: INHERIT,
     global: same(['${GEMINI_CLI_HOME:-~}/.gemini/settings.json']),
     project: {paths: ['.gemini/settings.json']},
