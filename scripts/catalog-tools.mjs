@@ -60,6 +60,8 @@ export async function listImageTools(image, label) {
   const transport = new StdioClientTransport({
     command: 'docker',
     args: ['run', '-i', '--rm', '--init', '--network', 'none', '--name', name, image],
+    // The SDK passes only HOME, PATH and a few more by default: DOCKER_HOST and friends must reach docker.
+    env: Object.fromEntries(Object.entries(process.env).filter(([, v]) => v !== undefined)),
     stderr: 'pipe',
   })
   let stderr = ''

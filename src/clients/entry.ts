@@ -66,9 +66,16 @@ function dockerEnvFor(def: ClientDef, ctx: EntryContext): {names: string[]; valu
   const names = dockerEnvNeeded(def, ctx)
   if (def.launchEnv.kind === 'allowlist' && def.launchEnv.passthrough) return {names, values: {}}
   const values: Record<string, string> = {}
-  for (const name of names) values[name] = envValue(ctx.env, name, ctx.platform)!
+  for (const name of names) {
+    const value = envValue(ctx.env, name, ctx.platform)!
+    // An address with a password in it is a secret: not written (doctor keeps reporting it as dropped).
+    if (!USERINFO_PASSWORD.test(value)) values[name] = value
+  }
   return {names: [], values}
 }
+
+/** `scheme://user:password@host`: the one shape of these variables that could carry a secret. */
+const USERINFO_PASSWORD = /^[a-z][a-z0-9+.-]*:\/\/[^/@:]*:[^/@]*@/i
 
 /** Fill the client's entry template: the exact object `connect` writes. Pure. */
 export function buildEntry(def: ClientDef, ctx: EntryContext): Record<string, unknown> {

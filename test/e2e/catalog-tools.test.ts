@@ -48,6 +48,10 @@ test('a cold-cache client is offered the exact live definition of the dice tools
       LABEL,
       entry.image!,
     ],
+    // The SDK passes only HOME, PATH and a few more by default: DOCKER_HOST and friends must reach docker.
+    env: Object.fromEntries(
+      Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined),
+    ),
     stderr: 'pipe',
   })
   const client = new Client({name: 'catalog-tools-test', version: '1.0.0'})

@@ -110,3 +110,14 @@ test('every client row: the entry connect writes gets every Docker variable to t
     }
   }
 })
+
+test('a Docker address with a password in it is never written as a value', () => {
+  const claude = findClient('claude-desktop')
+  const ctx = {
+    platform: 'linux' as const,
+    env: {HOME: '/home/zoe', DOCKER_HOST: 'tcp://zoe:hunter2@10.0.0.5:2376'},
+  }
+  const entry = buildEntry(claude, ctx)
+  assert.equal(entry.env, undefined)
+  assert.deepEqual(launchEnvironment(claude, ctx, entry).dropped, ['DOCKER_HOST'])
+})
