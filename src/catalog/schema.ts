@@ -95,16 +95,23 @@ const oauth = z.union(
 const toolArgument = z.looseObject({
   name: z.string(),
   type: z.string().optional(),
+  /** Docker's ToolArgument also has `items` (an array's item type) and `optional`. */
+  items: z.looseObject({type: z.string().optional()}).optional(),
   desc: z.string().optional(),
   description: z.string().optional(),
+  optional: z.boolean().optional(),
 })
 
 const tool = z.looseObject({
   name: z.string(),
+  /** Ours (as MCP's Tool.title): Docker's format keeps a display name only in `annotations.title`. */
+  title: z.string().optional(),
   description: z.string().optional(),
   arguments: z.array(toolArgument).optional(),
   annotations: z.looseObject({}).optional(),
+  /** Ours: the server's own JSON schemas, as scripts/catalog-tools.mjs copies them from its listing. */
   inputSchema: z.looseObject({}).optional(),
+  outputSchema: z.looseObject({}).optional(),
   /** `poci` servers run each tool in its own container. */
   container: z.looseObject({}).optional(),
   parameters: z.looseObject({}).optional(),

@@ -1,5 +1,16 @@
+import {dockerEnvNeeded} from './launch-env.js'
 import {envValue} from './locate.js'
-import {ARGS, COMMAND, COMMAND_LINE, ENTRY_NAME, ENV, NAME, type ClientDef, type Platform} from './table.js'
+import {
+  ARGS,
+  COMMAND,
+  COMMAND_LINE,
+  ENTRY_NAME,
+  ENV,
+  NAME,
+  PASSTHROUGH,
+  type ClientDef,
+  type Platform,
+} from './table.js'
 
 /** The arguments that start the gateway: `docker mcp gateway run`. */
 export const GATEWAY_ARGS: readonly string[] = ['mcp', 'gateway', 'run']
@@ -45,10 +56,32 @@ export function windowsEnv(ctx: EntryContext): Record<string, string> | undefine
   return Object.keys(out).length ? out : undefined
 }
 
+/**
+ * What the gateway needs from the user's environment that this client would not pass on: for a client with
+ * a passthrough key (Codex `env_vars`) the names, forwarded at each launch; for another allowlist client
+ * (Claude Desktop, Cline, Continue) the values, written into `env`, its only way (paths, a context name
+ * and an engine address: no secrets). Nothing for clients that pass their whole environment.
+ */
+function dockerEnvFor(def: ClientDef, ctx: EntryContext): {names: string[]; values: Record<string, string>} {
+  const names = dockerEnvNeeded(def, ctx)
+  if (def.launchEnv.kind === 'allowlist' && def.launchEnv.passthrough) return {names, values: {}}
+  const values: Record<string, string> = {}
+  for (const name of names) {
+    const value = envValue(ctx.env, name, ctx.platform)!
+    // An address with a password in it is a secret: not written (doctor keeps reporting it as dropped).
+    if (!USERINFO_PASSWORD.test(value)) values[name] = value
+  }
+  return {names: [], values}
+}
+
+/** `scheme://user:password@host`: the one shape of these variables that could carry a secret. */
+const USERINFO_PASSWORD = /^[a-z][a-z0-9+.-]*:\/\/[^/@:]*:[^/@]*@/i
+
 /** Fill the client's entry template: the exact object `connect` writes. Pure. */
 export function buildEntry(def: ClientDef, ctx: EntryContext): Record<string, unknown> {
   const command = gatewayCommand(def, ctx)
-  const env = windowsEnv(ctx)
+  const docker = dockerEnvFor(def, ctx)
+  const env = {...windowsEnv(ctx), ...docker.values}
   const out: Record<string, unknown> = {}
   for (const [key, value] of Object.entries(def.entry)) {
     if (value === COMMAND) out[key] = command
@@ -56,7 +89,9 @@ export function buildEntry(def: ClientDef, ctx: EntryContext): Record<string, un
     else if (value === COMMAND_LINE) out[key] = [command, ...GATEWAY_ARGS]
     else if (value === NAME) out[key] = entryName(def)
     else if (value === ENV) {
-      if (env) out[key] = env
+      if (Object.keys(env).length) out[key] = env
+    } else if (value === PASSTHROUGH) {
+      if (docker.names.length) out[key] = docker.names
     } else out[key] = structuredClone(value)
   }
   return out

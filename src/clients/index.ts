@@ -7,6 +7,7 @@ import {homeDir} from '../paths.js'
 import {closestMatches} from '../text/suggest.js'
 import {readServers, removeEntry, setEntry, type ConfigTarget} from './edit/index.js'
 import {buildEntry, describeEntry, entryName, launchSpecOf} from './entry.js'
+import {launchEnvironment} from './launch-env.js'
 import {
   currentPlatform,
   envValue,
@@ -344,11 +345,40 @@ export function disconnectClient(
 
 export const DEFAULT_VERIFY_TIMEOUT_MS = 60_000
 
-/** How the client would launch its entry: the environment it passes, and the directory it runs in. */
-function launchOptions(ctx: Context, def: ClientDef, status: ClientStatus, projectRoot: string | undefined) {
+/**
+ * How the client would launch its entry: the environment it passes by its rule (table.ts `launchEnv`,
+ * given the entry as written), the Docker variables that would be missing, and the directory it runs in.
+ */
+function launchOptions(
+  ctx: Context,
+  def: ClientDef,
+  status: ClientStatus,
+  projectRoot: string | undefined,
+  platform: Platform,
+  entry: unknown,
+) {
+  const launch = launchEnvironment(def, {platform, env: ctx.env}, entry)
   return {
-    baseEnv: def.launchEnv === 'minimal' ? {} : ctx.env,
+    baseEnv: launch.env,
+    dropped: launch.dropped,
     cwd: status.scope === 'project' && projectRoot ? projectRoot : ctx.cwd,
+  }
+}
+
+/**
+ * A launch that answered is still wrong when the client drops Docker variables the user set: the gateway
+ * then runs without the plugin, against another engine or with another configuration. Say so, and how to fix.
+ */
+function withDroppedEnv(def: ClientDef, scope: Scope, verify: VerifyResult, dropped: string[]): VerifyResult {
+  if (dropped.length === 0) return verify
+  const names = dropped.join(', ')
+  const again = `docker mcp client connect ${def.id}${scope === 'global' ? ' --global' : ''}`
+  const trap = `${def.displayName} does not pass ${names} (set in your environment) to the servers it starts: run "${again}" to write ${dropped.length > 1 ? 'them' : 'it'} into its entry`
+  return {
+    ...verify,
+    ok: false,
+    droppedEnv: dropped,
+    error: verify.ok ? `the gateway answered, but without ${names}. ${trap}` : `${verify.error}. ${trap}`,
   }
 }
 
@@ -410,10 +440,10 @@ export async function doctorClientConnections(
         checks.push({...base, status: 'failed', message: 'the MCP_DOCKER entry has no command to start'})
         continue
       }
-      const launch = launchOptions(ctx, def, status, projectRoot)
-      const key = JSON.stringify([spec, launch.cwd, def.launchEnv ?? 'inherit'])
+      const {dropped, ...launch} = launchOptions(ctx, def, status, projectRoot, platform, entry?.value)
+      const key = JSON.stringify([spec, launch.cwd, Object.keys(launch.baseEnv).sort()])
       if (!cache.has(key)) cache.set(key, verifyLaunch(spec, {...launch, timeoutMs}))
-      const verify = await cache.get(key)!
+      const verify = withDroppedEnv(def, scope, await cache.get(key)!, dropped)
       checks.push({...base, status: verify.ok ? 'ok' : 'failed', message: verifySummary(verify), verify})
     }
   }
@@ -438,10 +468,12 @@ export async function verifyClient(
   const entry = readServers(status.path, text, configTarget(def)).find((s) => s.name === entryName(def))
   const spec = launchSpecOf(entry?.value)
   if (!spec) throw new DockerMcpError(`the MCP_DOCKER entry in ${status.path} has no command to start`)
-  return verifyLaunch(spec, {
-    ...launchOptions(ctx, def, status, projectRoot),
+  const {dropped, ...launch} = launchOptions(ctx, def, status, projectRoot, platform, entry?.value)
+  const verify = await verifyLaunch(spec, {
+    ...launch,
     timeoutMs: options.timeoutMs ?? DEFAULT_VERIFY_TIMEOUT_MS,
   })
+  return withDroppedEnv(def, scope, verify, dropped)
 }
 
 /** One line for a verification: what answered, or what went wrong. */
@@ -504,6 +536,7 @@ export async function doctorClients(ctx: Context, options: ClientsOptions = {}):
     const def = findClient(c.id)
     const entry = readServers(c.path, text ?? '', configTarget(def)).find((s) => s.name === entryName(def))
     const spec = launchSpecOf(entry?.value)
+    const dropped = launchEnvironment(def, {platform, env: ctx.env}, entry?.value).dropped
     if (spec && !(await onPath(spec.command, ctx.env, platform))) {
       findings.push({
         area: 'clients',
@@ -514,6 +547,13 @@ export async function doctorClients(ctx: Context, options: ClientsOptions = {}):
             : 'is not found on PATH'
         }`,
         fix: 'install the Docker CLI, or connect again with DOCKER_MCP_CLIENT_COMMAND set to the absolute path of docker',
+      })
+    } else if (dropped.length) {
+      findings.push({
+        area: 'clients',
+        status: 'warn',
+        message: `${c.displayName} is connected, but does not pass ${dropped.join(', ')} (set in your environment) to the gateway it starts`,
+        fix: `docker mcp client connect ${c.id} --global`,
       })
     } else {
       findings.push({area: 'clients', status: 'ok', message: `${c.displayName} is connected (${c.path})`})

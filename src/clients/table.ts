@@ -28,8 +28,130 @@ export const COMMAND_LINE = Symbol('command line')
 export const ENV = Symbol('env')
 /** The entry's own name (list items and Goose carry it inside the entry). */
 export const NAME = Symbol('name')
+/**
+ * Names of the variables the gateway needs from the user's environment that the client would not pass on
+ * (Codex `env_vars`): the key is left out when there are none. Names only, never values.
+ */
+export const PASSTHROUGH = Symbol('passthrough')
 
-export type Placeholder = typeof COMMAND | typeof ARGS | typeof COMMAND_LINE | typeof ENV | typeof NAME
+export type Placeholder =
+  typeof COMMAND | typeof ARGS | typeof COMMAND_LINE | typeof ENV | typeof NAME | typeof PASSTHROUGH
+
+/**
+ * The environment a client gives the stdio servers it starts, before the entry's own `env`:
+ * - `inherit`: its own, whole (what the user's shell or login session gave the client);
+ * - `allowlist`: only the variables named for the OS that are set, plus those the entry lists under the
+ *   client's `passthrough` key when it has one (Codex `env_vars`). Anything else, DOCKER_HOST,
+ *   DOCKER_CONTEXT and DOCKER_CONFIG included, never reaches `docker mcp gateway run`.
+ * `client connect --verify` and `client doctor` launch the entry with exactly this environment, and
+ * `client connect` writes what the gateway needs into the entry (entry.ts, dockerEnvNeeded).
+ */
+export type LaunchEnv =
+  {kind: 'inherit'} | {kind: 'allowlist'; names: PerOs<readonly string[]>; passthrough?: string}
+
+/**
+ * What the MCP TypeScript SDK's StdioClientTransport passes when a client gives it no environment of its
+ * own (`DEFAULT_INHERITED_ENV_VARS` in @modelcontextprotocol/sdk `client/stdio`, the same list in the v2
+ * `@modelcontextprotocol/client/stdio`). Clients built on the SDK that spread `getDefaultEnvironment()` get
+ * exactly this, plus their entry's `env`.
+ */
+export const SDK_DEFAULT_ENV: PerOs<readonly string[]> = {
+  linux: ['HOME', 'LOGNAME', 'PATH', 'SHELL', 'TERM', 'USER'],
+  darwin: ['HOME', 'LOGNAME', 'PATH', 'SHELL', 'TERM', 'USER'],
+  win32: [
+    'APPDATA',
+    'COMSPEC',
+    'HOMEDRIVE',
+    'HOMEPATH',
+    'LOCALAPPDATA',
+    'PATH',
+    'PATHEXT',
+    'PROCESSOR_ARCHITECTURE',
+    'PROGRAMDATA',
+    'PROGRAMFILES',
+    'PROGRAMFILES(X86)',
+    'PROGRAMW6432',
+    'SYSTEMDRIVE',
+    'SYSTEMROOT',
+    'TEMP',
+    'USERNAME',
+    'USERPROFILE',
+    'WINDIR',
+  ],
+}
+
+/**
+ * Codex's allowlist for local stdio servers: `DEFAULT_ENV_VARS` in openai/codex
+ * `codex-rs/rmcp-client/src/utils.rs` (`create_env_for_mcp_server`), on Windows
+ * `WINDOWS_CORE_ENV_VARS` of `codex-rs/protocol/src/shell_environment.rs`. Variables named in the entry's
+ * `env_vars = [...]` are forwarded too; everything else is dropped.
+ */
+const CODEX_ENV: PerOs<readonly string[]> = {
+  linux: [
+    'HOME',
+    'LOGNAME',
+    'PATH',
+    'SHELL',
+    'USER',
+    '__CF_USER_TEXT_ENCODING',
+    'LANG',
+    'LC_ALL',
+    'TERM',
+    'TMPDIR',
+    'TZ',
+  ],
+  darwin: [
+    'HOME',
+    'LOGNAME',
+    'PATH',
+    'SHELL',
+    'USER',
+    '__CF_USER_TEXT_ENCODING',
+    'LANG',
+    'LC_ALL',
+    'TERM',
+    'TMPDIR',
+    'TZ',
+  ],
+  win32: [
+    'PATH',
+    'PATHEXT',
+    'SHELL',
+    'COMSPEC',
+    'SYSTEMROOT',
+    'WINDIR',
+    'SYSTEMDRIVE',
+    'USERNAME',
+    'USERDOMAIN',
+    'USERPROFILE',
+    'HOMEDRIVE',
+    'HOMEPATH',
+    'PROGRAMFILES',
+    'PROGRAMFILES(X86)',
+    'PROGRAMW6432',
+    'PROGRAMDATA',
+    'LOCALAPPDATA',
+    'APPDATA',
+    'TEMP',
+    'TMP',
+    'TMPDIR',
+    'POWERSHELL',
+    'PWSH',
+  ],
+}
+
+/**
+ * Continue (continuedev/continue `core/context/mcp/MCPConnection.ts`, constructStdioTransport): its
+ * `COMMONS_ENV_VARS` (HOME, USER, USERPROFILE, LOGNAME, USERNAME) and PATH, handed to the SDK's
+ * StdioClientTransport, which adds its own defaults.
+ */
+const CONTINUE_ENV: PerOs<readonly string[]> = {
+  linux: [...SDK_DEFAULT_ENV.linux, 'USERPROFILE', 'USERNAME'],
+  darwin: [...SDK_DEFAULT_ENV.darwin, 'USERPROFILE', 'USERNAME'],
+  win32: [...SDK_DEFAULT_ENV.win32, 'HOME', 'USER', 'LOGNAME'],
+}
+
+const INHERIT: LaunchEnv = {kind: 'inherit'}
 
 /** The entry we write, key order as the client's docs show it. */
 export type EntryTemplate = Record<string, Placeholder | string | number | boolean | null | object>
@@ -60,11 +182,8 @@ export interface ClientDef {
   installed: PerOs<readonly string[]>
   /** What it takes for the client to see the change. */
   reload: {restart: boolean; hint: string}
-  /**
-   * The environment the client gives a server: `inherit` (its own, the default) or `minimal` (only the
-   * MCP SDK's safe defaults, HOME/PATH/..., plus the entry's `env`: Claude Desktop since 0.9.3).
-   */
-  launchEnv?: 'inherit' | 'minimal'
+  /** The environment the client gives the servers it starts, with where that rule comes from (a comment). */
+  launchEnv: LaunchEnv
 }
 
 export const ENTRY_NAME = 'MCP_DOCKER'
@@ -115,7 +234,10 @@ export const CLIENTS: readonly ClientDef[] = [
     format: 'json',
     container: ['mcpServers'],
     entry: {command: COMMAND, args: ARGS, env: ENV},
-    launchEnv: 'minimal',
+    // Since 0.9.3 Claude Desktop starts servers with the SDK's defaults only ("MCP servers automatically
+    // inherit only a subset of environment variables, like USER, HOME, and PATH": modelcontextprotocol.io,
+    // Connect to local MCP servers > Troubleshooting; the 0.9.3 lock-down is in reference/client-configs.md).
+    launchEnv: {kind: 'allowlist', names: SDK_DEFAULT_ENV},
     global: {
       darwin: ['~/Library/Application Support/Claude/claude_desktop_config.json'],
       // No official Linux build: community builds use Electron's default (`Claude`); docker wrote `claude`.
@@ -158,6 +280,9 @@ export const CLIENTS: readonly ClientDef[] = [
     format: 'json',
     container: ['mcpServers'],
     entry: {type: 'stdio', command: COMMAND, args: ARGS, env: ENV},
+    // Claude Code starts stdio servers with its own environment plus the entry's `env` (its docs: servers
+    // see the shell's variables; `env` adds to them). No filter documented.
+    launchEnv: INHERIT,
     global: same([{path: '${CLAUDE_CONFIG_DIR}/.claude.json', always: true}, '~/.claude.json']),
     project: {
       paths: ['.mcp.json'],
@@ -172,6 +297,8 @@ export const CLIENTS: readonly ClientDef[] = [
     format: 'jsonc',
     container: ['mcpServers'],
     entry: {command: COMMAND, args: ARGS, env: ENV},
+    // Cursor (a VS Code fork) passes its own environment; no filter documented.
+    launchEnv: INHERIT,
     global: same(['~/.cursor/mcp.json']),
     project: {paths: ['.cursor/mcp.json']},
     installed: {
@@ -192,6 +319,9 @@ export const CLIENTS: readonly ClientDef[] = [
     // `servers`, not `mcpServers`: VS Code silently ignores the latter.
     container: ['servers'],
     entry: {type: 'stdio', command: COMMAND, args: ARGS, env: ENV},
+    // VS Code starts stdio servers from the extension host with its environment plus `env`/`envFile` (on
+    // macOS the login shell's, resolved at start-up). No filter documented.
+    launchEnv: INHERIT,
     global: {
       darwin: [`${CODE_DATA.darwin}/Code/User/mcp.json`],
       linux: [`${CODE_DATA.linux}/Code/User/mcp.json`],
@@ -217,6 +347,8 @@ export const CLIENTS: readonly ClientDef[] = [
     format: 'jsonc',
     container: ['mcpServers'],
     entry: {command: COMMAND, args: ARGS, env: ENV},
+    // Windsurf passes its own environment (and expands `${env:VAR}` in `env`); no filter documented.
+    launchEnv: INHERIT,
     global: same(['~/.codeium/windsurf/mcp_config.json']),
     installed: {
       darwin: ['/Applications/Windsurf.app', '~/.codeium/windsurf'],
@@ -235,6 +367,7 @@ export const CLIENTS: readonly ClientDef[] = [
     container: ['mcpServers'],
     kind: 'list',
     entry: {name: NAME, command: COMMAND, args: ARGS, env: ENV},
+    launchEnv: {kind: 'allowlist', names: CONTINUE_ENV},
     skeleton: {name: 'Docker MCP Toolkit', version: '0.0.1', schema: 'v1'},
     // An existing config.yaml is edited in place. Without one we write a block file instead: creating
     // config.yaml next to a legacy config.json would shadow the user's whole configuration.
@@ -253,6 +386,9 @@ export const CLIENTS: readonly ClientDef[] = [
     container: ['context_servers'],
     // `source: "custom"` with a flat command/args is read by current Zed and by the versions before it.
     entry: {source: 'custom', enabled: true, command: COMMAND, args: ARGS, env: ENV},
+    // Zed starts context servers with its environment (the login shell's, which it loads at start-up) plus
+    // `env`. No filter documented.
+    launchEnv: INHERIT,
     global: {
       // Zed uses ~/.config on macOS too.
       darwin: ['~/.config/zed/settings.json'],
@@ -275,6 +411,8 @@ export const CLIENTS: readonly ClientDef[] = [
     format: 'jsonc',
     container: ['mcpServers'],
     entry: {command: COMMAND, args: ARGS, env: ENV},
+    // LM Studio (closed source) documents no filter: assumed to pass its own environment.
+    launchEnv: INHERIT,
     // The docs say ~/.lmstudio; some (macOS) installs keep it in ~/.cache/lm-studio. The existing one wins.
     global: same(['~/.lmstudio/mcp.json', '~/.cache/lm-studio/mcp.json']),
     installed: {
@@ -293,6 +431,9 @@ export const CLIENTS: readonly ClientDef[] = [
     format: 'json',
     container: ['mcpServers'],
     entry: {type: 'stdio', command: COMMAND, args: ARGS, env: ENV, disabled: false, autoApprove: []},
+    // Cline (cline/cline `src/services/mcp/McpHub.ts`, connectToServer): `env: {...getDefaultEnvironment(),
+    // ...config.env}`, the SDK's defaults only.
+    launchEnv: {kind: 'allowlist', names: SDK_DEFAULT_ENV},
     global: {darwin: clinePaths('darwin'), linux: clinePaths('linux'), win32: clinePaths('win32')},
     installed: {
       darwin: [
@@ -320,6 +461,11 @@ export const CLIENTS: readonly ClientDef[] = [
     format: 'jsonc',
     container: ['mcpServers'],
     entry: {command: COMMAND, args: ARGS, env: ENV},
+    // Gemini CLI (`packages/core/src/tools/mcp-client.ts`): `{...sanitizeEnvironment(process.env), ...env}`.
+    // The sanitizer (`services/environmentSanitization.ts`) returns the whole environment unless the user
+    // turns redaction on (or on GitHub Actions); then names matching /TOKEN|KEY|AUTH|CERT|.../ go, which
+    // would drop DOCKER_CERT_PATH. The default is modelled here.
+    launchEnv: INHERIT,
     global: same(['${GEMINI_CLI_HOME:-~}/.gemini/settings.json']),
     project: {paths: ['.gemini/settings.json']},
     installed: same(['${GEMINI_CLI_HOME:-~}/.gemini']),
@@ -330,7 +476,10 @@ export const CLIENTS: readonly ClientDef[] = [
     displayName: 'Codex',
     format: 'toml',
     container: ['mcp_servers'],
-    entry: {command: COMMAND, args: ARGS, env: ENV},
+    entry: {command: COMMAND, args: ARGS, env: ENV, env_vars: PASSTHROUGH},
+    // Codex passes only its allowlist (CODEX_ENV) plus the variables the entry names in `env_vars`: a user
+    // with DOCKER_CONFIG/DOCKER_HOST/DOCKER_CONTEXT set got "unknown command: docker mcp" or another engine.
+    launchEnv: {kind: 'allowlist', names: CODEX_ENV, passthrough: 'env_vars'},
     // Codex on Windows did not resolve a bare `docker` (openai/codex#4180); docker writes docker.exe.
     windowsCommand: 'docker.exe',
     global: same(['${CODEX_HOME:-~/.codex}/config.toml']),
@@ -360,6 +509,8 @@ export const CLIENTS: readonly ClientDef[] = [
       bundled: null,
       description: 'Docker MCP Toolkit gateway',
     },
+    // Goose spawns extensions with its own environment plus `envs` (and the keyring values of `env_keys`).
+    launchEnv: INHERIT,
     global: {
       darwin: [
         {path: '${GOOSE_PATH_ROOT}/config/config.yaml', always: true},
@@ -388,6 +539,8 @@ export const CLIENTS: readonly ClientDef[] = [
     container: ['mcp'],
     // opencode's schema is strict: only documented fields, and the command is one array.
     entry: {type: 'local', command: COMMAND_LINE, enabled: true},
+    // opencode (`packages/opencode/src/mcp/index.ts`): `env: {...process.env, ...mcp.environment}`.
+    launchEnv: INHERIT,
     skeleton: {$schema: 'https://opencode.ai/config.json'},
     // xdg-basedir falls back to ~/.config on every OS, Windows included.
     global: same([
@@ -404,6 +557,8 @@ export const CLIENTS: readonly ClientDef[] = [
     format: 'jsonc',
     container: ['mcpServers'],
     entry: {command: COMMAND, args: ARGS, env: ENV, disabled: false, autoApprove: []},
+    // Kiro (a VS Code fork, closed source) documents no filter: assumed to pass its own environment.
+    launchEnv: INHERIT,
     global: same(['~/.kiro/settings/mcp.json']),
     project: {paths: ['.kiro/settings/mcp.json']},
     installed: {darwin: ['/Applications/Kiro.app', '~/.kiro'], linux: ['~/.kiro'], win32: ['~/.kiro']},
@@ -416,6 +571,8 @@ export const CLIENTS: readonly ClientDef[] = [
     format: 'jsonc',
     container: ['mcpServers'],
     entry: {command: COMMAND, args: ARGS, env: ENV},
+    // Amazon Q Developer CLI spawns servers with its own environment plus `env`; no filter documented.
+    launchEnv: INHERIT,
     global: same(['~/.aws/amazonq/mcp.json']),
     project: {paths: ['.amazonq/mcp.json']},
     installed: same(['~/.aws/amazonq']),
@@ -430,6 +587,8 @@ export const CLIENTS: readonly ClientDef[] = [
     format: 'jsonc',
     container: ['mcp'],
     entry: {type: 'stdio', command: COMMAND, args: ARGS, env: ENV},
+    // Crush (Go, mcp-go's stdio transport: `cmd.Env = append(os.Environ(), env...)`) passes its own environment.
+    launchEnv: INHERIT,
     global: {
       darwin: ['${XDG_CONFIG_HOME:-~/.config}/crush/crush.json'],
       linux: ['${XDG_CONFIG_HOME:-~/.config}/crush/crush.json'],
@@ -449,6 +608,8 @@ export const CLIENTS: readonly ClientDef[] = [
     format: 'jsonc',
     container: ['mcpServers'],
     entry: {command: COMMAND, args: ARGS, env: ENV, transport: 'stdio'},
+    // Sema4.ai Studio (closed source) documents no filter: assumed to pass its own environment.
+    launchEnv: INHERIT,
     global: {
       darwin: ['~/.sema4ai/sema4ai-studio/mcp_servers.json'],
       linux: ['~/.sema4ai/sema4ai-studio/mcp_servers.json'],

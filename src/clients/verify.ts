@@ -10,7 +10,12 @@ import type {LaunchSpec} from './entry.js'
  */
 
 export interface VerifyOptions {
-  /** The environment the client would give the server, before the entry's own `env`. */
+  /**
+   * The environment the client would give the server, before the entry's own `env` (launch-env.ts). The
+   * SDK's transport adds its own few defaults (HOME, PATH, ...: table.ts SDK_DEFAULT_ENV) from this
+   * process; every allowlist in the client table contains them, except PROCESSOR_ARCHITECTURE for Codex on
+   * Windows.
+   */
   baseEnv: NodeJS.ProcessEnv
   cwd?: string
   timeoutMs: number
@@ -25,8 +30,10 @@ export interface VerifyResult {
   durationMs: number
   server?: {name: string; version: string}
   tools?: number
-  /** What failed: spawn error, protocol error or timeout. */
+  /** What failed: spawn error, protocol error or timeout (or, from the caller, the environment it dropped). */
   error?: string
+  /** Docker variables set in the user's environment that the client would not pass to the gateway. */
+  droppedEnv?: string[]
   /** The last lines the server wrote to stderr. */
   stderr?: string
 }

@@ -51,3 +51,31 @@ test('connected clients, a command missing from PATH, and a broken file', async 
     'Kiro is connected, but its command "/nowhere/docker" does not exist or is not executable',
   ])
 })
+
+test('a connected Codex that would drop DOCKER_HOST is reported, until connect writes env_vars', async () => {
+  const bin = path.join(sandbox.home, 'bin')
+  await mkdir(bin, {recursive: true})
+  await writeFile(path.join(bin, 'docker'), '#!/bin/sh\n', {mode: 0o755})
+  const env = {PATH: bin, DOCKER_HOST: 'unix:///run/user/1000/docker.sock'}
+  const codexFile = path.join(sandbox.home, '.codex/config.toml')
+  await mkdir(path.dirname(codexFile), {recursive: true})
+  await writeFile(
+    codexFile,
+    '[mcp_servers.MCP_DOCKER]\ncommand = "docker"\nargs = ["mcp", "gateway", "run"]\n',
+  )
+  const codex = async () =>
+    (await doctorClients(ctx(env), {platform: 'linux'})).filter((f) => /Codex/.test(f.message))
+  assert.deepEqual(await codex(), [
+    {
+      area: 'clients',
+      status: 'warn',
+      message:
+        'Codex is connected, but does not pass DOCKER_HOST (set in your environment) to the gateway it starts',
+      fix: 'docker mcp client connect codex --global',
+    },
+  ])
+  await connectClient(ctx(env), 'codex', {global: true, platform: 'linux'})
+  assert.deepEqual(await codex(), [
+    {area: 'clients', status: 'ok', message: `Codex is connected (${codexFile})`},
+  ])
+})
