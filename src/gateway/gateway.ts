@@ -1,6 +1,4 @@
-import {createHash, randomUUID} from 'node:crypto'
-import {promises as fs} from 'node:fs'
-import path from 'node:path'
+import {randomUUID} from 'node:crypto'
 
 import {
   CLIENT_CAPABILITIES_META_KEY,
@@ -24,12 +22,12 @@ import type {
   Tool,
 } from '@modelcontextprotocol/server'
 
-import {writeFileAtomic} from '../fs/atomic.js'
 import {CapabilityScopes} from './client-capabilities.js'
 import type {Logger} from './logger.js'
 import {assignToolNames, inListingOrder, type ToolOrigin} from './naming.js'
 import {ShuttingDownError, UpstreamPool, type ContainerSlot, type Lifecycle} from './pool.js'
 import {RelatedNotifications} from './related.js'
+import {ListingCache, listUpstream, type ServerListing} from './listing.js'
 import {ListingRetry, Relister} from './relist.js'
 import {DEFAULT_INPUT_TIMEOUT_MS, RoundTripCall, UPSTREAM_INPUT_KEY, type InputAsk} from './round-trip.js'
 import {stoppedMessage, timeoutMessage, toProtocolError, UNAVAILABLE_META_KEY} from './call-errors.js'
@@ -52,16 +50,6 @@ export interface GatewayServer {
   catalogTools?: Tool[] | undefined
   /** List it again, with backoff, when it cannot be listed at start (a remote server that is down). */
   retryListing?: boolean | undefined
-}
-
-/** What one server offers. */
-export interface ServerListing {
-  tools: Tool[]
-  prompts: Prompt[]
-  resources: Resource[]
-  resourceTemplates: ResourceTemplate[]
-  /** The server advertises `resources.subscribe`. */
-  subscribe?: boolean | undefined
 }
 
 export interface GatewayOptions {
@@ -156,6 +144,7 @@ export class Gateway {
   private readonly idleWaiters: Array<() => void> = []
   private readonly listChangedListeners: Array<(kind: 'tools' | 'prompts' | 'resources') => void> = []
   private readonly relister: Relister<Upstream>
+  private readonly listingCache: ListingCache
   private readonly listingRetry = new ListingRetry<GatewayServer>({
     firstMs: 1000,
     maxMs: 60_000,
@@ -178,6 +167,7 @@ export class Gateway {
       idleMs: options.idleMs,
     })
     this.relister = new Relister((upstream) => this.relist(upstream), {minIntervalMs: RELIST_INTERVAL_MS})
+    this.listingCache = new ListingCache(options.cacheDir, options.logger)
     this.subscriptions = new ResourceSubscriptions({
       hold: holdOnPool(this.pool),
       closeWhenUnused: (server) => this.lifecycle(server) === 'per-call',
@@ -224,7 +214,7 @@ export class Gateway {
     if (pending.size === 0) this.resolveReady()
     const work = this.options.servers.map(async (server) => {
       // Offered at once, before any container starts: the cached listing, else the catalog's tools.
-      const cached = await this.readCache(server)
+      const cached = await this.listingCache.read(server)
       const provisional =
         cached ??
         (server.catalogTools
@@ -258,7 +248,7 @@ export class Gateway {
         this.options.logger.info(
           `  > ${server.name}: (${listing.tools.length} tools, ${listing.prompts.length} prompts, ${listing.resources.length + listing.resourceTemplates.length} resources) in ${Date.now() - started}ms`,
         )
-        await this.writeCache(server, listing)
+        await this.listingCache.write(server, listing)
         if (!provisional || JSON.stringify(provisional) !== JSON.stringify(listing)) {
           this.rebuild()
           if (provisional) this.notifyChanges(provisional, listing)
@@ -286,43 +276,13 @@ export class Gateway {
     this.options.logger.info(`  > ${server.name}: available now (${listing.tools.length} tools)`)
     this.rebuild()
     this.notifyChanges({tools: [], prompts: [], resources: [], resourceTemplates: []}, listing)
-    await this.writeCache(server, listing)
+    await this.listingCache.write(server, listing)
   }
 
   /** List one server through a short-lived connection. */
   private async listServer(server: GatewayServer): Promise<ServerListing> {
     return this.pool.use(server.name, LISTING_SESSION, 'per-call', undefined, (upstream) =>
       listUpstream(upstream),
-    )
-  }
-
-  private cacheFile(server: GatewayServer): string | undefined {
-    if (!this.options.cacheDir) return undefined
-    return path.join(
-      this.options.cacheDir,
-      'listings',
-      `${server.name.replace(/[^A-Za-z0-9._-]/g, '_')}.json`,
-    )
-  }
-
-  private async readCache(server: GatewayServer): Promise<ServerListing | undefined> {
-    const file = this.cacheFile(server)
-    if (!file) return undefined
-    try {
-      const data = JSON.parse(await fs.readFile(file, 'utf8')) as {key?: string; listing?: ServerListing}
-      return data.key === server.cacheKey && data.listing ? data.listing : undefined
-    } catch {
-      return undefined
-    }
-  }
-
-  private async writeCache(server: GatewayServer, listing: ServerListing): Promise<void> {
-    const file = this.cacheFile(server)
-    if (!file) return
-    // 0600 in 0700 directories, as every file under ~/.docker/mcp (listings may name private resources).
-    const mode = {mode: 0o600, dirMode: 0o700}
-    await writeFileAtomic(file, JSON.stringify({key: server.cacheKey, listing}), mode).catch((err: Error) =>
-      this.options.logger.debug(`cannot cache the listing of ${server.name}: ${err.message}`),
     )
   }
 
@@ -1019,22 +979,4 @@ export function argumentShape(args: unknown): string {
   if (Array.isArray(args)) return `array with ${args.length} element(s)`
   if (typeof args === 'object') return `object with ${Object.keys(args).length} field(s)`
   return typeof args
-}
-
-/** Fetch everything a server offers (all pages), per its declared capabilities. */
-export async function listUpstream(upstream: Upstream): Promise<ServerListing> {
-  const caps = upstream.client.getServerCapabilities() ?? {}
-  const [tools, prompts, resources, resourceTemplates] = await Promise.all([
-    caps.tools ? upstream.client.listTools().then((r) => r.tools) : [],
-    caps.prompts ? upstream.client.listPrompts().then((r) => r.prompts) : [],
-    caps.resources ? upstream.client.listResources().then((r) => r.resources) : [],
-    caps.resources ? upstream.client.listResourceTemplates().then((r) => r.resourceTemplates) : [],
-  ])
-  const subscribe = caps.resources?.subscribe ? {subscribe: true} : {}
-  return {tools, prompts, resources, resourceTemplates, ...subscribe}
-}
-
-/** A stable key for a server definition; a listing cached under another key is stale. */
-export function definitionKey(parts: unknown): string {
-  return createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 32)
 }

@@ -15,7 +15,7 @@ import {createLogger, type Logger} from './logger.js'
 import {linkEngine, type EngineLink} from './engine-link.js'
 import {attachEngineWatch} from './health.js'
 import {InterceptedTransport, StreamTransport} from './stdio-transport.js'
-import type {Upstream, UpstreamClient} from './upstream.js'
+import type {Upstream} from './upstream.js'
 
 export interface RunGatewayOptions extends GatewayFlags {
   transport: 'stdio' | 'sse' | 'streaming'
