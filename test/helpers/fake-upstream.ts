@@ -19,5 +19,6 @@ export function fakeUpstream(server: string, session = ''): Upstream & {session:
       open = false
       resolveClosed()
     },
+    reportErrors() {},
   } as unknown as Upstream & {session: string}
 }
