@@ -27,6 +27,7 @@ import {writeFileAtomic} from '../fs/atomic.js'
 import type {Logger} from './logger.js'
 import {assignToolNames, type ToolOrigin} from './naming.js'
 import {UpstreamPool, type ContainerSlot, type Lifecycle} from './pool.js'
+import {callFailureReason} from './call-log.js'
 import {Relister} from './relist.js'
 import {DEFAULT_INPUT_TIMEOUT_MS, RoundTripCall, UPSTREAM_INPUT_KEY, type InputAsk} from './round-trip.js'
 import {messageText, trailingId, withIdAt} from './stdio-transport.js'
@@ -438,7 +439,8 @@ export class Gateway {
     server.setRequestHandler('tools/call', async (request, ctx) => {
       await this.ready
       const {name} = request.params
-      const target = this.tools.get(name)
+      // A tool the catalog does not declare appears with its server's first live listing: wait for that.
+      const target = this.tools.get(name) ?? (await this.refreshed.then(() => this.tools.get(name)))
       if (!target) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `unknown tool "${name}"`)
       return (await this.callTool(session, binding, target.origin, request.params, ctx)) as never
     })
@@ -530,28 +532,35 @@ export class Gateway {
     ctx: ServerContext,
   ): Promise<CallToolResult> {
     const ended = this.callStarted(params.name, origin, params.arguments)
-    let ok = false
+    let outcome: unknown = new Error('no answer')
     try {
       const result = (await this.forwardInRounds(session, binding, origin.server, ctx, {
         method: 'tools/call',
         params: {...params, name: origin.name},
       })) as CallToolResult
-      ok = !result.isError
+      outcome = result
       return result
+    } catch (err) {
+      outcome = err
+      throw err
     } finally {
-      ended(ok)
+      ended(outcome)
     }
   }
 
   /** Log (`--log-calls`) and measure (metrics) one tool call; call the result when it ends. */
-  private callStarted(name: string, origin: ToolOrigin, args: unknown): (ok: boolean) => void {
+  private callStarted(name: string, origin: ToolOrigin, args: unknown): (outcome: unknown) => void {
     const started = performance.now()
     const {logCalls, logger, observeCall} = this.options
     if (logCalls)
       logger.info(`  - Calling tool ${name} (${origin.server}) with arguments: ${argumentShape(args)}`)
-    return (ok) => {
-      observeCall?.(origin.server, origin.name, (performance.now() - started) / 1000, ok)
-      if (logCalls) logger.info(`  > Calling tool ${name} took: ${Math.round(performance.now() - started)}ms`)
+    return (outcome) => {
+      const failure = callFailureReason(outcome)
+      const ms = Math.round(performance.now() - started)
+      observeCall?.(origin.server, origin.name, (performance.now() - started) / 1000, failure === undefined)
+      if (!logCalls) return
+      if (failure === undefined) logger.info(`  > Calling tool ${name} took: ${ms}ms`)
+      else logger.warn(`  > Calling tool ${name} failed after ${ms}ms: ${failure}`)
     }
   }
 
@@ -636,22 +645,23 @@ export class Gateway {
       held.release()
       if (--this.inFlight === 0) for (const wake of this.idleWaiters.splice(0)) wake()
       if (answer === undefined || answer === 'timeout' || answer instanceof Error) {
-        ended(false)
-        if (answer === undefined) return // cancelled by the client: no answer is expected
+        // Cancelled by the client: no answer is expected.
+        if (answer === undefined) return ended(new Error('cancelled by the client'))
         const text =
           answer === 'timeout'
             ? timeoutMessage(server, 'tools/call', this.options.callTimeoutMs)
             : stoppedMessage(server, 'tools/call', upstream)
+        ended(new Error(text))
         reply({jsonrpc: '2.0', id: clientId, error: {code: ProtocolErrorCode.InternalError, message: text}})
         return
       }
       if ('text' in answer) {
         // A large answer, unparsed: only its id changes.
-        ended(!answer.text.includes('"isError":true'))
+        ended(answer.text)
         reply(withIdAt(answer.text, answer.idMemberAt, clientId))
         return
       }
-      ended(!answer.error && !(answer.result as {isError?: unknown} | undefined)?.isError)
+      ended(answer.error ?? answer.result)
       reply(
         (answer.error
           ? {jsonrpc: '2.0', id: clientId, error: answer.error}
