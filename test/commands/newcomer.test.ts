@@ -8,7 +8,7 @@ import {mkdir, readFile, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 import {after, before, describe, test} from 'node:test'
 
-import {makeSandbox, runCli, type Sandbox} from '../helpers/sandbox.js'
+import {installPlugin, makeSandbox, ROOT, run, runCli, type Sandbox} from '../helpers/sandbox.js'
 
 const hasDice = spawnSync('docker', ['image', 'inspect', 'dice-mcp-server:latest']).status === 0
 let sandbox: Sandbox
@@ -296,4 +296,38 @@ describe('secrets', () => {
     assert.doesNotMatch(fixed.stdout, /github\.personal_access_token is not set/)
     assert.equal((await cli(['server', 'rm', 'github-official'])).code, 0)
   })
+})
+
+describe('the README, as written', () => {
+  // Before: the custom-server recipe named its server "dice", which the Docker catalog defines too, so
+  // every later command warned about the clash.
+  test(
+    'the custom-server recipe runs without a warning',
+    {skip: !hasDice && 'no dice-mcp-server:latest image'},
+    async () => {
+      const readme = await readFile(path.join(ROOT, 'README.md'), 'utf8')
+      const section = readme.slice(readme.indexOf('### A custom server'))
+      const script = /```sh\n([^]*?)```/.exec(section)![1]!
+      const own = await makeSandbox({NO_COLOR: '1', DOCKER_MCP_SECRET_STORE: 'file'})
+      try {
+        await installPlugin(own)
+        await mkdir(path.join(own.home, '.config', 'Claude'), {recursive: true})
+        // `set -e`: every line must succeed; stdin is the value `secret set` reads.
+        const r = await run('bash', ['-ec', script], {
+          env: own.env,
+          cwd: own.home,
+          input: 'my-api-key\n',
+          timeoutMs: 180_000,
+        })
+        assert.equal(r.code, 0, r.stdout + r.stderr)
+        assert.doesNotMatch(r.stderr, /warning|clash|overrid/i)
+        assert.match(r.stdout, /enabled my-dice/)
+        const ls = await run('docker', ['mcp', 'server', 'ls'], {env: own.env, cwd: own.home})
+        assert.equal(ls.code, 0, ls.stderr)
+        assert.equal(ls.stderr, '')
+      } finally {
+        await own.cleanup()
+      }
+    },
+  )
 })
