@@ -8,7 +8,7 @@ import {mkdir, readFile, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 import {after, before, describe, test} from 'node:test'
 
-import {installPlugin, makeSandbox, ROOT, run, runCli, type Sandbox} from '../helpers/sandbox.js'
+import {installPlugin, makeSandbox, ROOT, run, RUN_JS, runCli, type Sandbox} from '../helpers/sandbox.js'
 
 const hasDice = spawnSync('docker', ['image', 'inspect', 'dice-mcp-server:latest']).status === 0
 let sandbox: Sandbox
@@ -330,4 +330,37 @@ describe('the README, as written', () => {
       }
     },
   )
+})
+
+describe('a stdio gateway started by hand', () => {
+  const hasScript = spawnSync('script', ['--version']).status === 0
+  const HINT =
+    /This is an MCP server speaking JSON-RPC on stdin\/stdout: MCP clients start it themselves\.\n {2}Connect a client: +docker mcp client connect <client> --global/
+
+  // Before: it sat silent, and typed text vanished (logged only under --verbose).
+  test(
+    'in a terminal it says how to use it, and answers typed text',
+    {skip: !hasScript && 'no script(1) for a pty'},
+    async () => {
+      const own = await makeSandbox()
+      try {
+        // script(1) gives the gateway a terminal; the typed line arrives once the gateway is up.
+        const shell = `(sleep 4; printf 'hello\\n'; sleep 2) | script -qfec '${process.execPath} ${RUN_JS} gateway run' /dev/null`
+        const r = await run('bash', ['-c', shell], {env: own.env, cwd: own.home, timeoutMs: 60_000})
+        assert.equal(r.code, 0, r.stdout + r.stderr)
+        const screen = r.stdout.replaceAll('\r\n', '\n') // a terminal's line ends
+        assert.match(screen, HINT)
+        assert.match(screen, /ignored: "hello" is not JSON-RPC\.\nThis is an MCP server/)
+      } finally {
+        await own.cleanup()
+      }
+    },
+  )
+
+  test('started by a client (pipes): no hint, stdout stays JSON-RPC only', async () => {
+    const r = await cli(['gateway', 'run'], {})
+    assert.equal(r.code, 0, r.stderr)
+    assert.equal(r.stdout, '')
+    assert.doesNotMatch(r.stderr, /This is an MCP server/)
+  })
 })
