@@ -362,10 +362,11 @@ describe('secret ls -q / --quiet: names alone, never values', () => {
     'auto mode without a keychain: the fallback warning goes to stderr, stdout holds only names',
     {skip: !linux && 'auto mode reaches the real keychain off Linux'},
     async () => {
-      const r = await q(['secret', 'ls', '-q'], {env: {DOCKER_MCP_SECRET_STORE: ''}})
+      // DOCKER_MCP_DEBUG: the notice in full, every time (without it, once a day per machine).
+      const r = await q(['secret', 'ls', '-q'], {env: {DOCKER_MCP_SECRET_STORE: '', DOCKER_MCP_DEBUG: '1'}})
       ok(r)
       assert.equal(r.stdout, 'alpha.key\nmid\nzeta.token\n')
-      assert.match(r.stderr, /^warning: no OS keychain available/)
+      assert.match(r.stderr, /^warning: no OS keychain available/m)
     },
   )
 
