@@ -24,6 +24,7 @@ export default class CatalogAdd extends BaseCommand {
     const result = await addServerToCatalog(this.ctx, args.catalog, args.server, args.file, {
       force: flags.force,
     })
+    for (const warning of result.warnings) this.warn(warning)
     this.log(
       `${result.replaced ? 'Replaced' : 'Added'} server "${args.server}" in catalog "${args.catalog}".`,
     )

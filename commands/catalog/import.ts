@@ -2,6 +2,7 @@ import {Args, Flags} from '@oclif/core'
 
 import {importCatalog, type ImportResult} from '../../src/catalog/manage.js'
 import {BaseCommand} from '../../src/cli/base-command.js'
+import {canPrompt, confirm} from '../../src/cli/confirm.js'
 
 export default class CatalogImport extends BaseCommand {
   static override hiddenAliases = ['catalogs:import']
@@ -13,6 +14,7 @@ export default class CatalogImport extends BaseCommand {
     'docker mcp catalog import https://example.com/mcp/catalog.yaml',
     'docker mcp catalog import ./servers.yaml --name team',
     'docker mcp catalog import docker-mcp',
+    'docker mcp catalog import ./team-catalog.yaml --force',
   ]
   static override args = {
     source: Args.string({description: 'catalog file, http(s) URL, or docker-mcp', required: true}),
@@ -20,6 +22,10 @@ export default class CatalogImport extends BaseCommand {
   static override flags = {
     name: Flags.string({
       description: 'catalog name, when the file has none (or to import under another name)',
+    }),
+    force: Flags.boolean({
+      char: 'f',
+      description: 'replace a catalog of the same name (asked on a terminal, refused otherwise)',
     }),
     'allow-insecure': Flags.boolean({
       description: 'allow a plain http:// URL to another host (anyone on the network path can alter it)',
@@ -31,7 +37,10 @@ export default class CatalogImport extends BaseCommand {
     const result = await importCatalog(this.ctx, args.source, {
       ...(flags.name ? {name: flags.name} : {}),
       allowInsecure: flags['allow-insecure'],
+      force: flags.force,
+      ...(canPrompt() ? {confirmReplace: (question: string) => confirm(question)} : {}),
     })
+    for (const warning of result.warnings) this.warn(warning)
     this.log(
       `${result.replaced ? 'Replaced' : 'Imported'} catalog "${result.name}" (${result.servers} server${result.servers === 1 ? '' : 's'}).`,
     )

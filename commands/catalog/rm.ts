@@ -6,15 +6,20 @@ import {BaseCommand} from '../../src/cli/base-command.js'
 export default class CatalogRm extends BaseCommand {
   static override aliases = ['catalog:remove']
   static override hiddenAliases = ['catalogs:rm', 'catalogs:remove']
-  static override description = 'remove a catalog and its file'
-  static override examples = ['docker mcp catalog rm team']
+  static override description =
+    'remove a catalog and its file ("docker-mcp": restore the Docker MCP Catalog shipped with docker-mcp)'
+  static override examples = ['docker mcp catalog rm team', 'docker mcp catalog rm docker-mcp']
   static override args = {
     name: Args.string({description: 'catalog name', required: true}),
   }
 
   async run(): Promise<void> {
     const {args} = await this.parse(CatalogRm)
-    await removeCatalog(this.ctx, args.name)
-    this.log(`removed catalog "${args.name}"`)
+    const result = await removeCatalog(this.ctx, args.name)
+    this.log(
+      result.restored
+        ? `restored the Docker MCP Catalog shipped with docker-mcp (your copy of "${args.name}" was removed)`
+        : `removed catalog "${args.name}"`,
+    )
   }
 }

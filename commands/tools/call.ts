@@ -10,6 +10,7 @@ import {
   withGatewayClient,
 } from '../../src/gateway/cli-client.js'
 import {DockerMcpError, UsageError} from '../../src/errors.js'
+import {closestMatches} from '../../src/text/suggest.js'
 
 export default class ToolsCall extends BaseCommand {
   static override description =
@@ -32,11 +33,18 @@ export default class ToolsCall extends BaseCommand {
     const words = (argv as string[]).slice(1)
     let jsonArgs: Record<string, unknown> | undefined
     if (flags['json-args'] !== undefined) {
+      let parsed: unknown
       try {
-        jsonArgs = JSON.parse(flags['json-args']) as Record<string, unknown>
+        parsed = JSON.parse(flags['json-args'])
       } catch (err) {
         throw new UsageError(`--json-args is not valid JSON: ${(err as Error).message}`)
       }
+      // Tool arguments are an object by name; anything else only earned a raw validation dump from the SDK.
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+        throw new UsageError(
+          `--json-args must be a JSON object of arguments by name, like '{"sides": 6}'; got ${Array.isArray(parsed) ? 'an array' : parsed === null ? 'null' : `a ${typeof parsed}`}`,
+        )
+      jsonArgs = parsed as Record<string, unknown>
     }
     const {result, ms} = await withProgress(
       `Calling ${args.tool}`,
@@ -44,13 +52,25 @@ export default class ToolsCall extends BaseCommand {
         withGatewayClient(
           this.ctx,
           {gatewayArgs: flags['gateway-arg'], verbose: flags.verbose},
-          async (client) => {
-            const tools = await availableTools(client)
-            const tool = tools.find((t) => t.name === args.tool)
-            if (!tool)
+          async (client, gateway) => {
+            let tools = await availableTools(client)
+            let tool = tools.find((t) => t.name === args.tool)
+            if (!tool) {
+              // Not among the tools the catalog declares: it may come with the server's live listing.
+              await gateway.waitForServers()
+              tools = await availableTools(client)
+              tool = tools.find((t) => t.name === args.tool)
+            }
+            if (!tool) {
+              const names = tools.map((t) => t.name)
               throw new DockerMcpError(`no tool "${args.tool}"`, {
-                suggestions: ['Run "docker mcp tools ls" to list the tools.'],
+                suggestions: [
+                  ...closestMatches(args.tool, names, 3).map((c) => `did you mean "${c}"?`),
+                  ...gateway.failedServers().map((f) => `server "${f.server}" failed to start: ${f.reason}`),
+                  'Run "docker mcp tools ls" to list the tools.',
+                ],
               })
+            }
             const toolArgs = jsonArgs ?? parseToolArguments(words, tool.inputSchema as never)
             const started = performance.now()
             const result = await client.callTool({name: args.tool, arguments: toolArgs})

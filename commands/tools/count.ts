@@ -16,7 +16,9 @@ export default class ToolsCount extends BaseCommand {
     const count = (
       await withProgress(
         'Starting the gateway and listing tools',
-        () => listGatewayTools(this.ctx, {gatewayArgs: flags['gateway-arg'], verbose: flags.verbose}),
+        async () =>
+          (await listGatewayTools(this.ctx, {gatewayArgs: flags['gateway-arg'], verbose: flags.verbose}))
+            .tools,
         {quiet: this.jsonEnabled()},
       )
     ).length

@@ -21,7 +21,7 @@ export default class ToolsInspect extends BaseCommand {
 
   async run(): Promise<unknown> {
     const {args, flags} = await this.parse(ToolsInspect)
-    const tools = await withProgress(
+    const {tools} = await withProgress(
       'Starting the gateway and listing tools',
       () =>
         listGatewayTools(this.ctx, {

@@ -20,7 +20,7 @@ export default class ToolsLs extends BaseCommand {
 
   async run(): Promise<unknown> {
     const {flags} = await this.parse(ToolsLs)
-    const tools = await withProgress(
+    const {tools, failed} = await withProgress(
       'Starting the gateway and listing tools',
       () =>
         listGatewayTools(this.ctx, {
@@ -29,6 +29,9 @@ export default class ToolsLs extends BaseCommand {
         }),
       {quiet: this.jsonEnabled() || flags.quiet},
     )
+    // A server that could not start has no tools here: say so, or the listing reads as complete.
+    for (const {server, reason} of failed)
+      this.logToStderr(`warning: server "${server}" failed to start: ${reason}`)
     if (flags.quiet) {
       this.logIds(tools.map((tool) => tool.name))
       return tools

@@ -100,6 +100,8 @@ export interface ImportResult {
   servers: number
   /** The catalog existed before and was replaced. */
   replaced: boolean
+  /** Unknown keys in the imported file, with their lines (for stderr). */
+  warnings: string[]
 }
 
 /** Options of the commands that download catalogs. */
@@ -142,7 +144,13 @@ async function readSource(
 export async function importCatalog(
   ctx: Context,
   source: string,
-  options: {name?: string} & FetchOptions = {},
+  options: {
+    name?: string
+    /** Replace a catalog of the same name (`--force`). */
+    force?: boolean
+    /** Asked (on a terminal) before replacing a catalog of the same name without `force`. */
+    confirmReplace?: (question: string) => Promise<boolean>
+  } & FetchOptions = {},
 ): Promise<ImportResult> {
   // Read first so that a malformed catalog.json stops the import before anything is downloaded.
   await readCatalogIndex(ctx)
@@ -167,6 +175,9 @@ export async function importCatalog(
     out = stringifyDoc(doc)
   }
   const file = catalogFilePath(ctx, name)
+  // `catalog import docker-mcp` is the documented way to fetch Docker's catalog: no question asked.
+  if (source !== DOCKER_CATALOG && !options.force)
+    await confirmReplace(ctx, name, {label, source}, options.confirmReplace)
   return updateCatalogIndex(ctx, async (index) => {
     const replaced = Boolean(index.catalogs[name]) || (await exists(file))
     await writeOwn(ctx, file, out)
@@ -176,7 +187,45 @@ export async function importCatalog(
       url,
       lastUpdate: new Date().toISOString(),
     }
-    return {name, displayName, file, servers: Object.keys(catalog.registry).length, replaced}
+    return {
+      name,
+      displayName,
+      file,
+      servers: Object.keys(catalog.registry).length,
+      replaced,
+      warnings: catalog.warnings ?? [],
+    }
+  })
+}
+
+/**
+ * Importing over an existing catalog used to replace it silently, the Docker catalog included (which
+ * `catalog rm` then refused to remove): replacing takes `--force`, or a yes on a terminal.
+ */
+async function confirmReplace(
+  ctx: Context,
+  name: string,
+  {label, source}: {label: string; source: string},
+  ask: ((question: string) => Promise<boolean>) | undefined,
+): Promise<void> {
+  const existing = (await listCatalogs(ctx)).find((r) => r.name === name)
+  if (!existing) return
+  const servers = Object.keys(
+    (await readCatalogData(ctx, existing.file).catch(() => undefined))?.registry ?? {},
+  )
+  const what =
+    name === DOCKER_CATALOG
+      ? `the Docker MCP Catalog ("${name}", ${servers.length} servers)`
+      : `catalog "${name}" (${servers.length} server${servers.length === 1 ? '' : 's'}${existing.url ? `, from ${existing.url}` : ''})`
+  if (ask && (await ask(`Replace ${what} with ${label}? [y/N] `))) return
+  throw new DockerMcpError(`${what} already exists: importing ${label} would replace it`, {
+    suggestions: [
+      `Import it under another name: docker mcp catalog import ${source} --name <new-name>`,
+      `Replace it: docker mcp catalog import ${source} --force`,
+      ...(name === DOCKER_CATALOG
+        ? ['"docker mcp catalog rm docker-mcp" brings back the copy shipped with docker-mcp at any time.']
+        : []),
+    ],
   })
 }
 
@@ -297,7 +346,7 @@ export async function addServerToCatalog(
   server: string,
   sourceFile: string,
   options: {force?: boolean} = {},
-): Promise<{catalog: string; server: string; file: string; replaced: boolean}> {
+): Promise<{catalog: string; server: string; file: string; replaced: boolean; warnings: string[]}> {
   if (catalogName === DOCKER_CATALOG) protectDocker(catalogName, 'modify')
   if (!SERVER_NAME.test(server))
     throw new DockerMcpError(
@@ -309,6 +358,7 @@ export async function addServerToCatalog(
     readYamlFile,
     nodeAt,
     catalogFromYaml,
+    checkKeys,
     readCatalogFile,
     parseCatalogText,
     ensureTopMap,
@@ -336,6 +386,7 @@ export async function addServerToCatalog(
   // Only the copied entry has to be valid: the rest of the source file is not ours to judge.
   const entry = (registry as Record<string, unknown>)[server]
   catalogFromYaml({...src, data: {registry: {[server]: entry ?? {}}}})
+  const warnings = checkKeys(src, (at) => at[0] === 'registry' && at[1] === server)
 
   // The destination is read, changed and written under its lock: concurrent `catalog add`s to one catalog
   // each keep their server.
@@ -357,18 +408,42 @@ export async function addServerToCatalog(
     if (existing) replaceValue(existing, node)
     else registryMap.add(doc.createPair(server, node))
     await writeYamlFile(ref.file, doc, {privateRoot: ctx.paths.mcpDir})
-    return {catalog: catalogName, server, file: ref.file, replaced}
+    return {catalog: catalogName, server, file: ref.file, replaced, warnings}
   })
 }
 
-/** Remove a configured catalog and its file. */
-export async function removeCatalog(ctx: Context, name: string): Promise<{name: string}> {
-  protectDocker(name, 'remove')
+/**
+ * Remove a configured catalog and its file. For `docker-mcp`, remove the user's copy (downloaded or
+ * imported over it) and so restore the one shipped with docker-mcp; the shipped copy itself stays.
+ */
+export async function removeCatalog(ctx: Context, name: string): Promise<{name: string; restored?: boolean}> {
+  if (name === DOCKER_CATALOG) return restoreDockerCatalog(ctx)
   return updateCatalogIndex(ctx, async (index) => {
     const ref = await configuredRef(ctx, index, name)
     delete index.catalogs[name]
     await fs.rm(ref.file, {force: true})
     return {name}
+  })
+}
+
+/** `catalog rm docker-mcp`: back to the shipped Docker catalog, the other catalogs untouched. */
+async function restoreDockerCatalog(ctx: Context): Promise<{name: string; restored: boolean}> {
+  const userCopy = catalogFilePath(ctx, DOCKER_CATALOG)
+  if (!(await exists(userCopy)))
+    throw new DockerMcpError(
+      'the Docker MCP catalog (docker-mcp) is already the copy shipped with docker-mcp: there is nothing to remove',
+      {
+        suggestions: [
+          'To stop using a server of it, disable the server: docker mcp server rm <name>',
+          'To edit its servers, fork it: docker mcp catalog fork docker-mcp my-catalog',
+        ],
+      },
+    )
+  return updateCatalogIndex(ctx, async (index) => {
+    await fs.rm(userCopy, {force: true})
+    if (index.catalogs[DOCKER_CATALOG])
+      index.catalogs[DOCKER_CATALOG] = {displayName: DOCKER_CATALOG_DISPLAY_NAME, url: DOCKER_CATALOG_URL}
+    return {name: DOCKER_CATALOG, restored: true}
   })
 }
 

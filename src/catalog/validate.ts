@@ -1,6 +1,7 @@
 import {secretInCommandMessage, secretsInCommand} from '../docker/container-spec.js'
 import {FileFormatError} from '../errors.js'
 import type {CatalogIndexData} from './index-file.js'
+import {checkCatalogKeys} from './keys.js'
 import {catalogFileSchema, catalogIndexSchema, type CatalogEntry, type CatalogFile} from './schema.js'
 import {parseTemplate, TemplateSyntaxError} from './template.js'
 import {formatPath, locate, parseYaml, readYamlFile, validate, type YamlFile} from './yaml-file.js'
@@ -16,6 +17,8 @@ export interface LoadedCatalog {
   data: CatalogFile
   registry: Record<string, CatalogEntry>
   yaml: YamlFile
+  /** Notes for stderr when the catalog comes in (unknown keys), each with file, line and key. */
+  warnings?: string[]
 }
 
 /** Validate templates in the fields the gateway evaluates, so a typo fails here with its line. */
@@ -87,7 +90,24 @@ export function checkSecretsInCommand(catalog: LoadedCatalog): void {
 export function parseCatalogText(file: string, text: string): LoadedCatalog {
   const catalog = catalogFromYaml(parseYaml(file, text))
   checkSecretsInCommand(catalog)
-  return catalog
+  return {...catalog, warnings: checkKeys(catalog.yaml)}
+}
+
+/**
+ * Mistyped keys, checked when a catalog comes in (import, update, catalog add): the first entry that
+ * cannot work is an error, with its line; other unknown keys come back as warnings. Catalogs already on
+ * disk still load (a server that cannot run is refused by `server add`).
+ */
+export function checkKeys(y: YamlFile, only?: (at: Array<string | number>) => boolean): string[] {
+  const warnings: string[] = []
+  for (const finding of checkCatalogKeys(y.data)) {
+    if (only && !only(finding.at)) continue
+    const pos = locate(y, finding.key === undefined ? finding.at : [...finding.at, finding.key])
+    const text = `${finding.at.length > 0 ? `${formatPath(finding.at)}: ` : ''}${finding.message}`
+    if (finding.severity === 'error') throw new FileFormatError(y.file, text, pos)
+    warnings.push(`${y.file}:${pos.line}:${pos.column}: ${text}`)
+  }
+  return warnings
 }
 
 /** Read and validate one catalog file, for editing; `undefined` when it does not exist. */

@@ -1,7 +1,8 @@
 import {Command, Errors} from '@oclif/core'
 
 import {createContext, type Context} from '../context.js'
-import {isDockerMcpError, type DockerMcpError} from '../errors.js'
+import {isDockerMcpError, UsageError, type DockerMcpError} from '../errors.js'
+import {closestMatches} from '../text/suggest.js'
 
 /**
  * Base of every command: builds the library context from oclif's config and renders library errors
@@ -28,9 +29,39 @@ export abstract class BaseCommand extends Command {
     if (isDockerMcpError(err)) throw toCliError(err)
     // A bad command line (`--quiet --json`, an unknown flag) is a usage error on stderr (exit 125), as in
     // docker, even with --json: oclif would print it to stdout, as a JSON dump of its parser state.
-    if (!this.parsed) throw err
+    if (!this.parsed) {
+      const unknown = unknownFlagError(err, this.id, this.ctor)
+      if (unknown) throw toCliError(unknown)
+      throw err
+    }
     return super.catch(err)
   }
+}
+
+/**
+ * oclif answers a mistyped flag with "Nonexistent flag" and the whole usage (a hundred lines for
+ * `gateway run`), where the one line that helps is the closest flag. Docker's way: the flag, a "did you
+ * mean", and where the full list is.
+ */
+export function unknownFlagError(
+  err: Error & {flags?: unknown},
+  id: string | undefined,
+  command: {flags?: Record<string, {char?: string}>; enableJsonFlag?: boolean},
+): UsageError | undefined {
+  if (!Array.isArray(err.flags) || !err.message.startsWith('Nonexistent flag')) return undefined
+  const typed = (err.flags as string[]).map((f) => f.split('=')[0]!)
+  const known = Object.keys(command.flags ?? {}).filter((name) => name !== 'json' || command.enableJsonFlag)
+  if (command.enableJsonFlag && !known.includes('json')) known.push('json')
+  const name = `docker mcp ${(id ?? '').replaceAll(':', ' ')}`.trim()
+  const suggestions: string[] = []
+  for (const flag of typed) {
+    const [close] = closestMatches(flag.replace(/^-+/, ''), known, 1)
+    if (close) suggestions.push(`${flag}: did you mean --${close}?`)
+  }
+  suggestions.push(`Run "${name} --help" to list its flags.`)
+  return new UsageError(`unknown flag${typed.length === 1 ? '' : 's'} for "${name}": ${typed.join(', ')}`, {
+    suggestions,
+  })
 }
 
 /** A library error as oclif renders it: the message, "Try this:" suggestions, the exit code. */

@@ -2,7 +2,13 @@ import {Flags} from '@oclif/core'
 
 /** Flags of every command that starts a gateway to talk to it (`docker mcp tools …`). */
 export const gatewayClientFlags = {
-  'gateway-arg': Flags.string({description: 'argument passed to "gateway run" (repeatable)', multiple: true}),
+  // Non-greedy: one value per --gateway-arg, so the tool name and its arguments after it stay arguments
+  // (greedy, `--gateway-arg=--servers=dice roll_dice sides=6` passed all three words to the gateway).
+  'gateway-arg': Flags.string({
+    description: 'argument passed to "gateway run" (repeatable), e.g. --gateway-arg=--servers=dice',
+    multiple: true,
+    multipleNonGreedy: true,
+  }),
   verbose: Flags.boolean({description: 'show the gateway log', default: false}),
 }
 

@@ -2,7 +2,7 @@ import {constants, promises as fs} from 'node:fs'
 import path from 'node:path'
 
 import {DockerMcpError, FileFormatError} from '../errors.js'
-import {ReadOnlyFileError, resolveWriteTarget, writeFileAtomic} from '../fs/atomic.js'
+import {ReadOnlyFileError, resolveWriteTarget, toFileWriteError, writeFileAtomic} from '../fs/atomic.js'
 
 /**
  * The one writer of client config files, and the file-system probes of the clients module. Edits
@@ -128,13 +128,21 @@ export async function writeConfigText(
     if (!(await existingBackup(file))) {
       const backup = file + BACKUP_INFIX + backupTimestamp(now)
       const mode = (await fs.stat(target)).mode & 0o777
-      const handle = await fs.open(backup, 'wx', mode)
+      let opened = false
       try {
-        await handle.writeFile(previous, 'utf8')
-      } finally {
-        await handle.close()
+        const handle = await fs.open(backup, 'wx', mode)
+        opened = true
+        try {
+          await handle.writeFile(previous, 'utf8')
+        } finally {
+          await handle.close()
+        }
+        await fs.chmod(backup, mode)
+      } catch (err) {
+        // A half-written backup (full disk) is worse than none: it would be taken for the real one.
+        if (opened) await fs.rm(backup, {force: true}).catch(() => undefined)
+        throw toFileWriteError(err, file, backup)
       }
-      await fs.chmod(backup, mode)
       outcome.backup = backup
     }
   }

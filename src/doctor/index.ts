@@ -6,6 +6,7 @@ import type {Context} from '../context.js'
 import {createDocker, pingDocker} from '../docker/engine.js'
 import {ENV_ALLOWED_PATHS, ENV_WRITABLE_PATHS, hostBindPolicy} from '../docker/host-policy.js'
 import {computeGrants} from '../registry/grants.js'
+import {lazySecretPresence} from '../registry/secret-presence.js'
 import {ContainerRuntime} from '../docker/runtime.js'
 
 /** One finding of `docker mcp doctor`. */
@@ -133,6 +134,15 @@ export async function runDoctor(ctx: Context): Promise<Check[]> {
     const policy = hostBindPolicy(ctx.env, ctx.paths)
     const config = await readServerConfig(ctx)
     const images: string[] = []
+    const {checkEntryKeys} = await import('../catalog/keys.js')
+    // The secret store is opened only if an enabled server declares secrets (a keychain round trip).
+    const secrets = lazySecretPresence(ctx)
+    const missingSecrets = async (declared: Array<{name: string}> | undefined) => {
+      const missing: string[] = []
+      for (const secret of declared ?? [])
+        if (!(await secrets.presence.has(secret.name))) missing.push(secret.name)
+      return missing
+    }
     for (const name of enabled) {
       const server = loaded.servers.get(name)
       if (!server) {
@@ -144,6 +154,24 @@ export async function runDoctor(ctx: Context): Promise<Check[]> {
         })
         continue
       }
+      const broken = checkEntryKeys(name, server.entry).find((f) => f.severity === 'error')
+      if (broken) {
+        add({
+          area: 'servers',
+          status: 'fail',
+          message: `"${name}" cannot run: ${broken.message}`,
+          fix: `fix its entry in ${server.file}, or docker mcp server rm ${name}`,
+        })
+        continue
+      }
+      const missing = await missingSecrets(server.entry.secrets)
+      if (missing.length > 0)
+        add({
+          area: 'secrets',
+          status: 'fail',
+          message: `"${name}" is enabled but its secret${missing.length === 1 ? '' : 's'} ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not set: it will fail to start`,
+          fix: missing.map((m) => `docker mcp secret set ${m}=<value>`).join('; '),
+        })
       if (server.entry.image) images.push(server.entry.image)
       // What the host protection will do when the gateway starts it: refusals are failures (it will not
       // start), host mounts are shown with their access.
@@ -199,6 +227,7 @@ export async function runDoctor(ctx: Context): Promise<Check[]> {
     const secrets = await import('../secrets/index.js')
     const sources = await secrets.openSecretStores(ctx, {
       onWarning: (m: string) => add({area: 'secrets', status: 'warn', message: m}),
+      fullWarnings: true,
     })
     for (const store of sources.stores)
       add({area: 'secrets', status: 'ok', message: `secret store: ${store.kind} (${store.location})`})

@@ -26,6 +26,64 @@ export class ReadOnlyFileError extends DockerMcpError {
   }
 }
 
+/** The errors a full or read-only disk gives, which the user can fix and we can name. */
+const DISK_ERRORS = new Set(['ENOSPC', 'EDQUOT', 'EACCES', 'EPERM', 'EROFS'])
+
+/**
+ * A write to one of the user's files failed for a reason they can fix (disk full, no permission,
+ * read-only file system). Names the file they know, never our temp file (`.registry.yaml.7173.tmp`),
+ * says that it was left unchanged and what to do.
+ */
+export class FileWriteError extends DockerMcpError {
+  constructor(
+    readonly file: string,
+    readonly code: string,
+    /** The directory or file the system refused: the file's directory, or a parent we had to create. */
+    readonly refused: string,
+    cause?: unknown,
+  ) {
+    const {reason, suggestions} = describeWriteFailure(code, refused)
+    super(`cannot write ${file}: ${reason}; it was left unchanged`, {suggestions, cause})
+  }
+}
+
+function describeWriteFailure(code: string, refused: string): {reason: string; suggestions: string[]} {
+  switch (code) {
+    case 'ENOSPC':
+    case 'EDQUOT':
+      return {
+        reason: `no space left on the disk that holds ${refused}${code === 'EDQUOT' ? ' (disk quota exceeded)' : ''}`,
+        suggestions: [`Free some space (df -h ${refused} shows what is left), then run the command again.`],
+      }
+    case 'EROFS':
+      return {
+        reason: `${refused} is on a read-only file system`,
+        suggestions: [
+          'Remount it read-write, or point DOCKER_CONFIG at a writable directory, then run the command again.',
+        ],
+      }
+    default:
+      return {
+        reason: `permission denied on ${refused}`,
+        suggestions: [
+          `See who owns it: ls -ld ${refused}`,
+          `Make it yours and writable (chown -R "$(id -un)" ${refused}; chmod u+w ${refused}), then run the command again.`,
+        ],
+      }
+  }
+}
+
+/**
+ * `err` as a FileWriteError for `file` when it is a disk or permission error, else `err` unchanged.
+ * `tmp` is the temp file of the write, if any: an error on it is an error on its directory.
+ */
+export function toFileWriteError(err: unknown, file: string, tmp?: string): unknown {
+  const e = err as NodeJS.ErrnoException
+  if (err instanceof DockerMcpError || !e?.code || !DISK_ERRORS.has(e.code)) return err
+  const refused = e.path && e.path !== tmp ? e.path : path.dirname(tmp ?? path.resolve(file))
+  return new FileWriteError(file, e.code, refused, err)
+}
+
 /**
  * Where a write to `file` really goes: the final target of a chain of symlinks (a user who links
  * registry.yaml or a client config into a dotfiles repo keeps the link), else `file` itself. A dangling
@@ -98,39 +156,46 @@ export async function writeFileAtomic(
   data: string | Uint8Array,
   options: WriteOptions = {},
 ): Promise<void> {
-  const target = await resolveWriteTarget(file)
-  const dir = path.dirname(target)
-  if (options.privateRoot !== undefined) {
-    // The chain from the root to the path as named (the link's directory, ours); the target's own
-    // directory (a dotfiles repo) is only created if missing.
-    await ensurePrivateDir(path.dirname(path.resolve(file)), options.privateRoot)
-    if (dir !== path.dirname(path.resolve(file))) await fs.mkdir(dir, {recursive: true})
-  } else
-    await fs.mkdir(dir, {recursive: true, ...(options.dirMode === undefined ? {} : {mode: options.dirMode})})
-  let mode = options.mode ?? (options.privateRoot === undefined ? 0o644 : PRIVATE_FILE_MODE)
+  let tmp: string | undefined
   try {
-    const existing = (await fs.stat(target)).mode & 0o7777
-    if (posix && (existing & 0o222) === 0) throw new ReadOnlyFileError(file, existing)
-    mode = existing
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
-  }
-  if (options.privateRoot !== undefined) mode &= ~0o077 & 0o7777
-  const tmp = path.join(dir, `.${path.basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`)
-  const handle = await fs.open(tmp, 'wx', mode)
-  try {
-    await handle.writeFile(data)
-    if (options.fsync !== false) await handle.sync()
-  } finally {
-    await handle.close()
-  }
-  try {
+    const target = await resolveWriteTarget(file)
+    const dir = path.dirname(target)
+    if (options.privateRoot !== undefined) {
+      // The chain from the root to the path as named (the link's directory, ours); the target's own
+      // directory (a dotfiles repo) is only created if missing.
+      await ensurePrivateDir(path.dirname(path.resolve(file)), options.privateRoot)
+      if (dir !== path.dirname(path.resolve(file))) await fs.mkdir(dir, {recursive: true})
+    } else
+      await fs.mkdir(dir, {
+        recursive: true,
+        ...(options.dirMode === undefined ? {} : {mode: options.dirMode}),
+      })
+    let mode = options.mode ?? (options.privateRoot === undefined ? 0o644 : PRIVATE_FILE_MODE)
+    try {
+      const existing = (await fs.stat(target)).mode & 0o7777
+      if (posix && (existing & 0o222) === 0) throw new ReadOnlyFileError(file, existing)
+      mode = existing
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
+    }
+    if (options.privateRoot !== undefined) mode &= ~0o077 & 0o7777
+    tmp = path.join(dir, `.${path.basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`)
+    const handle = await fs.open(tmp, 'wx', mode)
+    try {
+      await handle.writeFile(data)
+      if (options.fsync !== false) await handle.sync()
+    } finally {
+      await handle.close()
+    }
     // open() applies the umask; chmod makes the kept or requested mode exact.
     await fs.chmod(tmp, mode)
     await fs.rename(tmp, target)
+    tmp = undefined
   } catch (err) {
-    await fs.rm(tmp, {force: true})
-    throw err
+    // Every failure after the temp file exists removes it: a full disk (the write fails half way) used to
+    // leave `.registry.yaml.7173.tmp` files behind, one per failed command. A failed open leaves nothing.
+    if (tmp !== undefined) await fs.rm(tmp, {force: true}).catch(() => undefined)
+    throw toFileWriteError(err, file, tmp)
   }
 }
 

@@ -4,6 +4,7 @@ import {hostname} from 'node:os'
 import path from 'node:path'
 
 import {DockerMcpError} from '../errors.js'
+import {toFileWriteError} from './atomic.js'
 
 export interface LockOptions {
   /** Give up after this long (default 15 s). Critical sections are a read and an atomic write. */
@@ -66,9 +67,14 @@ export async function withLockFile<T>(
       const handle = await open(lockFile, 'wx', 0o600)
       try {
         await handle.writeFile(`${process.pid}\n${hostname()}\n${token}\n`)
-      } finally {
-        await handle.close()
+      } catch (err) {
+        // A full disk creates the file and fails the write: an empty lock reads as a live holder, and
+        // every later command would wait a minute for it. Ours, so ours to remove.
+        await handle.close().catch(() => undefined)
+        await unlink(lockFile).catch(() => undefined)
+        throw err
       }
+      await handle.close()
       break
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
@@ -110,9 +116,26 @@ export async function withFileLock<T>(
   fn: () => Promise<T>,
   options: LockOptions = {},
 ): Promise<T> {
-  await mkdir(path.dirname(file), {recursive: true, mode: 0o700})
+  try {
+    await mkdir(path.dirname(file), {recursive: true, mode: 0o700})
+  } catch (err) {
+    throw toFileWriteError(err, file)
+  }
   // Waiting is generous (a minute, the age at which a lock counts as abandoned): on a loaded machine a
   // dozen queued commands each hold the lock for a parse and a write, and failing one of them is worse
   // than waiting.
-  return withLockFile(`${file}.lock`, fn, {timeoutMs: 60_000, ...options})
+  let acquired = false
+  try {
+    return await withLockFile(
+      `${file}.lock`,
+      () => {
+        acquired = true
+        return fn()
+      },
+      {timeoutMs: 60_000, ...options},
+    )
+  } catch (err) {
+    // A lock we could not take (read-only or full disk) is a failure to write `file`: say so in its name.
+    throw acquired ? err : toFileWriteError(err, file, `${file}.lock`)
+  }
 }

@@ -6,7 +6,9 @@ import type {CallToolResult, Tool} from '@modelcontextprotocol/client'
 
 import type {Context} from '../context.js'
 import {DockerMcpError, UsageError} from '../errors.js'
+import {closestMatches} from '../text/suggest.js'
 import {UNAVAILABLE_META_KEY} from './call-errors.js'
+import {GATEWAY_RUN_FLAGS} from './flags.js'
 
 /**
  * Run `fn` with an MCP client connected to a gateway we start over stdio (`docker mcp tools …` is an
@@ -16,8 +18,9 @@ import {UNAVAILABLE_META_KEY} from './call-errors.js'
 export async function withGatewayClient<T>(
   ctx: Context,
   options: {gatewayArgs?: string[] | undefined; verbose?: boolean},
-  fn: (client: Client) => Promise<T>,
+  fn: (client: Client, gateway: GatewayRun) => Promise<T>,
 ): Promise<T> {
+  checkGatewayArgs(options.gatewayArgs ?? [])
   const args = [path.join(ctx.root, 'bin/run.js'), 'gateway', 'run', ...(options.gatewayArgs ?? [])]
   if (options.verbose && !args.includes('--verbose')) args.push('--verbose')
   const env: Record<string, string> = {}
@@ -39,12 +42,22 @@ export async function withGatewayClient<T>(
   try {
     await client.connect(transport)
   } catch (err) {
-    throw new DockerMcpError(`cannot start the gateway: ${(err as Error).message}\n${stderr.trim()}`)
+    // The gateway's own error, as the user would have seen it running `gateway run` (oclif's " ›   "
+    // margin removed: nested once more it printed as "›   ›   Error:").
+    throw new DockerMcpError(`cannot start the gateway: ${(err as Error).message}\n${unindent(stderr)}`)
+  }
+  const gateway: GatewayRun = {
+    failedServers: () => failedServers(stderr),
+    waitForServers: () => waitForLiveListings(client),
   }
   try {
-    return await fn(client)
+    return await fn(client, gateway)
   } catch (err) {
     if (err instanceof DockerMcpError) throw err
+    // An MCP error answer (bad arguments, unknown tool) is the answer: the gateway's start-up log beside it
+    // only buried it. A gateway that died is explained by the end of its log.
+    if (typeof (err as {code?: unknown}).code === 'number')
+      throw new DockerMcpError(protocolMessage(err as Error))
     const tail = stderr.trim().split('\n').slice(-5).join('\n')
     throw new DockerMcpError(`${(err as Error).message}${tail ? `\n${tail}` : ''}`)
   } finally {
@@ -52,12 +65,100 @@ export async function withGatewayClient<T>(
   }
 }
 
-/** The tools a gateway started with these arguments exposes. */
+/** What `withGatewayClient` knows about the gateway it started, beyond the MCP client. */
+export interface GatewayRun {
+  /** Servers the gateway logged it could not start, with the reason. */
+  failedServers(): Array<{server: string; reason: string}>
+  /** Resolves once every server has its live listing (or has failed), not just its catalog's tools. */
+  waitForServers(): Promise<void>
+}
+
+/**
+ * A gateway answers a call to an unknown tool only once every server has listed its tools live (a tool
+ * the catalog does not declare shows up then). A name no tool can have (tool names have no spaces) turns
+ * that into "wait until the listings are live", without calling anything.
+ */
+const NO_SUCH_TOOL = 'docker mcp: wait for live listings'
+
+async function waitForLiveListings(client: Client): Promise<void> {
+  await client.callTool({name: NO_SUCH_TOOL, arguments: {}}).catch(() => undefined)
+}
+
+/** "  > Can't start <server>: <reason>" lines of the gateway log. */
+function failedServers(log: string): Array<{server: string; reason: string}> {
+  const failed = new Map<string, string>()
+  for (const match of log.matchAll(/^\s*> Can't start (\S+): (.*)$/gm)) failed.set(match[1]!, match[2]!)
+  // A declared secret that is not set is the likely cause: name it, and the command that sets it.
+  for (const match of log.matchAll(/secret "([^"]+)" of server "([^"]+)" is not set/g)) {
+    const [, secret, server] = match
+    const reason = failed.get(server!)
+    if (reason !== undefined)
+      failed.set(
+        server!,
+        `${reason}; its secret ${secret} is not set: docker mcp secret set ${secret}=<value>`,
+      )
+  }
+  return [...failed].map(([server, reason]) => ({server, reason}))
+}
+
+function unindent(text: string): string {
+  return text
+    .trim()
+    .split('\n')
+    .map((line) => line.replace(/^ ›\s{1,3}/, ''))
+    .join('\n')
+}
+
+/**
+ * An MCP error for a person: the SDK's "Invalid tools/call request" comes with a JSON dump of validation
+ * issues; each becomes one line "where: what".
+ */
+function protocolMessage(err: Error): string {
+  const at = err.message.indexOf('[')
+  if (at === -1) return err.message
+  try {
+    const issues = JSON.parse(err.message.slice(at)) as Array<{path?: unknown[]; message?: string}>
+    const lines = issues.map((i) => `${(i.path ?? []).join('.') || '(request)'}: ${i.message ?? 'invalid'}`)
+    return `${err.message.slice(0, at).replace(/[:\s]+$/, '')}: ${lines.join('; ')}`
+  } catch {
+    return err.message
+  }
+}
+
+/**
+ * Check the `--gateway-arg` values before starting a gateway: a mistyped flag there used to start a
+ * gateway that printed its whole usage, which the CLI then printed again inside its own error.
+ */
+function checkGatewayArgs(args: readonly string[]): void {
+  for (const arg of args) {
+    if (!arg.startsWith('--')) continue
+    const name = arg.slice(2).split('=')[0]!
+    const known = Object.keys(GATEWAY_RUN_FLAGS)
+    if (known.includes(name) || (name.startsWith('no-') && known.includes(name.slice(3)))) continue
+    const close = closestMatches(name, known, 1)
+    throw new UsageError(`--gateway-arg ${arg}: unknown flag for "docker mcp gateway run"`, {
+      suggestions: [
+        ...close.map(
+          (c) => `did you mean --gateway-arg=--${c}${arg.includes('=') ? arg.slice(arg.indexOf('=')) : ''}?`,
+        ),
+        'Run "docker mcp gateway run --help" to list its flags.',
+      ],
+    })
+  }
+}
+
+/**
+ * The tools a gateway started with these arguments exposes, once every server has listed its tools (so a
+ * server that cannot start is known), and the servers that failed.
+ */
 export async function listGatewayTools(
   ctx: Context,
   options: {gatewayArgs?: string[] | undefined; verbose?: boolean},
-): Promise<Tool[]> {
-  return withGatewayClient(ctx, options, availableTools)
+): Promise<{tools: Tool[]; failed: Array<{server: string; reason: string}>}> {
+  return withGatewayClient(ctx, options, async (client, gateway) => {
+    await gateway.waitForServers()
+    return {tools: await availableTools(client), failed: gateway.failedServers()}
+  })
 }
 
 /**

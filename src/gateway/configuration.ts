@@ -7,6 +7,7 @@ import {
   readToolsConfig,
 } from '../catalog/index.js'
 import type {Context} from '../context.js'
+import {DockerMcpError} from '../errors.js'
 import {serverConfigOf} from '../server-config/config.js'
 import type {BindPolicy} from '../docker/bind-policy.js'
 import {secretInCommandMessage, secretsInCommand, type ContainerEntry} from '../docker/container-spec.js'
@@ -95,6 +96,20 @@ export async function loadGatewayConfiguration(
   ])
 
   const known = [...loaded.servers.keys()]
+  // Names typed on the command line are a mistake to stop at (`--servers nosuch --dry-run` said "No server
+  // is enabled" and exited 0); names in registry.yaml only warn, so one stale entry does not stop the rest.
+  const unknown = flags.servers?.length ? enabled.filter((name) => !loaded.servers.has(name)) : []
+  if (unknown.length > 0) {
+    throw new DockerMcpError(
+      `--servers: ${unknown.length === 1 ? 'server' : 'servers'} ${unknown.map((n) => `"${n}"`).join(', ')} not found in any catalog`,
+      {
+        suggestions: [
+          ...unknown.flatMap((n) => closestMatches(n, known, 1).map((c) => `"${n}": did you mean "${c}"?`)),
+          'Run "docker mcp catalog show" to list the servers of a catalog.',
+        ],
+      },
+    )
+  }
   const selected = [...new Set(enabled)].filter((name) => {
     if (loaded.servers.has(name)) return true
     const close = closestMatches(name, known, 1)

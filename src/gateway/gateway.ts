@@ -28,6 +28,7 @@ import {assignToolNames, inListingOrder, type ToolOrigin} from './naming.js'
 import {ShuttingDownError, UpstreamPool, type ContainerSlot, type Lifecycle} from './pool.js'
 import {RelatedNotifications} from './related.js'
 import {ListingCache, listUpstream, type ServerListing} from './listing.js'
+import {callFailureReason} from './call-log.js'
 import {ListingRetry, Relister} from './relist.js'
 import {DEFAULT_INPUT_TIMEOUT_MS, RoundTripCall, UPSTREAM_INPUT_KEY, type InputAsk} from './round-trip.js'
 import {stoppedMessage, timeoutMessage, toProtocolError, UNAVAILABLE_META_KEY} from './call-errors.js'
@@ -467,9 +468,10 @@ export class Gateway {
     server.setRequestHandler('tools/call', async (request, ctx) => {
       await this.ready
       const {name} = request.params
-      // A server whose listing failed (its container died, the engine was away) is listed again first.
+      // A server whose listing failed (its container died, the engine was away) is listed again first; a
+      // tool the catalog does not declare appears with its server's first live listing: wait for that.
       if (!this.tools.has(name) && this.failures.size > 0) await this.relistFailed()
-      const target = this.tools.get(name)
+      const target = this.tools.get(name) ?? (await this.refreshed.then(() => this.tools.get(name)))
       if (!target) {
         const why = await this.options.unavailable?.()
         // Worded as the SDK's servers word it when nothing is wrong: the client cannot tell who answered.
@@ -576,28 +578,35 @@ export class Gateway {
     ctx: ServerContext,
   ): Promise<CallToolResult> {
     const ended = this.callStarted(params.name, origin, params.arguments)
-    let ok = false
+    let outcome: unknown = new Error('no answer')
     try {
       const result = (await this.forwardInRounds(session, binding, origin.server, ctx, {
         method: 'tools/call',
         params: {...params, name: origin.name},
       })) as CallToolResult
-      ok = !result.isError
+      outcome = result
       return result
+    } catch (err) {
+      outcome = err
+      throw err
     } finally {
-      ended(ok)
+      ended(outcome)
     }
   }
 
   /** Log (`--log-calls`) and measure (metrics) one tool call; call the result when it ends. */
-  private callStarted(name: string, origin: ToolOrigin, args: unknown): (ok: boolean) => void {
+  private callStarted(name: string, origin: ToolOrigin, args: unknown): (outcome: unknown) => void {
     const started = performance.now()
     const {logCalls, logger, observeCall} = this.options
     if (logCalls)
       logger.info(`  - Calling tool ${name} (${origin.server}) with arguments: ${argumentShape(args)}`)
-    return (ok) => {
-      observeCall?.(origin.server, origin.name, (performance.now() - started) / 1000, ok)
-      if (logCalls) logger.info(`  > Calling tool ${name} took: ${Math.round(performance.now() - started)}ms`)
+    return (outcome) => {
+      const failure = callFailureReason(outcome)
+      const ms = Math.round(performance.now() - started)
+      observeCall?.(origin.server, origin.name, (performance.now() - started) / 1000, failure === undefined)
+      if (!logCalls) return
+      if (failure === undefined) logger.info(`  > Calling tool ${name} took: ${ms}ms`)
+      else logger.warn(`  > Calling tool ${name} failed after ${ms}ms: ${failure}`)
     }
   }
 
@@ -683,24 +692,25 @@ export class Gateway {
       held.release()
       if (--this.inFlight === 0) for (const wake of this.idleWaiters.splice(0)) wake()
       if (answer === undefined || answer === 'timeout' || answer instanceof Error) {
-        ended(false)
-        if (answer === undefined) return // cancelled by the client: no answer is expected
+        // Cancelled by the client: no answer is expected.
+        if (answer === undefined) return ended(new Error('cancelled by the client'))
         const text =
           answer === 'timeout'
             ? Promise.resolve(timeoutMessage(server, 'tools/call', this.options.callTimeoutMs))
             : stoppedMessage(server, 'tools/call', upstream)
-        void text.then((message) =>
-          reply({jsonrpc: '2.0', id: clientId, error: {code: ProtocolErrorCode.InternalError, message}}),
-        )
+        void text.then((message) => {
+          ended(new Error(message))
+          reply({jsonrpc: '2.0', id: clientId, error: {code: ProtocolErrorCode.InternalError, message}})
+        })
         return
       }
       if ('text' in answer) {
         // A large answer, unparsed: only its id changes.
-        ended(!answer.text.includes('"isError":true'))
+        ended(answer.text)
         reply(withIdAt(answer.text, answer.idMemberAt, clientId))
         return
       }
-      ended(!answer.error && !(answer.result as {isError?: unknown} | undefined)?.isError)
+      ended(answer.error ?? answer.result)
       reply(
         (answer.error
           ? {jsonrpc: '2.0', id: clientId, error: answer.error}

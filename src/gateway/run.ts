@@ -65,6 +65,16 @@ export interface GatewaySummary {
  */
 const PARENT_AT_START = process.ppid
 
+/** What a person who started the stdio gateway in a terminal reads (they are not its MCP client). */
+const TERMINAL_HINT = [
+  'This is an MCP server speaking JSON-RPC on stdin/stdout: MCP clients start it themselves.',
+  '  Connect a client:        docker mcp client connect <client> --global',
+  '  Try tools from a shell:  docker mcp tools ls; docker mcp tools call <tool> key=value',
+  '  Serve over HTTP:         docker mcp gateway run --transport streaming',
+  'Press Ctrl-C to stop.',
+  '',
+].join('\n')
+
 /** Normalise `--transport` (the original's aliases, case-insensitive). */
 export function parseTransport(value: string): 'stdio' | 'sse' | 'streaming' {
   const v = value.toLowerCase()
@@ -241,7 +251,15 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
     // Our framing instead of the SDK's: no schema validation of every line (the SDK validates what it
     // handles), and tool calls may be answered on the gateway's raw path before the SDK sees them.
     const wire = new StreamTransport(stdin, options.stdout ?? process.stdout)
-    wire.onnoise = (line) => logger.debug(`stdio: ignored a line that is not JSON-RPC: ${line}`)
+    // Started by hand in a terminal, the gateway waits for JSON-RPC that nobody will type: say what it is
+    // and how to use it, once, and again when a typed line is ignored (stderr: stdout is JSON-RPC only).
+    const atTerminal = (stdin as {isTTY?: boolean}).isTTY === true
+    if (atTerminal) process.stderr.write(TERMINAL_HINT)
+    wire.onnoise = (line) => {
+      if (atTerminal)
+        process.stderr.write(`ignored: "${line.slice(0, 60)}" is not JSON-RPC.\n${TERMINAL_HINT}`)
+      else logger.debug(`stdio: ignored a line that is not JSON-RPC: ${line}`)
+    }
     const transport = new InterceptedTransport(
       wire,
       gateway.rawForwarder(

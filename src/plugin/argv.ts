@@ -122,6 +122,9 @@ export function normalizeArgv(argv: readonly string[]): NormalizedArgv {
   // Docker always passes the plugin name; standalone runs may or may not. Anything else is left for
   // oclif to report as an unknown command.
   if (rest[0] === PLUGIN_NAME) rest = rest.slice(1)
+  // `docker mcp help [topic…]`, as in every cobra CLI (docker's own `docker help`, the original plugin):
+  // oclif has no `help` command without a plugin, and called it unknown.
+  if (rest[0] === 'help') return {args: [...rest.slice(1), '--help'], docker}
   return {args: rest, docker}
 }
 

@@ -76,6 +76,17 @@ export async function enableServers(
     })
   }
   const {openForEdit, validate, registrySchema, ensureMapAt, findPair, writeYamlFile} = await editTools()
+  // An entry that cannot run (no image, a remote without URL: often a typo like `imgae:`) is refused here
+  // rather than enabled and found broken by the gateway.
+  const {checkEntryKeys} = await import('../catalog/keys.js')
+  for (const name of new Set(names)) {
+    const server = servers.get(name)!
+    const broken = checkEntryKeys(name, server.entry).find((f) => f.severity === 'error')
+    if (broken)
+      throw new DockerMcpError(`server "${name}" cannot be enabled: ${broken.message}`, {
+        suggestions: [`Fix its entry in ${server.file} (catalog "${server.catalog}").`],
+      })
+  }
   const enabled: string[] = []
   const alreadyEnabled: string[] = []
   // Read, change and write under the file's lock: concurrent `server add`s each keep their server.

@@ -1,4 +1,4 @@
-import {UsageError} from '../errors.js'
+import {DockerMcpError, UsageError} from '../errors.js'
 
 /**
  * Secret names as the original validates them (its Secrets Engine's `ParseID`): parts of letters, digits,
@@ -54,4 +54,25 @@ export function stripOneTrailingNewline(text: string): string {
   if (text.endsWith('\r\n')) return text.slice(0, -2)
   if (text.endsWith('\n')) return text.slice(0, -1)
   return text
+}
+
+/**
+ * Linux caps one environment string ("NAME=value" and its NUL) at 128 KiB (MAX_ARG_STRLEN, 32 pages), and
+ * secrets reach servers as environment variables: a longer value is stored fine and then every container
+ * of the server fails to start with "argument list too long". 256 bytes are kept for the variable's name.
+ */
+export const MAX_SECRET_VALUE_BYTES = 128 * 1024 - 256
+
+/** Refuse a value no container environment variable can hold, before it is stored. */
+export function assertSecretValueFits(name: string, value: string): void {
+  const bytes = Buffer.byteLength(value, 'utf8')
+  if (bytes <= MAX_SECRET_VALUE_BYTES) return
+  throw new DockerMcpError(
+    `the value for secret ${name} is ${bytes} bytes, more than a container environment variable can hold (128 KiB on Linux, ${MAX_SECRET_VALUE_BYTES} bytes for the value): the server would fail to start with "argument list too long"; nothing was stored`,
+    {
+      suggestions: [
+        'Store the data in a file instead and give the server access to it (a volume in its catalog entry or config).',
+      ],
+    },
+  )
 }

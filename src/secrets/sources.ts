@@ -5,6 +5,8 @@ import {DockerMcpError, UsageError} from '../errors.js'
 import {EnvFileSecretStore} from './env-file.js'
 import {FileSecretStore} from './file-store.js'
 import {KeychainError, KeychainSecretStore, keychainHelp} from './keychain-store.js'
+import {keychainNoticeDue} from './keychain-notice.js'
+import {assertSecretValueFits} from './names.js'
 import type {SecretListing, SecretSources, SecretStore, SecretStoreMode} from './types.js'
 
 export interface OpenSecretStoresOptions {
@@ -14,6 +16,11 @@ export interface OpenSecretStoresOptions {
   envFiles?: string[]
   /** Where one-line warnings go (the library never prints). */
   onWarning?: (msg: string) => void
+  /**
+   * The "no OS keychain" notice in full, every time (`doctor`). Otherwise it is one short line once a day,
+   * in full under `--debug` (DOCKER_MCP_DEBUG).
+   */
+  fullWarnings?: boolean
 }
 
 /** What `openSecretStores` returns: the contract's `SecretSources`, plus what the `secret` commands need. */
@@ -100,7 +107,12 @@ export async function openSecretStores(
     return new Sources(mode, [...envStores, keychain], keychain, [keychain])
   }
   if (reason !== undefined) {
-    options.onWarning?.(fallbackWarning(file.location, `no OS keychain available (${reason})`))
+    if (options.fullWarnings || ctx.env.DOCKER_MCP_DEBUG)
+      options.onWarning?.(fallbackWarning(file.location, `no OS keychain available (${reason})`))
+    else if (options.onWarning && (await keychainNoticeDue(ctx)))
+      options.onWarning(
+        `no OS keychain: secrets are stored in ${file.location} (mode 0600); "docker mcp doctor" says why and how to use a keychain (this notice shows once a day)`,
+      )
     return new Sources(mode, [...envStores, file], file, [file], reason)
   }
   return new Sources(mode, [...envStores, keychain, file], keychain, [keychain, file])
@@ -119,6 +131,7 @@ export async function setSecret(
   value: string,
   onWarning?: (msg: string) => void,
 ): Promise<SecretStore> {
+  assertSecretValueFits(name, value)
   const {target} = sources
   const file = sources.writable.find((s) => s.kind === 'file')
   try {

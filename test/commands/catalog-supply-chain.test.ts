@@ -111,7 +111,8 @@ describe('plain http is refused unless the host is this machine or --allow-insec
   test('loopback is decided from the parsed address: 127.0.0.1, [::ffff:127.0.0.1], localhost pass', async () => {
     served.set('/team.yaml', {status: 200, body: V1})
     for (const host of ['127.0.0.1', '[::ffff:127.0.0.1]', 'localhost', '127.1']) {
-      const r = await cli(['catalog', 'import', `http://${host}:${port}/team.yaml`])
+      // --force: each host imports the same catalog "team" again.
+      const r = await cli(['catalog', 'import', `http://${host}:${port}/team.yaml`, '--force'])
       assert.equal(r.code, 0, `${host}: ${r.stderr}`)
     }
   })
@@ -175,7 +176,7 @@ describe('catalog update shows what changed in each server; --dry-run writes not
 
   test('--dry-run prints the changes and leaves catalog.json and the catalog byte-identical', async () => {
     served.set('/team.yaml', {status: 200, body: V1})
-    assert.equal((await cli(['catalog', 'import', `http://127.0.0.1:${port}/team.yaml`])).code, 0)
+    assert.equal((await cli(['catalog', 'import', `http://127.0.0.1:${port}/team.yaml`, '--force'])).code, 0)
     const [indexBefore, catalogBefore] = [await read('catalog.json'), await read('catalogs/team.yaml')]
     served.set('/team.yaml', {status: 200, body: V2})
     const dry = await cli(['catalog', 'update', 'team', '--dry-run'])

@@ -382,9 +382,21 @@ describe('import, export, create, fork, add, rm', () => {
     const again = await cli(['catalog', 'remove', 'mine'])
     assert.equal(again.code, 1)
     assert.match(again.stderr, /catalog "mine" not found/)
+    // docker-mcp was updated from a URL above: rm removes that copy and restores the shipped one; then there
+    // is nothing left to remove.
+    const restored = await cli(['catalog', 'rm', 'docker-mcp'])
+    assert.equal(restored.code, 0, restored.stderr)
+    assert.equal(
+      restored.stdout,
+      'restored the Docker MCP Catalog shipped with docker-mcp (your copy of "docker-mcp" was removed)\n',
+    )
+    assert.equal(await exists(path.join(mcp, 'catalogs/docker-mcp.yaml')), false)
     const docker = await cli(['catalog', 'rm', 'docker-mcp'])
     assert.equal(docker.code, 1)
-    assert.match(docker.stderr, /cannot remove the Docker MCP catalog/)
+    assert.match(
+      docker.stderr,
+      /the Docker MCP catalog \(docker-mcp\) is already the copy shipped with docker-mcp/,
+    )
   })
 })
 

@@ -299,6 +299,6 @@ describe('server ls -q / --quiet: the enabled names alone, for scripts', () => {
     const unknown = await q(['server', 'ls', '--json', '--bogus'])
     assert.equal(unknown.code, 125)
     assert.equal(unknown.stdout, '')
-    assert.match(unknown.stderr, /Nonexistent flag: --bogus/)
+    assert.match(unknown.stderr, /unknown flag for "docker mcp server ls": --bogus/)
   })
 })
