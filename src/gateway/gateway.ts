@@ -27,6 +27,7 @@ import type {Logger} from './logger.js'
 import {assignToolNames, inListingOrder, type ToolOrigin} from './naming.js'
 import {ShuttingDownError, UpstreamPool, type ContainerSlot, type Lifecycle} from './pool.js'
 import {RelatedNotifications} from './related.js'
+import {CONSTRUCTED_CAPABILITIES, describeOnHandshake} from './handshake.js'
 import {ListingCache, listUpstream, type ServerListing} from './listing.js'
 import {callFailureReason} from './call-log.js'
 import {ListingRetry, Relister} from './relist.js'
@@ -420,16 +421,10 @@ export class Gateway {
   createSession(sessionId: string = randomUUID(), options: {ephemeral?: boolean} = {}): Server {
     const server = new Server(
       {name: 'Docker MCP Gateway', version: this.options.version},
-      {
-        capabilities: {
-          tools: {listChanged: true},
-          prompts: {listChanged: true},
-          resources: {listChanged: true, ...(this.subscriptions.offered() ? {subscribe: true} : {})},
-          completions: {},
-          logging: {},
-        },
-      },
+      {capabilities: CONSTRUCTED_CAPABILITIES},
     )
+    const {listings, failures} = this
+    describeOnHandshake(server, {servers: this.options.servers, listings, failures}, this.ready)
     const binding: UpstreamBinding = {
       elicit: async (params, signal) =>
         (await server.elicitInput(params as never, {signal, timeout: 600_000})) as unknown as Record<
@@ -450,7 +445,7 @@ export class Gateway {
       rawCalls: new Map(),
     }
     if (!options.ephemeral) this.sessions.set(sessionId, session)
-    const endSubscriptions = this.subscriptions.serve(server, sessionId, this.ready)
+    const endSubscriptions = this.subscriptions.serve(server, sessionId)
     server.onclose = () => {
       if (options.ephemeral) return
       endSubscriptions()
@@ -561,6 +556,7 @@ export class Gateway {
   private async startUpstream(server: string, scope: string): Promise<Upstream> {
     const upstream = await this.options.startUpstream(server, scope, {
       capabilities: this.scopes.capabilities(scope),
+      legacy: this.scopes.legacy(scope),
     })
     upstream.reportErrors((line) => this.options.logger.warn(line))
     return upstream

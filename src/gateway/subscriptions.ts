@@ -171,16 +171,11 @@ export class ResourceSubscriptions {
 
   /**
    * Serve `resources/subscribe` and `resources/unsubscribe` on a session's MCP server (the owning server is
-   * subscribed on the session's connection, its updates reach this session only), and advertise
-   * `resources.subscribe` once servers are `listed` and one offers it. Returns what ends the session's
-   * subscriptions, its 2026-07-28 listen streams' included.
+   * subscribed on the session's connection, its updates reach this session only). Returns what ends the
+   * session's subscriptions, its 2026-07-28 listen streams' included. (Whether `resources.subscribe` is
+   * advertised: see handshake.ts.)
    */
-  serve(server: Server, session: string, listed: Promise<void>): () => void {
-    // Known only once servers are listed: a client that initializes before then learns it if it asks later.
-    const capability = server.getCapabilities().resources
-    void listed.then(() => {
-      if (capability && this.offered()) capability.subscribe = true
-    })
+  serve(server: Server, session: string): () => void {
     const deliver: UpdatedSink = (params) => void server.sendResourceUpdated(params).catch(() => {})
     this.sinks.set(session, deliver)
     server.setRequestHandler('resources/subscribe', async (request) => {
