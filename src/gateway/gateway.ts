@@ -175,7 +175,6 @@ export class Gateway {
       closeWhenUnused: (server) => this.lifecycle(server) === 'per-call',
       route: (uri) => this.ready.then(() => this.resourceOwner(uri)),
       offers: (server) => !!this.listings.get(server)?.subscribe,
-      servers: () => this.listings.keys(),
       logger: options.logger,
     })
     this.ready = new Promise((resolve) => {
@@ -423,8 +422,6 @@ export class Gateway {
       {name: 'Docker MCP Gateway', version: this.options.version},
       {capabilities: CONSTRUCTED_CAPABILITIES},
     )
-    const {listings, failures} = this
-    describeOnHandshake(server, {servers: this.options.servers, listings, failures}, this.ready)
     const binding: UpstreamBinding = {
       elicit: async (params, signal) =>
         (await server.elicitInput(params as never, {signal, timeout: 600_000})) as unknown as Record<
@@ -538,6 +535,9 @@ export class Gateway {
         this.lifecycle(owner),
       )) as never
     })
+    // Last: it may withdraw a capability a handler above needed registered (completions).
+    const {listings, failures} = this
+    describeOnHandshake(server, {servers: this.options.servers, listings, failures}, this.ready)
     return server
   }
 

@@ -86,6 +86,8 @@ interface HandshakeInternals {
 }
 
 /**
+ * Call once every request handler is set (the SDK refuses a handler whose capability is not declared).
+ *
  * Make `server` answer each handshake with what `describe` says at that moment, not what was known when
  * the session's server was made (over stdio that is at start, before any server is listed). The SDK
  * builds its `initialize` and `server/discover` answers from its capabilities object and instructions

@@ -32,8 +32,6 @@ export interface SubscriptionOptions {
   route(uri: string): Promise<string | undefined>
   /** Whether `server` offers subscriptions (`resources.subscribe`). */
   offers(server: string): boolean
-  /** The servers listed so far. */
-  servers(): Iterable<string>
   logger: Logger
 }
 
@@ -95,11 +93,6 @@ export class ResourceSubscriptions {
   private closed = false
 
   constructor(private readonly options: SubscriptionOptions) {}
-
-  /** Some server listed so far offers subscriptions: the gateway advertises `resources.subscribe`. */
-  offered(): boolean {
-    return [...this.options.servers()].some((server) => this.options.offers(server))
-  }
 
   private async route(uri: string): Promise<Route> {
     const owner = await this.options.route(uri)
