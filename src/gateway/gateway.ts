@@ -458,7 +458,7 @@ export class Gateway {
       return why ? {tools, _meta: {[UNAVAILABLE_META_KEY]: why}} : {tools}
     })
     server.setRequestHandler('tools/call', async (request, ctx) => {
-      await this.ready
+      await Promise.all([this.ready, this.subscriptions.listened(sessionId)])
       const {name} = request.params
       // A server whose listing failed (its container died, the engine was away) is listed again first; a
       // tool the catalog does not declare appears with its server's first live listing: wait for that.

@@ -91,6 +91,8 @@ export class ResourceSubscriptions {
   /** Open 2026-07-28 listen streams of stdio sessions, by listener id: what ends them. */
   private readonly listenEnds = new Map<string, () => void>()
   private closed = false
+  /** Listen streams being subscribed upstream, per session (see `listened`). */
+  private readonly listening = new Map<string, Set<Promise<void>>>()
 
   constructor(private readonly options: SubscriptionOptions) {}
 
@@ -234,7 +236,7 @@ export class ResourceSubscriptions {
    */
   listen(id: string, session: string, uris: string[], deliver: UpdatedSink): () => void {
     let ended = false
-    void Promise.all(
+    const subscribing = Promise.all(
       uris.map(async (uri) => {
         const {owner, subscribable} = await this.route(uri)
         if (!owner || !subscribable || ended) return
@@ -242,13 +244,28 @@ export class ResourceSubscriptions {
           this.options.logger.warn(`  - cannot subscribe to ${uri} of ${owner}: ${err.message}`),
         )
       }),
-    ).then(async () => {
+    ).then(() => undefined)
+    const pending = this.listening.get(session) ?? new Set<Promise<void>>()
+    this.listening.set(session, pending.add(subscribing))
+    void subscribing.then(async () => {
+      pending.delete(subscribing)
+      if (pending.size === 0 && this.listening.get(session) === pending) this.listening.delete(session)
       if (ended) await this.drop(id)
     })
     return () => {
       ended = true
       void this.drop(id)
     }
+  }
+
+  /**
+   * Resolves once the listen streams `session` opened so far are subscribed upstream. The SDK acknowledges
+   * a listen at once, as a server does once subscribed; a call that follows waits for this, so that what
+   * it changes is seen by the subscription (directly, the server subscribed before acknowledging).
+   */
+  async listened(session: string): Promise<void> {
+    const pending = this.listening.get(session)
+    if (pending) await Promise.all(pending)
   }
 
   /** The gateway stops: forget everything (the connections are closed by the pool). */
