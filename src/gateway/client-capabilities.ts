@@ -86,6 +86,14 @@ export class CapabilityScopes {
     return scope
   }
 
+  /**
+   * A 2025 client initialized session `session`: its containers are its own, declaring what it declared
+   * and spoken to in its era, whatever opens them first (a call, or a `resources/subscribe`).
+   */
+  initialized(session: string, declared: ClientCapabilities | undefined): void {
+    this.scopes.set(session, {capabilities: mirroredCapabilities(declared), legacy: true})
+  }
+
   /** What a new container of `scope` declares: nothing for a scope no client's call opened (listing). */
   capabilities(scope: string): ClientCapabilities {
     return this.scopes.get(scope)?.capabilities ?? {}

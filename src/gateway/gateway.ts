@@ -442,6 +442,7 @@ export class Gateway {
       rawCalls: new Map(),
     }
     if (!options.ephemeral) this.sessions.set(sessionId, session)
+    server.oninitialized = () => this.scopes.initialized(sessionId, server.getClientCapabilities())
     const endSubscriptions = this.subscriptions.serve(server, sessionId)
     server.onclose = () => {
       if (options.ephemeral) return
