@@ -61,18 +61,19 @@ export function callScope(
   session: string,
   server: {getClientCapabilities(): ClientCapabilities | undefined},
   ctx: ServerContext,
-): {scope: string; capabilities: ClientCapabilities} {
+): {scope: string; capabilities: ClientCapabilities; legacy: boolean} {
   const envelope = (ctx.mcpReq as {envelope?: Record<string, unknown>}).envelope
   const declared = envelope
     ? (envelope[CLIENT_CAPABILITIES_META_KEY] as ClientCapabilities | undefined)
     : server.getClientCapabilities()
   const capabilities = mirroredCapabilities(declared)
-  return {scope: capabilityScope(session, envelope !== undefined, capabilities), capabilities}
+  const legacy = envelope === undefined
+  return {scope: capabilityScope(session, !legacy, capabilities), capabilities, legacy}
 }
 
 /** The capabilities each pool session's containers are started with: what its calls' clients declared. */
 export class CapabilityScopes {
-  private readonly scopes = new Map<string, ClientCapabilities>()
+  private readonly scopes = new Map<string, {capabilities: ClientCapabilities; legacy: boolean}>()
 
   /** The pool session for a call (see `callScope`); its capabilities are remembered for `startUpstream`. */
   of(
@@ -80,14 +81,31 @@ export class CapabilityScopes {
     server: {getClientCapabilities(): ClientCapabilities | undefined},
     ctx: ServerContext,
   ): string {
-    const {scope, capabilities} = callScope(session, server, ctx)
-    if (!this.scopes.has(scope)) this.scopes.set(scope, capabilities)
+    const {scope, capabilities, legacy} = callScope(session, server, ctx)
+    if (!this.scopes.has(scope)) this.scopes.set(scope, {capabilities, legacy})
     return scope
+  }
+
+  /**
+   * A 2025 client initialized session `session`: its containers are its own, declaring what it declared
+   * and spoken to in its era, whatever opens them first (a call, or a `resources/subscribe`).
+   */
+  initialized(session: string, declared: ClientCapabilities | undefined): void {
+    this.scopes.set(session, {capabilities: mirroredCapabilities(declared), legacy: true})
   }
 
   /** What a new container of `scope` declares: nothing for a scope no client's call opened (listing). */
   capabilities(scope: string): ClientCapabilities {
-    return this.scopes.get(scope) ?? {}
+    return this.scopes.get(scope)?.capabilities ?? {}
+  }
+
+  /**
+   * The calls of `scope` come from a 2025-era client (one that sent `initialize`): a server that speaks
+   * both eras is spoken to in 2025 on its behalf, so that what it answers reaches the client as it would
+   * directly (see remote.ts). False for a scope no client's call opened.
+   */
+  legacy(scope: string): boolean {
+    return this.scopes.get(scope)?.legacy ?? false
   }
 
   /** A session ended. */

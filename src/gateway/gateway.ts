@@ -27,6 +27,7 @@ import type {Logger} from './logger.js'
 import {assignToolNames, inListingOrder, type ToolOrigin} from './naming.js'
 import {ShuttingDownError, UpstreamPool, type ContainerSlot, type Lifecycle} from './pool.js'
 import {RelatedNotifications} from './related.js'
+import {CONSTRUCTED_CAPABILITIES, describeOnHandshake} from './handshake.js'
 import {ListingCache, listUpstream, type ServerListing} from './listing.js'
 import {callFailureReason} from './call-log.js'
 import {ListingRetry, Relister} from './relist.js'
@@ -174,7 +175,6 @@ export class Gateway {
       closeWhenUnused: (server) => this.lifecycle(server) === 'per-call',
       route: (uri) => this.ready.then(() => this.resourceOwner(uri)),
       offers: (server) => !!this.listings.get(server)?.subscribe,
-      servers: () => this.listings.keys(),
       logger: options.logger,
     })
     this.ready = new Promise((resolve) => {
@@ -420,15 +420,7 @@ export class Gateway {
   createSession(sessionId: string = randomUUID(), options: {ephemeral?: boolean} = {}): Server {
     const server = new Server(
       {name: 'Docker MCP Gateway', version: this.options.version},
-      {
-        capabilities: {
-          tools: {listChanged: true},
-          prompts: {listChanged: true},
-          resources: {listChanged: true, ...(this.subscriptions.offered() ? {subscribe: true} : {})},
-          completions: {},
-          logging: {},
-        },
-      },
+      {capabilities: CONSTRUCTED_CAPABILITIES},
     )
     const binding: UpstreamBinding = {
       elicit: async (params, signal) =>
@@ -450,7 +442,8 @@ export class Gateway {
       rawCalls: new Map(),
     }
     if (!options.ephemeral) this.sessions.set(sessionId, session)
-    const endSubscriptions = this.subscriptions.serve(server, sessionId, this.ready)
+    server.oninitialized = () => this.scopes.initialized(sessionId, server.getClientCapabilities())
+    const endSubscriptions = this.subscriptions.serve(server, sessionId)
     server.onclose = () => {
       if (options.ephemeral) return
       endSubscriptions()
@@ -466,7 +459,7 @@ export class Gateway {
       return why ? {tools, _meta: {[UNAVAILABLE_META_KEY]: why}} : {tools}
     })
     server.setRequestHandler('tools/call', async (request, ctx) => {
-      await this.ready
+      await Promise.all([this.ready, this.subscriptions.listened(sessionId)])
       const {name} = request.params
       // A server whose listing failed (its container died, the engine was away) is listed again first; a
       // tool the catalog does not declare appears with its server's first live listing: wait for that.
@@ -543,6 +536,9 @@ export class Gateway {
         this.lifecycle(owner),
       )) as never
     })
+    // Last: it may withdraw a capability a handler above needed registered (completions).
+    const {listings, failures} = this
+    describeOnHandshake(server, {servers: this.options.servers, listings, failures}, this.ready)
     return server
   }
 
@@ -561,6 +557,7 @@ export class Gateway {
   private async startUpstream(server: string, scope: string): Promise<Upstream> {
     const upstream = await this.options.startUpstream(server, scope, {
       capabilities: this.scopes.capabilities(scope),
+      legacy: this.scopes.legacy(scope),
     })
     upstream.reportErrors((line) => this.options.logger.warn(line))
     return upstream

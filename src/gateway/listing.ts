@@ -20,6 +20,12 @@ export interface ServerListing {
   resourceTemplates: ListResourceTemplatesResult['resourceTemplates']
   /** The server advertises `resources.subscribe`. */
   subscribe?: boolean | undefined
+  /** The server advertises `completions`. */
+  completions?: boolean | undefined
+  /** The server's instructions (its `initialize` answer). */
+  instructions?: string | undefined
+  /** Said by the server itself (live, or cached from a live listing), not made from its catalog entry. */
+  described?: boolean | undefined
 }
 
 /** Fetch everything a server offers (all pages), per its declared capabilities. */
@@ -31,8 +37,17 @@ export async function listUpstream(upstream: Upstream): Promise<ServerListing> {
     caps.resources ? upstream.client.listResources().then((r) => r.resources) : [],
     caps.resources ? upstream.client.listResourceTemplates().then((r) => r.resourceTemplates) : [],
   ])
-  const subscribe = caps.resources?.subscribe ? {subscribe: true} : {}
-  return {tools, prompts, resources, resourceTemplates, ...subscribe}
+  const instructions = upstream.client.getInstructions()
+  return {
+    tools,
+    prompts,
+    resources,
+    resourceTemplates,
+    ...(caps.resources?.subscribe ? {subscribe: true} : {}),
+    ...(caps.completions ? {completions: true} : {}),
+    ...(instructions ? {instructions} : {}),
+    described: true,
+  }
 }
 
 /** A stable key for a server definition; a listing cached under another key is stale. */

@@ -86,8 +86,10 @@ export function remoteUpstreams(
       transport,
       version: options.version,
       startTimeoutMs: options.startTimeoutMs,
-      // Remote servers may speak either era: probe for 2026-07-28 first, fall back to initialize.
-      negotiation: 'auto',
+      // Remote servers may speak either era. For a 2025-era client, 2025 (initialize): a server answers its
+      // clients per era (results, errors, the `_meta` of its requests, where its logs go), and the gateway
+      // passes answers through rather than translating them. Else probe for 2026-07-28, fall back to 2025.
+      negotiation: client?.legacy ? 'legacy' : 'auto',
       clientCapabilities: client?.capabilities,
       onCreated: (u) => (upstreamRef = u),
       onListChanged: () => {

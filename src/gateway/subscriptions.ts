@@ -32,8 +32,6 @@ export interface SubscriptionOptions {
   route(uri: string): Promise<string | undefined>
   /** Whether `server` offers subscriptions (`resources.subscribe`). */
   offers(server: string): boolean
-  /** The servers listed so far. */
-  servers(): Iterable<string>
   logger: Logger
 }
 
@@ -93,13 +91,10 @@ export class ResourceSubscriptions {
   /** Open 2026-07-28 listen streams of stdio sessions, by listener id: what ends them. */
   private readonly listenEnds = new Map<string, () => void>()
   private closed = false
+  /** Listen streams being subscribed upstream, per session (see `listened`). */
+  private readonly listening = new Map<string, Set<Promise<void>>>()
 
   constructor(private readonly options: SubscriptionOptions) {}
-
-  /** Some server listed so far offers subscriptions: the gateway advertises `resources.subscribe`. */
-  offered(): boolean {
-    return [...this.options.servers()].some((server) => this.options.offers(server))
-  }
 
   private async route(uri: string): Promise<Route> {
     const owner = await this.options.route(uri)
@@ -171,16 +166,11 @@ export class ResourceSubscriptions {
 
   /**
    * Serve `resources/subscribe` and `resources/unsubscribe` on a session's MCP server (the owning server is
-   * subscribed on the session's connection, its updates reach this session only), and advertise
-   * `resources.subscribe` once servers are `listed` and one offers it. Returns what ends the session's
-   * subscriptions, its 2026-07-28 listen streams' included.
+   * subscribed on the session's connection, its updates reach this session only). Returns what ends the
+   * session's subscriptions, its 2026-07-28 listen streams' included. (Whether `resources.subscribe` is
+   * advertised: see handshake.ts.)
    */
-  serve(server: Server, session: string, listed: Promise<void>): () => void {
-    // Known only once servers are listed: a client that initializes before then learns it if it asks later.
-    const capability = server.getCapabilities().resources
-    void listed.then(() => {
-      if (capability && this.offered()) capability.subscribe = true
-    })
+  serve(server: Server, session: string): () => void {
     const deliver: UpdatedSink = (params) => void server.sendResourceUpdated(params).catch(() => {})
     this.sinks.set(session, deliver)
     server.setRequestHandler('resources/subscribe', async (request) => {
@@ -246,7 +236,7 @@ export class ResourceSubscriptions {
    */
   listen(id: string, session: string, uris: string[], deliver: UpdatedSink): () => void {
     let ended = false
-    void Promise.all(
+    const subscribing = Promise.all(
       uris.map(async (uri) => {
         const {owner, subscribable} = await this.route(uri)
         if (!owner || !subscribable || ended) return
@@ -254,13 +244,28 @@ export class ResourceSubscriptions {
           this.options.logger.warn(`  - cannot subscribe to ${uri} of ${owner}: ${err.message}`),
         )
       }),
-    ).then(async () => {
+    ).then(() => undefined)
+    const pending = this.listening.get(session) ?? new Set<Promise<void>>()
+    this.listening.set(session, pending.add(subscribing))
+    void subscribing.then(async () => {
+      pending.delete(subscribing)
+      if (pending.size === 0 && this.listening.get(session) === pending) this.listening.delete(session)
       if (ended) await this.drop(id)
     })
     return () => {
       ended = true
       void this.drop(id)
     }
+  }
+
+  /**
+   * Resolves once the listen streams `session` opened so far are subscribed upstream. The SDK acknowledges
+   * a listen at once, as a server does once subscribed; a call that follows waits for this, so that what
+   * it changes is seen by the subscription (directly, the server subscribed before acknowledging).
+   */
+  async listened(session: string): Promise<void> {
+    const pending = this.listening.get(session)
+    if (pending) await Promise.all(pending)
   }
 
   /** The gateway stops: forget everything (the connections are closed by the pool). */

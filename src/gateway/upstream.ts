@@ -197,6 +197,8 @@ export interface ConnectOptions {
 export interface UpstreamClient {
   /** The capabilities to declare to the server (see `ConnectOptions.clientCapabilities`). */
   capabilities: ClientCapabilities
+  /** The client speaks a 2025 revision (see `CapabilityScopes.legacy`). */
+  legacy?: boolean | undefined
 }
 
 /**

@@ -61,7 +61,6 @@ async function setup() {
     closeWhenUnused: () => false,
     route: async (uri) => (uri.startsWith('test://') ? 'sub' : undefined),
     offers: () => true,
-    servers: () => ['sub'],
     logger: silentLogger,
   })
   return {...fixture, subscriptions, holds, released: () => released}
