@@ -8,7 +8,7 @@ import {SSEServerTransport} from '@modelcontextprotocol/server-legacy/sse'
 
 import {DockerMcpError} from '../errors.js'
 import type {Gateway} from './gateway.js'
-import {BodyTooLarge, NOT_JSON, readJsonBody} from './http/body.js'
+import {BodyTooLarge, discardBody, NOT_JSON, readJsonBody} from './http/body.js'
 import {limitConnections, timeoutOptions} from './http/connections.js'
 import {RESUME_RETRY_MS, SessionEventStore} from './http/event-store.js'
 import {
@@ -58,6 +58,9 @@ export interface HttpGateway {
   stopAccepting(): void
   close(): Promise<void>
 }
+
+/** How long a refused request body is read and thrown away before the 413 is sent anyway. */
+const DISCARD_MS = 2000
 
 function sendJson(
   res: http.ServerResponse,
@@ -334,10 +337,10 @@ export async function serveHttp(
     })().catch((err: unknown) => {
       if (err instanceof BodyTooLarge) {
         if (res.headersSent) return void res.destroy()
-        return refuse(
-          res,
-          413,
-          `request body larger than ${options.maxBodyBytes} bytes (raise --max-body-size)`,
+        const message = `request body larger than ${options.maxBodyBytes} bytes (raise --max-body-size)`
+        // Answered once the client has sent its body (bounded), so that it reads the 413, not EPIPE.
+        return void discardBody(req, 4 * options.maxBodyBytes, DISCARD_MS).then(() =>
+          refuse(res, 413, message),
         )
       }
       logger.warn(`  - http: ${(err as Error).message}`)

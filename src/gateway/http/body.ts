@@ -21,6 +21,31 @@ export async function readBody(req: http.IncomingMessage, max: number): Promise<
   return Buffer.concat(chunks)
 }
 
+/**
+ * Read and throw away what is left of a refused request body, at most `maxBytes` or `ms`: a client still
+ * sending when the connection closes sees EPIPE instead of our answer (a 413 it could act on). Nothing is
+ * kept, so the cost is bounded bandwidth, never memory.
+ */
+export function discardBody(req: http.IncomingMessage, maxBytes: number, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    if (req.readableEnded || req.destroyed) return resolve()
+    let seen = 0
+    const done = () => {
+      clearTimeout(timer)
+      req.off('data', onData).off('end', done).off('error', done)
+      req.pause()
+      resolve()
+    }
+    const onData = (chunk: Buffer) => {
+      seen += chunk.length
+      if (seen > maxBytes) done()
+    }
+    const timer = setTimeout(done, ms)
+    req.on('data', onData).once('end', done).once('error', done)
+    req.resume()
+  })
+}
+
 export const NOT_JSON = Symbol('not JSON')
 
 /** The request body as JSON, or NOT_JSON; BodyTooLarge past the cap. */
