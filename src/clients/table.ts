@@ -80,6 +80,21 @@ export const SDK_DEFAULT_ENV: PerOs<readonly string[]> = {
   ],
 }
 
+/** Codex's core variables on Linux and macOS (the same list). */
+const CODEX_UNIX_ENV: readonly string[] = [
+  'HOME',
+  'LOGNAME',
+  'PATH',
+  'SHELL',
+  'USER',
+  '__CF_USER_TEXT_ENCODING',
+  'LANG',
+  'LC_ALL',
+  'TERM',
+  'TMPDIR',
+  'TZ',
+]
+
 /**
  * Codex's allowlist for local stdio servers: `DEFAULT_ENV_VARS` in openai/codex
  * `codex-rs/rmcp-client/src/utils.rs` (`create_env_for_mcp_server`), on Windows
@@ -87,32 +102,8 @@ export const SDK_DEFAULT_ENV: PerOs<readonly string[]> = {
  * `env_vars = [...]` are forwarded too; everything else is dropped.
  */
 const CODEX_ENV: PerOs<readonly string[]> = {
-  linux: [
-    'HOME',
-    'LOGNAME',
-    'PATH',
-    'SHELL',
-    'USER',
-    '__CF_USER_TEXT_ENCODING',
-    'LANG',
-    'LC_ALL',
-    'TERM',
-    'TMPDIR',
-    'TZ',
-  ],
-  darwin: [
-    'HOME',
-    'LOGNAME',
-    'PATH',
-    'SHELL',
-    'USER',
-    '__CF_USER_TEXT_ENCODING',
-    'LANG',
-    'LC_ALL',
-    'TERM',
-    'TMPDIR',
-    'TZ',
-  ],
+  linux: CODEX_UNIX_ENV,
+  darwin: CODEX_UNIX_ENV,
   win32: [
     'PATH',
     'PATHEXT',
