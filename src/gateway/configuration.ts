@@ -50,6 +50,8 @@ export interface GatewayConfiguration {
   warnings: string[]
   /** Servers that cannot run (e.g. image missing and not pullable), with the reason. */
   unavailable: Map<string, string>
+  /** Declared secrets that are not set, by server: named in the error when such a server fails. */
+  missingSecrets: Map<string, string[]>
   /** Host protection applied before every container start. */
   hostPolicy: BindPolicy
 }
@@ -136,6 +138,7 @@ export async function loadGatewayConfiguration(
   const containers = new Map<string, ContainerServer>()
   const remotes = new Map<string, RemoteServer>()
   const unavailable = new Map<string, string>()
+  const missingSecrets = new Map<string, string[]>()
   for (const name of selected) {
     const entry = loaded.servers.get(name)!.entry as EntryLike
     let secretEnv: Record<string, string> = {}
@@ -144,6 +147,7 @@ export async function loadGatewayConfiguration(
       secretEnv = resolved.env
       // From here on, every line the gateway logs masks these values, wherever they show up.
       logger.secrets?.add(Object.values(secretEnv))
+      if (resolved.missing.length > 0) missingSecrets.set(name, resolved.missing)
       for (const missing of resolved.missing) {
         warnings.push(
           `secret "${missing}" of server "${name}" is not set: run "docker mcp secret set ${missing}=<value>"`,
@@ -197,6 +201,7 @@ export async function loadGatewayConfiguration(
     toolFilter: parseToolFilter(flags.tools ?? []) ?? allowlistFilter(allowlists),
     warnings,
     unavailable,
+    missingSecrets,
     hostPolicy: hostBindPolicy(ctx.env, ctx.paths, {allowRoot: flags.allowRootContainers === true}),
   }
 }

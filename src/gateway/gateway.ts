@@ -468,9 +468,11 @@ export class Gateway {
       if (!target) {
         const why = await this.options.unavailable?.()
         // Worded as the SDK's servers word it when nothing is wrong: the client cannot tell who answered.
+        // Servers that could not start may be why: say so (e.g. a secret that is not set).
+        const failed = [...this.failures].map(([server, reason]) => `server "${server}" failed: ${reason}`)
         throw new ProtocolError(
           ProtocolErrorCode.InvalidParams,
-          why ? `tool "${name}" is not available: ${why}` : `Tool ${name} not found`,
+          why ? `tool "${name}" is not available: ${why}` : [`Tool ${name} not found`, ...failed].join('; '),
         )
       }
       return (await this.callTool(session, binding, target.origin, request.params, ctx)) as never

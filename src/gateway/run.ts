@@ -13,6 +13,7 @@ import type {GatewayConfiguration, GatewayFlags} from './configuration.js'
 import {Gateway} from './gateway.js'
 import {createLogger, type Logger} from './logger.js'
 import {linkEngine, type EngineLink} from './engine-link.js'
+import {ShuttingDownError} from './pool.js'
 import {attachEngineWatch} from './health.js'
 import {InterceptedTransport, StreamTransport} from './stdio-transport.js'
 import type {Upstream} from './upstream.js'
@@ -188,10 +189,14 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
     cacheDir: options.cache ? ctx.paths.cacheDir : undefined,
     prepare: configuration.remotes.size > 0 ? prepare.catch(() => {}) : prepare,
     startUpstream: async (server, session, client) => {
-      const unavailable = configuration.unavailable.get(server)
-      if (unavailable) throw new DockerMcpError(`server "${server}" cannot run: ${unavailable}`)
-      if (configuration.remotes.has(server)) return startRemote!(server, session, client)
-      return (await linked!).startContainer(server, session, client)
+      try {
+        const unavailable = configuration.unavailable.get(server)
+        if (unavailable) throw new DockerMcpError(`server "${server}" cannot run: ${unavailable}`)
+        if (configuration.remotes.has(server)) return await startRemote!(server, session, client)
+        return await (await linked!).startContainer(server, session, client)
+      } catch (err) {
+        throw withMissingSecrets(err, configuration.missingSecrets.get(server))
+      }
     },
     unavailable: async () => {
       if (!linked) return undefined
@@ -387,4 +392,15 @@ function printSummary(summary: GatewaySummary, logger: Logger): void {
   }
   for (const name of summary.tools) logger.info(`    - ${name}`)
   for (const clash of summary.clashes) logger.info(`  - clash: ${clash}`)
+}
+
+/**
+ * A server with a declared secret that is not set most likely failed for that: its start-up error (what an
+ * MCP client sees) names the secret and the command that sets it. The error keeps its class.
+ */
+function withMissingSecrets(err: unknown, missing: string[] | undefined): unknown {
+  if (!missing?.length || !(err instanceof Error) || err instanceof ShuttingDownError) return err
+  const which = missing.length === 1 ? `its secret ${missing[0]} is` : `its secrets ${missing.join(', ')} are`
+  err.message += `; ${which} not set: run "docker mcp secret set ${missing[0]}=<value>"`
+  return err
 }
