@@ -29,13 +29,16 @@ import {ShuttingDownError, UpstreamPool, type ContainerSlot, type Lifecycle} fro
 import {RelatedNotifications} from './related.js'
 import {CONSTRUCTED_CAPABILITIES, describeOnHandshake} from './handshake.js'
 import {ListingCache, listUpstream, type ServerListing} from './listing.js'
-import {callFailureReason} from './call-log.js'
 import {ListingRetry, Relister} from './relist.js'
 import {DEFAULT_INPUT_TIMEOUT_MS, RoundTripCall, UPSTREAM_INPUT_KEY, type InputAsk} from './round-trip.js'
-import {stoppedMessage, timeoutMessage, toProtocolError, UNAVAILABLE_META_KEY} from './call-errors.js'
-import {messageText, trailingId, withIdAt} from './stdio-transport.js'
+import {stoppedMessage, toProtocolError, UNAVAILABLE_META_KEY} from './call-errors.js'
+import {messageText} from './stdio-transport.js'
+import {ClientCancelledError, rawAnswer, rawForward, type RawCall} from './raw-call.js'
 import {holdOnPool, ResourceSubscriptions} from './subscriptions.js'
-import type {RawReply, Upstream, UpstreamBinding, UpstreamClient} from './upstream.js'
+import type {Upstream, UpstreamBinding, UpstreamClient} from './upstream.js'
+import {CallRefusedError, toolCall, type CallAnswer} from './pipeline/call.js'
+import {CallPipeline, type CallStage} from './pipeline/pipeline.js'
+import {observeStage} from './pipeline/observe.js'
 
 type ResourceTemplate = ListResourceTemplatesResult['resourceTemplates'][number]
 
@@ -83,6 +86,11 @@ export interface GatewayOptions {
   unavailable?: (() => Promise<string | undefined>) | undefined
   /** Told about every tool call (metrics). */
   observeCall?: ((server: string, tool: string, seconds: number, ok: boolean) => void) | undefined
+  /**
+   * The guards every tool call passes, in order, inside the call log and metrics (see
+   * src/gateway/pipeline/README.md): built from the flags by `callStages` in src/gateway/pipeline/.
+   */
+  callStages?: readonly CallStage[] | undefined
 }
 
 interface SessionState {
@@ -90,7 +98,7 @@ interface SessionState {
   server: Server
   binding: UpstreamBinding
   /** Tool calls forwarded on the raw path, by the client's request id (for cancellation). */
-  rawCalls: Map<string | number, {upstream: Upstream; upstreamId: string; settle: () => void}>
+  rawCalls: Map<string | number, RawCall>
 }
 
 /** Where the raw path answers a client: a message, or a message that is already JSON text. */
@@ -155,6 +163,8 @@ export class Gateway {
   /** Resource subscriptions of every session, held on the owning servers' connections. */
   readonly subscriptions: ResourceSubscriptions
   private readonly scopes = new CapabilityScopes()
+  /** What every tool call passes through, on the raw path and the SDK path alike. */
+  private readonly pipeline: CallPipeline
   /** Calls of 2026-07-28 clients waiting for the client's input, by the requestState handed out. */
   private readonly waitingForInput = new Map<
     string,
@@ -170,6 +180,7 @@ export class Gateway {
     })
     this.relister = new Relister((upstream) => this.relist(upstream), {minIntervalMs: RELIST_INTERVAL_MS})
     this.listingCache = new ListingCache(options.cacheDir, options.logger)
+    this.pipeline = new CallPipeline([observeStage(options), ...(options.callStages ?? [])])
     this.subscriptions = new ResourceSubscriptions({
       hold: holdOnPool(this.pool),
       closeWhenUnused: (server) => this.lifecycle(server) === 'per-call',
@@ -565,6 +576,7 @@ export class Gateway {
     return upstream
   }
 
+  /** A tool call on the SDK path: through the pipeline, then `forwardInRounds` to the server. */
   private async callTool(
     session: SessionState,
     binding: UpstreamBinding,
@@ -576,36 +588,44 @@ export class Gateway {
     },
     ctx: ServerContext,
   ): Promise<CallToolResult> {
-    const ended = this.callStarted(params.name, origin, params.arguments)
-    let outcome: unknown = new Error('no answer')
+    const mcpReq = ctx.mcpReq as {requestState?: () => unknown}
+    const call = toolCall({
+      session: session.id,
+      name: params.name,
+      server: origin.server,
+      tool: origin.name,
+      arguments: params.arguments,
+      via: 'sdk',
+      resumed: typeof mcpReq.requestState?.() === 'string',
+    })
+    let answer: CallAnswer
     try {
-      const result = (await this.forwardInRounds(session, binding, origin.server, ctx, {
-        method: 'tools/call',
-        params: {...params, name: origin.name},
-      })) as CallToolResult
-      outcome = result
-      return result
+      answer = await this.pipeline.run(call, async (c) => {
+        const value = await this.forwardInRounds(session, binding, c.server, ctx, {
+          method: 'tools/call',
+          params: {
+            ...params,
+            name: c.tool,
+            ...(c.arguments === params.arguments ? {} : {arguments: c.arguments}),
+          },
+        })
+        return (value as {resultType?: unknown}).resultType === 'input_required'
+          ? {kind: 'input', value}
+          : {kind: 'result', result: value as CallToolResult}
+      })
     } catch (err) {
-      outcome = err
+      if (err instanceof CallRefusedError) throw new ProtocolError(err.code, err.message)
       throw err
-    } finally {
-      ended(outcome)
     }
-  }
-
-  /** Log (`--log-calls`) and measure (metrics) one tool call; call the result when it ends. */
-  private callStarted(name: string, origin: ToolOrigin, args: unknown): (outcome: unknown) => void {
-    const started = performance.now()
-    const {logCalls, logger, observeCall} = this.options
-    if (logCalls)
-      logger.info(`  - Calling tool ${name} (${origin.server}) with arguments: ${argumentShape(args)}`)
-    return (outcome) => {
-      const failure = callFailureReason(outcome)
-      const ms = Math.round(performance.now() - started)
-      observeCall?.(origin.server, origin.name, (performance.now() - started) / 1000, failure === undefined)
-      if (!logCalls) return
-      if (failure === undefined) logger.info(`  > Calling tool ${name} took: ${ms}ms`)
-      else logger.warn(`  > Calling tool ${name} failed after ${ms}ms: ${failure}`)
+    switch (answer.kind) {
+      case 'result':
+        return answer.result
+      case 'input':
+        return answer.value as CallToolResult
+      case 'error':
+        throw new ProtocolError(answer.error.code, answer.error.message, answer.error.data)
+      case 'text':
+        return (JSON.parse(answer.text) as {result: CallToolResult}).result
     }
   }
 
@@ -650,11 +670,12 @@ export class Gateway {
           ? session.rawCalls.get(requestId)
           : undefined
       if (!call) return false
-      call.upstream.cancelRaw(
-        call.upstreamId,
-        typeof m.params?.reason === 'string' ? m.params.reason : 'cancelled',
-      )
-      call.settle()
+      if (call.upstreamId)
+        call.upstream.cancelRaw(
+          call.upstreamId,
+          typeof m.params?.reason === 'string' ? m.params.reason : 'cancelled',
+        )
+      call.cancel()
       return true
     }
     if (m.method !== 'tools/call' || m.id === undefined || !this.isReady) return false
@@ -673,57 +694,48 @@ export class Gateway {
     const endRoute = upstream.calls.begin(session.binding)
     const clientId = m.id
     const server = target.origin.server
-    const ended = this.callStarted(params.name, target.origin, params.arguments)
     this.inFlight++
-    let settled = false
-    const call = {upstream, upstreamId: '', settle: () => settle()}
-    const timer = setTimeout(() => {
-      upstream.cancelRaw(call.upstreamId, 'timed out')
-      settle('timeout')
-    }, this.options.callTimeoutMs)
-    // Once per call, whatever ends it: the answer, the container going, the timeout or the client.
-    const settle = (answer?: RawReply | Error | 'timeout') => {
-      if (settled) return
-      settled = true
-      clearTimeout(timer)
+    const call = toolCall({
+      session: sessionId,
+      name: params.name,
+      server,
+      tool: target.origin.name,
+      arguments: params.arguments,
+      via: 'raw',
+      sourceText,
+    })
+    // Until the call is sent (stages run first), a cancellation only marks it: it is then never sent.
+    let cancelled = false
+    const state: RawCall = {upstream, upstreamId: '', cancel: () => (cancelled = true)}
+    session.rawCalls.set(clientId, state)
+    // The pipeline's last step on this path: the call goes to the container around the SDK client.
+    const forward = rawForward({
+      upstream,
+      state,
+      params,
+      sourceText,
+      clientId,
+      timeoutMs: this.options.callTimeoutMs,
+      cancelled: () => cancelled,
+    })
+    const done = () => {
       session.rawCalls.delete(clientId)
       endRoute()
       held.release()
       if (--this.inFlight === 0) for (const wake of this.idleWaiters.splice(0)) wake()
-      if (answer === undefined || answer === 'timeout' || answer instanceof Error) {
-        // Cancelled by the client: no answer is expected.
-        if (answer === undefined) return ended(new Error('cancelled by the client'))
-        const text =
-          answer === 'timeout'
-            ? Promise.resolve(timeoutMessage(server, 'tools/call', this.options.callTimeoutMs))
-            : stoppedMessage(server, 'tools/call', upstream)
-        void text.then((message) => {
-          ended(new Error(message))
-          reply({jsonrpc: '2.0', id: clientId, error: {code: ProtocolErrorCode.InternalError, message}})
-        })
-        return
-      }
-      if ('text' in answer) {
-        // A large answer, unparsed: only its id changes.
-        ended(answer.text)
-        reply(withIdAt(answer.text, answer.idMemberAt, clientId))
-        return
-      }
-      ended(answer.error ?? answer.result)
-      reply(
-        (answer.error
-          ? {jsonrpc: '2.0', id: clientId, error: answer.error}
-          : {jsonrpc: '2.0', id: clientId, result: answer.result}) as JSONRPCMessage,
-      )
     }
-    session.rawCalls.set(clientId, call)
-    call.upstreamId = upstream.sendRaw(
-      {
-        method: 'tools/call',
-        params: {...params, name: target.origin.name},
-        text: retargeted(sourceText, clientId, params.name, target.origin.name),
+    this.pipeline.run(call, forward).then(
+      (answer) => {
+        done()
+        reply(rawAnswer(answer, clientId))
       },
-      settle,
+      (err: Error) => {
+        done()
+        // Cancelled by the client: no answer is expected.
+        if (err instanceof ClientCancelledError) return
+        const code = err instanceof CallRefusedError ? err.code : ProtocolErrorCode.InternalError
+        reply({jsonrpc: '2.0', id: clientId, error: {code, message: err.message}})
+      },
     )
     return true
   }
@@ -955,37 +967,3 @@ const ENVELOPE_META_KEYS = [
   CLIENT_INFO_META_KEY,
   LOG_LEVEL_META_KEY,
 ]
-
-/**
- * A large `tools/call` request's text, re-targeted without serialising it again: its id swapped for the
- * upstream's (see `trailingId`), and the exposed tool name for the server's own. SDK clients write
- * `{"method":"tools/call","params":{"name":…,…},"jsonrpc":"2.0","id":7}`: the name at that fixed start is
- * the request's own tool name. Undefined for any other layout (the request is then serialised again).
- */
-function retargeted(
-  text: string | undefined,
-  id: string | number,
-  exposedName: string,
-  name: string,
-): ((upstreamId: string) => string) | undefined {
-  const tail = text ? trailingId(text) : undefined
-  if (!text || !tail || tail.json !== JSON.stringify(id)) return undefined
-  let head = text
-  let at = tail.at
-  if (name !== exposedName) {
-    const exposedStart = `{"method":"tools/call","params":{"name":${JSON.stringify(exposedName)}`
-    if (!text.startsWith(exposedStart)) return undefined
-    const start = `{"method":"tools/call","params":{"name":${JSON.stringify(name)}`
-    head = start + text.slice(exposedStart.length, at)
-    at = head.length
-  }
-  return (upstreamId) => withIdAt(head, at, upstreamId)
-}
-
-/** Describe call arguments without their values: what `--log-calls` may print. */
-export function argumentShape(args: unknown): string {
-  if (args === undefined || args === null) return 'none'
-  if (Array.isArray(args)) return `array with ${args.length} element(s)`
-  if (typeof args === 'object') return `object with ${Object.keys(args).length} field(s)`
-  return typeof args
-}

@@ -10,6 +10,7 @@ import type {ContainerRuntime} from '../docker/runtime.js'
 import {DockerMcpError, UsageError} from '../errors.js'
 import {watchParent, watchPluginSocket} from '../plugin/socket.js'
 import type {GatewayConfiguration, GatewayFlags} from './configuration.js'
+import {callStages} from './pipeline/index.js'
 import {Gateway} from './gateway.js'
 import {createLogger, type Logger} from './logger.js'
 import {linkEngine, type EngineLink} from './engine-link.js'
@@ -186,6 +187,7 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
       options.inputTimeoutSeconds === undefined ? undefined : options.inputTimeoutSeconds * 1000,
     idleMs: options.idleTimeoutSeconds * 1000,
     logCalls: options.logCalls,
+    callStages: callStages({}),
     cacheDir: options.cache ? ctx.paths.cacheDir : undefined,
     prepare: configuration.remotes.size > 0 ? prepare.catch(() => {}) : prepare,
     startUpstream: async (server, session, client) => {

@@ -1,0 +1,117 @@
+import type {CallToolResult} from '@modelcontextprotocol/server'
+
+/**
+ * One tool call on its way through the gateway, from whichever path it came: the raw hot path (a 2025-era
+ * client over stdio calling a long-lived container), the SDK path (everything else), or later a script.
+ * Stages read it; a stage that changes the call makes a new one with `withArguments`.
+ */
+export interface ToolCall {
+  /** The client session that made the call. */
+  readonly session: string
+  /** The tool's name as the client sees it (prefixed or renamed on a clash). */
+  readonly name: string
+  /** The server that owns the tool, and the tool's own name there. */
+  readonly server: string
+  readonly tool: string
+  readonly arguments: Record<string, unknown> | undefined
+  /** Which path forwards it: `raw` answers may arrive as unparsed text (see CallAnswer). */
+  readonly via: 'raw' | 'sdk'
+  /**
+   * A 2026-07-28 client's retry that carries input its server asked for: the same call, resumed. Stages
+   * that act once per call (an interceptor that counts or rewrites) skip their "before" step on it.
+   */
+  readonly resumed: boolean
+  /**
+   * The request as JSON text, for stages that scan it. The raw path has the client's own text for large
+   * calls; otherwise the parameters are serialised once, on first use, and kept.
+   */
+  requestText(): string
+  /** The same call with other arguments: the client's own text no longer describes it. */
+  withArguments(args: Record<string, unknown> | undefined): ToolCall
+}
+
+/** A call as built by a path: what it knows, and the client's own JSON text when it has it. */
+export interface ToolCallInit {
+  session: string
+  name: string
+  server: string
+  tool: string
+  arguments: Record<string, unknown> | undefined
+  via: 'raw' | 'sdk'
+  resumed?: boolean
+  sourceText?: string | undefined
+}
+
+export function toolCall(init: ToolCallInit): ToolCall {
+  let text = init.sourceText
+  const call: ToolCall = {
+    session: init.session,
+    name: init.name,
+    server: init.server,
+    tool: init.tool,
+    arguments: init.arguments,
+    via: init.via,
+    resumed: init.resumed ?? false,
+    requestText: () => (text ??= JSON.stringify({name: init.name, arguments: init.arguments ?? {}})),
+    withArguments: (args) => toolCall({...init, arguments: args, sourceText: undefined}),
+  }
+  return call
+}
+
+/** A JSON-RPC error as a server (or the gateway) answers a request with it. */
+export interface RpcError {
+  code: number
+  message: string
+  data?: unknown
+}
+
+/**
+ * What came back for a call. `text` is a large raw-path answer left unparsed (a whole JSON-RPC response,
+ * `idMemberAt` where its id member starts, see Upstream.takeLargeReply): stages that only scan it never
+ * pay for parsing it. `input` is a 2026-07-28 round that asks the client for input: not the call's end.
+ */
+export type CallAnswer =
+  | {kind: 'result'; result: CallToolResult}
+  | {kind: 'error'; error: RpcError}
+  | {kind: 'text'; text: string; idMemberAt: number}
+  | {kind: 'input'; value: unknown}
+
+/** The answer as JSON text, for stages that scan it: the raw text when there is one, else serialised. */
+export function answerText(answer: CallAnswer): string {
+  switch (answer.kind) {
+    case 'text':
+      return answer.text
+    case 'result':
+      return JSON.stringify(answer.result)
+    case 'error':
+      return JSON.stringify(answer.error)
+    case 'input':
+      return JSON.stringify(answer.value)
+  }
+}
+
+/** The tool result or error of an answer, parsing a raw text answer (stages that rewrite need this). */
+export function parsedAnswer(answer: CallAnswer): CallAnswer {
+  if (answer.kind !== 'text') return answer
+  const message = JSON.parse(answer.text) as {result?: CallToolResult; error?: RpcError}
+  return message.error ? {kind: 'error', error: message.error} : {kind: 'result', result: message.result!}
+}
+
+/** JSON-RPC's "Invalid Request": the code of a call the gateway refuses (as Docker's gateway does). */
+export const REFUSED_CODE = -32600
+
+/**
+ * A stage refused the call or its result. It reaches the client as a JSON-RPC error (Docker's gateway
+ * answers a blocked secret that way, and clients show it as a failed call); the message says which guard
+ * and why, and never carries the refused content.
+ */
+export class CallRefusedError extends Error {
+  constructor(
+    readonly guard: string,
+    message: string,
+    readonly code: number = REFUSED_CODE,
+  ) {
+    super(message)
+    this.name = 'CallRefusedError'
+  }
+}

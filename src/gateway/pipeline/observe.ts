@@ -1,0 +1,70 @@
+import {callFailureReason} from '../call-log.js'
+import type {Logger} from '../logger.js'
+import type {CallAnswer} from './call.js'
+import type {CallStage} from './pipeline.js'
+
+export interface ObserveOptions {
+  /** `--log-calls`: a line when a call starts and one when it ends (argument shapes, never values). */
+  logCalls: boolean
+  logger: Logger
+  /** Told about every call's end (metrics). */
+  observeCall?: ((server: string, tool: string, seconds: number, ok: boolean) => void) | undefined
+}
+
+/**
+ * The outermost stage: logs (`--log-calls`) and measures (metrics) every call, whatever ends it: the
+ * server's answer, a guard's refusal, a timeout or the client cancelling.
+ */
+export function observeStage(options: ObserveOptions): CallStage {
+  const {logCalls, logger, observeCall} = options
+  return {
+    name: 'observe',
+    async run(call, next) {
+      const started = performance.now()
+      if (logCalls)
+        logger.info(
+          `  - Calling tool ${call.name} (${call.server}) with arguments: ${argumentShape(call.arguments)}`,
+        )
+      let outcome: unknown = new Error('no answer')
+      try {
+        const answer = await next(call)
+        outcome = answerOutcome(answer)
+        return answer
+      } catch (err) {
+        outcome = err
+        throw err
+      } finally {
+        const failure = callFailureReason(outcome)
+        const seconds = (performance.now() - started) / 1000
+        observeCall?.(call.server, call.tool, seconds, failure === undefined)
+        if (logCalls) {
+          const ms = Math.round(seconds * 1000)
+          if (failure === undefined) logger.info(`  > Calling tool ${call.name} took: ${ms}ms`)
+          else logger.warn(`  > Calling tool ${call.name} failed after ${ms}ms: ${failure}`)
+        }
+      }
+    },
+  }
+}
+
+/** What `callFailureReason` reads: the result, the error object, or a large answer's text. */
+function answerOutcome(answer: CallAnswer): unknown {
+  switch (answer.kind) {
+    case 'result':
+      return answer.result
+    case 'error':
+      return answer.error
+    case 'text':
+      return answer.text
+    case 'input':
+      return undefined
+  }
+}
+
+/** Describe call arguments without their values: what `--log-calls` may print. */
+export function argumentShape(args: unknown): string {
+  if (args === undefined || args === null) return 'none'
+  if (Array.isArray(args)) return `array with ${args.length} element(s)`
+  if (typeof args === 'object') return `object with ${Object.keys(args).length} field(s)`
+  return typeof args
+}

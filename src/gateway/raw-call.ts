@@ -1,0 +1,119 @@
+import type {CallToolResult, JSONRPCMessage} from '@modelcontextprotocol/server'
+
+import {stoppedMessage, timeoutMessage} from './call-errors.js'
+import type {CallAnswer, ToolCall} from './pipeline/call.js'
+import type {NextStage} from './pipeline/pipeline.js'
+import {trailingId, withIdAt} from './stdio-transport.js'
+import type {RawReply, Upstream} from './upstream.js'
+
+/** A tool call in flight on the raw path: where it went, and how the client's cancellation ends it. */
+export interface RawCall {
+  upstream: Upstream
+  /** The id the call has on the upstream connection, once sent ('' before). */
+  upstreamId: string
+  cancel: () => void
+}
+
+/** A raw-path call the client cancelled: it ends without an answer. */
+export class ClientCancelledError extends Error {
+  constructor() {
+    super('cancelled by the client')
+  }
+}
+
+/**
+ * The raw path's last pipeline step: send the call to the container around the SDK client, and resolve
+ * with its answer (a large one unparsed), or reject when the container goes, the call times out or the
+ * client cancels it.
+ */
+export function rawForward(options: {
+  upstream: Upstream
+  state: RawCall
+  /** The client's `tools/call` params, as it sent them. */
+  params: {name?: unknown; arguments?: Record<string, unknown>; _meta?: Record<string, unknown>}
+  /** The client's request as JSON text, when it is large (sent on as it is, see `retargeted`). */
+  sourceText: string | undefined
+  clientId: string | number
+  timeoutMs: number
+  /** True once the client cancelled, before the call was sent. */
+  cancelled: () => boolean
+}): NextStage {
+  const {upstream, state, params, sourceText, clientId, timeoutMs} = options
+  const server = upstream.server
+  return (call: ToolCall) =>
+    new Promise<CallAnswer>((resolve, reject) => {
+      if (options.cancelled()) return reject(new ClientCancelledError())
+      let settled = false
+      const timer = setTimeout(() => {
+        upstream.cancelRaw(state.upstreamId, 'timed out')
+        settle('timeout')
+      }, timeoutMs)
+      // Once per call, whatever ends it: the answer, the container going, the timeout or the client.
+      const settle = (answer?: RawReply | Error | 'timeout') => {
+        if (settled) return
+        settled = true
+        clearTimeout(timer)
+        if (answer === undefined) return reject(new ClientCancelledError())
+        if (answer === 'timeout') return reject(new Error(timeoutMessage(server, 'tools/call', timeoutMs)))
+        if (answer instanceof Error)
+          return void stoppedMessage(server, 'tools/call', upstream).then((text) => reject(new Error(text)))
+        if ('text' in answer) return resolve({kind: 'text', text: answer.text, idMemberAt: answer.idMemberAt})
+        resolve(
+          answer.error
+            ? {kind: 'error', error: answer.error}
+            : {kind: 'result', result: answer.result as CallToolResult},
+        )
+      }
+      state.cancel = () => settle()
+      const rewritten = call.arguments !== params.arguments
+      state.upstreamId = upstream.sendRaw(
+        {
+          method: 'tools/call',
+          params: {...params, name: call.tool, ...(rewritten ? {arguments: call.arguments} : {})},
+          // A large request goes out as the client's own text, unless a stage rewrote its arguments.
+          text: rewritten ? undefined : retargeted(sourceText, clientId, call.name, call.tool),
+        },
+        settle,
+      )
+    })
+}
+
+/** The raw path's reply for an answer: a large one keeps its text, only its id changes. */
+export function rawAnswer(answer: CallAnswer, id: string | number): JSONRPCMessage | string {
+  switch (answer.kind) {
+    case 'text':
+      return withIdAt(answer.text, answer.idMemberAt, id)
+    case 'error':
+      return {jsonrpc: '2.0', id, error: answer.error} as JSONRPCMessage
+    case 'result':
+      return {jsonrpc: '2.0', id, result: answer.result} as JSONRPCMessage
+    case 'input':
+      return {jsonrpc: '2.0', id, result: answer.value} as JSONRPCMessage
+  }
+}
+
+/**
+ * A large `tools/call` request's text, re-targeted without serialising it again: its id swapped for the
+ * upstream's (see `trailingId`), and the exposed tool name for the server's own. SDK clients write
+ * `{"method":"tools/call","params":{"name":…,…},"jsonrpc":"2.0","id":7}`: the name at that fixed start is
+ * the request's own tool name. Undefined for any other layout (the request is then serialised again).
+ */
+function retargeted(
+  text: string | undefined,
+  id: string | number,
+  exposedName: string,
+  name: string,
+): ((upstreamId: string) => string) | undefined {
+  const tail = text ? trailingId(text) : undefined
+  if (!text || !tail || tail.json !== JSON.stringify(id)) return undefined
+  let head = text
+  let at = tail.at
+  if (name !== exposedName) {
+    const exposedStart = `{"method":"tools/call","params":{"name":${JSON.stringify(exposedName)}`
+    if (!text.startsWith(exposedStart)) return undefined
+    const start = `{"method":"tools/call","params":{"name":${JSON.stringify(name)}`
+    head = start + text.slice(exposedStart.length, at)
+    at = head.length
+  }
+  return (upstreamId) => withIdAt(head, at, upstreamId)
+}
