@@ -58,12 +58,25 @@ fi
 # dockerd stopped (issue #14), and no test saw it.
 export NODE_OPTIONS="${NODE_OPTIONS:+$NODE_OPTIONS }--unhandled-rejections=strict"
 
-# Unit and command tests run in parallel; end-to-end tests one file at a time, because they share one
-# Docker engine and count its containers. The last line sums both runs for CI.
+# Unit and command tests run in parallel; end-to-end tests one file at a time per lane, because they share
+# one Docker engine and count its containers. Two e2e lanes run side by side: the second under its own
+# host name (a UTS namespace), and the gateway labels every container with its host name, so each lane's
+# tests count only their own lane's containers (test/helpers/gateway.ts managedContainers). A file that
+# needs this machine's real host name says `e2e-lane: main` and stays in the first lane. The last line
+# sums every run for CI.
+run_lane() {
+  node --import tsx --test --test-concurrency=1 --test-timeout=600000 --test-reporter=spec "$@" 2>&1
+}
+export -f run_lane
+
 run_tests() {
-  local quick=() e2e=() log status=0
+  local quick=() e2e=() lane_a=() lane_b=() log status=0 i=0
   for f in "$@"; do
     case "$f" in test/e2e/*) e2e+=("$f") ;; *) quick+=("$f") ;; esac
+  done
+  for f in "${e2e[@]}"; do
+    if grep -q 'e2e-lane: main' "$f" || [ $((i % 2)) -eq 0 ]; then lane_a+=("$f"); else lane_b+=("$f"); fi
+    i=$((i + 1))
   done
   log="$(mktemp "${TMPDIR:-/tmp}/docker-mcp-tests.XXXXXX")"
   if [ "${#quick[@]}" -gt 0 ]; then
@@ -71,9 +84,19 @@ run_tests() {
       --test-reporter=spec "${quick[@]}" 2>&1 | tee -a "$log"
     [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
   fi
-  if [ "${#e2e[@]}" -gt 0 ]; then
-    node --import tsx --test --test-concurrency=1 --test-timeout=600000 \
-      --test-reporter=spec "${e2e[@]}" 2>&1 | tee -a "$log"
+  if [ "${#lane_b[@]}" -gt 0 ] && [ "$(id -u)" = "0" ] && command -v unshare >/dev/null 2>&1; then
+    local lane_b_log
+    lane_b_log="$(mktemp "${TMPDIR:-/tmp}/docker-mcp-lane-b.XXXXXX")"
+    unshare --uts bash -c 'hostname "$(hostname)-lane-b" && run_lane "$@"' bash "${lane_b[@]}" >"$lane_b_log" &
+    local lane_b_pid=$!
+    run_lane "${lane_a[@]}" | tee -a "$log"
+    [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+    wait "$lane_b_pid" || status=1
+    echo "--- second e2e lane (${#lane_b[@]} files) ---"
+    tee -a "$log" <"$lane_b_log"
+    rm -f "$lane_b_log"
+  elif [ "${#e2e[@]}" -gt 0 ]; then
+    run_lane "${e2e[@]}" | tee -a "$log"
     [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
   fi
   local passed failed

@@ -4,6 +4,7 @@ import {randomBytes} from 'node:crypto'
 import {chmod, mkdir, readFile, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 import {after, before, test} from 'node:test'
+import {hostname} from 'node:os'
 
 import {connectGateway, eventually, IMAGES, textOf, writeSecretsFile} from '../helpers/gateway.js'
 import {makeSandbox, run, runCli, type Sandbox} from '../helpers/sandbox.js'
@@ -101,7 +102,14 @@ after(async () => {
 })
 
 async function containersOf(server: string): Promise<string[]> {
-  const r = await run('docker', ['ps', '-aq', '--filter', `label=docker-mcp-name=${server}`])
+  const r = await run('docker', [
+    'ps',
+    '-aq',
+    '--filter',
+    `label=docker-mcp-name=${server}`,
+    '--filter',
+    `label=docker-mcp-gateway-host=${hostname()}`,
+  ])
   return r.stdout.split('\n').filter(Boolean)
 }
 

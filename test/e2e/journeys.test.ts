@@ -4,6 +4,7 @@ import {createHash, randomBytes} from 'node:crypto'
 import {mkdir, readFile, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 import {after, before, describe, test} from 'node:test'
+import {hostname} from 'node:os'
 
 import {Client, SSEClientTransport, StreamableHTTPClientTransport} from '@modelcontextprotocol/client'
 import {StdioClientTransport} from '@modelcontextprotocol/client/stdio'
@@ -230,6 +231,9 @@ describe('journey 4: the gateway as a container', () => {
       '-d',
       '--name',
       name,
+      // The gateway labels its servers' containers with its host name: this lane's (see managedContainers).
+      '--hostname',
+      hostname(),
       '-p',
       `127.0.0.1:${port}:8811`,
       '-v',

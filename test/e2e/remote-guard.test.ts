@@ -1,3 +1,4 @@
+// e2e-lane: main (it resolves this machine's own host name)
 import assert from 'node:assert/strict'
 import {writeFile} from 'node:fs/promises'
 import net from 'node:net'

@@ -1,4 +1,5 @@
 import {writeFile} from 'node:fs/promises'
+import {hostname} from 'node:os'
 import path from 'node:path'
 
 import {Client} from '@modelcontextprotocol/client'
@@ -128,9 +129,18 @@ export async function connectGateway(
   }
 }
 
-/** Containers carrying our label (optionally for one server). */
+/**
+ * Containers carrying our label (optionally for one server), started by gateways on this host: the
+ * gateway labels each container with its host name, and scripts/test.sh runs a second e2e lane under
+ * another host name, so a lane never counts the other's containers.
+ */
 export async function managedContainers(server?: string, sessions?: ReadonlySet<string>): Promise<string[]> {
-  const filters = ['--filter', 'label=docker-mcp=true']
+  const filters = [
+    '--filter',
+    'label=docker-mcp=true',
+    '--filter',
+    `label=docker-mcp-gateway-host=${hostname()}`,
+  ]
   if (server) filters.push('--filter', `label=docker-mcp-name=${server}`)
   const r = await run('docker', [
     'ps',
