@@ -58,7 +58,8 @@ export async function createSignatureGate(options: SignatureGateOptions): Promis
     if (!pending) {
       pending = decide(image, key, bundles, options).then(
         (reason) => {
-          if (reason === undefined) options.log(`  > Signature of ${image} verified with key ${key.fingerprint}`)
+          if (reason === undefined)
+            options.log(`  > Signature of ${image} verified with key ${key.fingerprint}`)
           return reason
         },
         (err: Error) => `cannot be verified: ${err.message}`,
@@ -70,7 +71,11 @@ export async function createSignatureGate(options: SignatureGateOptions): Promis
 
   return {
     async check({name, entry}) {
-      const server = {name, image: entry.image ?? '', signature: (entry as {signature?: {publicKey?: unknown}}).signature}
+      const server = {
+        name,
+        image: entry.image ?? '',
+        signature: (entry as {signature?: {publicKey?: unknown}}).signature,
+      }
       const refuse = (reason: string, suggestions: string[] = []) =>
         new SignatureRefusedError(
           `server "${server.name}" refused by --verify-signatures: image ${server.image} ${reason}`,
@@ -188,7 +193,9 @@ async function readBundle(file: string): Promise<BundleSignature[]> {
     const payload = Buffer.from(b.payload, 'base64')
     let claimedDigest: string | undefined
     try {
-      const p = JSON.parse(payload.toString('utf8')) as {critical?: {image?: {'docker-manifest-digest'?: unknown}}}
+      const p = JSON.parse(payload.toString('utf8')) as {
+        critical?: {image?: {'docker-manifest-digest'?: unknown}}
+      }
       const d = p.critical?.image?.['docker-manifest-digest']
       claimedDigest = typeof d === 'string' ? d : undefined
     } catch {
@@ -203,7 +210,9 @@ async function readKeyFile(file: string): Promise<PublicKey> {
   try {
     pem = await readFile(file, 'utf8')
   } catch (err) {
-    throw new UsageError(`--signature-key ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
+    throw new UsageError(
+      `--signature-key ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    )
   }
   try {
     return parsePublicKey(pem, `--signature-key ${file}`)

@@ -27,7 +27,8 @@ export function parseImageReference(image: string): ImageReference {
   if (at >= 0) {
     digest = rest.slice(at + 1)
     rest = rest.slice(0, at)
-    if (!DIGEST.test(digest)) throw new Error(`"${image}" has a malformed digest (expected @sha256:<64 hex digits>)`)
+    if (!DIGEST.test(digest))
+      throw new Error(`"${image}" has a malformed digest (expected @sha256:<64 hex digits>)`)
   }
   let tag: string | undefined
   const lastSlash = rest.lastIndexOf('/')
@@ -43,7 +44,10 @@ export function parseImageReference(image: string): ImageReference {
   if (HUB_ALIASES.has(registry)) registry = DOCKER_HUB
   if (registry === DOCKER_HUB && parts.length === 1) parts.unshift('library')
   const repository = parts.join('/')
-  if (!repository || !/^[a-z0-9]+(?:[._-]+[a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-]+[a-z0-9]+)*)*$/.test(repository)) {
+  if (
+    !repository ||
+    !/^[a-z0-9]+(?:[._-]+[a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-]+[a-z0-9]+)*)*$/.test(repository)
+  ) {
     throw new Error(`"${image}" is not a valid image reference`)
   }
   return {registry, repository, ...(tag ? {tag} : {}), ...(digest ? {digest} : {})}

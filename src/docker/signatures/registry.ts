@@ -121,7 +121,9 @@ export class RegistryClient {
     try {
       res = await this.fetchImpl(url, {signal: AbortSignal.timeout(TIMEOUT_MS)})
     } catch (err) {
-      throw new RegistryError(`cannot reach the token service of ${this.ref.registry}: ${(err as Error).message}`)
+      throw new RegistryError(
+        `cannot reach the token service of ${this.ref.registry}: ${(err as Error).message}`,
+      )
     }
     if (!res.ok) {
       await res.body?.cancel()

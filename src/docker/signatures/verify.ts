@@ -41,7 +41,8 @@ export function parsePublicKey(pem: string, where: string): PublicKey {
     throw new Error(`${where}: not a PEM public key (${(err as Error).message})`)
   }
   if (key.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
-    const kind = key.asymmetricKeyType === 'ec' ? `EC ${key.asymmetricKeyDetails?.namedCurve}` : key.asymmetricKeyType
+    const kind =
+      key.asymmetricKeyType === 'ec' ? `EC ${key.asymmetricKeyDetails?.namedCurve}` : key.asymmetricKeyType
     throw new Error(`${where}: an ECDSA P-256 public key is needed (as cosign generates), got ${kind}`)
   }
   const der = key.export({type: 'spki', format: 'der'})
@@ -76,7 +77,11 @@ export function checkCandidate(
     }
   }
   // From here on the payload is authentic: what it says is what the key holder signed.
-  const refuse = (reason: string): Outcome => ({ok: false, signedByKey: true, reason: `${candidate.source}: ${reason}`})
+  const refuse = (reason: string): Outcome => ({
+    ok: false,
+    signedByKey: true,
+    reason: `${candidate.source}: ${reason}`,
+  })
   let payload: {
     critical?: {
       type?: unknown
@@ -100,7 +105,8 @@ export function checkCandidate(
   const reference = critical.identity?.['docker-reference']
   let signedRepository: string | undefined
   try {
-    signedRepository = typeof reference === 'string' ? repositoryName(parseImageReference(reference)) : undefined
+    signedRepository =
+      typeof reference === 'string' ? repositoryName(parseImageReference(reference)) : undefined
   } catch {
     signedRepository = undefined
   }
