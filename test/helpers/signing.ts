@@ -67,16 +67,27 @@ export async function startRegistry(): Promise<RealRegistry> {
     stdio: ['ignore', 'ignore', 'pipe'],
   })
   let log = ''
+  let failed: Error | undefined
+  child.once('error', (err) => (failed = err))
   child.stderr?.on('data', (d: Buffer) => (log = (log + d.toString('utf8')).slice(-4000)))
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', () => resolve())
+    child.once('error', () => resolve())
+  })
   const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
+    if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
     await exited
     await rm(dir, {recursive: true, force: true})
   }
   const base = `http://${host}/v2`
   // Ready when /v2/ answers; a registry that exits first is a failure with its log.
   for (;;) {
+    if (failed) {
+      await stop()
+      throw new Error(
+        `cannot run docker-registry (apt-get install docker-registry; scripts/test.sh does): ${failed.message}`,
+      )
+    }
     if (child.exitCode !== null) {
       await stop()
       throw new Error(`docker-registry exited (${child.exitCode}): ${log}`)
