@@ -62,7 +62,11 @@ export async function createSignatureGate(options: SignatureGateOptions): Promis
             options.log(`  > Signature of ${image} verified with key ${key.fingerprint}`)
           return reason
         },
-        (err: Error) => `cannot be verified: ${err.message}`,
+        (err: Error) => {
+          // The registry could not be asked (network, 5xx): the next start asks again instead of refusing for good.
+          verdicts.delete(id)
+          return `cannot be verified: ${err.message}`
+        },
       )
       verdicts.set(id, pending)
     }

@@ -57,12 +57,7 @@ export function checkCandidate(
   key: PublicKey,
   image: ImageReference & {digest: string},
 ): Outcome {
-  let signature: Buffer
-  try {
-    signature = Buffer.from(candidate.base64Signature, 'base64')
-  } catch {
-    signature = Buffer.alloc(0)
-  }
+  const signature = Buffer.from(candidate.base64Signature, 'base64')
   let valid = false
   try {
     valid = signature.length > 0 && verifySignature('sha256', candidate.payload, key.key, signature)

@@ -3,6 +3,7 @@ import {generateKeyPairSync, sign} from 'node:crypto'
 import {describe, test} from 'node:test'
 
 import {
+  createSignatureGate,
   parseImageReference,
   parsePublicKey,
   signatureTag,
@@ -181,5 +182,49 @@ describe('registry client', () => {
     const client = new RegistryClient(ref, fake)
     await assert.rejects(client.blob(DIGEST), /blob sha256:abab.* of ghcr.io\/o\/r has digest sha256:/)
     assert.equal(await client.manifest('sha256-x.sig'), undefined)
+  })
+})
+
+describe('signature gate', () => {
+  const {publicKey} = generateKeyPairSync('ec', {namedCurve: 'prime256v1'})
+  const pem = publicKey.export({type: 'spki', format: 'pem'}).toString()
+  const server = {name: 's', entry: {image: `ghcr.io/o/r@${DIGEST}`, signature: {publicKey: pem}}}
+
+  test('a registry that cannot be reached refuses this start, and the next start asks again', async () => {
+    let calls = 0
+    const fake = (async () => {
+      calls++
+      if (calls === 1) throw new Error('connection refused')
+      return new Response('', {status: 404})
+    }) as typeof fetch
+    const gate = await createSignatureGate({log: () => {}, fetch: fake})
+    await assert.rejects(
+      gate.check(server),
+      /image ghcr.io\/o\/r@sha256:abab.* cannot be verified: cannot reach ghcr.io/,
+    )
+    await assert.rejects(
+      gate.check(server),
+      /has no signature: ghcr.io\/o\/r:sha256-abab.*\.sig is not in the registry/,
+    )
+    // A definitive verdict is kept: no third request.
+    await assert.rejects(gate.check(server), /has no signature/)
+    assert.equal(calls, 2)
+  })
+
+  test('no key anywhere, or a bad one in the catalog, is a refusal naming where to put one', async () => {
+    const gate = await createSignatureGate({
+      log: () => {},
+      fetch: (async () => new Response('')) as typeof fetch,
+    })
+    await assert.rejects(
+      gate.check({name: 's', entry: {image: `ghcr.io/o/r@${DIGEST}`}}),
+      (err: Error & {suggestions?: string[]}) =>
+        /has no public key to verify it with/.test(err.message) &&
+        /signature: \{publicKey: <PEM>\}.*--signature-key <file>/.test(err.suggestions?.join(' ') ?? ''),
+    )
+    await assert.rejects(
+      gate.check({name: 's', entry: {image: `ghcr.io/o/r@${DIGEST}`, signature: {publicKey: 'nope'}}}),
+      /catalog entry "s", field signature.publicKey: not a PEM public key/,
+    )
   })
 })
