@@ -139,6 +139,8 @@ export const catalogEntrySchema = z.looseObject({
   longLived: z.boolean().optional(),
   disableNetwork: z.boolean().optional(),
   allowHosts: stringList.optional(),
+  /** Ours: `publicKey` (PEM) that signs `image`, for `gateway run --verify-signatures`. */
+  signature: z.looseObject({publicKey: z.string().optional()}).optional(),
   capAdd: z.array(capability).optional(),
   readOnly: z.boolean().optional(),
   remote: remote.optional(),

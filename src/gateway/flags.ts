@@ -180,6 +180,24 @@ export const GATEWAY_RUN_FLAGS = {
     default: 60,
     min: 0,
   },
+  // Signed images (src/docker/signatures/).
+  'verify-signatures': {
+    type: 'boolean',
+    description:
+      "start a server only if its image is pinned by digest and its cosign signature verifies (key: --signature-key, else the catalog entry's signature.publicKey)",
+    default: false,
+  },
+  'signature-key': {
+    type: 'string',
+    description:
+      'PEM public key (ECDSA P-256, as cosign generates) trusted for every image, over catalog keys',
+  },
+  'signature-bundle': {
+    type: 'string',
+    description:
+      'local signature file {"payload","base64Signature"} used instead of the registry (repeatable)',
+    multiple: true,
+  },
 } as const satisfies Record<string, FlagSpec>
 
 export type GatewayRunFlags = FlagValues<typeof GATEWAY_RUN_FLAGS>
@@ -226,6 +244,22 @@ export function gatewayOptionsFromFlags(flags: GatewayRunFlags, version: string)
     maxSessionsPerToken: flags['max-sessions-per-token'],
     sessionIdleSeconds: flags['session-idle-timeout'],
     sessionTtlSeconds: flags['session-ttl'],
+    ...signatureOptions(flags),
     version,
+  }
+}
+
+/** The signed-images flags; a key or bundle without `--verify-signatures` would check nothing, so it is refused. */
+function signatureOptions(
+  flags: GatewayRunFlags,
+): Pick<RunGatewayOptions, 'verifySignatures' | 'signatureKey' | 'signatureBundles'> {
+  const bundles = flags['signature-bundle'] ?? []
+  if (!flags['verify-signatures'] && (flags['signature-key'] || bundles.length > 0)) {
+    throw new UsageError('--signature-key and --signature-bundle need --verify-signatures')
+  }
+  return {
+    verifySignatures: flags['verify-signatures'],
+    signatureKey: flags['signature-key'],
+    signatureBundles: bundles,
   }
 }

@@ -48,6 +48,10 @@ export interface RunGatewayOptions extends GatewayFlags {
   /** `--session-ttl`; undefined = its default. */
   sessionTtlSeconds?: number | undefined
   version: string
+  /** `--verify-signatures`, `--signature-key`, `--signature-bundle` (src/docker/signatures/). */
+  verifySignatures?: boolean | undefined
+  signatureKey?: string | undefined
+  signatureBundles?: string[] | undefined
   /** For tests and embedding; default process stdio. */
   stdin?: Readable
   stdout?: Writable
@@ -123,6 +127,18 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
     enabled.length > 0 ? `- Those servers are enabled: ${enabled.join(', ')}` : '- No server is enabled',
   )
 
+  // --verify-signatures: key and bundle files are read now (a bad one stops here); images are verified
+  // against their registry when their server first starts, and every start waits for that verdict.
+  const signatures = options.verifySignatures
+    ? await (
+        await import('../docker/signatures/index.js')
+      ).createSignatureGate({
+        keyFile: options.signatureKey,
+        bundleFiles: options.signatureBundles,
+        log: (line) => logger.info(line),
+      })
+    : undefined
+
   // Upstreams are started by the gateway and report back to it: the reference is set just below.
   const ref: {gateway?: Gateway} = {}
   const onListChanged = (upstream: Upstream) => void ref.gateway?.onUpstreamListChanged(upstream)
@@ -195,6 +211,7 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
         const unavailable = configuration.unavailable.get(server)
         if (unavailable) throw new DockerMcpError(`server "${server}" cannot run: ${unavailable}`)
         if (configuration.remotes.has(server)) return await startRemote!(server, session, client)
+        await signatures?.check(configuration.containers.get(server)!)
         return await (await linked!).startContainer(server, session, client)
       } catch (err) {
         throw withMissingSecrets(err, configuration.missingSecrets.get(server))
