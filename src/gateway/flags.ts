@@ -180,6 +180,17 @@ export const GATEWAY_RUN_FLAGS = {
     default: 60,
     min: 0,
   },
+  // Egress allowlists (src/gateway/egress/).
+  'block-network': {
+    type: 'boolean',
+    description:
+      'confine servers to the allowHosts of their catalog entry, through egress proxies; servers without allowHosts get no network',
+    default: false,
+  },
+  'egress-network': {
+    type: 'string',
+    description: 'network the egress proxies reach out through (default bridge) (with --block-network)',
+  },
 } as const satisfies Record<string, FlagSpec>
 
 export type GatewayRunFlags = FlagValues<typeof GATEWAY_RUN_FLAGS>
@@ -226,6 +237,8 @@ export function gatewayOptionsFromFlags(flags: GatewayRunFlags, version: string)
     maxSessionsPerToken: flags['max-sessions-per-token'],
     sessionIdleSeconds: flags['session-idle-timeout'],
     sessionTtlSeconds: flags['session-ttl'],
+    blockNetwork: flags['block-network'],
+    egressNetwork: flags['egress-network'],
     version,
   }
 }
