@@ -55,7 +55,7 @@ function ipv6Groups(ip: string): number[] | undefined {
   const v4 = ipv4Parts(text.slice(lastColon + 1))
   if (v4) {
     tail = [(v4[0]! << 8) | v4[1]!, (v4[2]! << 8) | v4[3]!]
-    text = text.slice(0, lastColon + 1) + '0'
+    text = text.slice(0, lastColon + 1) + '0:0'
   }
   const halves = text.split('::')
   if (halves.length > 2) return undefined
@@ -64,7 +64,7 @@ function ipv6Groups(ip: string): number[] | undefined {
   const rest = halves.length === 2 ? parse(halves[1]!) : []
   let groups =
     halves.length === 2 ? [...head, ...Array(8 - head.length - rest.length).fill(0), ...rest] : head
-  if (v4) groups = [...groups.slice(0, groups.length - 1), ...tail]
+  if (v4) groups = [...groups.slice(0, groups.length - 2), ...tail]
   if (groups.length !== 8 || groups.some((g) => !Number.isInteger(g) || g < 0 || g > 0xffff)) return undefined
   return groups
 }
