@@ -36,20 +36,27 @@ async function removeTestObjects(): Promise<void> {
   await run('docker', ['network', 'rm', NET])
 }
 
-/** Egress proxies and networks anywhere on the engine (the label is ours alone). */
-async function egressObjects(): Promise<{containers: string[]; networks: string[]}> {
-  const containers = (
-    await docker('ps', '-a', '--filter', 'label=docker-mcp-egress', '--format', '{{.Names}}')
-  )
-    .split('\n')
-    .filter(Boolean)
-  const networks = (
-    await docker('network', 'ls', '--filter', 'label=docker-mcp-egress', '--format', '{{.Name}}')
-  )
-    .split('\n')
-    .filter(Boolean)
-  return {containers, networks}
+/** Egress proxies, confined servers and egress networks anywhere on the engine (the label is ours alone). */
+async function egressObjects(): Promise<{proxies: string[]; servers: string[]; networks: string[]}> {
+  const list = async (...args: string[]) => (await docker(...args)).split('\n').filter(Boolean).sort()
+  const ps = (type: string) =>
+    list(
+      'ps',
+      '-a',
+      '--filter',
+      'label=docker-mcp-egress',
+      '--filter',
+      `label=docker-mcp-tool-type=${type}`,
+      '--format',
+      '{{.Names}}',
+    )
+  return {
+    proxies: await ps('egress-proxy'),
+    servers: await ps('mcp'),
+    networks: await list('network', 'ls', '--filter', 'label=docker-mcp-egress', '--format', '{{.Name}}'),
+  }
 }
+const NOTHING = {proxies: [], servers: [], networks: []}
 
 before(async () => {
   sandbox = await makeSandbox()
@@ -204,8 +211,7 @@ test('--block-network: allowed host answered; other names, direct IPs, other por
 
     // The proxy and its network are labelled; the server's only network is the internal one.
     const during = await egressObjects()
-    const proxies = during.containers.filter((c) => c.startsWith('egress-proxy '))
-    const servers = during.containers.filter((c) => c.startsWith('mcp '))
+    const {proxies, servers} = during
     assert.equal(proxies.length, 1, JSON.stringify(during))
     assert.equal(servers.length, 1, JSON.stringify(during))
     assert.equal(during.networks.length, 1, JSON.stringify(during))
@@ -221,8 +227,8 @@ test('--block-network: allowed host answered; other names, direct IPs, other por
         .split(' ')
         .filter(Boolean)
         .sort()
-    assert.deepEqual(await networksOf(proxies[0]!.split(' ')[1]!), [NET, during.networks[0]!].sort())
-    assert.deepEqual(await networksOf(servers[0]!.split(' ')[1]!), [during.networks[0]!])
+    assert.deepEqual(await networksOf(proxies[0]!), [NET, during.networks[0]!].sort())
+    assert.deepEqual(await networksOf(servers[0]!), [during.networks[0]!])
     const internal = await docker('network', 'inspect', '-f', '{{.Internal}}', during.networks[0]!)
     assert.equal(internal, 'true')
   } finally {
@@ -231,10 +237,10 @@ test('--block-network: allowed host answered; other names, direct IPs, other por
   }
   const left = await eventually(
     egressObjects,
-    (o) => o.containers.length === 0 && o.networks.length === 0,
+    (o) => o.proxies.length + o.servers.length + o.networks.length === 0,
     30_000,
   )
-  assert.deepEqual(left, {containers: [], networks: []})
+  assert.deepEqual(left, NOTHING)
 })
 
 test('without --block-network, the same server reaches both services', async () => {
@@ -256,7 +262,7 @@ test('without --block-network, the same server reaches both services', async () 
   } finally {
     await gw.close()
   }
-  assert.deepEqual(await egressObjects(), {containers: [], networks: []})
+  assert.deepEqual(await egressObjects(), NOTHING)
 })
 
 test('a SIGKILLed gateway leaves no proxy behind, and the next gateway removes its network', async () => {
@@ -278,20 +284,22 @@ test('a SIGKILLed gateway leaves no proxy behind, and the next gateway removes i
   )
   const pid = gw.transport.pid
   assert.ok(pid)
-  let during: {containers: string[]; networks: string[]}
+  let during: Awaited<ReturnType<typeof egressObjects>>
   try {
     assert.match(await call(gw, 'fetch', {url: 'http://allowed.test/'}), /^status 200/, gw.stderr())
     during = await egressObjects()
-    assert.equal(during.containers.filter((c) => c.startsWith('egress-proxy ')).length, 1)
-    assert.equal(during.networks.length, 1)
+    assert.equal(during.proxies.length, 1, JSON.stringify(during))
+    assert.equal(during.networks.length, 1, JSON.stringify(during))
   } finally {
     process.kill(pid, 'SIGKILL')
     await gw.close()
   }
   // The engine closes the proxy's stdin with the dead gateway's attach: it exits and is removed.
-  const containers = await eventually(egressObjects, (o) => o.containers.length === 0, 30_000)
-  assert.deepEqual(containers.containers, [])
-  assert.deepEqual(containers.networks, during.networks, 'the network stays until a gateway sweeps it')
+  // (The server ends the same way: its stdin closes.)
+  const ended = await eventually(egressObjects, (o) => o.proxies.length + o.servers.length === 0, 30_000)
+  assert.deepEqual(ended.proxies, [])
+  assert.deepEqual(ended.servers, [])
+  assert.deepEqual(ended.networks, during.networks, 'the network stays until a gateway sweeps it')
 
   // The next gateway (any flags) sweeps networks of dead gateways when it connects to the engine.
   const next = await connectGateway(sandbox, ['--catalog', catalog, '--servers', 'netfix', '--no-cache'], {
@@ -299,7 +307,7 @@ test('a SIGKILLed gateway leaves no proxy behind, and the next gateway removes i
   })
   try {
     const swept = await eventually(egressObjects, (o) => o.networks.length === 0, 30_000)
-    assert.deepEqual(swept, {containers: [], networks: []}, next.stderr())
+    assert.deepEqual(swept, NOTHING, next.stderr())
   } finally {
     await next.close()
   }
