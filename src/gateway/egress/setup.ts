@@ -9,6 +9,7 @@ import type {EgressEngine} from '../../docker/egress-engine.js'
 import type {ContainerRuntime} from '../../docker/runtime.js'
 import type {ContainerServer} from '../containers.js'
 import type {Logger} from '../logger.js'
+import {egressPolicy} from './allowlist.js'
 import {EgressManager} from './lifecycle.js'
 import {buildProxyImage} from './proxy-image.js'
 
@@ -36,6 +37,14 @@ export async function createEgress(
     logger: gateway.logger,
   })
   const confined = [...gateway.servers.values()].filter((s) => (s.entry.allowHosts?.length ?? 0) > 0)
+  // A bad allowHosts fails that server's start; say it now too, before any client calls it.
+  for (const server of confined) {
+    try {
+      egressPolicy(server.name, server.entry)
+    } catch (err) {
+      gateway.logger.warn(`- ${(err as Error).message}`)
+    }
+  }
   gateway.logger.info(
     `- Egress blocked (--block-network): ${confined.length > 0 ? `${confined.map((s) => s.name).join(', ')} reach out only through egress proxies (via network ${outsideNetwork})` : 'no server declares allowHosts'}; the others have no network`,
   )
