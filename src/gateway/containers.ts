@@ -5,6 +5,7 @@ import {buildContainerSpec, describeSpec, type ContainerEntry} from '../docker/c
 import type {ContainerRuntime} from '../docker/runtime.js'
 import {SecretMasker} from '../secrets/mask.js'
 import type {ContainerExits} from './container-exits.js'
+import type {EgressManager} from './egress/lifecycle.js'
 import type {Logger} from './logger.js'
 import {StreamTransport} from './stdio-transport.js'
 import {connectUpstream, type Upstream, type UpstreamClient} from './upstream.js'
@@ -39,6 +40,8 @@ export interface ContainerUpstreamOptions {
   exits?: ContainerExits | undefined
   /** Ids of the containers this gateway holds right now (an engine that comes back may still run others). */
   liveIds?: Set<string> | undefined
+  /** `--block-network`: servers start confined to their `allowHosts` (src/gateway/egress/). */
+  egress?: EgressManager | undefined
 }
 
 /** Start a server's container and connect an MCP client to its stdio. */
@@ -69,7 +72,8 @@ export function containerUpstreams(
     if (binds.length > 0) spec.HostConfig.Binds = binds
     // --verbose shows what runs: env names only, and the logger masks any secret value in the line.
     options.logger.debug(`  - ${name}: running ${describeSpec(spec)}`)
-    const container = await options.runtime.start(spec)
+    const start = (s: typeof spec) => options.runtime.start(s)
+    const container = await (options.egress?.start(name, server.entry, spec, start) ?? start(spec))
     options.logger.debug(`  - ${name}: started container ${container.id.slice(0, 12)}`)
     const transport = new StreamTransport(container.stdout, container.stdin, {
       close: () => container.remove(),

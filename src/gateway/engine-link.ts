@@ -13,6 +13,7 @@ import {DockerMcpError} from '../errors.js'
 import {ContainerExits} from './container-exits.js'
 import type {ContainerUpstreamOptions} from './containers.js'
 import {EngineWatch, isEngineUnreachable} from './engine-watch.js'
+import type {EgressManager} from './egress/lifecycle.js'
 import type {Logger} from './logger.js'
 import type {Upstream, UpstreamClient} from './upstream.js'
 
@@ -22,15 +23,22 @@ export interface EngineLink {
   /** The first connection: rejects when the engine cannot be reached (the watch then retries). */
   ready: Promise<void>
   startContainer(server: string, session: string, client?: UpstreamClient): Promise<Upstream>
+  /** `--block-network`'s proxies (undefined without the flag): closed at shutdown, after the servers. */
+  egress?: EgressManager | undefined
   close(): void
 }
 
-export interface EngineLinkOptions extends Omit<ContainerUpstreamOptions, 'runtime' | 'exits' | 'liveIds'> {
+export interface EngineLinkOptions extends Omit<
+  ContainerUpstreamOptions,
+  'runtime' | 'exits' | 'liveIds' | 'egress'
+> {
   /** Make the images present (pull what is missing); runs at every (re)connection. */
   ensureImages: (runtime: ContainerRuntime) => Promise<void>
   /** The engine is back and connected: list again what could not be listed. */
   onEngineBack: () => void
   logger: Logger
+  /** `--block-network` (and `--egress-network`): see src/gateway/egress/. */
+  blockNetwork?: {outsideNetwork?: string | undefined} | undefined
 }
 
 /** Create the link; throws only for a configuration the engine cannot even be addressed with. */
@@ -39,13 +47,21 @@ export async function linkEngine(ctx: Context, options: EngineLinkOptions): Prom
     {createDocker, engineTarget, freshConnectionClient, pingDocker},
     {ContainerRuntime},
     {containerUpstreams},
+    {EgressEngine},
   ] = await Promise.all([
     import('../docker/engine.js'),
     import('../docker/runtime.js'),
     import('./containers.js'),
+    import('../docker/egress-engine.js'),
   ])
   const docker = createDocker(ctx.env, ctx.paths)
   const runtime = new ContainerRuntime(docker)
+  const egressEngine = new EgressEngine(docker)
+  const egress = options.blockNetwork
+    ? await (
+        await import('./egress/setup.js')
+      ).createEgress(ctx, egressEngine, runtime, options, options.blockNetwork)
+    : undefined
   const pinger = freshConnectionClient(docker)
   const watch = new EngineWatch({
     host: engineTarget(docker)?.host ?? 'the default address',
@@ -54,7 +70,7 @@ export async function linkEngine(ctx: Context, options: EngineLinkOptions): Prom
   })
   const exits = new ContainerExits(runtime, options.gatewayId, watch)
   const liveIds = new Set<string>()
-  const start = containerUpstreams({...options, runtime, exits, liveIds})
+  const start = containerUpstreams({...options, runtime, exits, liveIds, egress})
 
   let first = true
   let downSince = Date.now()
@@ -70,6 +86,13 @@ export async function linkEngine(ctx: Context, options: EngineLinkOptions): Prom
     const orphans = await runtime.removeOrphans(isProcessAlive, options.gatewayId, hostname()).catch(() => 0)
     if (orphans > 0)
       options.logger.info(`  - Removed ${orphans} container(s) left by a gateway that is no longer running`)
+    const networks = await egressEngine
+      .removeOrphanNetworks(isProcessAlive, options.gatewayId, hostname())
+      .catch(() => 0)
+    if (networks > 0)
+      options.logger.info(
+        `  - Removed ${networks} egress network(s) left by a gateway that is no longer running`,
+      )
     if (!first) {
       // Ours, but no call holds them: they survived the engine's restart (live-restore) after their attach
       // broke. Their replacements start on the next call; these would only double them.
@@ -103,6 +126,7 @@ export async function linkEngine(ctx: Context, options: EngineLinkOptions): Prom
     watch,
     runtime,
     ready: connected,
+    egress,
     async startContainer(server, session, client) {
       const down = () => watch.state === 'down'
       // The engine may be back before the watch's next retry: ask now rather than refuse.

@@ -198,6 +198,17 @@ export const GATEWAY_RUN_FLAGS = {
       'local signature file {"payload","base64Signature"} used instead of the registry (repeatable)',
     multiple: true,
   },
+  // Egress allowlists (src/gateway/egress/).
+  'block-network': {
+    type: 'boolean',
+    description:
+      'confine servers to the allowHosts of their catalog entry, through egress proxies; servers without allowHosts get no network',
+    default: false,
+  },
+  'egress-network': {
+    type: 'string',
+    description: 'network the egress proxies reach out through (default bridge) (with --block-network)',
+  },
 } as const satisfies Record<string, FlagSpec>
 
 export type GatewayRunFlags = FlagValues<typeof GATEWAY_RUN_FLAGS>
@@ -245,6 +256,8 @@ export function gatewayOptionsFromFlags(flags: GatewayRunFlags, version: string)
     sessionIdleSeconds: flags['session-idle-timeout'],
     sessionTtlSeconds: flags['session-ttl'],
     ...signatureOptions(flags),
+    blockNetwork: flags['block-network'],
+    egressNetwork: flags['egress-network'],
     version,
   }
 }

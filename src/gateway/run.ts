@@ -47,6 +47,10 @@ export interface RunGatewayOptions extends GatewayFlags {
   sessionIdleSeconds: number
   /** `--session-ttl`; undefined = its default. */
   sessionTtlSeconds?: number | undefined
+  /** `--block-network`: servers reach only their `allowHosts`, through egress proxies. */
+  blockNetwork?: boolean | undefined
+  /** `--egress-network`: the network egress proxies reach out through. */
+  egressNetwork?: string | undefined
   version: string
   /** `--verify-signatures`, `--signature-key`, `--signature-bundle` (src/docker/signatures/). */
   verifySignatures?: boolean | undefined
@@ -165,6 +169,7 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
           ensureImages: (runtime) =>
             ensureImages(runtime, configuration, logger, {terminal, color: display.color}),
           onEngineBack: () => void ref.gateway?.relistFailed(),
+          blockNetwork: options.blockNetwork ? {outsideNetwork: options.egressNetwork} : undefined,
         }).then((created) => (link = created))
   const prepare = linked ? linked.then((l) => l.ready) : Promise.resolve()
   // An unreachable engine is reported by its watch (and retried); anything else is said here.
@@ -241,6 +246,8 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
       link?.close()
       // Safety net: whatever this gateway started and did not remove yet.
       if (link) await link.runtime.removeGatewayContainers(gatewayId).catch(() => 0)
+      // Egress proxies and their networks, once no server uses them.
+      await link?.egress?.close().catch((err: Error) => logger.warn(`- egress cleanup: ${err.message}`))
       logger.info('> Stopped')
     })()
     return shuttingDown
