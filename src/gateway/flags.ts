@@ -1,5 +1,6 @@
 import type {FlagSpec, FlagValues} from '../cli/flag-spec.js'
 import {UsageError} from '../errors.js'
+import {DEFAULT_INTERCEPTOR_TIMEOUT_SECONDS, parseInterceptors} from './pipeline/interceptors/spec.js'
 import {parseTransport, type RunGatewayOptions} from './run.js'
 
 /**
@@ -180,6 +181,18 @@ export const GATEWAY_RUN_FLAGS = {
     default: 60,
     min: 0,
   },
+  interceptor: {
+    type: 'string',
+    description:
+      'run a command, container or URL before or after every tool call: when:type:arg, e.g. before:exec:/path/check.sh (repeatable)',
+    multiple: true,
+  },
+  'interceptor-timeout': {
+    type: 'integer',
+    description: 'seconds an interceptor may take before the call fails',
+    default: DEFAULT_INTERCEPTOR_TIMEOUT_SECONDS,
+    min: 1,
+  },
 } as const satisfies Record<string, FlagSpec>
 
 export type GatewayRunFlags = FlagValues<typeof GATEWAY_RUN_FLAGS>
@@ -226,6 +239,8 @@ export function gatewayOptionsFromFlags(flags: GatewayRunFlags, version: string)
     maxSessionsPerToken: flags['max-sessions-per-token'],
     sessionIdleSeconds: flags['session-idle-timeout'],
     sessionTtlSeconds: flags['session-ttl'],
+    interceptors: parseInterceptors(flags.interceptor),
+    interceptorTimeoutSeconds: flags['interceptor-timeout'],
     version,
   }
 }

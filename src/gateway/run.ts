@@ -11,6 +11,7 @@ import {DockerMcpError, UsageError} from '../errors.js'
 import {watchParent, watchPluginSocket} from '../plugin/socket.js'
 import type {GatewayConfiguration, GatewayFlags} from './configuration.js'
 import {callStages} from './pipeline/index.js'
+import {interceptorOptions, type InterceptorSpec} from './pipeline/interceptors/gateway-options.js'
 import {Gateway} from './gateway.js'
 import {createLogger, type Logger} from './logger.js'
 import {linkEngine, type EngineLink} from './engine-link.js'
@@ -47,6 +48,9 @@ export interface RunGatewayOptions extends GatewayFlags {
   sessionIdleSeconds: number
   /** `--session-ttl`; undefined = its default. */
   sessionTtlSeconds?: number | undefined
+  /** `--interceptor` (parsed) and `--interceptor-timeout`. */
+  interceptors?: InterceptorSpec[] | undefined
+  interceptorTimeoutSeconds?: number | undefined
   version: string
   /** For tests and embedding; default process stdio. */
   stdin?: Readable
@@ -187,7 +191,7 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
       options.inputTimeoutSeconds === undefined ? undefined : options.inputTimeoutSeconds * 1000,
     idleMs: options.idleTimeoutSeconds * 1000,
     logCalls: options.logCalls,
-    callStages: callStages({}),
+    callStages: callStages({...interceptorOptions(ctx, options, logger, gatewayId)}),
     cacheDir: options.cache ? ctx.paths.cacheDir : undefined,
     prepare: configuration.remotes.size > 0 ? prepare.catch(() => {}) : prepare,
     startUpstream: async (server, session, client) => {
