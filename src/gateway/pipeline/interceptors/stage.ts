@@ -46,8 +46,8 @@ export function interceptorStage(
     }
   }
   const refuse = (text: string, what: 'call' | 'result', toolName: string): never => {
+    // Not logged here: the call log (--log-calls) says which call was refused, by whom and why.
     const reason = refusalReason(text)
-    logger.warn(`  - ${spec.label} refused the ${what} of tool ${toolName}`)
     throw new CallRefusedError(name, `${spec.label} refused the ${what} of tool ${toolName}: ${reason}`)
   }
   const invalid = (what: 'call' | 'result', detail: string): never => {
