@@ -46,6 +46,22 @@ export class ContainerRuntime {
    * The spec never asks the engine to pull: images are made present beforehand by `ensureImages`.
    */
   async start(spec: ContainerSpec): Promise<RunningContainer> {
+    return this.startContainer(spec, false)
+  }
+
+  /**
+   * `start`, for a container that runs once and ends (an interceptor): also resolves with its exit code.
+   * The wait is asked for before the start, on the "removed" condition, as `docker run --rm` does: an
+   * auto-removed container that ends at once is otherwise gone before anyone asks how it ended.
+   */
+  async startTask(spec: ContainerSpec): Promise<RunningContainer & {exitCode: Promise<number>}> {
+    return this.startContainer(spec, true) as Promise<RunningContainer & {exitCode: Promise<number>}>
+  }
+
+  private async startContainer(
+    spec: ContainerSpec,
+    waitExit: boolean,
+  ): Promise<RunningContainer & {exitCode?: Promise<number>}> {
     let container: Dockerode.Container
     try {
       container = await this.docker.createContainer(spec as unknown as Dockerode.ContainerCreateOptions)
@@ -90,6 +106,12 @@ export class ContainerRuntime {
       // reached no handler and ended the gateway when dockerd stopped (issue #14).
       await container.remove({force: true}).catch(() => {})
     }
+    const exitCode = waitExit
+      ? (container.wait({condition: 'removed'}) as Promise<{StatusCode?: number}>).then(
+          (r) => r.StatusCode ?? -1,
+          () => -1,
+        )
+      : undefined
     try {
       await container.start()
     } catch (err) {
@@ -98,7 +120,8 @@ export class ContainerRuntime {
         cause: err,
       })
     }
-    return {id: container.id, stdin: stream as unknown as Writable, stdout, stderr, exited, remove}
+    const running = {id: container.id, stdin: stream as unknown as Writable, stdout, stderr, exited, remove}
+    return exitCode ? {...running, exitCode} : running
   }
 
   /**

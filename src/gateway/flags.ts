@@ -1,5 +1,6 @@
 import type {FlagSpec, FlagValues} from '../cli/flag-spec.js'
 import {UsageError} from '../errors.js'
+import {DEFAULT_INTERCEPTOR_TIMEOUT_SECONDS, parseInterceptors} from './pipeline/interceptors/spec.js'
 import {parseTransport, type RunGatewayOptions} from './run.js'
 
 /**
@@ -209,6 +210,18 @@ export const GATEWAY_RUN_FLAGS = {
     type: 'string',
     description: 'network the egress proxies reach out through (default bridge) (with --block-network)',
   },
+  interceptor: {
+    type: 'string',
+    description:
+      'run a command, container or URL before or after every tool call: when:type:arg, e.g. before:exec:/path/check.sh (repeatable)',
+    multiple: true,
+  },
+  'interceptor-timeout': {
+    type: 'integer',
+    description: 'seconds an interceptor may take before the call fails',
+    default: DEFAULT_INTERCEPTOR_TIMEOUT_SECONDS,
+    min: 1,
+  },
 } as const satisfies Record<string, FlagSpec>
 
 export type GatewayRunFlags = FlagValues<typeof GATEWAY_RUN_FLAGS>
@@ -258,6 +271,8 @@ export function gatewayOptionsFromFlags(flags: GatewayRunFlags, version: string)
     ...signatureOptions(flags),
     blockNetwork: flags['block-network'],
     egressNetwork: flags['egress-network'],
+    interceptors: parseInterceptors(flags.interceptor),
+    interceptorTimeoutSeconds: flags['interceptor-timeout'],
     version,
   }
 }

@@ -11,6 +11,7 @@ import {DockerMcpError, UsageError} from '../errors.js'
 import {watchParent, watchPluginSocket} from '../plugin/socket.js'
 import type {GatewayConfiguration, GatewayFlags} from './configuration.js'
 import {callStages} from './pipeline/index.js'
+import {interceptorOptions, type InterceptorSpec} from './pipeline/interceptors/gateway-options.js'
 import {Gateway} from './gateway.js'
 import {createLogger, type Logger} from './logger.js'
 import {linkEngine, type EngineLink} from './engine-link.js'
@@ -51,6 +52,9 @@ export interface RunGatewayOptions extends GatewayFlags {
   blockNetwork?: boolean | undefined
   /** `--egress-network`: the network egress proxies reach out through. */
   egressNetwork?: string | undefined
+  /** `--interceptor` (parsed) and `--interceptor-timeout`. */
+  interceptors?: InterceptorSpec[] | undefined
+  interceptorTimeoutSeconds?: number | undefined
   version: string
   /** `--verify-signatures`, `--signature-key`, `--signature-bundle` (src/docker/signatures/). */
   verifySignatures?: boolean | undefined
@@ -208,7 +212,7 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
       options.inputTimeoutSeconds === undefined ? undefined : options.inputTimeoutSeconds * 1000,
     idleMs: options.idleTimeoutSeconds * 1000,
     logCalls: options.logCalls,
-    callStages: callStages({}),
+    callStages: callStages({...interceptorOptions(ctx, options, logger, gatewayId)}),
     cacheDir: options.cache ? ctx.paths.cacheDir : undefined,
     prepare: configuration.remotes.size > 0 ? prepare.catch(() => {}) : prepare,
     startUpstream: async (server, session, client) => {

@@ -1,15 +1,16 @@
+import {interceptorStages, type InterceptorOptions} from './interceptors/index.js'
 import type {CallStage} from './pipeline.js'
 
 export {CallPipeline, guardStage, type CallStage, type Guard, type NextStage} from './pipeline.js'
 export {CallRefusedError, toolCall, type CallAnswer, type ToolCall} from './call.js'
 
 /** What the guards are built from: `gateway run`'s flags and what the configuration resolved. */
-export type GuardOptions = Record<string, never>
+export type GuardOptions = InterceptorOptions
 
 /**
  * The guards every tool call passes, in their order (the call log and metrics wrap them all, see
  * README.md here). Each guard is its own module in this folder; adding one is one line here.
  */
-export function callStages(_options: GuardOptions): CallStage[] {
-  return []
+export function callStages(options: GuardOptions): CallStage[] {
+  return [...interceptorStages(options)]
 }
