@@ -17,8 +17,14 @@ export const gatewayClientFlags = {
   }),
   version: Flags.string({
     description: "gateway version, as Docker's plugin takes it: only 2 (the gateway these commands start)",
-    options: ['2'],
     hidden: true,
+    async parse(input) {
+      if (input !== '2')
+        throw new Error(
+          `--version ${input}: only the version 2 gateway exists here (Docker Desktop's version 1 toolkit is not supported); drop --version`,
+        )
+      return input
+    },
   }),
 }
 
