@@ -22,16 +22,40 @@ export class UsageError extends DockerMcpError {
   }
 }
 
-/** A file we could not read or parse. Names the file and, where known, line and column. */
+/** One problem in a file: what is wrong, and where when known. */
+export interface FileProblem {
+  detail: string
+  position?: {line: number; column?: number} | undefined
+}
+
+function where(file: string, position?: {line: number; column?: number}): string {
+  return position ? `${file}:${position.line}${position.column ? `:${position.column}` : ''}` : file
+}
+
+/**
+ * A file we could not read or parse. Names the file and, where known, line and column. A file with several
+ * problems lists every one, one `file:line:column: detail` line each (the first is `detail`/`position`):
+ * fixing a catalog one error per run took as many runs as it had mistakes.
+ */
 export class FileFormatError extends DockerMcpError {
+  /** Every problem, the first one included. */
+  readonly problems: FileProblem[]
+
   constructor(
     readonly file: string,
     readonly detail: string,
     readonly position?: {line: number; column?: number},
-    options: {suggestions?: string[]} = {},
+    options: {suggestions?: string[]; more?: FileProblem[]} = {},
   ) {
-    const where = position ? `${file}:${position.line}${position.column ? `:${position.column}` : ''}` : file
-    super(`${where}: ${detail}`, options)
+    const problems = [{detail, position}, ...(options.more ?? [])]
+    super(problems.map((p) => `${where(file, p.position)}: ${p.detail}`).join('\n'), options)
+    this.problems = problems
+  }
+
+  /** One error for all of `problems` (at least one), in the order given. */
+  static of(file: string, problems: FileProblem[], options: {suggestions?: string[]} = {}): FileFormatError {
+    const [first, ...more] = problems
+    return new FileFormatError(file, first!.detail, first!.position, {...options, more})
   }
 }
 

@@ -21,6 +21,7 @@ export default class ToolsCall extends BaseCommand {
     'docker mcp tools call roll_dice sides=20',
     'docker mcp tools call roll_dice sides=6 count=3',
     `docker mcp tools call roll_dice --json-args '{"sides": 12}'`,
+    'docker mcp tools call roll_dice sides=20 --format json',
   ]
   static override args = {tool: Args.string({description: 'tool name', required: true})}
   static override flags = {

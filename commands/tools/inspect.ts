@@ -13,6 +13,7 @@ export default class ToolsInspect extends BaseCommand {
   static override examples = [
     'docker mcp tools inspect roll_dice',
     'docker mcp tools inspect roll_dice --json',
+    'docker mcp tools inspect roll_dice --format json',
   ]
   static override args = {tool: Args.string({description: 'tool name', required: true})}
   static override flags = {

@@ -12,10 +12,11 @@ export default class ToolsLs extends BaseCommand {
     'docker mcp tools ls --json',
     'docker mcp tools ls -q',
     'docker mcp tools ls --gateway-arg=--servers=dice',
+    'docker mcp tools ls --format json',
   ]
   static override flags = {
     ...gatewayClientFlags,
-    quiet: quietFlag('the names of the tools'),
+    quiet: quietFlag('the names of the tools', ['format']),
   }
 
   async run(): Promise<unknown> {

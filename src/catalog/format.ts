@@ -116,17 +116,19 @@ export function table(headers: string[], rows: string[][]): string {
 /** `server ls`. */
 export function formatServerList(servers: ServerListEntry[]): string {
   if (servers.length === 0) return 'No server is enabled'
+  // Docker's columns first (NAME, OAUTH, SECRETS, CONFIG), ours (CATALOG) before the free-text DESCRIPTION.
   const rows = servers.map((s) => [
     s.name,
-    s.catalog || '(none)',
+    statusText(s.oauth),
     statusText(s.secrets),
     statusText(s.config),
+    s.catalog || '(none)',
     truncate(s.catalog ? s.description || s.title : 'not defined by any catalog', 60),
   ])
   return [
     `MCP Servers (${servers.length} enabled)`,
     '',
-    table(['NAME', 'CATALOG', 'SECRETS', 'CONFIG', 'DESCRIPTION'], rows),
+    table(['NAME', 'OAUTH', 'SECRETS', 'CONFIG', 'CATALOG', 'DESCRIPTION'], rows),
   ].join('\n')
 }
 

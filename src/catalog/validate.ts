@@ -1,5 +1,5 @@
 import {secretInCommandMessage, secretsInCommand} from '../docker/container-spec.js'
-import {FileFormatError} from '../errors.js'
+import {FileFormatError, type FileProblem} from '../errors.js'
 import type {CatalogIndexData} from './index-file.js'
 import {checkCatalogKeys} from './keys.js'
 import {catalogFileSchema, catalogIndexSchema, type CatalogEntry, type CatalogFile} from './schema.js'
@@ -21,8 +21,9 @@ export interface LoadedCatalog {
   warnings?: string[]
 }
 
-/** Validate templates in the fields the gateway evaluates, so a typo fails here with its line. */
+/** Validate templates in the fields the gateway evaluates, so a typo fails here with its line (every one). */
 function checkTemplates(y: YamlFile, registry: Record<string, CatalogEntry>): void {
+  const problems: FileProblem[] = []
   for (const [server, entry] of Object.entries(registry)) {
     const fields: Array<[Array<string | number>, string | undefined]> = [
       ...(entry.command ?? []).map((c, i): [Array<string | number>, string] => [['command', i], c]),
@@ -40,11 +41,11 @@ function checkTemplates(y: YamlFile, registry: Record<string, CatalogEntry>): vo
       } catch (err) {
         if (!(err instanceof TemplateSyntaxError)) throw err
         const at = ['registry', server, ...field]
-        const pos = locate(y, at)
-        throw new FileFormatError(y.file, `${formatPath(at)}: ${err.message}`, pos)
+        problems.push({detail: `${formatPath(at)}: ${err.message}`, position: locate(y, at)})
       }
     }
   }
+  if (problems.length > 0) throw FileFormatError.of(y.file, problems)
 }
 
 /** Validate a parsed YAML file as a catalog. */
@@ -74,16 +75,17 @@ export function catalogData(y: YamlFile): CatalogFile {
  * load, and the gateway refuses to start such a server (src/gateway/configuration.ts).
  */
 export function checkSecretsInCommand(catalog: LoadedCatalog): void {
+  const problems: FileProblem[] = []
   for (const [server, entry] of Object.entries(catalog.registry)) {
     const found = secretsInCommand(entry)[0]
     if (!found) continue
     const at = ['registry', server, 'command', found.index]
-    throw new FileFormatError(
-      catalog.file,
-      `${formatPath(at)}: ${secretInCommandMessage(server, found)}`,
-      locate(catalog.yaml, at),
-    )
+    problems.push({
+      detail: `${formatPath(at)}: ${secretInCommandMessage(server, found)}`,
+      position: locate(catalog.yaml, at),
+    })
   }
+  if (problems.length > 0) throw FileFormatError.of(catalog.file, problems)
 }
 
 /** Parse catalog text (downloads, imports) with the same checks as a catalog file, and the import checks. */
@@ -94,19 +96,21 @@ export function parseCatalogText(file: string, text: string): LoadedCatalog {
 }
 
 /**
- * Mistyped keys, checked when a catalog comes in (import, update, catalog add): the first entry that
- * cannot work is an error, with its line; other unknown keys come back as warnings. Catalogs already on
+ * Mistyped keys, checked when a catalog comes in (import, update, catalog add): entries that cannot work
+ * are one error listing each with its line; other unknown keys come back as warnings. Catalogs already on
  * disk still load (a server that cannot run is refused by `server add`).
  */
 export function checkKeys(y: YamlFile, only?: (at: Array<string | number>) => boolean): string[] {
   const warnings: string[] = []
+  const errors: FileProblem[] = []
   for (const finding of checkCatalogKeys(y.data)) {
     if (only && !only(finding.at)) continue
     const pos = locate(y, finding.key === undefined ? finding.at : [...finding.at, finding.key])
     const text = `${finding.at.length > 0 ? `${formatPath(finding.at)}: ` : ''}${finding.message}`
-    if (finding.severity === 'error') throw new FileFormatError(y.file, text, pos)
-    warnings.push(`${y.file}:${pos.line}:${pos.column}: ${text}`)
+    if (finding.severity === 'error') errors.push({detail: text, position: pos})
+    else warnings.push(`${y.file}:${pos.line}:${pos.column}: ${text}`)
   }
+  if (errors.length > 0) throw FileFormatError.of(y.file, errors)
   return warnings
 }
 

@@ -246,14 +246,12 @@ export function validate<S extends z.ZodType>(
   const located = issues
     .map((issue) => ({issue, pos: locate(y, issue.path as PropertyKey[])}))
     .sort((a, b) => a.pos.line - b.pos.line || a.pos.column - b.pos.column)
-  const {issue, pos} = located[0]!
   const rootData = prefix.length ? wrap(prefix, data) : data
-  const more =
-    located.length > 1 ? ` (and ${located.length - 1} more problem${located.length > 2 ? 's' : ''})` : ''
-  throw new FileFormatError(y.file, describeIssue(issue, rootData) + more, {
-    line: pos.line,
-    column: pos.column,
-  })
+  // Every problem, by line: a file with several mistakes is fixed in one pass, not one run per mistake.
+  throw FileFormatError.of(
+    y.file,
+    located.map(({issue, pos}) => ({detail: describeIssue(issue, rootData), position: pos})),
+  )
 }
 
 function wrap(prefix: readonly PropertyKey[], data: unknown): unknown {

@@ -25,6 +25,19 @@ export abstract class BaseCommand extends Command {
     for (const id of ids) this.log(id)
   }
 
+  /**
+   * `--json`, or `--format json` on commands that take Docker's `--format` flag (`docker mcp tools ls
+   * --format json`): the same JSON output either way.
+   */
+  override jsonEnabled(): boolean {
+    if (super.jsonEnabled()) return true
+    const ctor = this.ctor as {enableJsonFlag?: boolean; flags?: Record<string, unknown>} | undefined
+    if (!ctor?.enableJsonFlag || !ctor.flags || !Object.hasOwn(ctor.flags, 'format')) return false
+    const end = this.argv.indexOf('--')
+    const argv = end === -1 ? this.argv : this.argv.slice(0, end)
+    return argv.some((a, i) => a === '--format=json' || (a === '--format' && argv[i + 1] === 'json'))
+  }
+
   protected override async catch(err: Error & {exitCode?: number}): Promise<unknown> {
     if (isDockerMcpError(err)) throw toCliError(err)
     // A bad command line (`--quiet --json`, an unknown flag) is a usage error on stderr (exit 125), as in

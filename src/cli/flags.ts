@@ -10,6 +10,22 @@ export const gatewayClientFlags = {
     multipleNonGreedy: true,
   }),
   verbose: Flags.boolean({description: 'show the gateway log', default: false}),
+  // Docker's `docker mcp tools` flags: `--format json` is `--json` (BaseCommand.jsonEnabled).
+  format: Flags.string({
+    description: 'output format: json (same as --json) or list (the default)',
+    options: ['json', 'list'],
+  }),
+  version: Flags.string({
+    description: "gateway version, as Docker's plugin takes it: only 2 (the gateway these commands start)",
+    hidden: true,
+    async parse(input) {
+      if (input !== '2')
+        throw new Error(
+          `--version ${input}: only the version 2 gateway exists here (Docker Desktop's version 1 toolkit is not supported); drop --version`,
+        )
+      return input
+    },
+  }),
 }
 
 /**

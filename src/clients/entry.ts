@@ -154,3 +154,11 @@ export function describeEntry(value: unknown): string {
   if (url) return `${url}${typeof entry.type === 'string' ? ` (${entry.type})` : ''}${disabled}`
   return '(no command or url)'
 }
+
+/**
+ * The command line a client not in our table needs (`client manual-instructions`): `docker mcp gateway
+ * run`, with `DOCKER_MCP_CLIENT_COMMAND` in place of `docker` when set, as `connect` writes it.
+ */
+export function manualCommandLine(env: NodeJS.ProcessEnv): string[] {
+  return [env[COMMAND_OVERRIDE_VAR] || 'docker', ...GATEWAY_ARGS]
+}

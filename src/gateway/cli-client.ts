@@ -20,8 +20,9 @@ export async function withGatewayClient<T>(
   options: {gatewayArgs?: string[] | undefined; verbose?: boolean},
   fn: (client: Client, gateway: GatewayRun) => Promise<T>,
 ): Promise<T> {
-  checkGatewayArgs(options.gatewayArgs ?? [])
-  const args = [path.join(ctx.root, 'bin/run.js'), 'gateway', 'run', ...(options.gatewayArgs ?? [])]
+  const gatewayArgs = splitGatewayArgs(options.gatewayArgs ?? [])
+  checkGatewayArgs(gatewayArgs)
+  const args = [path.join(ctx.root, 'bin/run.js'), 'gateway', 'run', ...gatewayArgs]
   if (options.verbose && !args.includes('--verbose')) args.push('--verbose')
   const env: Record<string, string> = {}
   for (const [k, v] of Object.entries(ctx.env)) if (v !== undefined) env[k] = v
@@ -129,6 +130,18 @@ function protocolMessage(err: Error): string {
  * Check the `--gateway-arg` values before starting a gateway: a mistyped flag there used to start a
  * gateway that printed its whole usage, which the CLI then printed again inside its own error.
  */
+/**
+ * Docker's plugin splits each `--gateway-arg` at commas (`--gateway-arg=--verbose,--servers=dice` is two
+ * arguments), which also cut `--servers=a,b` in two. Split only where every piece is a flag of its own, so
+ * both spellings work.
+ */
+export function splitGatewayArgs(args: readonly string[]): string[] {
+  return args.flatMap((arg) => {
+    const pieces = arg.split(',')
+    return pieces.length > 1 && pieces.every((p) => p.startsWith('--')) ? pieces : [arg]
+  })
+}
+
 function checkGatewayArgs(args: readonly string[]): void {
   for (const arg of args) {
     if (!arg.startsWith('--')) continue

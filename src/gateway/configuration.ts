@@ -1,3 +1,5 @@
+import {stat} from 'node:fs/promises'
+
 import {toolsFromCatalog, type CatalogTool} from './catalog-tools.js'
 import {
   templateEvaluator,
@@ -7,7 +9,8 @@ import {
   readToolsConfig,
 } from '../catalog/index.js'
 import type {Context} from '../context.js'
-import {DockerMcpError} from '../errors.js'
+import {DockerMcpError, UsageError} from '../errors.js'
+import {resolveMcpFile} from '../paths.js'
 import {serverConfigOf} from '../server-config/config.js'
 import type {BindPolicy} from '../docker/bind-policy.js'
 import {secretInCommandMessage, secretsInCommand, type ContainerEntry} from '../docker/container-spec.js'
@@ -27,8 +30,14 @@ export interface GatewayFlags {
   registry?: string[] | undefined
   config?: string[] | undefined
   toolsConfig?: string[] | undefined
-  /** `.env` files with `NAME=value` secrets, read before the keychain. */
+  /** `--secrets`: `.env` files and `docker-desktop` (the store), colon-separated (src/secrets/chain.ts). */
   secrets?: string[] | undefined
+  /** Files read after `registry`/`config`/`toolsConfig` (or their defaults), as Docker's plugin appends them. */
+  additionalRegistry?: string[] | undefined
+  additionalConfig?: string[] | undefined
+  additionalToolsConfig?: string[] | undefined
+  /** Every server of every catalog read is enabled (not with `servers`). */
+  enableAllServers?: boolean | undefined
   secretStore?: 'auto' | 'keychain' | 'file' | undefined
   /** Overrides registry.yaml. */
   servers?: string[] | undefined
@@ -86,15 +95,20 @@ export async function loadGatewayConfiguration(
     ...(flags.additionalCatalog?.length ? {additionalCatalogs: flags.additionalCatalog} : {}),
   })
   const warnings = [...loaded.warnings]
-  const enabled = flags.servers?.length
-    ? flags.servers
-        .flatMap((s) => s.split(','))
-        .map((s) => s.trim())
-        .filter(Boolean)
-    : await readRegistry(ctx, flags.registry?.length ? flags.registry : undefined)
+  if (flags.enableAllServers && flags.servers?.length)
+    throw new UsageError('cannot use --enable-all-servers with --servers: pass one or the other')
+  const files = await fileLists(ctx, flags, warnings)
+  const enabled = flags.enableAllServers
+    ? [...loaded.servers.keys()]
+    : flags.servers?.length
+      ? flags.servers
+          .flatMap((s) => s.split(','))
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : await readRegistry(ctx, files.registry)
   const [config, allowlists] = await Promise.all([
-    readServerConfig(ctx, flags.config?.length ? flags.config : undefined),
-    readToolsConfig(ctx, flags.toolsConfig?.length ? flags.toolsConfig : undefined),
+    readServerConfig(ctx, files.config),
+    readToolsConfig(ctx, files.tools),
   ])
 
   const known = [...loaded.servers.keys()]
@@ -129,7 +143,7 @@ export async function loadGatewayConfiguration(
   const sources = secrets
     ? await secrets.openSecretStores(ctx, {
         ...(flags.secretStore ? {store: flags.secretStore} : {}),
-        ...(flags.secrets?.length ? {envFiles: flags.secrets} : {}),
+        ...(flags.secrets?.length ? {chain: secrets.parseSecretsFlag(flags.secrets, ctx.cwd)} : {}),
         onWarning: (m: string) => warnings.push(m),
       })
     : undefined
@@ -198,10 +212,48 @@ export async function loadGatewayConfiguration(
     servers,
     containers,
     remotes,
-    toolFilter: parseToolFilter(flags.tools ?? []) ?? allowlistFilter(allowlists),
+    toolFilter:
+      parseToolFilter(flags.tools ?? [], (server) => loaded.servers.get(server)?.entry.image) ??
+      allowlistFilter(allowlists),
     warnings,
     unavailable,
     missingSecrets,
     hostPolicy: hostBindPolicy(ctx.env, ctx.paths, {allowRoot: flags.allowRootContainers === true}),
+  }
+}
+
+/**
+ * The registry, config and tools files to read: the base list (the flag, else the default file) followed by
+ * the `--additional-*` files, as Docker's plugin appends them (later config and tools files win per server).
+ * An additional file that does not exist is named in a warning: the original ignored it in silence.
+ */
+async function fileLists(
+  ctx: Context,
+  flags: GatewayFlags,
+  warnings: string[],
+): Promise<{registry?: string[]; config?: string[]; tools?: string[]}> {
+  const list = async (
+    base: string[] | undefined,
+    fallback: string,
+    extra: string[] | undefined,
+    flag: string,
+  ) => {
+    if (!extra?.length) return base?.length ? base : undefined
+    for (const file of extra) {
+      const resolved = resolveMcpFile(ctx.paths, file, ctx.cwd)
+      if (!(await stat(resolved).catch(() => undefined)))
+        warnings.push(`--${flag} ${file}: ${resolved} does not exist (read as empty)`)
+    }
+    return [...(base?.length ? base : [fallback]), ...extra]
+  }
+  const [registry, config, tools] = await Promise.all([
+    list(flags.registry, ctx.paths.registry, flags.additionalRegistry, 'additional-registry'),
+    list(flags.config, ctx.paths.config, flags.additionalConfig, 'additional-config'),
+    list(flags.toolsConfig, ctx.paths.tools, flags.additionalToolsConfig, 'additional-tools-config'),
+  ])
+  return {
+    ...(registry ? {registry} : {}),
+    ...(config ? {config} : {}),
+    ...(tools ? {tools} : {}),
   }
 }

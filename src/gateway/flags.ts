@@ -38,7 +38,8 @@ export const GATEWAY_RUN_FLAGS = {
   'tools-config': {type: 'string', description: 'tool allowlist files (default tools.yaml)', multiple: true},
   secrets: {
     type: 'string',
-    description: '.env file with NAME=value secrets, read before the keychain (repeatable)',
+    description:
+      'where secrets are looked up, in order: .env files (NAME=value lines) and docker-desktop (the secret store), colon-separated or repeated; each one is a fallback for those before it; the store comes last when not named',
     multiple: true,
   },
   'secret-store': {
@@ -222,6 +223,32 @@ export const GATEWAY_RUN_FLAGS = {
     default: DEFAULT_INTERCEPTOR_TIMEOUT_SECONDS,
     min: 1,
   },
+  // Docker's `docker mcp gateway run` flags (src/gateway/compat.ts says what each does here).
+  'additional-registry': {
+    type: 'string',
+    description: 'registry files read after --registry (default registry.yaml), enabling their servers too',
+    multiple: true,
+  },
+  'additional-config': {
+    type: 'string',
+    description: 'server config files merged over --config (default config.yaml); later files win',
+    multiple: true,
+  },
+  'additional-tools-config': {
+    type: 'string',
+    description: 'tool allowlist files merged over --tools-config (default tools.yaml); later files win',
+    multiple: true,
+  },
+  'enable-all-servers': {
+    type: 'boolean',
+    description: 'enable every server of every catalog read (instead of registry.yaml or --servers)',
+    default: false,
+  },
+  log: {type: 'string', description: 'also append the gateway log to this file (secrets masked)'},
+  profile: {
+    type: 'string',
+    description: 'profiles are not implemented yet: "default" means the enabled servers; other ids fail',
+  },
 } as const satisfies Record<string, FlagSpec>
 
 export type GatewayRunFlags = FlagValues<typeof GATEWAY_RUN_FLAGS>
@@ -241,6 +268,12 @@ export function gatewayOptionsFromFlags(flags: GatewayRunFlags, version: string)
     config: flags.config,
     toolsConfig: flags['tools-config'],
     secrets: flags.secrets,
+    additionalRegistry: flags['additional-registry'],
+    additionalConfig: flags['additional-config'],
+    additionalToolsConfig: flags['additional-tools-config'],
+    enableAllServers: flags['enable-all-servers'],
+    logFile: flags.log,
+    profile: flags.profile,
     secretStore: flags['secret-store'] as 'auto' | 'keychain' | 'file' | undefined,
     tools: flags.tools,
     toolNamePrefix: flags['tool-name-prefix'],

@@ -19,6 +19,8 @@ export interface Logger {
 export function createLogger(options: {
   verbose: boolean
   stream?: Writable
+  /** `--log`: every line written is also appended here (masked alike). */
+  tee?: {write(text: string): void}
   quiet?: boolean
   secrets?: SecretMasker
 }): Logger {
@@ -26,7 +28,9 @@ export function createLogger(options: {
   const secrets = options.secrets ?? new SecretMasker()
   const write = (line: string) => {
     const masked = secrets.mask(line)
-    void out.write(masked.endsWith('\n') ? masked : `${masked}\n`)
+    const text = masked.endsWith('\n') ? masked : `${masked}\n`
+    void out.write(text)
+    options.tee?.write(text)
   }
   return {
     info: (m) => (options.quiet ? undefined : write(m)),

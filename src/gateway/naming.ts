@@ -76,28 +76,27 @@ export function assignToolNames(
 }
 
 /**
- * The `--tools` filter: `*`, `tool`, `server:tool`, `server:*` (case-insensitive, on the server's own tool
- * name). Returns undefined when no filter is given.
+ * The `--tools` filter, as Docker's plugin matches it: `*`, `tool`, `server:tool`, `server:*`, and
+ * `image:tool`, `image:*` with the server's image as its catalog entry writes it (`mcp/fetch:latest:fetch`)
+ * — case-insensitive, on the server's own tool name. Returns undefined when no filter is given.
  */
 export function parseToolFilter(
   patterns: readonly string[],
+  imageOf: (server: string) => string | undefined = () => undefined,
 ): ((server: string, tool: string) => boolean) | undefined {
-  const items = patterns
-    .flatMap((p) => p.split(','))
-    .map((p) => p.trim().toLowerCase())
-    .filter(Boolean)
-  if (items.length === 0) return undefined
+  const items = new Set(
+    patterns
+      .flatMap((p) => p.split(','))
+      .map((p) => p.trim().toLowerCase())
+      .filter(Boolean),
+  )
+  if (items.size === 0) return undefined
   return (server, tool) => {
     const s = server.toLowerCase()
     const t = tool.toLowerCase()
-    return items.some((p) => {
-      if (p === '*') return true
-      const colon = p.indexOf(':')
-      if (colon === -1) return p === t
-      const ps = p.slice(0, colon)
-      const pt = p.slice(colon + 1)
-      return ps === s && (pt === '*' || pt === t)
-    })
+    const image = imageOf(server)?.toLowerCase()
+    const candidates = ['*', t, `${s}:${t}`, `${s}:*`, ...(image ? [`${image}:${t}`, `${image}:*`] : [])]
+    return candidates.some((c) => items.has(c))
   }
 }
 

@@ -31,6 +31,10 @@ export interface RunGatewayOptions extends GatewayFlags {
   memory: string
   longLived: boolean
   toolNamePrefix: boolean
+  /** `--log`: also append the log to this file. */
+  logFile?: string | undefined
+  /** `--profile` (Docker's profiles; src/gateway/compat.ts). */
+  profile?: string | undefined
   callTimeoutSeconds: number
   startTimeoutSeconds: number
   maxContainersPerServer: number
@@ -115,7 +119,14 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
   // On a terminal, log lines pass through a LiveTerminal so that they print above pull progress being redrawn.
   const display = pullDisplay(process.stderr, ctx.env)
   const terminal = display.mode === 'tty' ? new LiveTerminal(process.stderr) : undefined
-  const logger = createLogger({verbose: options.verbose, ...(terminal ? {stream: terminal} : {})})
+  const {checkProfile, openLogFile} = await import('./compat.js')
+  const logFile = options.logFile ? openLogFile(options.logFile, ctx.cwd) : undefined
+  const logger = createLogger({
+    verbose: options.verbose,
+    ...(terminal ? {stream: terminal} : {}),
+    ...(logFile ? {tee: logFile} : {}),
+  })
+  checkProfile(options.profile, (m) => logger.warn(m))
   const gatewayId = randomBytes(6).toString('hex')
   const memoryBytes = (() => {
     try {
@@ -129,6 +140,12 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
   const {loadGatewayConfiguration} = await import('./configuration.js')
   const configuration = await loadGatewayConfiguration(ctx, options, logger)
   for (const warning of configuration.warnings) logger.warn(`  - ${warning}`)
+  // The `tool-name-prefix` feature of config.json (`docker mcp feature enable tool-name-prefix`) is the flag.
+  const prefixAll =
+    options.toolNamePrefix ||
+    (await (
+      await import('../features/index.js')
+    ).isFeatureEnabled(ctx, 'tool-name-prefix', (m) => logger.warn(`  - ${m}`)))
   logger.info(`- Configuration read in ${Math.round(performance.now() - started)}ms`)
   const enabled = configuration.servers.map((s) => s.name)
   logger.info(
@@ -203,7 +220,7 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
       retryListing: !options.dryRun && configuration.remotes.has(s.name),
     })),
     toolFilter: configuration.toolFilter,
-    prefixAll: options.toolNamePrefix,
+    prefixAll,
     version: options.version,
     callTimeoutMs: options.callTimeoutSeconds * 1000,
     maxPerServer: options.maxContainersPerServer,

@@ -185,6 +185,11 @@ export interface ServerListEntry {
   catalog: string
   secrets: SetupStatus
   config: SetupStatus
+  /**
+   * Docker's `server ls --json` field, kept so its scripts read it: always `none`, since this docker mcp has
+   * no OAuth (a server whose token comes from OAuth shows its fallback secret under `secrets`).
+   */
+  oauth: 'none'
 }
 
 /** Enabled servers with the state of their secrets and config, resolved across all catalogs. */
@@ -205,7 +210,15 @@ export async function listEnabledServers(
       warnings.push(
         `server "${name}" is enabled but no catalog defines it: run "docker mcp server rm ${name}"`,
       )
-      servers.push({name, title: '', description: '', catalog: '', secrets: 'none', config: 'none'})
+      servers.push({
+        name,
+        title: '',
+        description: '',
+        catalog: '',
+        secrets: 'none',
+        config: 'none',
+        oauth: 'none',
+      })
       continue
     }
     const {entry} = resolved
@@ -216,6 +229,7 @@ export async function listEnabledServers(
       catalog: resolved.catalog,
       secrets: await secretsStatus(entry, secrets),
       config: configStatus(entry, serverConfigOf(config, name)),
+      oauth: 'none',
     })
   }
   return {servers, warnings}

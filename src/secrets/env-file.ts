@@ -34,6 +34,15 @@ export function parseEnvFile(text: string, file: string): Map<string, string> {
   return secrets
 }
 
+/** A `.env` file named to `--secrets` that does not exist. */
+export class MissingEnvFileError extends DockerMcpError {
+  constructor(readonly file: string) {
+    super(`secrets file ${file} does not exist`, {
+      suggestions: ['Pass a .env file with one NAME=value line per secret to --secrets'],
+    })
+  }
+}
+
 /**
  * A read-only store over `.env` files given to `gateway run --secrets` (each file is one store). Loaded
  * once, when opened: a bad file fails before any server starts.
@@ -53,10 +62,7 @@ export class EnvFileSecretStore implements SecretStore {
       text = await readFile(file, 'utf8')
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code
-      if (code === 'ENOENT')
-        throw new DockerMcpError(`secrets file ${file} does not exist`, {
-          suggestions: ['Pass a .env file with one NAME=value line per secret to --secrets'],
-        })
+      if (code === 'ENOENT') throw new MissingEnvFileError(file)
       throw new DockerMcpError(`cannot read secrets file ${file}: ${(err as Error).message}`)
     }
     return new EnvFileSecretStore(file, parseEnvFile(text, file))

@@ -3,7 +3,8 @@
  * injection of declared secrets into servers. Values only ever leave through `get` and
  * `resolveServerSecrets`; listings, errors and warnings carry names only.
  */
-export {EnvFileSecretStore, parseEnvFile} from './env-file.js'
+export {parseSecretsFlag, splitSecretsList, STORE_ELEMENT, type SecretSourceSpec} from './chain.js'
+export {EnvFileSecretStore, MissingEnvFileError, parseEnvFile} from './env-file.js'
 export {FileSecretStore, formatSecretsFile, parseSecretsFile, secretFilePaths} from './file-store.js'
 export {
   DEFAULT_KEYCHAIN_SERVICE,

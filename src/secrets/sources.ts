@@ -2,7 +2,8 @@ import path from 'node:path'
 
 import type {Context} from '../context.js'
 import {DockerMcpError, UsageError} from '../errors.js'
-import {EnvFileSecretStore} from './env-file.js'
+import type {SecretSourceSpec} from './chain.js'
+import {EnvFileSecretStore, MissingEnvFileError} from './env-file.js'
 import {FileSecretStore} from './file-store.js'
 import {KeychainError, KeychainSecretStore, keychainHelp} from './keychain-store.js'
 import {keychainNoticeDue} from './keychain-notice.js'
@@ -12,8 +13,14 @@ import type {SecretListing, SecretSources, SecretStore, SecretStoreMode} from '.
 export interface OpenSecretStoresOptions {
   /** Which store to use; default `$DOCKER_MCP_SECRET_STORE`, else `auto`. */
   store?: SecretStoreMode
-  /** `.env` files (`gateway run --secrets`), read before anything else, in the order given. */
+  /** `.env` files, read before anything else, in the order given. */
   envFiles?: string[]
+  /**
+   * `gateway run --secrets` (`parseSecretsFlag`): the lookup order of `.env` files and the store, each a
+   * fallback for the ones before it. Without a `store` element the store comes last. A missing file is
+   * skipped with a warning when the list names something else to read; alone, it is an error.
+   */
+  chain?: SecretSourceSpec[]
   /** Where one-line warnings go (the library never prints). */
   onWarning?: (msg: string) => void
   /**
@@ -82,7 +89,7 @@ class Sources implements OpenedSecretSources {
 
 /**
  * Open the secret stores in lookup order: `.env` files first (explicit beats stored), then the OS keychain
- * and/or the fallback file. `auto` uses the keychain when it answers, and also reads the file (secrets
+ * and/or the fallback file (or where `options.chain` puts them). `auto` uses the keychain when it answers, and also reads the file (secrets
  * stored while the keychain was away stay visible); when no keychain answers it uses the file and says so
  * once through `onWarning`. `keychain` fails when the keychain does not answer; `file` never touches it.
  * The keychain service is `docker-mcp`, or `$DOCKER_MCP_KEYCHAIN_SERVICE` (tests use their own).
@@ -92,19 +99,43 @@ export async function openSecretStores(
   options: OpenSecretStoresOptions = {},
 ): Promise<OpenedSecretSources> {
   const mode = options.store ?? storeModeFromEnv(ctx.env)
-  const envStores: SecretStore[] = []
-  for (const file of options.envFiles ?? [])
-    envStores.push(await EnvFileSecretStore.open(path.resolve(ctx.cwd, file)))
+  const chain: SecretSourceSpec[] = [
+    ...(options.envFiles ?? []).map((f): SecretSourceSpec => ({
+      kind: 'env-file',
+      path: path.resolve(ctx.cwd, f),
+    })),
+    ...(options.chain ?? []),
+  ]
+  const envStores = new Map<SecretSourceSpec, SecretStore>()
+  for (const spec of chain) {
+    if (spec.kind !== 'env-file') continue
+    try {
+      envStores.set(spec, await EnvFileSecretStore.open(spec.path))
+    } catch (err) {
+      // `--secrets docker-desktop:/run/secrets/mcp_secret:/.env`: the files that exist are the ones to read.
+      if (!(err instanceof MissingEnvFileError) || chain.length === 1) throw err
+      options.onWarning?.(`secrets file ${spec.path} does not exist: skipped`)
+    }
+  }
+  // The lookup order: the chain, with the store where `docker-desktop` stands (last when it is absent).
+  const ordered = (store: SecretStore[]): SecretStore[] => {
+    const out: SecretStore[] = []
+    for (const spec of chain) {
+      if (spec.kind === 'store') out.push(...store.filter((s) => !out.includes(s)))
+      else if (envStores.has(spec)) out.push(envStores.get(spec)!)
+    }
+    return [...out, ...store.filter((s) => !out.includes(s))]
+  }
 
   const file = new FileSecretStore(ctx.paths)
-  if (mode === 'file') return new Sources(mode, [...envStores, file], file, [file])
+  if (mode === 'file') return new Sources(mode, ordered([file]), file, [file])
 
   const keychain = new KeychainSecretStore({service: ctx.env.DOCKER_MCP_KEYCHAIN_SERVICE, paths: ctx.paths})
   const reason = await keychain.probe()
   if (mode === 'keychain') {
     if (reason !== undefined)
       throw new KeychainError(`the OS keychain is not available: ${reason}`, {suggestions: keychainHelp()})
-    return new Sources(mode, [...envStores, keychain], keychain, [keychain])
+    return new Sources(mode, ordered([keychain]), keychain, [keychain])
   }
   if (reason !== undefined) {
     if (options.fullWarnings || ctx.env.DOCKER_MCP_DEBUG)
@@ -113,9 +144,9 @@ export async function openSecretStores(
       options.onWarning(
         `no OS keychain: secrets are stored in ${file.location} (mode 0600); "docker mcp doctor" says why and how to use a keychain (this notice shows once a day)`,
       )
-    return new Sources(mode, [...envStores, file], file, [file], reason)
+    return new Sources(mode, ordered([file]), file, [file], reason)
   }
-  return new Sources(mode, [...envStores, keychain, file], keychain, [keychain, file])
+  return new Sources(mode, ordered([keychain, file]), keychain, [keychain, file])
 }
 
 /**

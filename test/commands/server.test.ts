@@ -143,6 +143,7 @@ describe('server ls / inspect across catalogs', () => {
         catalog: 'team',
         secrets: 'required',
         config: 'required',
+        oauth: 'none',
       },
       {
         name: 'vendor-docs',
@@ -151,6 +152,7 @@ describe('server ls / inspect across catalogs', () => {
         catalog: 'team',
         secrets: 'required',
         config: 'none',
+        oauth: 'none',
       },
       {
         name: 'filesystem',
@@ -159,6 +161,7 @@ describe('server ls / inspect across catalogs', () => {
         catalog: 'docker-mcp',
         secrets: 'none',
         config: 'required',
+        oauth: 'none',
       },
       {
         name: 'time',
@@ -167,6 +170,7 @@ describe('server ls / inspect across catalogs', () => {
         catalog: 'docker-mcp',
         secrets: 'none',
         config: 'none',
+        oauth: 'none',
       },
     ])
   })
@@ -189,16 +193,17 @@ describe('server ls / inspect across catalogs', () => {
     assert.equal(r.code, 0, r.stderr)
     const lines = r.stdout.split('\n')
     assert.equal(lines[0], 'MCP Servers (4 enabled)')
-    assert.match(lines[2]!, /^NAME +CATALOG +SECRETS +CONFIG +DESCRIPTION$/)
-    assert.match(lines[3]!, /^notes-db +team +▲ required +✓ done +Query the team notes database$/)
-    assert.match(lines[5]!, /^filesystem +docker-mcp +- +✓ done +Read, write, move/)
+    // Docker's columns, in its order, then ours before the description.
+    assert.match(lines[2]!, /^NAME +OAUTH +SECRETS +CONFIG +CATALOG +DESCRIPTION$/)
+    assert.match(lines[3]!, /^notes-db +- +▲ required +✓ done +team +Query the team notes database$/)
+    assert.match(lines[5]!, /^filesystem +- +- +✓ done +docker-mcp +Read, write, move/)
   })
 
   test('an enabled server no catalog defines is listed and warned about', async () => {
     await write('registry.yaml', (await read('registry.yaml')) + '  ghost:\n    ref: ""\n')
     const r = await cli(['server', 'ls'])
     assert.equal(r.code, 0, r.stderr)
-    assert.match(r.stdout, /\nghost +\(none\) +- +- +not defined by any catalog\n/)
+    assert.match(r.stdout, /\nghost +- +- +- +\(none\) +not defined by any catalog\n/)
     assert.match(
       r.stderr,
       /server "ghost" is enabled but no catalog defines it: run "docker mcp server rm ghost"/,

@@ -194,12 +194,29 @@ for (const [name, text, expected] of errors) {
   })
 }
 
-test('several problems: the first by line is reported, with a count of the others', () => {
-  const message = failure('registry:\n  a:\n    image: 1\n  b:\n    longLived: 2\n')
-  assert.match(
-    message,
-    /^team\.yaml:3:5: registry\.a\.image: expected a string, got the number 1 \(and 1 more problem\)$/,
+test('several problems: every one is reported, by line, each with file:line:column and field', () => {
+  const message = failure(
+    'registry:\n  a:\n    image: 1\n  b:\n    longLived: 2\n  c:\n    image: x\n    command: 3\n',
   )
+  assert.equal(
+    message,
+    [
+      'team.yaml:3:5: registry.a.image: expected a string, got the number 1',
+      'team.yaml:5:5: registry.b.longLived: expected true or false, got the number 2',
+      'team.yaml:8:5: registry.c.command: expected a list, got the number 3',
+    ].join('\n'),
+  )
+  assert.doesNotMatch(message, /more problem/)
+})
+
+test('several bad templates: every one is reported', () => {
+  const message = failure(
+    'registry:\n  a:\n    image: x\n    command: ["{{a.x|nope}}"]\n  b:\n    image: y\n    user: "{{b.u|bad}}"\n',
+  )
+  const lines = message.split('\n')
+  assert.equal(lines.length, 2, message)
+  assert.match(lines[0]!, /^team\.yaml:4:\d+: registry\.a\.command\[0\]: invalid template/)
+  assert.match(lines[1]!, /^team\.yaml:7:\d+: registry\.b\.user: invalid template/)
 })
 
 test('alias bombs are refused', () => {

@@ -79,6 +79,24 @@ test('--tools filter patterns', () => {
   assert.equal(parseToolFilter(['a,b'])!('s', 'b'), true)
 })
 
+test('--tools image:tool and image:* match the server image as the catalog writes it (as Docker matches them)', () => {
+  const images: Record<string, string> = {
+    fetch: 'mcp/fetch:latest',
+    gh: 'ghcr.io/github/github-mcp-server@sha256:abc',
+  }
+  const f = parseToolFilter(
+    ['mcp/fetch:latest:fetch', 'GHCR.io/github/github-mcp-server@sha256:abc:*'],
+    (s) => images[s],
+  )!
+  assert.equal(f('fetch', 'fetch'), true)
+  assert.equal(f('fetch', 'other'), false)
+  assert.equal(f('gh', 'anything'), true)
+  // Another server with no such image gets nothing from these patterns.
+  assert.equal(f('dice', 'fetch'), false)
+  // Without an image for the server, only the name-based patterns apply.
+  assert.equal(parseToolFilter(['mcp/fetch:latest:fetch'])!('fetch', 'fetch'), false)
+})
+
 test('tools.yaml allowlists: absent = all, empty = none', () => {
   const f = allowlistFilter({dice: ['roll_dice'], time: []})
   assert.equal(f('dice', 'roll_dice'), true)
