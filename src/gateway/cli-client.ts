@@ -1,4 +1,3 @@
-
 import {Client} from '@modelcontextprotocol/client'
 import {StdioClientTransport} from '@modelcontextprotocol/client/stdio'
 import type {CallToolResult, Tool} from '@modelcontextprotocol/client'
