@@ -15,3 +15,8 @@ export function selfCommand(root: string): {command: string; args: string[]} {
 export function setSelfCommand(argv: string[]): void {
   self = argv
 }
+
+/** The single executable's own file, or undefined for an npm install (node runs bin/run.js). */
+export function selfExecutable(): string | undefined {
+  return self?.length === 1 ? self[0] : undefined
+}

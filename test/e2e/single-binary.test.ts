@@ -98,6 +98,22 @@ test("help names the program 'docker mcp', as a docker plugin and run directly",
   }
 })
 
+test('plugin install copies the executable into another DOCKER_CONFIG; plugin uninstall removes it', async () => {
+  const other = path.join(sandbox.home, 'other-docker')
+  const otherEnv = {...env, DOCKER_CONFIG: other}
+  const installed = await run(plugin, ['plugin', 'install', '--json'], {env: otherEnv, cwd: sandbox.home})
+  ok(installed)
+  const copy = path.join(other, 'cli-plugins', path.basename(plugin))
+  assert.deepEqual(JSON.parse(installed.stdout), {path: copy, kind: 'copy'})
+  assert.ok(readFileSync(copy).equals(readFileSync(plugin)))
+  const again = await run(copy, ['plugin', 'install', '--json'], {env: otherEnv, cwd: sandbox.home})
+  ok(again)
+  assert.equal((JSON.parse(again.stdout) as {kind: string}).kind, 'unchanged')
+  const removed = await run(plugin, ['plugin', 'uninstall'], {env: otherEnv, cwd: sandbox.home})
+  ok(removed)
+  assert.deepEqual(readdirSync(path.join(other, 'cli-plugins')), [])
+})
+
 test('the extracted files are private to the user and per build', () => {
   const dir = path.join(sandbox.dockerConfig, 'mcp', 'cache', 'binary')
   const [build] = readdirSync(dir)
