@@ -38,7 +38,7 @@ if (argv.length === 1 && argv[0] === 'docker-cli-plugin-metadata') {
   }
   if (!(await runGatewayWithoutOclif(args))) {
     const {runOclif} = await import('../dist/bundle/src/cli/run-oclif.js')
-    await runOclif(args, {root: fileURLToPath(new URL('..', import.meta.url)).replace(/[\/]$/, '')})
+    await runOclif(args, {root: fileURLToPath(new URL('..', import.meta.url)).replace(/[\\/]$/, '')})
   }
 }
 

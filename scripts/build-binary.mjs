@@ -81,13 +81,19 @@ const inputs = [
   keyringFile,
 ]
 const inputHash = createHash('sha256')
-for (const f of inputs) inputHash.update(path.relative(ROOT, f)).update('\0').update(readFileSync(f)).update('\0')
+for (const f of inputs)
+  inputHash.update(path.relative(ROOT, f)).update('\0').update(readFileSync(f)).update('\0')
 // The executable is a copy of this node: another node, another executable.
 const node = statSync(process.execPath)
 inputHash.update(`${process.execPath}\0${process.version}\0${node.size}\0${node.mtimeMs}`)
 const stamp = inputHash.digest('hex')
 
-if (!process.argv.includes('--force') && existsSync(EXE) && existsSync(STAMP) && readFileSync(STAMP, 'utf8') === stamp) {
+if (
+  !process.argv.includes('--force') &&
+  existsSync(EXE) &&
+  existsSync(STAMP) &&
+  readFileSync(STAMP, 'utf8') === stamp
+) {
   console.error(`${path.relative(process.cwd(), EXE)} is up to date`)
   process.exit(0)
 }
@@ -99,7 +105,10 @@ mkdirSync(WORK, {recursive: true})
 const manifest = JSON.parse(readFileSync(manifestFile, 'utf8'))
 const loaders = Object.keys(manifest.commands)
   .sort()
-  .map((id) => `  ${JSON.stringify(id)}: () => import(${JSON.stringify(`../commands/${id.split(':').join('/')}.js`)}),`)
+  .map(
+    (id) =>
+      `  ${JSON.stringify(id)}: () => import(${JSON.stringify(`../commands/${id.split(':').join('/')}.js`)}),`,
+  )
 writeFileSync(
   path.join(WORK, 'entry.js'),
   `import {main} from '../src/cli/single-file.js'\nvoid main({\n${loaders.join('\n')}\n})\n`,
@@ -131,14 +140,18 @@ await build({
         b.onResolve({filter: /^@napi-rs\/keyring$/}, () => ({path: singleFileModule('keyring.js')}))
         // Packages the code require()s lazily from node_modules come from the bundle.
         b.onResolve({filter: /\/lazy-require\.js$/}, (args) =>
-          args.importer.includes(`${path.sep}single-file${path.sep}`) ? undefined : {path: singleFileModule('lazy-require.js')},
+          args.importer.includes(`${path.sep}single-file${path.sep}`)
+            ? undefined
+            : {path: singleFileModule('lazy-require.js')},
         )
         // Optional native add-ons of ssh2 (docker-modem's ssh:// transport), each required in a try/catch
         // with a JavaScript fallback: left out, they fail to load and the fallback is used.
         b.onResolve({filter: /\.node$/}, (args) => ({path: args.path, external: true}))
         // dockerode's BuildKit session pulls in gRPC for a call we never make (src/docker/engine.ts).
         b.onResolve({filter: /^\.\/session$/}, (args) =>
-          args.importer.includes(`${path.sep}dockerode${path.sep}`) ? {path: 'session', namespace: 'stub'} : undefined,
+          args.importer.includes(`${path.sep}dockerode${path.sep}`)
+            ? {path: 'session', namespace: 'stub'}
+            : undefined,
         )
         b.onLoad({filter: /.*/, namespace: 'stub'}, () => ({
           contents:
@@ -180,7 +193,10 @@ for (const [name, a] of Object.entries(assetFiles)) {
   index.files[name] = {path: a.path, sha256: hash}
   build_.update(`${name}\0${hash}\0`)
 }
-index.buildId = build_.update(readFileSync(path.join(WORK, 'main.cjs'))).digest('hex').slice(0, 16)
+index.buildId = build_
+  .update(readFileSync(path.join(WORK, 'main.cjs')))
+  .digest('hex')
+  .slice(0, 16)
 writeFileSync(path.join(WORK, 'single-file.json'), JSON.stringify(index) + '\n')
 
 const seaConfig = {

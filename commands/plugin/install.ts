@@ -8,9 +8,15 @@ export default class PluginInstallCommand extends BaseCommand {
   static override description =
     'install this docker-mcp as the docker CLI plugin ($DOCKER_CONFIG/cli-plugins/docker-mcp), so that `docker mcp` runs it'
   static override enableJsonFlag = true
-  static override examples = ['docker-mcp plugin install', 'DOCKER_CONFIG=/tmp/docker docker-mcp plugin install']
+  static override examples = [
+    'docker-mcp plugin install',
+    'DOCKER_CONFIG=/tmp/docker docker-mcp plugin install',
+  ]
   static override flags = {
-    force: Flags.boolean({description: 'replace a docker-mcp plugin that this one did not install', default: false}),
+    force: Flags.boolean({
+      description: 'replace a docker-mcp plugin that this one did not install',
+      default: false,
+    }),
   }
 
   async run(): Promise<PluginInstall> {
@@ -22,7 +28,9 @@ export default class PluginInstallCommand extends BaseCommand {
       homepage: this.config.pjson.homepage,
       force: flags.force,
     })
-    this.log(result.kind === 'unchanged' ? `${result.path} is this executable already` : `Installed ${result.path}`)
+    this.log(
+      result.kind === 'unchanged' ? `${result.path} is this executable already` : `Installed ${result.path}`,
+    )
     return result
   }
 }

@@ -27,7 +27,8 @@ export async function runOclif(
   process.argv = [process.argv[0]!, process.argv[1]!, ...args]
   try {
     const pjson =
-      options.pjson ?? (JSON.parse(readFileSync(path.join(options.root, 'package.json'), 'utf8')) as Interfaces.PJSON)
+      options.pjson ??
+      (JSON.parse(readFileSync(path.join(options.root, 'package.json'), 'utf8')) as Interfaces.PJSON)
     await run(args, {...options, pjson: helpPjson(pjson)})
     await flush()
   } catch (err) {

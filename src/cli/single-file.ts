@@ -49,7 +49,10 @@ export async function main(commands: Record<string, CommandLoader>): Promise<voi
   // node is the runtime), without leaving the variable to the processes we start.
   const engineCheck = process.env.OCLIF_DISABLE_ENGINE_WARNING
   process.env.OCLIF_DISABLE_ENGINE_WARNING = '1'
-  const [{Plugin}, {helpPjson, runOclif}] = await Promise.all([import('@oclif/core'), import('./run-oclif.js')])
+  const [{Plugin}, {helpPjson, runOclif}] = await Promise.all([
+    import('@oclif/core'),
+    import('./run-oclif.js'),
+  ])
   if (engineCheck === undefined) delete process.env.OCLIF_DISABLE_ENGINE_WARNING
   else process.env.OCLIF_DISABLE_ENGINE_WARNING = engineCheck
   const pjson = helpPjson(JSON.parse(getAsset('package.json', 'utf8')))
@@ -101,20 +104,27 @@ async function commandNotFound(
   for (const arg of args) {
     const cmd = commands.get(final.join(':'))
     if (usable.has([...final, arg].join(':'))) final.push(arg)
-    else if (arg.startsWith('-') || (cmd && (cmd.strict === false || Object.keys(cmd.args ?? {}).length > 0))) break
+    else if (arg.startsWith('-') || (cmd && (cmd.strict === false || Object.keys(cmd.args ?? {}).length > 0)))
+      break
     else final.push(arg)
   }
   const id = final.join(':')
   if (commands.has(id) || usable.has(id)) return false
-  const [{Config, handle}, {default: hook}] = await Promise.all([import('@oclif/core'), import('./not-found.js')])
+  const [{Config, handle}, {default: hook}] = await Promise.all([
+    import('@oclif/core'),
+    import('./not-found.js'),
+  ])
   const config = await Config.load(loadOptions)
   try {
-    await (hook as Hook.CommandNotFound).call({config} as unknown as Hook.Context, {
-      id,
-      argv: args.slice(final.length),
-      config,
-      context: {config},
-    } as unknown as Parameters<Hook.CommandNotFound>[0])
+    await (hook as Hook.CommandNotFound).call(
+      {config} as unknown as Hook.Context,
+      {
+        id,
+        argv: args.slice(final.length),
+        config,
+        context: {config},
+      } as unknown as Parameters<Hook.CommandNotFound>[0],
+    )
   } catch (err) {
     await handle(err as Error)
   }

@@ -41,7 +41,10 @@ function probeVendor(file: string): Promise<string | undefined> {
  * probe with our vendor. Docker's own `docker-mcp` (vendor "Docker Inc.") is not ours.
  */
 export async function isOurs(target: string): Promise<boolean> {
-  const head = await readFile(target).then((b) => b.subarray(0, 4096).toString('utf8'), () => '')
+  const head = await readFile(target).then(
+    (b) => b.subarray(0, 4096).toString('utf8'),
+    () => '',
+  )
   if (head.includes(LAUNCHER_MARK)) return true
   return (await probeVendor(target)) === VENDOR
 }
@@ -69,16 +72,25 @@ export async function installPlugin(
   self: {executable?: string; root: string; version: string; homepage?: string; force?: boolean},
 ): Promise<PluginInstall> {
   const target = pluginPath(paths)
-  if (self.executable && (await exists(target)) && (await realpath(target)) === (await realpath(self.executable)))
+  if (
+    self.executable &&
+    (await exists(target)) &&
+    (await realpath(target)) === (await realpath(self.executable))
+  )
     return {path: target, kind: 'unchanged'}
   if ((await exists(target)) && !self.force && !(await isOurs(target)))
     throw new DockerMcpError(`${target} is another docker-mcp (not installed by this one): left in place.`, {
       suggestions: ['Run "docker-mcp plugin install --force" to replace it'],
     })
   if (!self.executable && process.platform === 'win32')
-    throw new DockerMcpError('On Windows docker runs plugins as .exe files only: install the single executable.', {
-      suggestions: ['Download docker-mcp.exe (or build it: npm run build:binary) into %USERPROFILE%\\.docker\\cli-plugins'],
-    })
+    throw new DockerMcpError(
+      'On Windows docker runs plugins as .exe files only: install the single executable.',
+      {
+        suggestions: [
+          'Download docker-mcp.exe (or build it: npm run build:binary) into %USERPROFILE%\\.docker\\cli-plugins',
+        ],
+      },
+    )
   await mkdir(paths.cliPluginsDir, {recursive: true})
   const tmp = path.join(paths.cliPluginsDir, `.docker-mcp.${process.pid}.tmp`)
   try {
@@ -107,7 +119,9 @@ export async function installPlugin(
 }
 
 /** Remove the plugin if it is ours; a plugin that is not (Docker Desktop's) is left in place. */
-export async function uninstallPlugin(paths: Pick<McpPaths, 'cliPluginsDir'>): Promise<{path: string; removed: boolean}> {
+export async function uninstallPlugin(
+  paths: Pick<McpPaths, 'cliPluginsDir'>,
+): Promise<{path: string; removed: boolean}> {
   const target = pluginPath(paths)
   if (!(await exists(target))) return {path: target, removed: false}
   if (!(await isOurs(target)))

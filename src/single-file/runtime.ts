@@ -124,7 +124,9 @@ export function ensureRoot(paths: Pick<McpPaths, 'cacheDir'>): string {
     rmSync(dir, {recursive: true, force: true})
     extract(dir, idx)
     if (!(isPrivateDir(dir) && isComplete(dir, idx.buildId)))
-      throw new DockerMcpError(`Could not prepare ${dir}: it must be a directory only you can read (mode 0700).`)
+      throw new DockerMcpError(
+        `Could not prepare ${dir}: it must be a directory only you can read (mode 0700).`,
+      )
   }
   extractedRoot = dir
   return dir

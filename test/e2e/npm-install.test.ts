@@ -12,7 +12,8 @@ const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as
 let sandbox: Sandbox
 let bin: string
 
-const ok = (r: RunResult) => assert.equal(r.code, 0, `exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`)
+const ok = (r: RunResult) =>
+  assert.equal(r.code, 0, `exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`)
 const plugin = () => path.join(sandbox.dockerConfig, 'cli-plugins', 'docker-mcp')
 
 before(async () => {
@@ -25,7 +26,16 @@ before(async () => {
   const prefix = path.join(sandbox.home, 'prefix')
   const installed = await run(
     'npm',
-    ['install', '-g', '--prefix', prefix, '--no-audit', '--no-fund', '--prefer-offline', path.join(packDir, tarball!)],
+    [
+      'install',
+      '-g',
+      '--prefix',
+      prefix,
+      '--no-audit',
+      '--no-fund',
+      '--prefer-offline',
+      path.join(packDir, tarball!),
+    ],
     {timeoutMs: 600_000, cwd: sandbox.home},
   )
   ok(installed)
@@ -36,9 +46,14 @@ after(async () => sandbox?.cleanup())
 test('the npm package leaves the single executable and its build files out', async () => {
   const listed = await run('npm', ['pack', '--dry-run', '--json'], {timeoutMs: 120_000})
   ok(listed)
-  const files = (JSON.parse(listed.stdout) as Array<{files: Array<{path: string}>}>)[0]!.files.map((f) => f.path)
+  const files = (JSON.parse(listed.stdout) as Array<{files: Array<{path: string}>}>)[0]!.files.map(
+    (f) => f.path,
+  )
   assert.ok(files.includes('bin/run.js'))
-  assert.ok(!files.some((f) => f === 'dist/docker-mcp' || f.startsWith('dist/single-file/')), files.join('\n'))
+  assert.ok(
+    !files.some((f) => f === 'dist/docker-mcp' || f.startsWith('dist/single-file/')),
+    files.join('\n'),
+  )
 })
 
 test('plugin install makes `docker mcp` run the npm install; plugin uninstall removes it', async () => {
@@ -59,7 +74,8 @@ test('plugin install makes `docker mcp` run the npm install; plugin uninstall re
 })
 
 test("plugin uninstall and install leave another vendor's docker-mcp in place", async () => {
-  const other = '{"SchemaVersion":"0.1.0","Vendor":"Docker Inc.","Version":"v0.13.0","ShortDescription":"Docker MCP Plugin"}'
+  const other =
+    '{"SchemaVersion":"0.1.0","Vendor":"Docker Inc.","Version":"v0.13.0","ShortDescription":"Docker MCP Plugin"}'
   writeFileSync(plugin(), `#!/bin/sh\nprintf '%s\\n' '${other}'\n`, {mode: 0o755})
   const removed = await run(bin, ['plugin', 'uninstall'], {env: sandbox.env})
   assert.equal(removed.code, 1)

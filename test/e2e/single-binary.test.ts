@@ -1,6 +1,15 @@
 import assert from 'node:assert/strict'
 import {createHash, randomBytes} from 'node:crypto'
-import {chmodSync, copyFileSync, mkdirSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync} from 'node:fs'
+import {
+  chmodSync,
+  copyFileSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs'
 import path from 'node:path'
 import {after, before, describe, test} from 'node:test'
 
@@ -24,13 +33,17 @@ let plugin: string
 /** The only environment the binary gets: a PATH holding `docker` alone. */
 let env: Record<string, string>
 
-const ok = (r: RunResult) => assert.equal(r.code, 0, `exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`)
-const mcp = (args: string[], input?: string) => run(plugin, args, {env, cwd: sandbox.home, input, timeoutMs: 120_000})
+const ok = (r: RunResult) =>
+  assert.equal(r.code, 0, `exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`)
+const mcp = (args: string[], input?: string) =>
+  run(plugin, args, {env, cwd: sandbox.home, input, timeoutMs: 120_000})
 const docker = (args: string[]) => run('docker', args, {env, cwd: sandbox.home, timeoutMs: 120_000})
 
 before(async () => {
   // Built on demand; a no-op when nothing it is made from changed.
-  const built = await run(process.execPath, [path.join(ROOT, 'scripts/build-binary.mjs')], {timeoutMs: 600_000})
+  const built = await run(process.execPath, [path.join(ROOT, 'scripts/build-binary.mjs')], {
+    timeoutMs: 600_000,
+  })
   assert.equal(built.code, 0, built.stderr)
   sandbox = await makeSandbox()
   const plugins = path.join(sandbox.dockerConfig, 'cli-plugins')
@@ -42,14 +55,21 @@ before(async () => {
   mkdirSync(bin)
   const which = await run('sh', ['-c', 'command -v docker'])
   symlinkSync(which.stdout.trim(), path.join(bin, 'docker'))
-  env = {PATH: bin, HOME: sandbox.home, DOCKER_CONFIG: sandbox.dockerConfig, NO_COLOR: '1', OCLIF_COLUMNS: '200'}
+  env = {
+    PATH: bin,
+    HOME: sandbox.home,
+    DOCKER_CONFIG: sandbox.dockerConfig,
+    NO_COLOR: '1',
+    OCLIF_COLUMNS: '200',
+  }
   for (const k of ['DOCKER_HOST', 'DOCKER_CONTEXT', 'DBUS_SESSION_BUS_ADDRESS', 'XDG_RUNTIME_DIR'])
     if (process.env[k]) env[k] = process.env[k]!
   env.DOCKER_MCP_KEYCHAIN_SERVICE = SERVICE
 })
 
 after(async () => {
-  if (env && process.env.DOCKER_MCP_TEST_KEYRING) await mcp(['secret', 'rm', 'fixture.secret']).catch(() => {})
+  if (env && process.env.DOCKER_MCP_TEST_KEYRING)
+    await mcp(['secret', 'rm', 'fixture.secret']).catch(() => {})
   await sandbox?.cleanup()
 })
 
@@ -91,7 +111,10 @@ test('every command group runs from the file alone', async () => {
 })
 
 test("help names the program 'docker mcp', as a docker plugin and run directly", async () => {
-  for (const r of [await docker(['mcp', 'gateway', 'run', '--help']), await mcp(['gateway', 'run', '--help'])]) {
+  for (const r of [
+    await docker(['mcp', 'gateway', 'run', '--help']),
+    await mcp(['gateway', 'run', '--help']),
+  ]) {
     ok(r)
     assert.match(r.stdout, /\$ docker mcp gateway run/)
     assert.doesNotMatch(r.stdout, /docker-mcp gateway/)
@@ -164,7 +187,8 @@ describe('the OS keychain and a gateway tool call through docker mcp', {skip: ke
 })
 
 function keychainSkip(): string | false {
-  if (!process.env.DOCKER_MCP_TEST_KEYRING) return 'DOCKER_MCP_TEST_KEYRING is not set: run through scripts/test.sh'
+  if (!process.env.DOCKER_MCP_TEST_KEYRING)
+    return 'DOCKER_MCP_TEST_KEYRING is not set: run through scripts/test.sh'
   if (process.platform !== 'linux') return 'keychain tests run on Linux only'
   return false
 }
