@@ -68,7 +68,7 @@ const cases: Case[] = [
     name: 'top level: topics and commands, hidden aliases (catalogs:show) left out',
     words: [],
     word: '',
-    expect: ['catalog', 'client', 'config', 'doctor', 'gateway', 'secret', 'server', 'tools', 'version'],
+    expect: ['catalog', 'client', 'config', 'doctor', 'gateway', 'plugin', 'secret', 'server', 'tools', 'version'],
   },
   {name: 'a prefix filters the top level', words: [], word: 'se', expect: ['secret', 'server']},
   {
