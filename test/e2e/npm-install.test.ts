@@ -17,7 +17,8 @@ const ok = (r: RunResult) =>
 const plugin = () => path.join(sandbox.dockerConfig, 'cli-plugins', 'docker-mcp')
 
 before(async () => {
-  sandbox = await makeSandbox()
+  // Wide enough that oclif does not wrap error messages.
+  sandbox = await makeSandbox({OCLIF_COLUMNS: '1000'})
   const packDir = path.join(sandbox.home, 'pack')
   mkdirSync(packDir)
   const packed = await run('npm', ['pack', '--silent', '--pack-destination', packDir], {timeoutMs: 300_000})
