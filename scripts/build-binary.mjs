@@ -69,12 +69,18 @@ if (!existsSync(path.join(DIST, 'src/cli/single-file.js')) || !existsSync(manife
   process.exit(1)
 }
 const keyringFile = keyringBinary()
+// `oclif manifest` lists the commands in whatever order its file search returned them: sorted here, so
+// that an unchanged build hashes the same (and the cache holds).
+const manifest = JSON.parse(readFileSync(manifestFile, 'utf8'))
+manifest.commands = Object.fromEntries(
+  Object.entries(manifest.commands).sort(([a], [b]) => a.localeCompare(b)),
+)
+const manifestText = JSON.stringify(manifest)
 const catalogFiles = files(path.join(ROOT, 'catalogs'), (f) => !f.endsWith('.ts'))
 const inputs = [
   ...files(path.join(DIST, 'src'), (f) => f.endsWith('.js')),
   ...files(path.join(DIST, 'commands'), (f) => f.endsWith('.js')),
   ...catalogFiles,
-  manifestFile,
   path.join(ROOT, 'package.json'),
   path.join(ROOT, 'package-lock.json'),
   fileURLToPath(import.meta.url),
@@ -83,6 +89,7 @@ const inputs = [
 const inputHash = createHash('sha256')
 for (const f of inputs)
   inputHash.update(path.relative(ROOT, f)).update('\0').update(readFileSync(f)).update('\0')
+inputHash.update(manifestText)
 // The executable is a copy of this node: another node, another executable.
 const node = statSync(process.execPath)
 inputHash.update(`${process.execPath}\0${process.version}\0${node.size}\0${node.mtimeMs}`)
@@ -102,7 +109,6 @@ rmSync(WORK, {recursive: true, force: true})
 mkdirSync(WORK, {recursive: true})
 
 // One loader per command, imported on demand: a command loads only its own code.
-const manifest = JSON.parse(readFileSync(manifestFile, 'utf8'))
 const loaders = Object.keys(manifest.commands)
   .sort()
   .map(
@@ -175,9 +181,10 @@ const runtimePkg = {
   oclif: pkg.oclif,
 }
 writeFileSync(path.join(WORK, 'package.json'), JSON.stringify(runtimePkg, null, 2) + '\n')
+writeFileSync(path.join(WORK, 'oclif.manifest.json'), manifestText)
 const assetFiles = {
   'package.json': {from: path.join(WORK, 'package.json'), path: 'package.json'},
-  'oclif.manifest.json': {from: manifestFile, path: 'oclif.manifest.json'},
+  'oclif.manifest.json': {from: path.join(WORK, 'oclif.manifest.json'), path: 'oclif.manifest.json'},
   'keyring.node': {from: keyringFile, path: 'native/keyring.node'},
   ...Object.fromEntries(
     catalogFiles.map((f) => {
