@@ -37,10 +37,8 @@ if (argv.length === 1 && argv[0] === 'docker-cli-plugin-metadata') {
     else process.env[key] = value
   }
   if (!(await runGatewayWithoutOclif(args))) {
-    // oclif reads process.argv again when it renders usage for a flag error; keep it consistent.
-    process.argv = [process.argv[0], process.argv[1], ...args]
-    const {execute} = await import('@oclif/core')
-    await execute({args, dir: import.meta.url})
+    const {runOclif} = await import('../dist/bundle/src/cli/run-oclif.js')
+    await runOclif(args, {root: fileURLToPath(new URL('..', import.meta.url)).replace(/[\\/]$/, '')})
   }
 }
 

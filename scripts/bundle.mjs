@@ -19,6 +19,7 @@ const ENTRY_MODULES = [
   'src/cli/gateway-fast-path.js',
   'src/cli/completion.js',
   'src/cli/not-found.js',
+  'src/cli/run-oclif.js',
 ]
 
 function commandFiles(dir) {

@@ -1,7 +1,6 @@
-import {createRequire} from 'node:module'
-
 import chalk from 'chalk'
 
+import {lazyRequire} from '../lazy-require.js'
 import type {EnableResult, ServerInspection, ServerListEntry} from '../registry/index.js'
 import type {CatalogRef} from './load.js'
 import type {CatalogDetails} from './manage.js'
@@ -21,7 +20,7 @@ let yamlStringify: typeof import('yaml').stringify | undefined
  * (same package, same version as the bundled one).
  */
 function stringify(value: unknown, options: {lineWidth: number}): string {
-  yamlStringify ??= (createRequire(import.meta.url)('yaml') as typeof import('yaml')).stringify
+  yamlStringify ??= (lazyRequire('yaml') as typeof import('yaml')).stringify
   return yamlStringify(value, options)
 }
 

@@ -10,13 +10,14 @@ import {createHash} from 'node:crypto'
 import {existsSync, readFileSync} from 'node:fs'
 import http from 'node:http'
 import https from 'node:https'
-import {createRequire, Module} from 'node:module'
+import {Module} from 'node:module'
 import path from 'node:path'
 
 import type Dockerode from 'dockerode'
 
 import {DockerMcpError, FileFormatError} from '../errors.js'
 import type {McpPaths} from '../paths.js'
+import {lazyRequire} from '../lazy-require.js'
 
 /** Where the engine listens. */
 export type EngineEndpoint =
@@ -485,7 +486,7 @@ let dockerodeClass: typeof Dockerode | undefined
  */
 function loadDockerode(): typeof Dockerode {
   if (dockerodeClass) return dockerodeClass
-  const require = createRequire(import.meta.url)
+  const require = lazyRequire
   const sessionFile = require.resolve('dockerode/lib/session.js')
   if (!require.cache[sessionFile]) {
     const stub = new Module(sessionFile)

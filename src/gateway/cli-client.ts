@@ -1,11 +1,10 @@
-import path from 'node:path'
-
 import {Client} from '@modelcontextprotocol/client'
 import {StdioClientTransport} from '@modelcontextprotocol/client/stdio'
 import type {CallToolResult, Tool} from '@modelcontextprotocol/client'
 
 import type {Context} from '../context.js'
 import {DockerMcpError, UsageError} from '../errors.js'
+import {selfCommand} from '../plugin/self.js'
 import {closestMatches} from '../text/suggest.js'
 import {UNAVAILABLE_META_KEY} from './call-errors.js'
 import {GATEWAY_RUN_FLAGS} from './flags.js'
@@ -22,14 +21,15 @@ export async function withGatewayClient<T>(
 ): Promise<T> {
   const gatewayArgs = splitGatewayArgs(options.gatewayArgs ?? [])
   checkGatewayArgs(gatewayArgs)
-  const args = [path.join(ctx.root, 'bin/run.js'), 'gateway', 'run', ...gatewayArgs]
+  const self = selfCommand(ctx.root)
+  const args = [...self.args, 'gateway', 'run', ...gatewayArgs]
   if (options.verbose && !args.includes('--verbose')) args.push('--verbose')
   const env: Record<string, string> = {}
   for (const [k, v] of Object.entries(ctx.env)) if (v !== undefined) env[k] = v
   // This client is not docker; the child must not think docker is waiting on it.
   delete env.DOCKER_CLI_PLUGIN_SOCKET
   const transport = new StdioClientTransport({
-    command: process.execPath,
+    command: self.command,
     args,
     env,
     stderr: options.verbose ? 'inherit' : 'pipe',

@@ -41,7 +41,7 @@ describe('help and flags', () => {
     assert.equal(root.stderr, '')
     const topic = await cli(['mcp', 'help', 'catalog'])
     assert.equal(topic.code, 0, topic.stderr)
-    assert.match(topic.stdout, /^ {2}\$ docker-mcp catalog COMMAND$/m)
+    assert.match(topic.stdout, /^ {2}\$ docker mcp catalog COMMAND$/m)
   })
 
   // Before: `catalog --help` listed "catalog list", "catalog remove" and "catalog empty" as commands too.
