@@ -180,6 +180,14 @@ export const GATEWAY_RUN_FLAGS = {
     default: 60,
     min: 0,
   },
+  // --watch (hot reload): on by default on the host, off in the gateway image, as the original's default is.
+  watch: {
+    type: 'boolean',
+    description:
+      'reload when registry.yaml, config.yaml, tools.yaml, the catalogs or --secrets files change, and on SIGHUP (default: on; off in the gateway image)',
+    default: process.env.DOCKER_MCP_IN_CONTAINER !== '1',
+    allowNo: true,
+  },
 } as const satisfies Record<string, FlagSpec>
 
 export type GatewayRunFlags = FlagValues<typeof GATEWAY_RUN_FLAGS>
@@ -226,6 +234,7 @@ export function gatewayOptionsFromFlags(flags: GatewayRunFlags, version: string)
     maxSessionsPerToken: flags['max-sessions-per-token'],
     sessionIdleSeconds: flags['session-idle-timeout'],
     sessionTtlSeconds: flags['session-ttl'],
+    watch: flags.watch,
     version,
   }
 }
