@@ -227,7 +227,7 @@ describe('hot reload over stdio (two clients, two gateways on one DOCKER_MCP hom
   })
 })
 
-describe('hot reload over Streamable HTTP (two sessions on one gateway)', () => {
+describe('hot reload over Streamable HTTP (two 2025 sessions and a 2026-07-28 listen stream on one gateway)', () => {
   let sandbox: Sandbox
   let gateway: HttpGatewayProcess
   const sessions: Session[] = []
@@ -247,6 +247,21 @@ describe('hot reload over Streamable HTTP (two sessions on one gateway)', () => 
         }),
       )
     }
+    // A 2026-07-28 client has no session: it hears of list changes on its subscriptions/listen stream.
+    const modern = new Client({name: 'http-2026', version: '1.0.0'}, {
+      versionNegotiation: {mode: {pin: '2026-07-28'}},
+    } as never)
+    await modern.connect(
+      new StreamableHTTPClientTransport(new URL(`${gateway.base}/mcp`), {
+        requestInit: {headers: {Authorization: `Bearer ${TOKEN}`}},
+      }),
+    )
+    const session = observe(modern, async () => {
+      await listening.close().catch(() => {})
+      await modern.close()
+    })
+    const listening = await modern.listen({toolsListChanged: true})
+    sessions.push(session)
   })
   after(async () => {
     for (const s of sessions) await s.close()
