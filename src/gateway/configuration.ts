@@ -56,6 +56,8 @@ export interface GatewayConfiguration {
   containers: Map<string, ContainerServer>
   remotes: Map<string, RemoteServer>
   toolFilter: (server: string, tool: string) => boolean
+  /** What `toolFilter` was made from, as text: a reload compares it to see whether allowlists changed. */
+  toolFilterKey: string
   warnings: string[]
   /** Servers that cannot run (e.g. image missing and not pullable), with the reason. */
   unavailable: Map<string, string>
@@ -215,6 +217,7 @@ export async function loadGatewayConfiguration(
     toolFilter:
       parseToolFilter(flags.tools ?? [], (server) => loaded.servers.get(server)?.entry.image) ??
       allowlistFilter(allowlists),
+    toolFilterKey: JSON.stringify(flags.tools?.length ? flags.tools : allowlists),
     warnings,
     unavailable,
     missingSecrets,

@@ -249,6 +249,14 @@ export const GATEWAY_RUN_FLAGS = {
     type: 'string',
     description: 'profiles are not implemented yet: "default" means the enabled servers; other ids fail',
   },
+  // --watch (hot reload): on by default on the host, off in the gateway image, as the original's default is.
+  watch: {
+    type: 'boolean',
+    description:
+      'reload when registry.yaml, config.yaml, tools.yaml, the catalogs or --secrets files change, and on SIGHUP (default: on; off in the gateway image)',
+    default: process.env.DOCKER_MCP_IN_CONTAINER !== '1',
+    allowNo: true,
+  },
 } as const satisfies Record<string, FlagSpec>
 
 export type GatewayRunFlags = FlagValues<typeof GATEWAY_RUN_FLAGS>
@@ -306,6 +314,7 @@ export function gatewayOptionsFromFlags(flags: GatewayRunFlags, version: string)
     egressNetwork: flags['egress-network'],
     interceptors: parseInterceptors(flags.interceptor),
     interceptorTimeoutSeconds: flags['interceptor-timeout'],
+    watch: flags.watch,
     version,
   }
 }

@@ -15,8 +15,6 @@ import type {
   CallToolResult,
   JSONRPCMessage,
   MessageExtraInfo,
-  ListResourceTemplatesResult,
-  Prompt,
   Resource,
   ServerContext,
   Tool,
@@ -24,7 +22,8 @@ import type {
 
 import {CapabilityScopes} from './client-capabilities.js'
 import type {Logger} from './logger.js'
-import {assignToolNames, inListingOrder, type ToolOrigin} from './naming.js'
+import type {ToolOrigin} from './naming.js'
+import {exposedLists, exposeListings, type Exposure} from './exposure.js'
 import {ShuttingDownError, UpstreamPool, type ContainerSlot, type Lifecycle} from './pool.js'
 import {RelatedNotifications} from './related.js'
 import {CONSTRUCTED_CAPABILITIES, describeOnHandshake} from './handshake.js'
@@ -39,8 +38,6 @@ import type {Upstream, UpstreamBinding, UpstreamClient} from './upstream.js'
 import {CallRefusedError, toolCall, type CallAnswer} from './pipeline/call.js'
 import {CallPipeline, type CallStage} from './pipeline/pipeline.js'
 import {observeStage} from './pipeline/observe.js'
-
-type ResourceTemplate = ListResourceTemplatesResult['resourceTemplates'][number]
 
 /** One enabled server, as the gateway sees it: everything resolved, nothing left to look up. */
 export interface GatewayServer {
@@ -136,9 +133,9 @@ export class Gateway {
   private readonly listings = new Map<string, ServerListing>()
   private readonly failures = new Map<string, string>()
   private tools = new Map<string, {origin: ToolOrigin; tool: Tool}>()
-  private prompts = new Map<string, {origin: {server: string; name: string}; prompt: Prompt}>()
+  private prompts: Exposure['prompts'] = new Map()
   private resources = new Map<string, string>()
-  private templates: Array<{server: string; template: ResourceTemplate; prefix: string}> = []
+  private templates: Exposure['templates'] = []
   private readonly sessions = new Map<string, SessionState>()
   private readonly byName: Map<string, GatewayServer>
   readonly pool: UpstreamPool
@@ -300,52 +297,17 @@ export class Gateway {
 
   /** Recompute exposed names from the listings (deterministic, whatever order servers answered in). */
   private rebuild(): void {
-    const toolInputs: Array<{server: string; name: string; prefix?: string | undefined; tool: Tool}> = []
-    const promptInputs: Array<{server: string; name: string; prompt: Prompt}> = []
-    const resources = new Map<string, string>()
-    const templates: typeof this.templates = []
-    for (const server of this.options.servers) {
-      const listing = this.listings.get(server.name)
-      if (!listing) continue
-      for (const tool of listing.tools) {
-        if (!this.options.toolFilter(server.name, tool.name)) continue
-        toolInputs.push({server: server.name, name: tool.name, prefix: server.prefix, tool})
-      }
-      for (const prompt of listing.prompts)
-        promptInputs.push({server: server.name, name: prompt.name, prompt})
-      for (const resource of listing.resources)
-        if (!resources.has(resource.uri)) resources.set(resource.uri, server.name)
-      for (const template of listing.resourceTemplates) {
-        const prefix = template.uriTemplate.split('{')[0]!
-        templates.push({server: server.name, template, prefix})
-      }
-    }
-    const naming = assignToolNames(toolInputs, {prefixAll: this.options.prefixAll})
-    const toolByOrigin = new Map(toolInputs.map((t) => [`${t.server}\u0000${t.name}`, t.tool]))
-    const tools = new Map<string, {origin: ToolOrigin; tool: Tool}>()
-    for (const [exposed, origin] of inListingOrder(naming.names, toolByOrigin)) {
-      const tool = toolByOrigin.get(`${origin.server}\u0000${origin.name}`)!
-      tools.set(exposed, {origin, tool: exposed === tool.name ? tool : {...tool, name: exposed}})
-    }
-    const promptNaming = assignToolNames(promptInputs)
-    const promptByOrigin = new Map(promptInputs.map((p) => [`${p.server}\u0000${p.name}`, p.prompt]))
-    const prompts = new Map<string, {origin: ToolOrigin; prompt: Prompt}>()
-    for (const [exposed, origin] of inListingOrder(promptNaming.names, promptByOrigin)) {
-      const prompt = promptByOrigin.get(`${origin.server}\u0000${origin.name}`)!
-      prompts.set(exposed, {origin, prompt: exposed === prompt.name ? prompt : {...prompt, name: exposed}})
-    }
-    const reports = [
-      ...naming.clashes,
-      ...promptNaming.clashes.map((c) => c.replace('tool name', 'prompt name')),
-    ]
-    for (const report of reports)
+    const o = this.options
+    const exposure = exposeListings(o.servers, this.listings, o.toolFilter, o.prefixAll)
+    for (const report of exposure.clashes)
       if (!this.clashReports.includes(report)) this.options.logger.warn(`  - ${report}`)
-    this.clashReports = reports
-    this.tools = tools
-    this.prompts = prompts
-    this.resources = resources
-    // Longest prefix first, so the most specific template claims a URI.
-    this.templates = templates.sort((a, b) => b.prefix.length - a.prefix.length)
+    this.clashReports = exposure.clashes
+    ;({
+      tools: this.tools,
+      prompts: this.prompts,
+      resources: this.resources,
+      templates: this.templates,
+    } = exposure)
   }
 
   /** Be told when the exposed lists change (transports whose clients are not sessions, e.g. 2026-07-28 HTTP). */
@@ -387,7 +349,7 @@ export class Gateway {
   }
 
   private async relist(upstream: Upstream): Promise<void> {
-    if (this.stopped || !upstream.isOpen) return
+    if (this.stopped || !upstream.isOpen || !this.byName.has(upstream.server)) return
     try {
       const before = this.listings.get(upstream.server)
       const listing = await listUpstream(upstream)
@@ -422,6 +384,58 @@ export class Gateway {
         }
       }),
     )
+  }
+
+  /**
+   * The configuration was reloaded (src/gateway/reload/): serve `servers` with `toolFilter` from now on.
+   * Servers gone, and those in `restart` (their definition, config or secrets changed), lose their
+   * listings and containers; new and restarted ones are listed live. Every session is told which lists
+   * changed, once, when all are listed. Calls keep going through the pipeline as before.
+   */
+  async reconfigure(
+    next: {servers: GatewayServer[]; toolFilter: GatewayOptions['toolFilter']},
+    restart: ReadonlySet<string>,
+  ): Promise<void> {
+    const lists = () =>
+      exposedLists({
+        ...this,
+        tools: this.tools,
+        prompts: this.prompts,
+        resources: this.resources,
+        templates: this.templates,
+      })
+    const before = lists()
+    const old = new Set(this.byName.keys())
+    this.options.servers.splice(0, Infinity, ...next.servers)
+    this.options.toolFilter = next.toolFilter
+    this.byName.clear()
+    for (const s of next.servers) this.byName.set(s.name, s)
+    const stale = [...old].filter((name) => !this.byName.has(name) || restart.has(name))
+    for (const name of stale) {
+      this.listings.delete(name)
+      this.failures.delete(name)
+    }
+    await Promise.all(stale.map((name) => this.pool.closeServer(name)))
+    const fresh = next.servers.filter((s) => !old.has(s.name) || restart.has(s.name))
+    await Promise.all(
+      fresh.map(async (server) => {
+        try {
+          const listing = await this.listServer(server)
+          if (this.byName.get(server.name) !== server) return // reloaded again meanwhile
+          this.listings.set(server.name, listing)
+          this.options.logger.info(`  > ${server.name}: (${listing.tools.length} tools)`)
+          await this.listingCache.write(server, listing)
+        } catch (err) {
+          this.failures.set(server.name, (err as Error).message)
+          this.options.logger.warn(`  > Can't start ${server.name}: ${(err as Error).message}`)
+        }
+      }),
+    )
+    if (this.stopped) return
+    this.rebuild()
+    const after = lists()
+    for (const kind of ['tools', 'prompts', 'resources'] as const)
+      if (before[kind] !== after[kind]) this.notifyAll(kind)
   }
 
   /**

@@ -479,6 +479,36 @@ export class UpstreamPool {
     await closed.finally(() => this.removing.delete(closed))
   }
 
+  /**
+   * Stop every container of `server`, whichever session holds it (the server was removed or changed by a
+   * configuration reload): long-lived and exclusive ones, and per-call ones whose call is in flight (that
+   * call fails). The next call starts a fresh container from the configuration of that moment.
+   */
+  async closeServer(server: string): Promise<void> {
+    const closing: Promise<unknown>[] = []
+    for (const [key, entry] of this.longLived) {
+      if (entry.server !== server) continue
+      this.longLived.delete(key)
+      clearTimeout(entry.idleTimer)
+      closing.push(entry.upstream.then((u) => u.close()).catch(() => {}))
+    }
+    for (const [key, leases] of this.idleLeases) {
+      if (leases[0]?.server !== server) continue
+      this.idleLeases.delete(key)
+      for (const lease of leases) {
+        clearTimeout(lease.idleTimer)
+        lease.slot.release()
+        closing.push(lease.upstream.close().catch(() => {}))
+      }
+    }
+    for (const lease of this.busyLeases)
+      if (lease.server === server) closing.push(lease.upstream.close().catch(() => {}))
+    for (const u of this.perCall) if (u.server === server) closing.push(u.close().catch(() => {}))
+    const closed = Promise.all(closing).then(() => {})
+    this.removing.add(closed)
+    await closed.finally(() => this.removing.delete(closed))
+  }
+
   /** Stop everything. */
   async closeAll(): Promise<void> {
     this.closing = true

@@ -64,6 +64,8 @@ export interface RunGatewayOptions extends GatewayFlags {
   verifySignatures?: boolean | undefined
   signatureKey?: string | undefined
   signatureBundles?: string[] | undefined
+  /** `--watch`: reload when the configuration files change, and on SIGHUP. */
+  watch?: boolean | undefined
   /** For tests and embedding; default process stdio. */
   stdin?: Readable
   stdout?: Writable
@@ -170,55 +172,63 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
 
   // Engine work (and loading dockerode) happens after the client has its initialize answer: clients give
   // up after a few seconds (docker/mcp-gateway#336), so nothing slow stands before serving. The link
-  // outlives its engine: it reconnects when the engine comes back (src/gateway/engine-link.ts).
+  // outlives its engine: it reconnects when the engine comes back (src/gateway/engine-link.ts). It is made
+  // when the first container server is configured: at start, or by a reload that adds one.
   let link: EngineLink | undefined
-  const linked =
-    configuration.containers.size === 0
-      ? undefined
-      : linkEngine(ctx, {
-          servers: configuration.containers,
-          gatewayId,
-          version: options.version,
-          cpus: options.cpus,
-          memoryBytes,
-          startTimeoutMs: options.startTimeoutSeconds * 1000,
-          hostPolicy: configuration.hostPolicy,
-          pidsLimit: options.pidsLimit,
-          readOnlyRoot: options.readOnlyRoot,
-          logger,
-          onListChanged,
-          ensureImages: (runtime) =>
-            ensureImages(runtime, configuration, logger, {terminal, color: display.color}),
-          onEngineBack: () => void ref.gateway?.relistFailed(),
-          blockNetwork: options.blockNetwork ? {outsideNetwork: options.egressNetwork} : undefined,
-        }).then((created) => (link = created))
+  let linked: Promise<EngineLink> | undefined
+  const ensureLink = (): Promise<EngineLink> =>
+    (linked ??= linkEngine(ctx, {
+      // The live map: a reload replaces its content, and every start looks its server up there.
+      servers: configuration.containers,
+      gatewayId,
+      version: options.version,
+      cpus: options.cpus,
+      memoryBytes,
+      startTimeoutMs: options.startTimeoutSeconds * 1000,
+      hostPolicy: configuration.hostPolicy,
+      pidsLimit: options.pidsLimit,
+      readOnlyRoot: options.readOnlyRoot,
+      logger,
+      onListChanged,
+      ensureImages: (runtime) =>
+        ensureImages(runtime, configuration, logger, {terminal, color: display.color}),
+      onEngineBack: () => void ref.gateway?.relistFailed(),
+      blockNetwork: options.blockNetwork ? {outsideNetwork: options.egressNetwork} : undefined,
+    }).then((created) => {
+      link = created
+      if (ref.gateway) attachEngineWatch(ref.gateway, created.watch)
+      return created
+    }))
+  if (configuration.containers.size > 0) void ensureLink().catch(() => {})
   const prepare = linked ? linked.then((l) => l.ready) : Promise.resolve()
   // An unreachable engine is reported by its watch (and retried); anything else is said here.
   prepare.catch((err: Error) => {
     if (link?.watch.state !== 'down') logger.warn(`- ${err.message}`)
   })
-  const startRemote =
-    configuration.remotes.size === 0
-      ? undefined
-      : (await import('./remote.js')).remoteUpstreams({
-          servers: configuration.remotes,
-          version: options.version,
-          startTimeoutMs: options.startTimeoutSeconds * 1000,
-          env: ctx.env,
-          onListChanged,
-        })
+  let startRemote: ReturnType<typeof import('./remote.js').remoteUpstreams> | undefined
+  const ensureRemote = async () =>
+    (startRemote ??= (await import('./remote.js')).remoteUpstreams({
+      servers: configuration.remotes,
+      version: options.version,
+      startTimeoutMs: options.startTimeoutSeconds * 1000,
+      env: ctx.env,
+      onListChanged,
+    }))
+  if (configuration.remotes.size > 0) await ensureRemote()
   const metrics =
     options.metrics && options.transport !== 'stdio'
       ? (await import('./metrics.js')).createMetrics(() => ref.gateway?.pool.size ?? 0)
       : undefined
-  const gateway = new Gateway({
-    observeCall: metrics?.observeCall,
-    servers: configuration.servers.map((s) => ({
+  const toGatewayServers = (c: GatewayConfiguration) =>
+    c.servers.map((s) => ({
       ...s,
       longLived: s.longLived || options.longLived,
       // A remote server may come up after the gateway: it is listed again until it answers.
-      retryListing: !options.dryRun && configuration.remotes.has(s.name),
-    })),
+      retryListing: !options.dryRun && c.remotes.has(s.name),
+    }))
+  const gateway = new Gateway({
+    observeCall: metrics?.observeCall,
+    servers: toGatewayServers(configuration),
     toolFilter: configuration.toolFilter,
     prefixAll,
     version: options.version,
@@ -236,9 +246,9 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
       try {
         const unavailable = configuration.unavailable.get(server)
         if (unavailable) throw new DockerMcpError(`server "${server}" cannot run: ${unavailable}`)
-        if (configuration.remotes.has(server)) return await startRemote!(server, session, client)
+        if (configuration.remotes.has(server)) return await (await ensureRemote())(server, session, client)
         await signatures?.check(configuration.containers.get(server)!)
-        return await (await linked!).startContainer(server, session, client)
+        return await (await ensureLink()).startContainer(server, session, client)
       } catch (err) {
         throw withMissingSecrets(err, configuration.missingSecrets.get(server))
       }
@@ -253,16 +263,13 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
     },
     logger,
   })
-  if (linked)
-    void linked.then(
-      (l) => attachEngineWatch(gateway, l.watch),
-      () => {},
-    )
+  if (link) attachEngineWatch(gateway, link.watch)
 
   let shuttingDown: Promise<void> | undefined
   const shutdown = (reason: string) => {
     shuttingDown ??= (async () => {
       logger.info(`- Stopping (${reason})...`)
+      stopReloading?.()
       await gateway.shutdown()
       link?.close()
       // Safety net: whatever this gateway started and did not remove yet.
@@ -276,6 +283,23 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
 
   ref.gateway = gateway
   gateway.start()
+
+  // Hot reload, as the original's --watch: off with --servers (nothing is read from registry.yaml then).
+  const stopReloading =
+    options.watch && !options.dryRun && !options.servers?.length
+      ? (await import('./reload/index.js')).startHotReload(ctx, options, logger, {
+          load: () => loadGatewayConfiguration(ctx, options, logger),
+          live: configuration,
+          toGatewayServers,
+          prepareContainers: async () => {
+            if (configuration.containers.size === 0) return
+            const l = await ensureLink()
+            await l.ready
+            await ensureImages(l.runtime, configuration, logger, {terminal, color: display.color})
+          },
+          gateway,
+        })
+      : undefined
 
   if (options.dryRun) {
     await gateway.refreshed

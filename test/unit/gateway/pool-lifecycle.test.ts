@@ -51,3 +51,26 @@ test('closing a session ends its long-lived containers only', async () => {
     [],
   )
 })
+
+test('closing a server (removed or changed by a reload) ends all its containers, in every session, and no other', async () => {
+  const {pool: p, started} = pool()
+  await p.use('fx', 's1', 'long-lived', undefined, async () => {})
+  await p.use('fx', 's2', 'exclusive', undefined, async () => {})
+  await p.use('other', 's1', 'long-lived', undefined, async () => {})
+  // A per-call container whose call is in flight when the server goes.
+  let inCall!: () => void
+  const calling = new Promise<void>((r) => (inCall = r))
+  const perCall = p.use('fx', 's3', 'per-call', undefined, async () => {
+    inCall()
+    await new Promise((r) => setTimeout(r, 50))
+  })
+  await calling
+  await p.closeServer('fx')
+  assert.deepEqual(
+    started.filter((u) => u.isOpen).map((u) => u.server),
+    ['other'],
+  )
+  await perCall.catch(() => {})
+  assert.ok(await settled(() => p.containersHeld === 1), `places still taken: ${p.containersHeld}`)
+  await p.closeAll()
+})
