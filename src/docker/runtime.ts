@@ -47,8 +47,9 @@ export class ContainerRuntime {
    */
   async start(spec: ContainerSpec): Promise<RunningContainer> {
     let container: Dockerode.Container
+    const {ExtraNetworks: extraNetworks, ...body} = spec
     try {
-      container = await this.docker.createContainer(spec as unknown as Dockerode.ContainerCreateOptions)
+      container = await this.docker.createContainer(body as unknown as Dockerode.ContainerCreateOptions)
     } catch (err) {
       if ((err as {statusCode?: unknown}).statusCode === 404)
         throw new DockerMcpError(
@@ -91,6 +92,9 @@ export class ContainerRuntime {
       await container.remove({force: true}).catch(() => {})
     }
     try {
+      // The gateway's other networks (container mode, e.g. a compose project's several networks).
+      for (const network of extraNetworks ?? [])
+        await this.docker.getNetwork(network).connect({Container: container.id})
       await container.start()
     } catch (err) {
       await remove().catch(() => {})
@@ -99,6 +103,20 @@ export class ContainerRuntime {
       })
     }
     return {id: container.id, stdin: stream as unknown as Writable, stdout, stderr, exited, remove}
+  }
+
+  /**
+   * The networks a container is attached to, by name, or undefined when no container has this id or name.
+   * The gateway in its image asks this about itself, to attach server containers to the same networks.
+   */
+  async containerNetworks(ref: string): Promise<string[] | undefined> {
+    try {
+      const info = await this.docker.getContainer(ref).inspect()
+      return Object.keys(info.NetworkSettings?.Networks ?? {})
+    } catch (err) {
+      if ((err as {statusCode?: unknown}).statusCode === 404) return undefined
+      throw new DockerMcpError(`cannot inspect container ${ref}: ${engineMessage(err)}`, {cause: err})
+    }
   }
 
   /**

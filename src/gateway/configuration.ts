@@ -12,6 +12,7 @@ import {serverConfigOf} from '../server-config/config.js'
 import type {BindPolicy} from '../docker/bind-policy.js'
 import {secretInCommandMessage, secretsInCommand, type ContainerEntry} from '../docker/container-spec.js'
 import {hostBindPolicy} from '../docker/host-policy.js'
+import {resolveNetworkDefault, type NetworkDefault} from '../docker/network-default.js'
 import {closestMatches} from '../text/suggest.js'
 import type {ContainerServer} from './containers.js'
 import type {GatewayServer} from './gateway.js'
@@ -40,6 +41,8 @@ export interface GatewayFlags {
   pidsLimit?: number | undefined
   /** `--read-only-root`: every server container gets a read-only root file system. */
   readOnlyRoot?: boolean | undefined
+  /** `--network-default`: undefined = the `strict-network` feature in config.json, else `bridge`. */
+  networkDefault?: 'bridge' | 'none' | undefined
 }
 
 export interface GatewayConfiguration {
@@ -54,6 +57,8 @@ export interface GatewayConfiguration {
   missingSecrets: Map<string, string[]>
   /** Host protection applied before every container start. */
   hostPolicy: BindPolicy
+  /** The network of servers that declare none (`--network-default`, the `strict-network` feature). */
+  network: NetworkDefault
 }
 
 interface EntryLike extends ContainerEntry {
@@ -126,10 +131,16 @@ export async function loadGatewayConfiguration(
     (n) => ((loaded.servers.get(n)!.entry as EntryLike).secrets?.length ?? 0) > 0,
   )
   const secrets = needsSecrets ? await import('../secrets/index.js') : undefined
+  // In the gateway image, without --secrets: compose's secret file and /.env, as the original.
+  const envFiles = flags.secrets?.length
+    ? flags.secrets
+    : needsSecrets
+      ? await (await import('./in-container.js')).defaultSecretFiles(ctx.env)
+      : []
   const sources = secrets
     ? await secrets.openSecretStores(ctx, {
         ...(flags.secretStore ? {store: flags.secretStore} : {}),
-        ...(flags.secrets?.length ? {envFiles: flags.secrets} : {}),
+        ...(envFiles.length ? {envFiles} : {}),
         onWarning: (m: string) => warnings.push(m),
       })
     : undefined
@@ -193,6 +204,11 @@ export async function loadGatewayConfiguration(
       secretEnv,
     })
   }
+  const network = await resolveNetworkDefault(ctx.paths, flags.networkDefault)
+  if (network.strict && containers.size > 0)
+    logger.info(
+      `  - Strict network (${network.source === 'flag' ? '--network-default none' : 'strict-network feature'}): servers that declare no network get none`,
+    )
   logger.debug(`  - ${servers.length} server(s) resolved from ${known.length} catalog entries`)
   return {
     servers,
@@ -203,5 +219,6 @@ export async function loadGatewayConfiguration(
     unavailable,
     missingSecrets,
     hostPolicy: hostBindPolicy(ctx.env, ctx.paths, {allowRoot: flags.allowRootContainers === true}),
+    network,
   }
 }

@@ -13,6 +13,7 @@ import {DockerMcpError} from '../errors.js'
 import {ContainerExits} from './container-exits.js'
 import type {ContainerUpstreamOptions} from './containers.js'
 import {EngineWatch, isEngineUnreachable} from './engine-watch.js'
+import {inContainer, ownContainerRefs, shareableNetworks} from './in-container.js'
 import type {Logger} from './logger.js'
 import type {Upstream, UpstreamClient} from './upstream.js'
 
@@ -54,7 +55,10 @@ export async function linkEngine(ctx: Context, options: EngineLinkOptions): Prom
   })
   const exits = new ContainerExits(runtime, options.gatewayId, watch)
   const liveIds = new Set<string>()
-  const start = containerUpstreams({...options, runtime, exits, liveIds})
+  // In the gateway image, filled at each connection with the gateway container's own networks; read by every
+  // container start. Empty: the engine's default (bridge).
+  const networks: string[] = [...(options.networks ?? [])]
+  const start = containerUpstreams({...options, networks, runtime, exits, liveIds})
 
   let first = true
   let downSince = Date.now()
@@ -83,6 +87,18 @@ export async function linkEngine(ctx: Context, options: EngineLinkOptions): Prom
       }
     }
     first = false
+    if (inContainer(ctx.env) && !options.networks?.length) {
+      const found = await findOwnNetworks(ctx.env, runtime).catch((err: Error) => {
+        options.logger.warn(`  - ${err.message}`)
+        return []
+      })
+      networks.splice(0, networks.length, ...found)
+      options.logger.info(
+        found.length > 0
+          ? `  - Server containers join this container's networks: ${found.join(', ')}`
+          : '  - This container was not found on the engine: server containers use the default network',
+      )
+    }
     await options.ensureImages(runtime)
     await exits.subscribe()
   }
@@ -125,6 +141,15 @@ export async function linkEngine(ctx: Context, options: EngineLinkOptions): Prom
       exits.close()
     },
   }
+}
+
+/** The gateway container's networks, by the first reference to it that the engine knows. */
+async function findOwnNetworks(env: NodeJS.ProcessEnv, runtime: ContainerRuntime): Promise<string[]> {
+  for (const ref of await ownContainerRefs(env)) {
+    const found = await runtime.containerNetworks(ref)
+    if (found) return shareableNetworks(found)
+  }
+  return []
 }
 
 function isProcessAlive(pid: number): boolean {

@@ -144,6 +144,12 @@ export const GATEWAY_RUN_FLAGS = {
     description: 'give every server container a read-only root file system (tmpfs /tmp)',
     default: false,
   },
+  'network-default': {
+    type: 'string',
+    description:
+      'network of a server whose catalog entry declares none: bridge (as the original) or none (strict; also the strict-network feature in config.json)',
+    options: ['bridge', 'none'],
+  },
   'allow-root-containers': {
     type: 'boolean',
     description: 'let catalog entries run as root (user: 0); also MCP_GATEWAY_ALLOW_ROOT_CONTAINERS=1',
@@ -221,6 +227,7 @@ export function gatewayOptionsFromFlags(flags: GatewayRunFlags, version: string)
     pidsLimit: flags['pids-limit'],
     readOnlyRoot: flags['read-only-root'],
     allowRootContainers: flags['allow-root-containers'],
+    networkDefault: flags['network-default'] as 'bridge' | 'none' | undefined,
     maxConnections: flags['max-connections'],
     maxSessions: flags['max-sessions'],
     maxSessionsPerToken: flags['max-sessions-per-token'],

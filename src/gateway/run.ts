@@ -143,6 +143,7 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
           hostPolicy: configuration.hostPolicy,
           pidsLimit: options.pidsLimit,
           readOnlyRoot: options.readOnlyRoot,
+          strictNetwork: configuration.network.strict,
           logger,
           onListChanged,
           ensureImages: (runtime) =>
