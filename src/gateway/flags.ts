@@ -144,6 +144,12 @@ export const GATEWAY_RUN_FLAGS = {
     description: 'give every server container a read-only root file system (tmpfs /tmp)',
     default: false,
   },
+  static: {
+    type: 'boolean',
+    description:
+      'connect to pre-started mcp-<server> containers on port 4444 (docker-mcp-bridge) instead of starting them',
+    default: false,
+  },
   'network-default': {
     type: 'string',
     description:
@@ -228,6 +234,7 @@ export function gatewayOptionsFromFlags(flags: GatewayRunFlags, version: string)
     readOnlyRoot: flags['read-only-root'],
     allowRootContainers: flags['allow-root-containers'],
     networkDefault: flags['network-default'] as 'bridge' | 'none' | undefined,
+    static: flags.static,
     maxConnections: flags['max-connections'],
     maxSessions: flags['max-sessions'],
     maxSessionsPerToken: flags['max-sessions-per-token'],

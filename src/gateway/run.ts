@@ -46,6 +46,8 @@ export interface RunGatewayOptions extends GatewayFlags {
   sessionIdleSeconds: number
   /** `--session-ttl`; undefined = its default. */
   sessionTtlSeconds?: number | undefined
+  /** `--static`: connect to pre-started `mcp-<server>` containers (src/gateway/static/upstreams.ts). */
+  static?: boolean | undefined
   version: string
   /** For tests and embedding; default process stdio. */
   stdin?: Readable
@@ -130,8 +132,18 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
   // up after a few seconds (docker/mcp-gateway#336), so nothing slow stands before serving. The link
   // outlives its engine: it reconnects when the engine comes back (src/gateway/engine-link.ts).
   let link: EngineLink | undefined
+  const startStatic =
+    options.static && configuration.containers.size > 0
+      ? (await import('./static/upstreams.js')).staticUpstreams({
+          servers: new Set(configuration.containers.keys()),
+          version: options.version,
+          startTimeoutMs: options.startTimeoutSeconds * 1000,
+          logger,
+          onListChanged,
+        })
+      : undefined
   const linked =
-    configuration.containers.size === 0
+    configuration.containers.size === 0 || startStatic
       ? undefined
       : linkEngine(ctx, {
           servers: configuration.containers,
@@ -194,6 +206,7 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
         const unavailable = configuration.unavailable.get(server)
         if (unavailable) throw new DockerMcpError(`server "${server}" cannot run: ${unavailable}`)
         if (configuration.remotes.has(server)) return await startRemote!(server, session, client)
+        if (startStatic) return await startStatic(server, session, client)
         return await (await linked!).startContainer(server, session, client)
       } catch (err) {
         throw withMissingSecrets(err, configuration.missingSecrets.get(server))
