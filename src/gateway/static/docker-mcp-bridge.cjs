@@ -18,6 +18,7 @@
 // Environment: DOCKER_MCP_BRIDGE_PORT (default 4444), DOCKER_MCP_BRIDGE_HOST (default all interfaces: the
 // port is reached over the compose network and is never published).
 'use strict'
+/* eslint-disable @typescript-eslint/no-require-imports -- CommonJS on purpose: it runs with no package.json beside it */
 const {spawn} = require('node:child_process')
 const net = require('node:net')
 
