@@ -22,7 +22,7 @@ import {after, before, test} from 'node:test'
 
 import {Client, StreamableHTTPClientTransport} from '@modelcontextprotocol/client'
 
-import {eventually, textOf, waitForHealth} from '../helpers/gateway.js'
+import {eventually, textOf} from '../helpers/gateway.js'
 import {freePort} from '../helpers/http-gateway.js'
 import {ROOT, run} from '../helpers/sandbox.js'
 
@@ -164,8 +164,29 @@ before(async () => {
   )
 })
 
+let completed = false
+// A fetch to a published port whose container does not listen yet can hang (docker-proxy accepted it)
+// holding no ref'd handle (undici): the test process then ended mid-test ("event loop has already
+// resolved"). This keeps it alive, and `waitUntilHealthy` gives each try its own deadline.
+const keepAlive = setInterval(() => {}, 1000)
+
+async function waitUntilHealthy(base: string): Promise<void> {
+  const status = await eventually(
+    () =>
+      fetch(`${base}/health`, {signal: AbortSignal.timeout(3000)})
+        .then((r) => r.status)
+        .catch(() => 0),
+    (s) => s === 200,
+    120_000,
+  )
+  assert.equal(status, 200, `${base}/health did not answer 200 in 120 s`)
+}
+
 after(async () => {
+  clearInterval(keepAlive)
   if (!dir) return
+  // What the gateways said, when the test did not get to its end.
+  if (!completed) process.stderr.write((await compose('logs', '--no-color', '--tail', '80')).stdout)
   await compose('down', '--volumes', '--remove-orphans', '--timeout', '20').catch(() => undefined)
   // Belt and braces: anything labelled for this run.
   for (const name of [SERVER, ISOLATED]) {
@@ -178,7 +199,7 @@ after(async () => {
 })
 
 async function connect(base: string): Promise<Client> {
-  await waitForHealth(base, 120_000)
+  await waitUntilHealthy(base)
   const client = new Client({name: 'compose-test', version: '1'})
   await client.connect(
     new StreamableHTTPClientTransport(new URL(`${base}/mcp`), {
@@ -240,4 +261,5 @@ test('compose: the gateway image beside a TCP service, its secret file, static m
   assert.equal(down.code, 0, down.stderr)
   assert.doesNotMatch(down.stderr, /error|active endpoints/i)
   assert.deepEqual(await eventually(leftovers, (left) => left.length === 0, 15_000), [])
+  completed = true
 })

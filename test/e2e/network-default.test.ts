@@ -40,9 +40,22 @@ async function networkModeWith(args: string[], features?: Record<string, string>
   try {
     const who = await gateway.client.callTool({name: 'whoami', arguments: {}})
     assert.equal(who.isError, undefined, gateway.stderr())
-    const [id] = await managedContainers(SERVER)
-    assert.ok(id, gateway.stderr())
-    return (await run('docker', ['inspect', '--format', '{{.HostConfig.NetworkMode}}', id!])).stdout.trim()
+    // The running container of this gateway (one of an earlier case may still be going away).
+    const mode = await eventually(
+      async () => {
+        const ids = (await run('docker', ['ps', '-q', '--filter', `label=docker-mcp-name=${SERVER}`])).stdout
+          .split('\n')
+          .filter(Boolean)
+        if (ids.length !== 1) return ''
+        return (
+          await run('docker', ['inspect', '--format', '{{.HostConfig.NetworkMode}}', ids[0]!])
+        ).stdout.trim()
+      },
+      (m) => m !== '',
+      20_000,
+    )
+    assert.notEqual(mode, '', gateway.stderr())
+    return mode
   } finally {
     await gateway.close()
     // The next case must not find this one's container.
