@@ -41,6 +41,8 @@ export interface GatewayFlags {
   pidsLimit?: number | undefined
   /** `--read-only-root`: every server container gets a read-only root file system. */
   readOnlyRoot?: boolean | undefined
+  /** `--static`: container servers run elsewhere, with their own secrets (the gateway injects none). */
+  static?: boolean | undefined
   /** `--network-default`: undefined = the `strict-network` feature in config.json, else `bridge`. */
   networkDefault?: 'bridge' | 'none' | undefined
 }
@@ -127,9 +129,12 @@ export async function loadGatewayConfiguration(
   })
 
   // Open the secret stores only when a server declares secrets: a keychain round trip costs start-up time.
-  const needsSecrets = selected.some(
-    (n) => ((loaded.servers.get(n)!.entry as EntryLike).secrets?.length ?? 0) > 0,
-  )
+  const isRemoteEntry = (entry: EntryLike) =>
+    entry.type === 'remote' || Boolean(entry.remote?.url) || Boolean(entry.sseEndpoint)
+  // In --static mode a container server's secrets are its pre-started container's business.
+  const injectsSecrets = (entry: EntryLike) =>
+    (entry.secrets?.length ?? 0) > 0 && (!flags.static || isRemoteEntry(entry))
+  const needsSecrets = selected.some((n) => injectsSecrets(loaded.servers.get(n)!.entry as EntryLike))
   const secrets = needsSecrets ? await import('../secrets/index.js') : undefined
   // In the gateway image, without --secrets: compose's secret file and /.env, as the original.
   const envFiles = flags.secrets?.length
@@ -153,7 +158,7 @@ export async function loadGatewayConfiguration(
   for (const name of selected) {
     const entry = loaded.servers.get(name)!.entry as EntryLike
     let secretEnv: Record<string, string> = {}
-    if (secrets && sources && entry.secrets?.length) {
+    if (secrets && sources && entry.secrets?.length && injectsSecrets(entry)) {
       const resolved = await secrets.resolveServerSecrets(entry.secrets, sources)
       secretEnv = resolved.env
       // From here on, every line the gateway logs masks these values, wherever they show up.
@@ -166,7 +171,7 @@ export async function loadGatewayConfiguration(
       }
     }
     const serverConfig = serverConfigOf(config, name)
-    const isRemote = entry.type === 'remote' || Boolean(entry.remote?.url) || Boolean(entry.sseEndpoint)
+    const isRemote = isRemoteEntry(entry)
     servers.push({
       name,
       longLived: isRemote || entry.longLived === true,

@@ -46,8 +46,6 @@ export interface RunGatewayOptions extends GatewayFlags {
   sessionIdleSeconds: number
   /** `--session-ttl`; undefined = its default. */
   sessionTtlSeconds?: number | undefined
-  /** `--static`: connect to pre-started `mcp-<server>` containers (src/gateway/static/upstreams.ts). */
-  static?: boolean | undefined
   version: string
   /** For tests and embedding; default process stdio. */
   stdin?: Readable
