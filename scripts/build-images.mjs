@@ -34,6 +34,11 @@ const EVERYTHING_VERSION = '2026.8.31'
 // engine do not overwrite each other's fixture; test/helpers/gateway.ts reads the same variable.
 const TEST_TAG = process.env.DOCKER_MCP_TEST_TAG || 'test'
 
+// `gateway run --static`'s bridge, where the original's image has it: server containers get it from a volume
+// the gateway image fills (see README, "Compose").
+const BRIDGE_SOURCE = path.join(ROOT, 'src/gateway/static/docker-mcp-bridge.cjs')
+const BRIDGE_TARGET = '/docker-mcp/misc/docker-mcp-bridge'
+
 const IMAGES = [
   {
     name: 'dice',
@@ -68,7 +73,8 @@ const IMAGES = [
 
 IMAGES.push({
   name: 'gateway',
-  tag: 'docker-mcp-gateway:local',
+  // DOCKER_MCP_GATEWAY_TAG: another tag, so a test's gateway image is not rebuilt under it by another checkout.
+  tag: process.env.DOCKER_MCP_GATEWAY_TAG || 'docker-mcp-gateway:local',
   test: false,
   gateway: true,
   user: 'root',
@@ -119,6 +125,7 @@ for (const image of selected) {
       labels: image.labels,
       ...(image.user ? {user: image.user} : {}),
       ...(image.env ? {env: image.env} : {}),
+      ...(image.gateway ? {extraFiles: [{target: BRIDGE_TARGET, source: BRIDGE_SOURCE}]} : {}),
       cacheDir: path.join(STAGING, '.digests'),
     })
     const seconds = ((performance.now() - started) / 1000).toFixed(2)

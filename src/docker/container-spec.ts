@@ -85,6 +85,8 @@ export interface ContainerSpecInput {
   pidsLimit?: number
   /** `--read-only-root`: every server gets a read-only root file system (an entry may ask on its own). */
   readOnlyRoot?: boolean
+  /** `--strict-network`: an entry that declares nothing about its network gets none. */
+  strictNetwork?: boolean
 }
 
 /** The subset of the engine's ContainerCreate body we produce. */
@@ -101,6 +103,11 @@ export interface ContainerSpec {
   AttachStdout: true
   AttachStderr: true
   Tty: false
+  /**
+   * Networks joined after the first (`NetworkMode`), before the container starts: engines before API 1.44
+   * take one network at create. Not part of the engine's create body (the runtime takes it out).
+   */
+  ExtraNetworks?: string[]
   HostConfig: {
     Init: true
     AutoRemove: true
@@ -132,15 +139,28 @@ export function parseMemory(value: string): number {
 }
 
 /**
- * Does this entry get a network? Secure by default: only when the catalog asks for it, by
- * `disableNetwork: false`, a non-empty `allowHosts`, or our explicit `network` field.
+ * What an entry says about its network: `false` when it refuses one (`disableNetwork: true`, or our
+ * `network: false|none`), `true` when it asks for one (`disableNetwork: false`, a non-empty `allowHosts`,
+ * or our `network` field), `undefined` when it says nothing (most of Docker's catalog, e.g. `fetch`).
  */
-export function wantsNetwork(entry: ContainerEntry): boolean {
+export function declaredNetwork(entry: ContainerEntry): boolean | undefined {
   if (entry.disableNetwork === true) return false
   if (entry.network === false || entry.network === 'none') return false
   if (entry.network) return true
   if (entry.disableNetwork === false) return true
-  return (entry.allowHosts?.length ?? 0) > 0
+  if ((entry.allowHosts?.length ?? 0) > 0) return true
+  return undefined
+}
+
+/**
+ * Does this entry get a network? What it declares decides; an entry that declares nothing gets one, as
+ * with Docker's original gateway (which gives `--network none` only for `disableNetwork: true`), so that
+ * catalog servers that need the internet and say nothing (`fetch`) work. `strict` (`--strict-network`, or
+ * the `strict-network` feature in config.json) gives those no network instead. Egress filtering
+ * (`--block-network`) applies on top of this decision, it does not replace it.
+ */
+export function wantsNetwork(entry: ContainerEntry, options: {strict?: boolean | undefined} = {}): boolean {
+  return declaredNetwork(entry) ?? options.strict !== true
 }
 
 const ENV_REF = /\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))/g
@@ -196,8 +216,8 @@ export function secretInCommandMessage(server: string, found: SecretInCommand): 
 /**
  * Build the container specification for one server. Hardening is not optional: an init process,
  * no-new-privileges, every capability dropped (an entry may add back some of Docker's defaults), a pids
- * limit, resource limits, labels, auto-removal, stdin closed when the gateway's attach goes, and no network
- * unless asked for. Secrets and env values go in `Env` (the container's environment), never in `Cmd`, so
+ * limit, resource limits, labels, auto-removal, stdin closed when the gateway's attach goes, and the network
+ * `wantsNetwork` decides. Secrets and env values go in `Env` (the container's environment), never in `Cmd`, so
  * they are not on any command line. Volumes and user are checked by the host policy (bind-policy.ts).
  */
 export function buildContainerSpec(input: ContainerSpecInput): ContainerSpec {
@@ -245,7 +265,9 @@ export function buildContainerSpec(input: ContainerSpecInput): ContainerSpec {
   }
 
   const user = entry.user ? evaluateOrExpand(entry.user, input).join('') : ''
-  const network = wantsNetwork(entry) ? (input.networks?.[0] ?? 'bridge') : 'none'
+  const network = wantsNetwork(entry, {strict: input.strictNetwork})
+    ? (input.networks?.[0] ?? 'bridge')
+    : 'none'
 
   const labels: Record<string, string> = {
     [LABEL_MANAGED]: 'true',
@@ -295,6 +317,7 @@ export function buildContainerSpec(input: ContainerSpecInput): ContainerSpec {
     HostConfig: hostConfig,
   }
   if (user) spec.User = user
+  if (network !== 'none' && (input.networks?.length ?? 0) > 1) spec.ExtraNetworks = input.networks!.slice(1)
   return spec
 }
 
@@ -307,6 +330,7 @@ export function describeSpec(spec: ContainerSpec): string {
   const h = spec.HostConfig
   const parts = [
     `--init --security-opt no-new-privileges --cap-drop ALL --network ${h.NetworkMode}`,
+    ...(spec.ExtraNetworks ?? []).map((n) => `--network ${n}`),
     ...(h.CapAdd ?? []).map((c) => `--cap-add ${c}`),
     h.PidsLimit ? `--pids-limit ${h.PidsLimit}` : '',
     h.ReadonlyRootfs ? '--read-only' : '',

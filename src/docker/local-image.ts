@@ -60,6 +60,11 @@ export interface NodeImageOptions {
   env?: Record<string, string>
   /** User the server runs as: `node` (uid 1000, the default) or `root`. */
   user?: string
+  /**
+   * Files placed outside /app, by absolute path in the image (e.g. `/docker-mcp/misc/docker-mcp-bridge`);
+   * their host modes are kept (an executable stays executable).
+   */
+  extraFiles?: Array<{target: string; source: string}>
   /** CA bundle to copy to /etc/ssl/certs/ca-certificates.crt: a path, or false for none. Default: the host's, if any. */
   caCerts?: string | false
   /** The node binary to copy. Default: the one running this code. */
@@ -142,6 +147,10 @@ export async function buildNodeImage(docker: Dockerode, options: NodeImageOption
     {target: 'usr/bin/node', source: node},
     ...libs,
     ...(caCerts ? [{target: CA_TARGET, source: caCerts}] : []),
+    ...(options.extraFiles ?? []).map((f) => ({
+      target: f.target.replace(/^\/+/, ''),
+      source: path.resolve(f.source),
+    })),
   ]
   const digests = await digestFiles(appFiles, options.cacheDir, appDir)
   const hash = await hashInputs({config, nodeVersion, systemFiles, appFiles, digests})

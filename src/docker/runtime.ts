@@ -63,8 +63,9 @@ export class ContainerRuntime {
     waitExit: boolean,
   ): Promise<RunningContainer & {exitCode?: Promise<number>}> {
     let container: Dockerode.Container
+    const {ExtraNetworks: extraNetworks, ...body} = spec
     try {
-      container = await this.docker.createContainer(spec as unknown as Dockerode.ContainerCreateOptions)
+      container = await this.docker.createContainer(body as unknown as Dockerode.ContainerCreateOptions)
     } catch (err) {
       if ((err as {statusCode?: unknown}).statusCode === 404)
         throw new DockerMcpError(
@@ -113,6 +114,9 @@ export class ContainerRuntime {
         )
       : undefined
     try {
+      // The gateway's other networks (container mode, e.g. a compose project's several networks).
+      for (const network of extraNetworks ?? [])
+        await this.docker.getNetwork(network).connect({Container: container.id})
       await container.start()
     } catch (err) {
       await remove().catch(() => {})
@@ -122,6 +126,20 @@ export class ContainerRuntime {
     }
     const running = {id: container.id, stdin: stream as unknown as Writable, stdout, stderr, exited, remove}
     return exitCode ? {...running, exitCode} : running
+  }
+
+  /**
+   * The networks a container is attached to, by name, or undefined when no container has this id or name.
+   * The gateway in its image asks this about itself, to attach server containers to the same networks.
+   */
+  async containerNetworks(ref: string): Promise<string[] | undefined> {
+    try {
+      const info = await this.docker.getContainer(ref).inspect()
+      return Object.keys(info.NetworkSettings?.Networks ?? {})
+    } catch (err) {
+      if ((err as {statusCode?: unknown}).statusCode === 404) return undefined
+      throw new DockerMcpError(`cannot inspect container ${ref}: ${engineMessage(err)}`, {cause: err})
+    }
   }
 
   /**

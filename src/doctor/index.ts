@@ -8,6 +8,12 @@ import {ENV_ALLOWED_PATHS, ENV_WRITABLE_PATHS, hostBindPolicy} from '../docker/h
 import {computeGrants} from '../registry/grants.js'
 import {lazySecretPresence} from '../registry/secret-presence.js'
 import {ContainerRuntime} from '../docker/runtime.js'
+import {declaredNetwork, type ContainerEntry} from '../docker/container-spec.js'
+import {
+  resolveNetworkDefault,
+  STRICT_NETWORK_FEATURE,
+  type NetworkDefault,
+} from '../docker/network-default.js'
 
 /** One finding of `docker mcp doctor`. */
 export interface Check {
@@ -48,6 +54,59 @@ function hostPolicyCheck(ctx: Context): Check {
     status: 'ok',
     message: `host mounts: ${allowed}; ${writable}; root containers ${policy.allowRoot ? 'allowed' : 'refused'}`,
   }
+}
+
+/** The network default in effect (a broken config.json is a finding, and the default applies). */
+async function networkDefaultCheck(ctx: Context, add: (c: Check) => void): Promise<NetworkDefault> {
+  let setting: NetworkDefault = {strict: false, source: 'default'}
+  try {
+    setting = await resolveNetworkDefault(ctx.paths, undefined)
+  } catch (err) {
+    add({area: 'host', status: 'fail', message: (err as Error).message, fix: 'fix or remove the file'})
+  }
+  add({
+    area: 'host',
+    status: 'ok',
+    message: setting.strict
+      ? `network: servers that declare none get none (strict-network feature in ${ctx.paths.dockerConfigFile})`
+      : `network: servers that declare none get a network, as in Docker's gateway (strict: gateway run --network-default none, or "features": {"${STRICT_NETWORK_FEATURE}": "enabled"} in ${ctx.paths.dockerConfigFile})`,
+  })
+  return setting
+}
+
+/**
+ * An enabled server whose network at start differs from what its entry declares: it declares nothing (so
+ * it gets the default, which may not be what it needs), or it lists `allowHosts` and gets an unfiltered
+ * network (egress is filtered only with --block-network).
+ */
+export function serverNetworkCheck(
+  name: string,
+  entry: ContainerEntry,
+  setting: Pick<NetworkDefault, 'strict'>,
+): Check | undefined {
+  const declared = declaredNetwork(entry)
+  if (declared === undefined && setting.strict)
+    return {
+      area: 'servers',
+      status: 'warn',
+      message: `"${name}" declares no network and the strict network default gives it none: if it needs the internet, its calls fail`,
+      fix: `set "disableNetwork: false" in its catalog entry, or run the gateway with --network-default bridge`,
+    }
+  // Not a mismatch: the documented default. Said once per server, so a user sees who gets a network.
+  if (declared === undefined)
+    return {
+      area: 'servers',
+      status: 'ok',
+      message: `"${name}" declares no network and gets one (the default, as in Docker's gateway; "disableNetwork: true" in its entry, or --network-default none, gives it none)`,
+    }
+  if (declared && (entry.allowHosts?.length ?? 0) > 0)
+    return {
+      area: 'servers',
+      status: 'warn',
+      message: `"${name}" declares allowHosts (${entry.allowHosts!.join(', ')}) but gets an unfiltered network`,
+      fix: 'gateway run --block-network limits its traffic to those hosts',
+    }
+  return undefined
 }
 
 /**
@@ -135,6 +194,7 @@ export async function runDoctor(ctx: Context): Promise<Check[]> {
     const config = await readServerConfig(ctx)
     const images: string[] = []
     const {checkEntryKeys} = await import('../catalog/keys.js')
+    const network = await networkDefaultCheck(ctx, add)
     // The secret store is opened only if an enabled server declares secrets (a keychain round trip).
     const secrets = lazySecretPresence(ctx)
     const missingSecrets = async (declared: Array<{name: string}> | undefined) => {
@@ -173,6 +233,8 @@ export async function runDoctor(ctx: Context): Promise<Check[]> {
           fix: missing.map((m) => `docker mcp secret set ${m}=<value>`).join('; '),
         })
       if (server.entry.image) images.push(server.entry.image)
+      const networkFinding = serverNetworkCheck(name, server.entry, network)
+      if (networkFinding) add(networkFinding)
       // What the host protection will do when the gateway starts it: refusals are failures (it will not
       // start), host mounts are shown with their access.
       const grants = await computeGrants({
@@ -182,6 +244,7 @@ export async function runDoctor(ctx: Context): Promise<Check[]> {
         evaluate: (expr) => evaluateTemplate(expr, config),
         others: new Map(),
         secrets: NO_SECRETS,
+        strictNetwork: network.strict,
       })
       for (const m of grants.mounts) {
         if (m.access === 'refused')

@@ -15,6 +15,7 @@ import {serverConfigOf} from '../server-config/config.js'
 import type {BindPolicy} from '../docker/bind-policy.js'
 import {secretInCommandMessage, secretsInCommand, type ContainerEntry} from '../docker/container-spec.js'
 import {hostBindPolicy} from '../docker/host-policy.js'
+import {resolveNetworkDefault, type NetworkDefault} from '../docker/network-default.js'
 import {closestMatches} from '../text/suggest.js'
 import type {ContainerServer} from './containers.js'
 import type {GatewayServer} from './gateway.js'
@@ -49,6 +50,10 @@ export interface GatewayFlags {
   pidsLimit?: number | undefined
   /** `--read-only-root`: every server container gets a read-only root file system. */
   readOnlyRoot?: boolean | undefined
+  /** `--static`: container servers run elsewhere, with their own secrets (the gateway injects none). */
+  static?: boolean | undefined
+  /** `--network-default`: undefined = the `strict-network` feature in config.json, else `bridge`. */
+  networkDefault?: 'bridge' | 'none' | undefined
 }
 
 export interface GatewayConfiguration {
@@ -65,6 +70,8 @@ export interface GatewayConfiguration {
   missingSecrets: Map<string, string[]>
   /** Host protection applied before every container start. */
   hostPolicy: BindPolicy
+  /** The network of servers that declare none (`--network-default`, the `strict-network` feature). */
+  network: NetworkDefault
 }
 
 interface EntryLike extends ContainerEntry {
@@ -138,14 +145,23 @@ export async function loadGatewayConfiguration(
   })
 
   // Open the secret stores only when a server declares secrets: a keychain round trip costs start-up time.
-  const needsSecrets = selected.some(
-    (n) => ((loaded.servers.get(n)!.entry as EntryLike).secrets?.length ?? 0) > 0,
-  )
+  const isRemoteEntry = (entry: EntryLike) =>
+    entry.type === 'remote' || Boolean(entry.remote?.url) || Boolean(entry.sseEndpoint)
+  // In --static mode a container server's secrets are its pre-started container's business.
+  const injectsSecrets = (entry: EntryLike) =>
+    (entry.secrets?.length ?? 0) > 0 && (!flags.static || isRemoteEntry(entry))
+  const needsSecrets = selected.some((n) => injectsSecrets(loaded.servers.get(n)!.entry as EntryLike))
   const secrets = needsSecrets ? await import('../secrets/index.js') : undefined
+  // In the gateway image, without --secrets: compose's secret file and /.env, as the original.
+  const secretFiles = flags.secrets?.length
+    ? flags.secrets
+    : needsSecrets
+      ? await (await import('./in-container.js')).defaultSecretFiles(ctx.env)
+      : []
   const sources = secrets
     ? await secrets.openSecretStores(ctx, {
         ...(flags.secretStore ? {store: flags.secretStore} : {}),
-        ...(flags.secrets?.length ? {chain: secrets.parseSecretsFlag(flags.secrets, ctx.cwd)} : {}),
+        ...(secretFiles.length ? {chain: secrets.parseSecretsFlag(secretFiles, ctx.cwd)} : {}),
         onWarning: (m: string) => warnings.push(m),
       })
     : undefined
@@ -158,7 +174,7 @@ export async function loadGatewayConfiguration(
   for (const name of selected) {
     const entry = loaded.servers.get(name)!.entry as EntryLike
     let secretEnv: Record<string, string> = {}
-    if (secrets && sources && entry.secrets?.length) {
+    if (secrets && sources && entry.secrets?.length && injectsSecrets(entry)) {
       const resolved = await secrets.resolveServerSecrets(entry.secrets, sources)
       secretEnv = resolved.env
       // From here on, every line the gateway logs masks these values, wherever they show up.
@@ -171,7 +187,7 @@ export async function loadGatewayConfiguration(
       }
     }
     const serverConfig = serverConfigOf(config, name)
-    const isRemote = entry.type === 'remote' || Boolean(entry.remote?.url) || Boolean(entry.sseEndpoint)
+    const isRemote = isRemoteEntry(entry)
     servers.push({
       name,
       longLived: isRemote || entry.longLived === true,
@@ -209,6 +225,11 @@ export async function loadGatewayConfiguration(
       secretEnv,
     })
   }
+  const network = await resolveNetworkDefault(ctx.paths, flags.networkDefault)
+  if (network.strict && containers.size > 0)
+    logger.info(
+      `  - Strict network (${network.source === 'flag' ? '--network-default none' : 'strict-network feature'}): servers that declare no network get none`,
+    )
   logger.debug(`  - ${servers.length} server(s) resolved from ${known.length} catalog entries`)
   return {
     servers,
@@ -222,6 +243,7 @@ export async function loadGatewayConfiguration(
     unavailable,
     missingSecrets,
     hostPolicy: hostBindPolicy(ctx.env, ctx.paths, {allowRoot: flags.allowRootContainers === true}),
+    network,
   }
 }
 

@@ -34,6 +34,8 @@ export interface ContainerUpstreamOptions {
   pidsLimit?: number | undefined
   /** `--read-only-root`. */
   readOnlyRoot?: boolean | undefined
+  /** `--network-default none` (or the `strict-network` feature): undeclared means no network. */
+  strictNetwork?: boolean | undefined
   logger: Logger
   onListChanged: (upstream: Upstream) => void
   /** Why a container ended (the engine's events); without it, a dead server's message only says it exited. */
@@ -65,6 +67,7 @@ export function containerUpstreams(
       ...(options.networks ? {networks: options.networks} : {}),
       ...(options.pidsLimit === undefined ? {} : {pidsLimit: options.pidsLimit}),
       ...(options.readOnlyRoot ? {readOnlyRoot: true} : {}),
+      ...(options.strictNetwork ? {strictNetwork: true} : {}),
     })
     // Checked here, right before every start, with the paths resolved now: templated volumes depend on
     // config that may have changed, and a symlink may have been changed since the gateway started.

@@ -14,6 +14,7 @@ import {ContainerExits} from './container-exits.js'
 import type {ContainerUpstreamOptions} from './containers.js'
 import {EngineWatch, isEngineUnreachable} from './engine-watch.js'
 import type {EgressManager} from './egress/lifecycle.js'
+import {inContainer, ownContainerRefs, shareableNetworks} from './in-container.js'
 import type {Logger} from './logger.js'
 import type {Upstream, UpstreamClient} from './upstream.js'
 
@@ -70,7 +71,10 @@ export async function linkEngine(ctx: Context, options: EngineLinkOptions): Prom
   })
   const exits = new ContainerExits(runtime, options.gatewayId, watch)
   const liveIds = new Set<string>()
-  const start = containerUpstreams({...options, runtime, exits, liveIds, egress})
+  // In the gateway image, filled at each connection with the gateway container's own networks; read by every
+  // container start. Empty: the engine's default (bridge).
+  const networks: string[] = [...(options.networks ?? [])]
+  const start = containerUpstreams({...options, networks, runtime, exits, liveIds, egress})
 
   let first = true
   let downSince = Date.now()
@@ -86,12 +90,12 @@ export async function linkEngine(ctx: Context, options: EngineLinkOptions): Prom
     const orphans = await runtime.removeOrphans(isProcessAlive, options.gatewayId, hostname()).catch(() => 0)
     if (orphans > 0)
       options.logger.info(`  - Removed ${orphans} container(s) left by a gateway that is no longer running`)
-    const networks = await egressEngine
+    const orphanNetworks = await egressEngine
       .removeOrphanNetworks(isProcessAlive, options.gatewayId, hostname())
       .catch(() => 0)
-    if (networks > 0)
+    if (orphanNetworks > 0)
       options.logger.info(
-        `  - Removed ${networks} egress network(s) left by a gateway that is no longer running`,
+        `  - Removed ${orphanNetworks} egress network(s) left by a gateway that is no longer running`,
       )
     if (!first) {
       // Ours, but no call holds them: they survived the engine's restart (live-restore) after their attach
@@ -106,6 +110,18 @@ export async function linkEngine(ctx: Context, options: EngineLinkOptions): Prom
       }
     }
     first = false
+    if (inContainer(ctx.env) && !options.networks?.length) {
+      const found = await findOwnNetworks(ctx.env, runtime).catch((err: Error) => {
+        options.logger.warn(`  - ${err.message}`)
+        return []
+      })
+      networks.splice(0, networks.length, ...found)
+      options.logger.info(
+        found.length > 0
+          ? `  - Server containers join this container's networks: ${found.join(', ')}`
+          : '  - This container was not found on the engine: server containers use the default network',
+      )
+    }
     await options.ensureImages(runtime)
     await exits.subscribe()
   }
@@ -149,6 +165,15 @@ export async function linkEngine(ctx: Context, options: EngineLinkOptions): Prom
       exits.close()
     },
   }
+}
+
+/** The gateway container's networks, by the first reference to it that the engine knows. */
+async function findOwnNetworks(env: NodeJS.ProcessEnv, runtime: ContainerRuntime): Promise<string[]> {
+  for (const ref of await ownContainerRefs(env)) {
+    const found = await runtime.containerNetworks(ref)
+    if (found) return shareableNetworks(found)
+  }
+  return []
 }
 
 function isProcessAlive(pid: number): boolean {

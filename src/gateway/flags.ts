@@ -146,6 +146,18 @@ export const GATEWAY_RUN_FLAGS = {
     description: 'give every server container a read-only root file system (tmpfs /tmp)',
     default: false,
   },
+  static: {
+    type: 'boolean',
+    description:
+      'connect to pre-started mcp-<server> containers on port 4444 (docker-mcp-bridge) instead of starting them',
+    default: false,
+  },
+  'network-default': {
+    type: 'string',
+    description:
+      'network of a server whose catalog entry declares none: bridge (as the original) or none (strict; also the strict-network feature in config.json)',
+    options: ['bridge', 'none'],
+  },
   'allow-root-containers': {
     type: 'boolean',
     description: 'let catalog entries run as root (user: 0); also MCP_GATEWAY_ALLOW_ROOT_CONTAINERS=1',
@@ -304,6 +316,8 @@ export function gatewayOptionsFromFlags(flags: GatewayRunFlags, version: string)
     pidsLimit: flags['pids-limit'],
     readOnlyRoot: flags['read-only-root'],
     allowRootContainers: flags['allow-root-containers'],
+    networkDefault: flags['network-default'] as 'bridge' | 'none' | undefined,
+    static: flags.static,
     maxConnections: flags['max-connections'],
     maxSessions: flags['max-sessions'],
     maxSessionsPerToken: flags['max-sessions-per-token'],

@@ -175,6 +175,16 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
   // outlives its engine: it reconnects when the engine comes back (src/gateway/engine-link.ts). It is made
   // when the first container server is configured: at start, or by a reload that adds one.
   let link: EngineLink | undefined
+  const startStatic =
+    options.static && configuration.containers.size > 0
+      ? (await import('./static/upstreams.js')).staticUpstreams({
+          servers: new Set(configuration.containers.keys()),
+          version: options.version,
+          startTimeoutMs: options.startTimeoutSeconds * 1000,
+          logger,
+          onListChanged,
+        })
+      : undefined
   let linked: Promise<EngineLink> | undefined
   const ensureLink = (): Promise<EngineLink> =>
     (linked ??= linkEngine(ctx, {
@@ -188,6 +198,7 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
       hostPolicy: configuration.hostPolicy,
       pidsLimit: options.pidsLimit,
       readOnlyRoot: options.readOnlyRoot,
+      strictNetwork: configuration.network.strict,
       logger,
       onListChanged,
       ensureImages: (runtime) =>
@@ -199,7 +210,7 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
       if (ref.gateway) attachEngineWatch(ref.gateway, created.watch)
       return created
     }))
-  if (configuration.containers.size > 0) void ensureLink().catch(() => {})
+  if (configuration.containers.size > 0 && !startStatic) void ensureLink().catch(() => {})
   const prepare = linked ? linked.then((l) => l.ready) : Promise.resolve()
   // An unreachable engine is reported by its watch (and retried); anything else is said here.
   prepare.catch((err: Error) => {
@@ -247,6 +258,7 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
         const unavailable = configuration.unavailable.get(server)
         if (unavailable) throw new DockerMcpError(`server "${server}" cannot run: ${unavailable}`)
         if (configuration.remotes.has(server)) return await (await ensureRemote())(server, session, client)
+        if (startStatic) return await startStatic(server, session, client)
         await signatures?.check(configuration.containers.get(server)!)
         return await (await ensureLink()).startContainer(server, session, client)
       } catch (err) {

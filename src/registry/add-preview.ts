@@ -7,6 +7,7 @@ import {evaluateTemplate, loadServers, type SecretPresence} from '../catalog/ind
 import type {Context} from '../context.js'
 import {secretInCommandMessage, secretsInCommand} from '../docker/container-spec.js'
 import {hostBindPolicy} from '../docker/host-policy.js'
+import {strictNetworkFeature} from '../docker/network-default.js'
 import {DockerMcpError} from '../errors.js'
 import {readServerConfig} from '../server-config/config.js'
 import {computeGrants, type ServerGrants} from './grants.js'
@@ -41,6 +42,8 @@ export async function previewServerAdd(
   const needsSecrets = wanted.some((n) => servers.get(n)!.entry.secrets?.length)
   const presence = needsSecrets ? await openSecrets() : {has: async () => false}
   const policy = hostBindPolicy(ctx.env, ctx.paths)
+  // The preview shows what a gateway started without --network-default will give (config.json's setting).
+  const strictNetwork = await strictNetworkFeature(ctx.paths)
   return Promise.all(
     wanted.map((name) =>
       computeGrants({
@@ -50,6 +53,7 @@ export async function previewServerAdd(
         evaluate: (expr) => evaluateTemplate(expr, config),
         others,
         secrets: presence,
+        strictNetwork,
       }),
     ),
   )

@@ -6,7 +6,7 @@
  */
 import type {CatalogEntry, SecretPresence} from '../catalog/index.js'
 import {checkUser, checkVolume, isRootUser, parseVolume, type BindPolicy} from '../docker/bind-policy.js'
-import {wantsNetwork} from '../docker/container-spec.js'
+import {declaredNetwork, wantsNetwork} from '../docker/container-spec.js'
 
 /** One volume of the entry and what the gateway will do with it. */
 export interface MountGrant {
@@ -29,6 +29,8 @@ export interface ServerGrants {
   /** Volumes whose value depends on config not set yet (templates that evaluate to nothing today). */
   pendingMounts: string[]
   network: boolean
+  /** The entry says nothing about its network: `network` is the default (src/docker/network-default.ts). */
+  networkByDefault: boolean
   allowHosts: string[]
   /** The entry's `user`, when it sets one. */
   user?: string
@@ -79,6 +81,8 @@ export async function computeGrants(input: {
   evaluate: (expr: string) => string[]
   others: ReadonlyMap<string, readonly string[]>
   secrets: SecretPresence
+  /** `--network-default none` / the `strict-network` feature: undeclared means no network. */
+  strictNetwork?: boolean | undefined
 }): Promise<ServerGrants> {
   const {server, entry, policy} = input
   const mounts: MountGrant[] = []
@@ -116,7 +120,8 @@ export async function computeGrants(input: {
     server,
     mounts,
     pendingMounts,
-    network: wantsNetwork(entry),
+    network: wantsNetwork(entry, {strict: input.strictNetwork}),
+    networkByDefault: declaredNetwork(entry) === undefined,
     allowHosts: entry.allowHosts ?? [],
     ...(user ? {user} : {}),
     root: isRootUser(user),
@@ -139,7 +144,9 @@ export function formatGrants(g: ServerGrants): string[] {
   for (const v of g.pendingMounts)
     out.push(`  ! host mount from config: ${v} (checked when the gateway starts it)`)
   if (g.network)
-    out.push(`  - network access${g.allowHosts.length ? ` (asks for ${g.allowHosts.join(', ')})` : ''}`)
+    out.push(
+      `  - network access${g.allowHosts.length ? ` (asks for ${g.allowHosts.join(', ')})` : g.networkByDefault ? ' (the default: its entry declares none; "disableNetwork: true" or gateway run --network-default none denies it)' : ''}`,
+    )
   if (g.root)
     out.push(
       g.rootAllowed

@@ -284,11 +284,13 @@ export async function inspectServer(
   const allow = tools[name]
   const own = serverConfigOf(config, name) ?? {}
   const flat = flattenConfig(own)
-  const [{hostBindPolicy}, {evaluateTemplate}] = await Promise.all([
+  const [{hostBindPolicy}, {evaluateTemplate}, {strictNetworkFeature}] = await Promise.all([
     import('../docker/host-policy.js'),
     import('../catalog/template.js'),
+    import('../docker/network-default.js'),
   ])
   const access = await computeGrants({
+    strictNetwork: await strictNetworkFeature(ctx.paths),
     server: name,
     entry,
     policy: hostBindPolicy(ctx.env, ctx.paths),

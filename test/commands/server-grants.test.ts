@@ -90,13 +90,14 @@ test('a host mount needs --yes in a script: nothing is written without it', asyn
   assert.match(await registry(), /hostmount/)
 })
 
-test('network alone is printed, not asked; a plain server prints nothing', async () => {
+test('network alone is printed, not asked; a plain server gets the default network, said so', async () => {
   const net = await cli(['server', 'add', 'netonly'])
   assert.equal(net.code, 0, net.stderr)
   assert.match(net.stderr, /netonly will get:\n {2}- network access \(asks for api\.example\.com:443\)/)
+  // Issue #15: an entry that declares nothing gets a network (the original's default); the preview says why.
   const plain = await cli(['server', 'add', 'plain'])
   assert.equal(plain.code, 0, plain.stderr)
-  assert.equal(plain.stderr, '')
+  assert.match(plain.stderr, /plain will get:\n {2}- network access \(the default: its entry declares none;/)
 })
 
 test('root, added capabilities and the Docker socket are shown; --json carries the grants', async () => {

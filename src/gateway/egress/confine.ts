@@ -37,6 +37,10 @@ const PROXY_VARIABLES = [
  */
 export function confineSpec(spec: ContainerSpec, proxy: ProxyEndpoint | undefined): ContainerSpec {
   if (spec.HostConfig.NetworkMode === 'none') return spec
+  // The proxy's network only: another one (the gateway container's networks, in compose) would be a way
+  // around the proxy.
+  const {ExtraNetworks: _aroundTheProxy, ...confined} = spec
+  spec = confined
   const hostConfig = {...spec.HostConfig}
   delete hostConfig.ExtraHosts
   if (!proxy) return {...spec, HostConfig: {...hostConfig, NetworkMode: 'none'}}

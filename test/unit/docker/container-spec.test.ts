@@ -3,6 +3,7 @@ import {test} from 'node:test'
 
 import {
   buildContainerSpec,
+  declaredNetwork,
   describeSpec,
   expandEnvRefs,
   parseMemory,
@@ -22,8 +23,8 @@ const base = (over: Partial<ContainerSpecInput> = {}): ContainerSpecInput => ({
   ...over,
 })
 
-test('hardening is always on: init, no-new-privileges, limits, labels, auto-remove, no network', () => {
-  const spec = buildContainerSpec(base({gatewayPid: 42, sessionId: 's1'}))
+test('hardening is always on: init, no-new-privileges, limits, labels, auto-remove, strict: no network', () => {
+  const spec = buildContainerSpec(base({gatewayPid: 42, sessionId: 's1', strictNetwork: true}))
   assert.equal(spec.Image, 'dice-mcp-server:latest')
   assert.equal(spec.HostConfig.Init, true)
   assert.equal(spec.HostConfig.AutoRemove, true)
@@ -108,26 +109,60 @@ test('limits of 0 are omitted', () => {
   assert.equal(spec.HostConfig.Memory, undefined)
 })
 
-const networkCases: Array<[string, Record<string, unknown>, boolean]> = [
-  ['nothing said: no network (secure default)', {}, false],
-  ['disableNetwork: true', {disableNetwork: true}, false],
-  ['disableNetwork: false asks for it', {disableNetwork: false}, true],
-  ['allowHosts asks for it', {allowHosts: ['api.github.com:443']}, true],
-  ['explicit network: true', {network: true}, true],
-  ['disableNetwork wins over allowHosts', {disableNetwork: true, allowHosts: ['x:1']}, false],
+// [case, entry, network by default (the original's), network with --network-default none]
+const networkCases: Array<[string, Record<string, unknown>, boolean, boolean]> = [
+  // Issue #15: Docker's catalog declares nothing for servers that need the internet (fetch): they get a
+  // network, as with the original; strict mode keeps the old "none unless declared".
+  ['nothing said: a network (strict: none)', {}, true, false],
+  ['empty allowHosts says nothing', {allowHosts: []}, true, false],
+  ['disableNetwork: true', {disableNetwork: true}, false, false],
+  ['disableNetwork: false asks for it', {disableNetwork: false}, true, true],
+  ['allowHosts asks for it', {allowHosts: ['api.github.com:443']}, true, true],
+  ['explicit network: true', {network: true}, true, true],
+  ['disableNetwork wins over allowHosts', {disableNetwork: true, allowHosts: ['x:1']}, false, false],
   // Mutation audit (issue #12): `network: none` must never grant a network, whatever else the entry says.
-  ['network: none', {network: 'none'}, false],
-  ['network: none wins over allowHosts', {network: 'none', allowHosts: ['x:1']}, false],
-  ['network: none wins over disableNetwork: false', {network: 'none', disableNetwork: false}, false],
-  ['network: false', {network: false, allowHosts: ['x:1']}, false],
+  ['network: none', {network: 'none'}, false, false],
+  ['network: none wins over allowHosts', {network: 'none', allowHosts: ['x:1']}, false, false],
+  ['network: none wins over disableNetwork: false', {network: 'none', disableNetwork: false}, false, false],
+  ['network: false', {network: false, allowHosts: ['x:1']}, false, false],
 ]
-for (const [name, entry, expected] of networkCases) {
+for (const [name, entry, byDefault, strict] of networkCases) {
   test(`network: ${name}`, () => {
-    assert.equal(wantsNetwork(entry), expected)
+    assert.equal(wantsNetwork(entry), byDefault)
+    assert.equal(wantsNetwork(entry, {strict: false}), byDefault)
+    assert.equal(wantsNetwork(entry, {strict: true}), strict)
     const spec = buildContainerSpec(base({entry: {image: 'i', ...entry}}))
-    assert.equal(spec.HostConfig.NetworkMode, expected ? 'bridge' : 'none')
+    assert.equal(spec.HostConfig.NetworkMode, byDefault ? 'bridge' : 'none')
+    const strictSpec = buildContainerSpec(base({entry: {image: 'i', ...entry}, strictNetwork: true}))
+    assert.equal(strictSpec.HostConfig.NetworkMode, strict ? 'bridge' : 'none')
   })
 }
+
+test('declaredNetwork: what the entry says, undefined when silent', () => {
+  assert.equal(declaredNetwork({}), undefined)
+  assert.equal(declaredNetwork({disableNetwork: true}), false)
+  assert.equal(declaredNetwork({disableNetwork: false}), true)
+  assert.equal(declaredNetwork({allowHosts: ['h:443']}), true)
+})
+
+test('gateway networks (container mode): the first at create, the others joined before start', () => {
+  const spec = buildContainerSpec(base({entry: {image: 'i'}, networks: ['proj_back', 'proj_front']}))
+  assert.equal(spec.HostConfig.NetworkMode, 'proj_back')
+  assert.deepEqual(spec.ExtraNetworks, ['proj_front'])
+  assert.match(describeSpec(spec), /--network proj_back --network proj_front/)
+  const one = buildContainerSpec(base({entry: {image: 'i'}, networks: ['proj_default']}))
+  assert.equal(one.HostConfig.NetworkMode, 'proj_default')
+  assert.equal(one.ExtraNetworks, undefined)
+  // disableNetwork (or strict and silent) joins none of them.
+  for (const input of [
+    base({entry: {image: 'i', disableNetwork: true}, networks: ['a', 'b']}),
+    base({entry: {image: 'i'}, networks: ['a', 'b'], strictNetwork: true}),
+  ]) {
+    const none = buildContainerSpec(input)
+    assert.equal(none.HostConfig.NetworkMode, 'none')
+    assert.equal(none.ExtraNetworks, undefined)
+  }
+})
 
 test('secrets go to Env, never to Cmd; env templates and $VAR expansion', () => {
   const spec = buildContainerSpec(
@@ -171,7 +206,10 @@ test('volumes: list values expand, empty and flag-like results are dropped (the 
 
 test('user is templated; extra hosts only with a network', () => {
   const spec = buildContainerSpec(
-    base({entry: {image: 'i', user: '{{x.uid}}', extraHosts: ['h:1.2.3.4']}, evaluate: () => ['1000']}),
+    base({
+      entry: {image: 'i', user: '{{x.uid}}', extraHosts: ['h:1.2.3.4'], disableNetwork: true},
+      evaluate: () => ['1000'],
+    }),
   )
   assert.equal(spec.User, '1000')
   assert.equal(spec.HostConfig.ExtraHosts, undefined)
@@ -204,6 +242,7 @@ test('describeSpec names env vars without their values, derived ones included (B
       secretEnv: {API_KEY: 'abcdefgh12345'},
       entry: {image: 'i', env: [{name: 'AUTH', value: 'Bearer $API_KEY'}], capAdd: ['CHOWN']},
       readOnlyRoot: true,
+      strictNetwork: true,
     }),
   )
   const text = describeSpec(spec)

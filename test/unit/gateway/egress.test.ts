@@ -238,3 +238,18 @@ test('confining a spec: no allowHosts → no network; with a proxy → its netwo
   ])
   assert.equal(confined.Labels['docker-mcp-egress'], 'k1')
 })
+
+test('confining a spec drops the other networks it would join (the gateway container networks, in compose)', () => {
+  const inCompose = {...spec('proj_default'), ExtraNetworks: ['proj_backend']}
+  const proxy = {
+    key: 'k1',
+    network: 'docker-mcp-egress-g-k1',
+    address: '172.30.0.2',
+    httpPort: 3128,
+    tcpHosts: [],
+  }
+  const confined = confineSpec(inCompose, proxy)
+  assert.equal(confined.HostConfig.NetworkMode, 'docker-mcp-egress-g-k1')
+  assert.equal(confined.ExtraNetworks, undefined)
+  assert.equal(confineSpec(inCompose, undefined).ExtraNetworks, undefined)
+})
