@@ -5,9 +5,8 @@
  * Docker's config.json (`"features": {"strict-network": "enabled"}`, the map where the original keeps its
  * gateway feature flags), which means `--network-default none`. The flag wins over the file.
  */
-import {readFile} from 'node:fs/promises'
-
 import {FileFormatError} from '../errors.js'
+import {readFeatureMap} from '../features/index.js'
 import type {McpPaths} from '../paths.js'
 
 /** The feature name in config.json's `features` map. */
@@ -32,29 +31,14 @@ function featureOn(file: string, value: unknown): boolean {
   )
 }
 
-/** The `strict-network` feature of config.json: false when the file or the key is absent. */
+/**
+ * The `strict-network` feature of config.json: false when the file or the key is absent. A value that is
+ * neither on nor off, or a config.json that cannot be read, is an error: the user asked for more
+ * protection, and running without it would be the wrong guess.
+ */
 export async function strictNetworkFeature(paths: Pick<McpPaths, 'dockerConfigFile'>): Promise<boolean> {
-  const file = paths.dockerConfigFile
-  let text: string
-  try {
-    text = await readFile(file, 'utf8')
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code
-    if (code === 'ENOENT' || code === 'ENOTDIR') return false
-    throw err
-  }
-  if (!text.trim()) return false
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(text)
-  } catch (err) {
-    throw new FileFormatError(file, `invalid JSON: ${(err as Error).message}`)
-  }
-  const features = (parsed as {features?: unknown} | null)?.features
-  if (features === undefined || features === null) return false
-  if (typeof features !== 'object' || Array.isArray(features))
-    throw new FileFormatError(file, 'features: expected an object of "name": "enabled|disabled"')
-  return featureOn(file, (features as Record<string, unknown>)[STRICT_NETWORK_FEATURE])
+  const features = await readFeatureMap(paths.dockerConfigFile)
+  return featureOn(paths.dockerConfigFile, features[STRICT_NETWORK_FEATURE])
 }
 
 /** `--network-default` values: `bridge` (the original's default, a network) or `none` (strict). */

@@ -52,6 +52,13 @@ export const FEATURES: readonly FeatureDef[] = [
     supported: true,
   },
   {
+    name: 'strict-network',
+    default: false,
+    description:
+      'Ours: servers whose catalog entry declares no network get none (as gateway run --network-default none)',
+    supported: true,
+  },
+  {
     name: 'use-embeddings',
     default: false,
     description: 'Enable vector similarity search for find-tools (requires OPENAI_API_KEY)',
@@ -90,7 +97,7 @@ export function featureValue(value: string | undefined, fallback: boolean): bool
 }
 
 /** The `features` map of config.json (empty when the file or the key is missing). Bad JSON throws with its line. */
-async function readFeatureMap(file: string): Promise<Record<string, string>> {
+export async function readFeatureMap(file: string): Promise<Record<string, string>> {
   const text = await readTextIfExists(file)
   if (text === undefined) return {}
   const {data, body, root} = parseJsonConfig(file, text, true)
