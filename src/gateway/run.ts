@@ -26,6 +26,8 @@ export interface RunGatewayOptions extends GatewayFlags {
   dryRun: boolean
   verbose: boolean
   logCalls: boolean
+  /** `--block-secrets` (default on): see src/gateway/pipeline/block-secrets.ts. */
+  blockSecrets?: boolean | undefined
   cpus: number
   memory: string
   longLived: boolean
@@ -187,7 +189,18 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
       options.inputTimeoutSeconds === undefined ? undefined : options.inputTimeoutSeconds * 1000,
     idleMs: options.idleTimeoutSeconds * 1000,
     logCalls: options.logCalls,
-    callStages: callStages({}),
+    callStages: callStages({
+      blockSecrets:
+        options.blockSecrets === false
+          ? undefined
+          : {
+              stored: [...configuration.storedSecrets].map(([name, value]) => ({name, value})),
+              allow: await (
+                await import('./pipeline/secret-allowlist.js')
+              ).loadSecretAllowlist(ctx.paths.secretAllowlist),
+              allowlistFile: ctx.paths.secretAllowlist,
+            },
+    }),
     cacheDir: options.cache ? ctx.paths.cacheDir : undefined,
     prepare: configuration.remotes.size > 0 ? prepare.catch(() => {}) : prepare,
     startUpstream: async (server, session, client) => {

@@ -1,15 +1,19 @@
+import {blockSecretsStage, type BlockSecretsOptions} from './block-secrets.js'
 import type {CallStage} from './pipeline.js'
 
 export {CallPipeline, guardStage, type CallStage, type Guard, type NextStage} from './pipeline.js'
 export {CallRefusedError, toolCall, type CallAnswer, type ToolCall} from './call.js'
 
 /** What the guards are built from: `gateway run`'s flags and what the configuration resolved. */
-export type GuardOptions = Record<string, never>
+export interface GuardOptions {
+  /** `--block-secrets` (default on): undefined when it is off. */
+  blockSecrets?: BlockSecretsOptions | undefined
+}
 
 /**
  * The guards every tool call passes, in their order (the call log and metrics wrap them all, see
  * README.md here). Each guard is its own module in this folder; adding one is one line here.
  */
-export function callStages(_options: GuardOptions): CallStage[] {
-  return []
+export function callStages(options: GuardOptions): CallStage[] {
+  return [...(options.blockSecrets ? [blockSecretsStage(options.blockSecrets)] : [])]
 }
