@@ -199,6 +199,7 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
                 await import('./pipeline/secret-allowlist.js')
               ).loadSecretAllowlist(ctx.paths.secretAllowlist),
               allowlistFile: ctx.paths.secretAllowlist,
+              logger,
             },
     }),
     cacheDir: options.cache ? ctx.paths.cacheDir : undefined,

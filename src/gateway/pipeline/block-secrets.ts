@@ -1,3 +1,4 @@
+import type {Logger} from '../logger.js'
 import {answerText, CallRefusedError, type CallAnswer, type ToolCall} from './call.js'
 import {guardStage, type CallStage} from './pipeline.js'
 import {
@@ -16,6 +17,8 @@ export interface BlockSecretsOptions {
   allow: readonly AllowEntry[]
   /** The allowlist file, named in refusals: where a false positive is fixed. */
   allowlistFile: string
+  /** Refusals are logged with --verbose: which call, which rule, which path (never the value). */
+  logger?: Logger | undefined
 }
 
 /** The guard's name, in refusals and in the pipeline. */
@@ -30,16 +33,26 @@ export const BLOCK_SECRETS = 'block-secrets'
  * rule and the direction, never the value.
  */
 export function blockSecretsStage(options: BlockSecretsOptions): CallStage {
+  const {logger, allowlistFile} = options
   const scanner = new SecretScanner({stored: options.stored, allow: options.allow})
+  logger?.debug(
+    `  - Secret blocking: ${scanner.ruleIds.length} rules, ${options.stored.length} stored secret(s), ${options.allow.length} allowlist entries`,
+  )
+  const refuse = (call: ToolCall, direction: 'argument' | 'result', found: SecretFinding) => {
+    logger?.debug(
+      `  - block-secrets refused the ${direction} of ${call.name} (${call.server}, ${call.via} path): rule ${found.rule}`,
+    )
+    return refusal(call, direction, found, allowlistFile)
+  }
   return guardStage({
     name: BLOCK_SECRETS,
     before(call: ToolCall) {
       const found = scanner.scan(call.requestText())
-      if (found) throw refusal(call, 'argument', found, options.allowlistFile)
+      if (found) throw refuse(call, 'argument', found)
     },
     after(call: ToolCall, answer: CallAnswer) {
       const found = scanner.scan(answerText(answer))
-      if (found) throw refusal(call, 'result', found, options.allowlistFile)
+      if (found) throw refuse(call, 'result', found)
     },
   })
 }
