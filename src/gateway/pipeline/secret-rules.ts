@@ -15,7 +15,9 @@
  *   member name (`"facebook_secret": "…"`); a secret may start right after a JSON escape (`\n`) and end
  *   before one, or before a quote, comma or closing bracket (Trivy ends secrets at whitespace or the end);
  * - JWT, Alibaba and the token rules start where a word starts (a lookbehind), so that a backtracking
- *   engine cannot be made to retry a long run of letters at every position;
+ *   engine cannot be made to retry a long run of letters at every position; for the same reason the
+ *   private key's header and footer are bounded (`BEGIN[ A-Z0-9_-]{0,40}?`, Trivy: `*?`), else one
+ *   "BEGIN" would try every later "PRIVATE KEY" in the text;
  * - heroku-api-key lost a leading space (a typo: it required a space before "heroku"); the GCP service
  *   account rule accepts compact and escaped JSON (`"type":"service_account"`) and its keyword is
  *   `service_account`; the grafana rule lost its optional quotes (they never changed a match).
@@ -119,7 +121,7 @@ export const SECRET_RULES: readonly SecretRule[] = [
   {
     id: 'private-key',
     title: 'Asymmetric Private Key',
-    regex: String.raw`-----\s*?BEGIN[ A-Z0-9_-]*?PRIVATE KEY(?: BLOCK)?\s*?-----[\s]*?(?<secret>[A-Za-z0-9=+\/\\\r\n][A-Za-z0-9=+\/\\\s]{31,})[\s]*?-----\s*?END[ A-Z0-9_-]*? PRIVATE KEY(?: BLOCK)?\s*?-----`,
+    regex: String.raw`-----\s{0,8}?BEGIN[ A-Z0-9_-]{0,40}?PRIVATE KEY(?: BLOCK)?\s{0,8}?-----[\s]*?(?<secret>[A-Za-z0-9=+\/\\\r\n][A-Za-z0-9=+\/\\\s]{31,})[\s]*?-----\s{0,8}?END[ A-Z0-9_-]{0,40}? PRIVATE KEY(?: BLOCK)?\s{0,8}?-----`,
     ignoreCase: true,
     keywords: ['-----'],
   },
