@@ -107,7 +107,7 @@ for (const {path, prefix, server} of paths) {
       assert.match(
         message,
         new RegExp(
-          `^a secret is being passed to tool ${bump}: its arguments contain what looks like a GitHub Personal Access Token \\(rule github-pat\\)`,
+          `^a secret is being passed to tool ${bump}: its arguments contain a credential: GitHub Personal Access Token \\(rule github-pat\\)`,
         ),
       )
       assert.match(message, /secret-allowlist\.yaml, or run the gateway with --block-secrets=false$/)

@@ -71,7 +71,7 @@ function refusal(
   const what =
     found.rule === STORED_SECRET_RULE
       ? `the value of the stored secret "${found.secret}" (rule ${STORED_SECRET_RULE})`
-      : `what looks like a ${found.title} (rule ${found.rule})`
+      : `a credential: ${found.title} (rule ${found.rule})`
   return new CallRefusedError(
     BLOCK_SECRETS,
     `${head} ${what}. If it is not a secret, allow it in ${allowlistFile}, or run the gateway with --block-secrets=false`,

@@ -14,8 +14,9 @@ import {STORED_SECRET_RULE, type AllowEntry} from './secret-scan.js'
  * allow:
  *   - rule: jwt-token                      # this rule is off
  *   - rule: aws-access-key-id
- *     literal: AKIAIOSFODNN7EXAMPLE        # only this key (AWS's documentation example)
+ *     regex: 'EXAMPLE$'                    # the keys of AWS's documentation end so
  *   - regex: '^sk_test_'                   # any rule: credentials this expression matches
+ *   - literal: '0123456789abcdef0123'      # this one string, whichever rule finds it
  *   - secret: github.personal_access_token # the value of this stored secret may pass
  *     reason: the GitHub server echoes it back in its own error messages
  * ```

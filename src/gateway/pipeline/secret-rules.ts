@@ -19,7 +19,7 @@
  *   private key's header and footer are bounded (`BEGIN[ A-Z0-9_-]{0,40}?`, Trivy: `*?`), else one
  *   "BEGIN" would try every later "PRIVATE KEY" in the text;
  * - heroku-api-key lost a leading space (a typo: it required a space before "heroku"); the GCP service
- *   account rule accepts compact and escaped JSON (`"type":"service_account"`) and its keyword is
+ *   account rule accepts compact and escaped JSON (no space after the colon, quotes as \") and its keyword is
  *   `service_account`; the grafana rule lost its optional quotes (they never changed a match).
  * Rule 88 (Docker access tokens) is what Docker's gateway adds to Trivy's list; rules 89–90 (Anthropic,
  * OpenAI API keys) are ours, for the keys an MCP setup most often holds.
