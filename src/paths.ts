@@ -50,6 +50,8 @@ export interface McpPaths {
   secretsDir: string
   /** Fallback secret store for machines with no keychain (JSON, 0600). */
   secretsFile: string
+  /** `--block-secrets`' allowlist: what is not a secret although it looks like one. */
+  secretAllowlist: string
   /** Caches (tool listings of servers, local image build stamps). */
   cacheDir: string
   /** Validated contents of catalog, registry, config and tools files, one JSON file per source file. */
@@ -73,6 +75,7 @@ export function mcpPaths(env: PathEnv = process.env): McpPaths {
     tools: path.join(mcpDir, 'tools.yaml'),
     secretsDir: path.join(mcpDir, 'secrets'),
     secretsFile: path.join(mcpDir, 'secrets', 'secrets.json'),
+    secretAllowlist: path.join(mcpDir, 'secret-allowlist.yaml'),
     cacheDir: path.join(mcpDir, 'cache'),
     fileCacheDir: path.join(mcpDir, 'cache', 'files'),
   }

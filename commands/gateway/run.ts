@@ -1,4 +1,5 @@
 import {BaseCommand} from '../../src/cli/base-command.js'
+import {booleanAssignments} from '../../src/cli/flag-spec.js'
 import {toOclifFlags} from '../../src/cli/oclif-flags.js'
 import {gatewayOptionsFromFlags, GATEWAY_RUN_FLAGS, type GatewayRunFlags} from '../../src/gateway/flags.js'
 import {runGateway} from '../../src/gateway/run.js'
@@ -20,7 +21,8 @@ export default class GatewayRun extends BaseCommand {
   static override flags = toOclifFlags(GATEWAY_RUN_FLAGS)
 
   async run(): Promise<void> {
-    const {flags} = await this.parse(GatewayRun)
+    // `--block-secrets=false` as Docker's CLI takes it (oclif would refuse a value for a boolean).
+    const {flags} = await this.parse(GatewayRun, booleanAssignments(this.argv, GATEWAY_RUN_FLAGS))
     const code = await runGateway(
       this.ctx,
       gatewayOptionsFromFlags(flags as unknown as GatewayRunFlags, this.config.version),

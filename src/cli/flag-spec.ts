@@ -33,6 +33,28 @@ export type FlagValues<T extends Record<string, FlagSpec>> = {
 }
 
 /**
+ * Docker's CLI (cobra) takes a value for a boolean flag, and users of the original write
+ * `--block-secrets=false`, `--log-calls=false`. Rewrite those for the table's booleans, as both our parsers
+ * read them: `--x=true` as `--x`, `--x=false` as `--no-x` (or nothing, for a flag that is false unless
+ * given). Values strconv.ParseBool takes: true/false, t/f, 1/0, any case. Anything else is left for the
+ * parser to refuse.
+ */
+export function booleanAssignments(argv: readonly string[], table: Record<string, FlagSpec>): string[] {
+  const out: string[] = []
+  for (let i = 0; i < argv.length; i++) {
+    const word = argv[i]!
+    if (word === '--') return [...out, ...argv.slice(i)]
+    const m = /^--([^=]+)=(.*)$/.exec(word)
+    const spec = m && Object.hasOwn(table, m[1]!) ? table[m[1]!] : undefined
+    const value = m && spec?.type === 'boolean' ? /^(?:(true|t|1)|(false|f|0))$/i.exec(m[2]!) : null
+    if (!m || !value) out.push(word)
+    else if (value[1]) out.push(`--${m[1]}`)
+    else if (spec!.allowNo) out.push(`--no-${m[1]}`)
+  }
+  return out
+}
+
+/**
  * Parse argv (flags only, no positional arguments) against a table, or return undefined when oclif
  * should parse it instead: help, an unknown flag, a bad value, anything unusual. The fast path never
  * reports a usage error of its own, so errors read the same whichever parser ran.
@@ -42,6 +64,7 @@ export function parseFlagsFast<T extends Record<string, FlagSpec>>(
   table: T,
 ): FlagValues<T> | undefined {
   const values: Record<string, unknown> = {}
+  argv = booleanAssignments(argv, table)
   for (let i = 0; i < argv.length; i++) {
     const word = argv[i]!
     if (!word.startsWith('--') || word === '--') return undefined

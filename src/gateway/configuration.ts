@@ -68,6 +68,8 @@ export interface GatewayConfiguration {
   unavailable: Map<string, string>
   /** Declared secrets that are not set, by server: named in the error when such a server fails. */
   missingSecrets: Map<string, string[]>
+  /** The values of the secrets the enabled servers declare, by secret name (`--block-secrets` looks for them). */
+  storedSecrets: Map<string, string>
   /** Host protection applied before every container start. */
   hostPolicy: BindPolicy
   /** The network of servers that declare none (`--network-default`, the `strict-network` feature). */
@@ -171,12 +173,17 @@ export async function loadGatewayConfiguration(
   const remotes = new Map<string, RemoteServer>()
   const unavailable = new Map<string, string>()
   const missingSecrets = new Map<string, string[]>()
+  const storedSecrets = new Map<string, string>()
   for (const name of selected) {
     const entry = loaded.servers.get(name)!.entry as EntryLike
     let secretEnv: Record<string, string> = {}
     if (secrets && sources && entry.secrets?.length && injectsSecrets(entry)) {
       const resolved = await secrets.resolveServerSecrets(entry.secrets, sources)
       secretEnv = resolved.env
+      for (const declared of entry.secrets) {
+        const value = Object.hasOwn(secretEnv, declared.env) ? secretEnv[declared.env] : undefined
+        if (value !== undefined) storedSecrets.set(declared.name, value)
+      }
       // From here on, every line the gateway logs masks these values, wherever they show up.
       logger.secrets?.add(Object.values(secretEnv))
       if (resolved.missing.length > 0) missingSecrets.set(name, resolved.missing)
@@ -242,6 +249,7 @@ export async function loadGatewayConfiguration(
     warnings,
     unavailable,
     missingSecrets,
+    storedSecrets,
     hostPolicy: hostBindPolicy(ctx.env, ctx.paths, {allowRoot: flags.allowRootContainers === true}),
     network,
   }

@@ -69,6 +69,13 @@ export const GATEWAY_RUN_FLAGS = {
     default: true,
     allowNo: true,
   },
+  'block-secrets': {
+    type: 'boolean',
+    description:
+      'refuse tool calls whose arguments or results carry a secret (token formats, stored secret values); allowlist: ~/.docker/mcp/secret-allowlist.yaml',
+    default: true,
+    allowNo: true,
+  },
   cpus: {type: 'string', description: 'CPU limit per server container (0 = none)', default: '1'},
   memory: {type: 'string', description: 'memory limit per server container ("" or 0 = none)', default: '2Gb'},
   'long-lived': {
@@ -300,6 +307,7 @@ export function gatewayOptionsFromFlags(flags: GatewayRunFlags, version: string)
     dryRun: flags['dry-run'],
     verbose: flags.verbose,
     logCalls: flags['log-calls'],
+    blockSecrets: flags['block-secrets'],
     cpus,
     memory: flags.memory,
     longLived: flags['long-lived'],

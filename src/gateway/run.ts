@@ -11,6 +11,7 @@ import {DockerMcpError, UsageError} from '../errors.js'
 import {watchParent, watchPluginSocket} from '../plugin/socket.js'
 import type {GatewayConfiguration, GatewayFlags} from './configuration.js'
 import {callStages} from './pipeline/index.js'
+import {blockSecretsOptions} from './pipeline/block-secrets.js'
 import {interceptorOptions, type InterceptorSpec} from './pipeline/interceptors/gateway-options.js'
 import {Gateway} from './gateway.js'
 import {createLogger, type Logger} from './logger.js'
@@ -27,6 +28,8 @@ export interface RunGatewayOptions extends GatewayFlags {
   dryRun: boolean
   verbose: boolean
   logCalls: boolean
+  /** `--block-secrets` (default on): see src/gateway/pipeline/block-secrets.ts. */
+  blockSecrets?: boolean | undefined
   cpus: number
   memory: string
   longLived: boolean
@@ -250,7 +253,11 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
       options.inputTimeoutSeconds === undefined ? undefined : options.inputTimeoutSeconds * 1000,
     idleMs: options.idleTimeoutSeconds * 1000,
     logCalls: options.logCalls,
-    callStages: callStages({...interceptorOptions(ctx, options, logger, gatewayId)}),
+    callStages: callStages({
+      ...interceptorOptions(ctx, options, logger, gatewayId),
+      blockSecrets:
+        options.blockSecrets === false ? undefined : await blockSecretsOptions(ctx, configuration, logger),
+    }),
     cacheDir: options.cache ? ctx.paths.cacheDir : undefined,
     prepare: configuration.remotes.size > 0 ? prepare.catch(() => {}) : prepare,
     startUpstream: async (server, session, client) => {

@@ -30,6 +30,7 @@ test('every mcp path lives under ~/.docker/mcp', () => {
     'tools',
     'secretsDir',
     'secretsFile',
+    'secretAllowlist',
     'cacheDir',
     'fileCacheDir',
   ] as const) {

@@ -1,3 +1,4 @@
+import {blockSecretsStage, type BlockSecretsOptions} from './block-secrets.js'
 import {interceptorStages, type InterceptorOptions} from './interceptors/index.js'
 import type {CallStage} from './pipeline.js'
 
@@ -5,12 +6,19 @@ export {CallPipeline, guardStage, type CallStage, type Guard, type NextStage} fr
 export {CallRefusedError, toolCall, type CallAnswer, type ToolCall} from './call.js'
 
 /** What the guards are built from: `gateway run`'s flags and what the configuration resolved. */
-export type GuardOptions = InterceptorOptions
+export interface GuardOptions extends InterceptorOptions {
+  /** `--block-secrets` (default on): undefined when it is off. */
+  blockSecrets?: BlockSecretsOptions | undefined
+}
 
 /**
  * The guards every tool call passes, in their order (the call log and metrics wrap them all, see
  * README.md here). Each guard is its own module in this folder; adding one is one line here.
  */
 export function callStages(options: GuardOptions): CallStage[] {
-  return [...interceptorStages(options)]
+  return [
+    // Interceptors see the call first, and only results that secret blocking let through.
+    ...interceptorStages(options),
+    ...(options.blockSecrets ? [blockSecretsStage(options.blockSecrets)] : []),
+  ]
 }

@@ -3,7 +3,7 @@ import {test} from 'node:test'
 
 import {Parser} from '@oclif/core'
 
-import {parseFlagsFast} from '../../../src/cli/flag-spec.js'
+import {booleanAssignments, parseFlagsFast} from '../../../src/cli/flag-spec.js'
 import {toOclifFlags} from '../../../src/cli/oclif-flags.js'
 import {GATEWAY_RUN_FLAGS} from '../../../src/gateway/flags.js'
 
@@ -48,7 +48,7 @@ const declined: string[][] = [
   ['--secret-store', 'vault'],
   ['--transport'],
   ['--transport='],
-  ['--verbose=false'],
+  ['--verbose=maybe'],
   ['--no-verbose'],
   ['--no-log-calls=1'],
   ['--port', '1', '--port', '2'],
@@ -64,10 +64,37 @@ test('the fast parser declines what only oclif should handle', () => {
   }
 })
 
+test("a boolean takes a value as in Docker's CLI (--block-secrets=false): both parsers, same flags", async () => {
+  const cases: Array<[string[], Record<string, boolean>]> = [
+    [['--block-secrets=false'], {'block-secrets': false}],
+    [['--block-secrets=true', '--log-calls=FALSE'], {'block-secrets': true, 'log-calls': false}],
+    [['--cache=0', '--verbose=1', '--dry-run=false'], {cache: false, verbose: true, 'dry-run': false}],
+    [['--metrics=t', '--long-lived=F'], {metrics: true, 'long-lived': false}],
+  ]
+  for (const [argv, want] of cases) {
+    const fast = parseFlagsFast(argv, GATEWAY_RUN_FLAGS)
+    assert.ok(fast, `fast parser declined ${argv.join(' ')}`)
+    // The oclif command parses the same rewritten argv (commands/gateway/run.ts).
+    const oclif = await viaOclif(booleanAssignments(argv, GATEWAY_RUN_FLAGS))
+    assert.deepEqual({...fast}, oclif, argv.join(' '))
+    for (const [name, value] of Object.entries(want))
+      assert.equal(fast[name as keyof typeof fast], value, name)
+  }
+  // Only booleans, only before "--", and a value that is not a boolean is left for the parser to refuse.
+  assert.deepEqual(booleanAssignments(['--port=8811', '--', '--verbose=false'], GATEWAY_RUN_FLAGS), [
+    '--port=8811',
+    '--',
+    '--verbose=false',
+  ])
+  assert.deepEqual(booleanAssignments(['--verbose=maybe'], GATEWAY_RUN_FLAGS), ['--verbose=maybe'])
+  await assert.rejects(viaOclif(['--block-secrets=false']), /Unexpected argument: false/)
+})
+
 test('defaults: booleans without a default are false, integers and strings take theirs', () => {
   const flags = parseFlagsFast([], GATEWAY_RUN_FLAGS)!
   assert.equal(flags.transport, 'stdio')
   assert.equal(flags['log-calls'], true)
+  assert.equal(flags['block-secrets'], true)
   assert.equal(flags.verbose, false)
   assert.equal(flags['call-timeout'], 300)
   assert.equal(flags.port, undefined)
