@@ -42,7 +42,10 @@ test('a broken config.json or feature value is an error naming the file, not a s
   )
   const odd = await paths('{"features": {"strict-network": "maybe"}}')
   await assert.rejects(strictNetworkFeature(odd), /features\.strict-network: "maybe"/)
-  await assert.rejects(strictNetworkFeature(await paths('{"features": []}')), /"features" should be an object/)
+  await assert.rejects(
+    strictNetworkFeature(await paths('{"features": []}')),
+    /"features" should be an object/,
+  )
 })
 
 test('doctor: a server whose network differs from what it declares is a warning', () => {
