@@ -210,6 +210,31 @@ const rows: Row[] = [
     code: 125,
     stderr: /--profile team: profiles are not implemented yet[\s\S]*--servers <server>,<server>/,
   },
+  // The guard and reload flags of Docker's gateway: each is built here (see README "Guardrails").
+  ...[
+    '--watch',
+    '--no-watch',
+    '--block-network',
+    '--block-secrets',
+    '--block-secrets=false',
+    '--verify-signatures',
+    '--static',
+  ].map((flag): Row => ({
+    argv: ['gateway', 'run', '--dry-run', flag],
+    does: `accepts ${flag}, as the original (the feature behind it is tested end to end)`,
+    code: 0,
+  })),
+  {
+    argv: ['gateway', 'run', '--dry-run', '--interceptor', 'before:exec:cat'],
+    does: 'accepts an interceptor in the original syntax when:type:arg',
+    code: 0,
+  },
+  {
+    argv: ['gateway', 'run', '--dry-run', '--interceptor', 'sometimes:exec:cat'],
+    does: 'refuses a malformed interceptor, naming the expected form',
+    code: 125,
+    stderr: /when:type:arg/,
+  },
   // tools: Docker's persistent --format json|list and --version.
   {
     argv: ['tools', 'ls', '--format', 'json'],
