@@ -89,6 +89,21 @@ export interface ContainerSpecInput {
   strictNetwork?: boolean
 }
 
+/**
+ * How every container of ours is attached: stdin open for the gateway, closed by the engine when the
+ * gateway's attach ends, whatever ended it: a gateway killed with SIGKILL leaves no container waiting
+ * forever on a stdin nobody will write to (MCP servers, proxies and interceptors exit at end of input, and
+ * AutoRemove then removes the container).
+ */
+export const ATTACHED_STDIO = {
+  OpenStdin: true,
+  StdinOnce: true,
+  AttachStdin: true,
+  AttachStdout: true,
+  AttachStderr: true,
+  Tty: false,
+} as const
+
 /** The subset of the engine's ContainerCreate body we produce. */
 export interface ContainerSpec {
   name?: string
@@ -305,15 +320,7 @@ export function buildContainerSpec(input: ContainerSpecInput): ContainerSpec {
     Cmd: cmd,
     Env: env,
     Labels: labels,
-    OpenStdin: true,
-    // The engine closes the container's stdin when the gateway's attach ends, whatever ended it: a
-    // gateway killed with SIGKILL leaves no server waiting forever on a stdin nobody will write to (MCP
-    // servers exit at end of input, and AutoRemove then removes the container).
-    StdinOnce: true,
-    AttachStdin: true,
-    AttachStdout: true,
-    AttachStderr: true,
-    Tty: false,
+    ...ATTACHED_STDIO,
     HostConfig: hostConfig,
   }
   if (user) spec.User = user

@@ -8,7 +8,7 @@ import type {ContainerExits} from './container-exits.js'
 import type {EgressManager} from './egress/lifecycle.js'
 import type {Logger} from './logger.js'
 import {StreamTransport} from './stdio-transport.js'
-import {connectUpstream, type Upstream, type UpstreamClient} from './upstream.js'
+import {connectStreamUpstream, type Upstream, type UpstreamClient} from './upstream.js'
 
 /** A container server with everything resolved: its entry, config and the secrets it declares. */
 export interface ContainerServer {
@@ -127,18 +127,14 @@ export function containerUpstreams(
         })())
       upstream.markClosed()
     })
-    return connectUpstream({
+    return connectStreamUpstream({
       server: name,
       transport,
       version: options.version,
       startTimeoutMs: options.startTimeoutMs,
-      negotiation: 'legacy',
-      rawForwarding: true,
-      clientCapabilities: client?.capabilities,
+      client,
       onCreated: (u) => (upstreamRef = u),
-      onListChanged: () => {
-        if (upstreamRef) options.onListChanged(upstreamRef)
-      },
+      onListChanged: options.onListChanged,
     })
   }
 }

@@ -193,6 +193,39 @@ export interface ConnectOptions {
   clientCapabilities?: ClientCapabilities | undefined
 }
 
+/**
+ * Connect to a server speaking 2025 JSON-RPC over a byte stream the gateway owns (a container's stdio, a
+ * static container's TCP bridge): tool calls may take the raw hot path, and list changes reach
+ * `onListChanged` with the connection they came on.
+ */
+export function connectStreamUpstream(options: {
+  server: string
+  transport: Transport
+  version: string
+  startTimeoutMs: number
+  client?: UpstreamClient | undefined
+  onCreated: (upstream: Upstream) => void
+  onListChanged: (upstream: Upstream) => void
+}): Promise<Upstream> {
+  let created: Upstream | undefined
+  return connectUpstream({
+    server: options.server,
+    transport: options.transport,
+    version: options.version,
+    startTimeoutMs: options.startTimeoutMs,
+    negotiation: 'legacy',
+    rawForwarding: true,
+    clientCapabilities: options.client?.capabilities,
+    onCreated: (upstream) => {
+      created = upstream
+      options.onCreated(upstream)
+    },
+    onListChanged: () => {
+      if (created) options.onListChanged(created)
+    },
+  })
+}
+
 /** Who a new upstream connection serves: what the gateway passes to `startUpstream`. */
 export interface UpstreamClient {
   /** The capabilities to declare to the server (see `ConnectOptions.clientCapabilities`). */

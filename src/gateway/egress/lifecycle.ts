@@ -11,7 +11,13 @@
  * (EgressEngine.removeOrphanNetworks, from engine-link.ts).
  */
 import type {ContainerEntry, ContainerSpec} from '../../docker/container-spec.js'
-import {LABEL_GATEWAY, LABEL_HOST, LABEL_MANAGED, LABEL_PID} from '../../docker/container-spec.js'
+import {
+  ATTACHED_STDIO,
+  LABEL_GATEWAY,
+  LABEL_HOST,
+  LABEL_MANAGED,
+  LABEL_PID,
+} from '../../docker/container-spec.js'
 import {LABEL_EGRESS, type EgressEngine} from '../../docker/egress-engine.js'
 import type {ContainerRuntime, RunningContainer} from '../../docker/runtime.js'
 import {DockerMcpError} from '../../errors.js'
@@ -197,13 +203,8 @@ export class EgressManager {
         Cmd: [],
         Env: [`${CONFIG_ENV}=${JSON.stringify(config)}`],
         Labels: {...labels, 'docker-mcp-tool-type': 'egress-proxy'},
-        OpenStdin: true,
         // The proxy lives as long as the gateway's attach: a dead gateway closes its stdin, and it exits.
-        StdinOnce: true,
-        AttachStdin: true,
-        AttachStdout: true,
-        AttachStderr: true,
-        Tty: false,
+        ...ATTACHED_STDIO,
         HostConfig: {
           Init: true,
           AutoRemove: true,

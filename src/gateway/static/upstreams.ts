@@ -9,7 +9,7 @@ import net from 'node:net'
 import {DockerMcpError} from '../../errors.js'
 import type {Logger} from '../logger.js'
 import {StreamTransport} from '../stdio-transport.js'
-import {connectUpstream, type Upstream, type UpstreamClient} from '../upstream.js'
+import {connectStreamUpstream, type Upstream, type UpstreamClient} from '../upstream.js'
 
 /** The bridge's port in every `mcp-<server>` container (the original's). */
 export const STATIC_PORT = 4444
@@ -89,18 +89,14 @@ export function staticUpstreams(
       upstream.explainExit = async () => `its connection to ${host}:${port} closed`
       upstream.markClosed()
     })
-    return connectUpstream({
+    return connectStreamUpstream({
       server: name,
       transport,
       version: options.version,
       startTimeoutMs: options.startTimeoutMs,
-      negotiation: 'legacy',
-      rawForwarding: true,
-      clientCapabilities: client?.capabilities,
+      client,
       onCreated: (u) => (upstreamRef = u),
-      onListChanged: () => {
-        if (upstreamRef) options.onListChanged(upstreamRef)
-      },
+      onListChanged: options.onListChanged,
     })
   }
 }

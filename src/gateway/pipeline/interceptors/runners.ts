@@ -11,6 +11,7 @@ import {spawn} from 'node:child_process'
 import type {Readable} from 'node:stream'
 
 import {
+  ATTACHED_STDIO,
   DEFAULT_PIDS_LIMIT,
   LABEL_MANAGED,
   READ_ONLY_TMPFS,
@@ -251,12 +252,7 @@ export function interceptorContainerSpec(
       'docker-mcp-tool-type': 'interceptor',
       [LABEL_INTERCEPTOR]: String(spec.index),
     },
-    OpenStdin: true,
-    StdinOnce: true,
-    AttachStdin: true,
-    AttachStdout: true,
-    AttachStderr: true,
-    Tty: false,
+    ...ATTACHED_STDIO,
     HostConfig: hostConfig,
   }
 }
