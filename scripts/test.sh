@@ -60,46 +60,80 @@ fi
 # dockerd stopped (issue #14), and no test saw it.
 export NODE_OPTIONS="${NODE_OPTIONS:+$NODE_OPTIONS }--unhandled-rejections=strict"
 
-# Unit and command tests run in parallel; end-to-end tests one file at a time per lane, because they share
-# one Docker engine and count its containers. Two e2e lanes run side by side: the second under its own
-# host name (a UTS namespace), and the gateway labels every container with its host name, so each lane's
-# tests count only their own lane's containers (test/helpers/gateway.ts managedContainers). A file that
-# needs this machine's real host name says `e2e-lane: main` and stays in the first lane. The last line
-# sums every run for CI.
+# Three lanes run side by side: the unit and command tests (several files at once), and two lanes of
+# end-to-end tests, one file at a time each, because they share one Docker engine and count its
+# containers. Every lane but the first runs under its own host name (a UTS namespace), and the gateway
+# labels every container with its host name, so a lane's tests count only that lane's containers
+# (test/helpers/gateway.ts managedContainers). A file that needs this machine's real host name says
+# `e2e-lane: main` and stays in the first e2e lane. E2E files are shared out by size, largest first, to
+# the lighter lane. Without root (no namespaces) the lanes run one after the other. The last line sums
+# every run for CI.
 run_lane() {
   node --import tsx --test --test-concurrency=1 --test-timeout=600000 --test-reporter=spec "$@" 2>&1
 }
-export -f run_lane
+run_quick() {
+  node --import tsx --test --test-concurrency="${TEST_CONCURRENCY:-2}" --test-timeout=300000 \
+    --test-reporter=spec "$@" 2>&1
+}
+# in_lane NAME COMMAND ARGS...: run COMMAND with host name "<this host>-NAME".
+in_lane() {
+  local name=$1
+  shift
+  unshare --uts bash -c 'hostname "$(hostname)-'"$name"'" && "$@"' bash "$@"
+}
+export -f run_lane run_quick in_lane
 
 run_tests() {
-  local quick=() e2e=() lane_a=() lane_b=() log status=0 i=0
+  local quick=() lane_a=() lane_b=() log status=0 size_a=0 size_b=0 f size
   for f in "$@"; do
-    case "$f" in test/e2e/*) e2e+=("$f") ;; *) quick+=("$f") ;; esac
+    case "$f" in test/e2e/*) ;; *) quick+=("$f") ;; esac
   done
-  for f in "${e2e[@]}"; do
-    if grep -q 'e2e-lane: main' "$f" || [ $((i % 2)) -eq 0 ]; then lane_a+=("$f"); else lane_b+=("$f"); fi
-    i=$((i + 1))
-  done
+  while read -r size f; do
+    if grep -q 'e2e-lane: main' "$f" || [ "$size_a" -le "$size_b" ]; then
+      lane_a+=("$f")
+      size_a=$((size_a + size))
+    else
+      lane_b+=("$f")
+      size_b=$((size_b + size))
+    fi
+  done < <(for f in "$@"; do case "$f" in test/e2e/*) echo "$(wc -c <"$f") $f" ;; esac; done | sort -rn)
   log="$(mktemp "${TMPDIR:-/tmp}/docker-mcp-tests.XXXXXX")"
-  if [ "${#quick[@]}" -gt 0 ]; then
-    node --import tsx --test --test-concurrency="${TEST_CONCURRENCY:-3}" --test-timeout=300000 \
-      --test-reporter=spec "${quick[@]}" 2>&1 | tee -a "$log"
-    [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
-  fi
-  if [ "${#lane_b[@]}" -gt 0 ] && [ "$(id -u)" = "0" ] && command -v unshare >/dev/null 2>&1; then
-    local lane_b_log
-    lane_b_log="$(mktemp "${TMPDIR:-/tmp}/docker-mcp-lane-b.XXXXXX")"
-    unshare --uts bash -c 'hostname "$(hostname)-lane-b" && run_lane "$@"' bash "${lane_b[@]}" >"$lane_b_log" &
-    local lane_b_pid=$!
-    run_lane "${lane_a[@]}" | tee -a "$log"
-    [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
-    wait "$lane_b_pid" || status=1
-    echo "--- second e2e lane (${#lane_b[@]} files) ---"
-    tee -a "$log" <"$lane_b_log"
-    rm -f "$lane_b_log"
-  elif [ "${#e2e[@]}" -gt 0 ]; then
-    run_lane "${e2e[@]}" | tee -a "$log"
-    [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+  if [ "$(id -u)" = "0" ] && command -v unshare >/dev/null 2>&1; then
+    local dir quick_pid='' lane_b_pid=''
+    dir="$(mktemp -d "${TMPDIR:-/tmp}/docker-mcp-lanes.XXXXXX")"
+    if [ "${#quick[@]}" -gt 0 ]; then
+      in_lane quick run_quick "${quick[@]}" >"$dir/quick" &
+      quick_pid=$!
+    fi
+    if [ "${#lane_b[@]}" -gt 0 ]; then
+      in_lane lane-b run_lane "${lane_b[@]}" >"$dir/lane-b" &
+      lane_b_pid=$!
+    fi
+    if [ "${#lane_a[@]}" -gt 0 ]; then
+      echo "--- end-to-end lane 1 (${#lane_a[@]} files; the others are printed when they end) ---"
+      run_lane "${lane_a[@]}" | tee -a "$log"
+      [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+    fi
+    if [ -n "$quick_pid" ]; then
+      wait "$quick_pid" || status=1
+      echo "--- unit and command tests (${#quick[@]} files) ---"
+      tee -a "$log" <"$dir/quick"
+    fi
+    if [ -n "$lane_b_pid" ]; then
+      wait "$lane_b_pid" || status=1
+      echo "--- end-to-end lane 2 (${#lane_b[@]} files) ---"
+      tee -a "$log" <"$dir/lane-b"
+    fi
+    rm -rf "$dir"
+  else
+    if [ "${#quick[@]}" -gt 0 ]; then
+      run_quick "${quick[@]}" | tee -a "$log"
+      [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+    fi
+    if [ "$((${#lane_a[@]} + ${#lane_b[@]}))" -gt 0 ]; then
+      run_lane "${lane_a[@]}" "${lane_b[@]}" | tee -a "$log"
+      [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+    fi
   fi
   local passed failed
   passed=$(grep -E '^ℹ pass [0-9]+' "$log" | awk '{s+=$3} END {print s+0}')
