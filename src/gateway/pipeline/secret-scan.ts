@@ -73,6 +73,9 @@ const ANCHORS: Readonly<Record<string, {words: readonly string[]; at: readonly [
   'openai-api-key': {words: ['sk-'], at: [0, 0]},
 }
 
+/** Matches in a row of words the keyword search is done with, before it drops them (see `candidates`). */
+const REPEATS = 64
+
 /**
  * A rule whose candidate starts are more than one in this many characters of the text runs over the text
  * at once (from its first candidate): trying each start alone would cost more.
@@ -232,7 +235,12 @@ export class SecretScanner {
   private readonly literals: Literal[]
   private readonly allow: AllowEntry[]
   /** The words searched for (see the constructor), lower-cased, longest first, as one alternation. */
+  private readonly keywords: string[]
   private readonly keywordPattern: RegExp | undefined
+  /** The alternation without the words already done with, by those words. */
+  private readonly patterns = new Map<string, RegExp | null>()
+  /** The words where rules start (lower-cased): their positions are kept. */
+  private readonly anchorWords = new Set<string>()
   private readonly rulesByKeyword = new Map<string, CompiledRule[]>()
   /** For each keyword, the keywords inside it: they occur wherever it does. */
   private readonly inside = new Map<string, string[]>()
@@ -286,7 +294,10 @@ export class SecretScanner {
         keywords.filter((other) => other !== k && k.startsWith(other)),
       )
     }
-    this.keywordPattern = keywords.length ? new RegExp(keywords.map(escapeRegex).join('|'), 'gi') : undefined
+    for (const rule of this.rules)
+      for (const w of rule.anchor?.words ?? []) this.anchorWords.add(w.toLowerCase())
+    this.keywords = keywords
+    this.keywordPattern = this.patternWithout([])
 
     this.literals = offRules.has(STORED_SECRET_RULE)
       ? []
@@ -310,13 +321,14 @@ export class SecretScanner {
       }
     }
     if (!this.keywordPattern) return undefined
-    const {rules, positions} = this.candidates(text)
+    const {rules, positions, dense} = this.candidates(text)
     const heads = new Map<RegExp, number[]>()
     for (const rule of this.rules) {
       if (!rules.has(rule)) continue
-      const finding = rule.anchor
-        ? this.runAt(rule, text, this.starts(rule, text, positions, heads))
-        : this.run(rule, text, 0)
+      const starts = rule.anchor ? this.starts(rule, text, positions, dense, heads) : {from: 0}
+      const finding = Array.isArray(starts)
+        ? this.runAt(rule, text, starts)
+        : this.run(rule, text, starts.from)
       if (finding) return finding
     }
     return undefined
@@ -365,15 +377,24 @@ export class SecretScanner {
     return undefined
   }
 
-  /** Where the anchored rule's matches can start in the text, sorted (with repeats). */
+  /**
+   * Where the anchored rule's matches can start in the text, sorted (with repeats); or, when one of its words
+   * occurs too often to be kept, where the first can.
+   */
   private starts(
     rule: CompiledRule,
     text: string,
     positions: ReadonlyMap<string, number[]>,
+    dense: ReadonlySet<string>,
     heads: Map<RegExp, number[]>,
-  ): number[] {
+  ): number[] | {from: number} {
     const {words, at, ignoreCase, head} = rule.anchor!
     const starts: number[] = []
+    if (words.some((w) => dense.has(w.toLowerCase()))) {
+      // One of its words is everywhere: the rule runs over the text from its first possible start.
+      const first = Math.min(...words.map((w) => positions.get(w.toLowerCase())?.[0] ?? Infinity))
+      return {from: Math.max(0, first - at[1])}
+    }
     for (const word of words) {
       let found = positions.get(ignoreCase ? word : word.toLowerCase())
       if (!found) continue
@@ -386,21 +407,38 @@ export class SecretScanner {
   }
 
   /**
-   * The rules whose keywords occur in the text, and where each word searched for occurs (every occurrence,
-   * overlapping ones too): one pass of one case-insensitive alternation.
+   * The rules whose keywords occur in the text, and where each anchor word occurs (every occurrence,
+   * overlapping ones too): one pass of one case-insensitive alternation. A word that comes back again and
+   * again ("key" in prose) would cost a match each time: the search drops the words it is done with (a
+   * keyword seen, that no rule starts at; an anchor word seen more than `cap` times, then `dense`) after
+   * REPEATS matches in a row of such words, and goes on with an alternation without them (cached: V8
+   * compiles a regular expression to machine code only once it has run, so a new one would be slow on its
+   * first long text).
    */
-  private candidates(text: string): {rules: Set<CompiledRule>; positions: Map<string, number[]>} {
+  private candidates(text: string): {
+    rules: Set<CompiledRule>
+    positions: Map<string, number[]>
+    dense: Set<string>
+  } {
     const rules = new Set<CompiledRule>()
-    const seen = new Set<string>()
     const positions = new Map<string, number[]>()
+    const dense = new Set<string>()
+    const seen = new Set<string>()
+    const done: string[] = []
+    const cap = Math.max(1024, text.length / DENSE)
     const add = (word: string, at: number) => {
+      if (!this.anchorWords.has(word) || dense.has(word)) return
       const list = positions.get(word)
-      if (list) list.push(at)
-      else positions.set(word, [at])
+      if (!list) positions.set(word, [at])
+      else if (list.push(at) > cap) {
+        dense.add(word)
+        done.push(word)
+      }
     }
-    const pattern = this.keywordPattern!
+    let pattern = this.keywordPattern
     let from = 0
-    for (;;) {
+    let repeats = 0
+    while (pattern) {
       pattern.lastIndex = from
       const m = pattern.exec(text)
       if (m === null) break
@@ -410,12 +448,33 @@ export class SecretScanner {
       add(word, m.index)
       // The alternation finds the longest word starting here: the shorter ones it starts with are here too.
       for (const k of this.prefixes.get(word)!) add(k, m.index)
-      if (seen.has(word)) continue
+      if (seen.has(word)) {
+        if (done.includes(word) && ++repeats === REPEATS) {
+          pattern = this.patternWithout(done)
+          repeats = 0
+        }
+        continue
+      }
+      repeats = 0
       seen.add(word)
+      if (!this.anchorWords.has(word)) done.push(word)
       for (const k of [word, ...this.inside.get(word)!])
         for (const rule of this.rulesByKeyword.get(k) ?? []) rules.add(rule)
     }
-    return {rules, positions}
+    return {rules, positions, dense}
+  }
+
+  /** The keyword alternation without the given words. */
+  private patternWithout(done: readonly string[]): RegExp | undefined {
+    const key = [...done].sort().join(' ')
+    let pattern = this.patterns.get(key)
+    if (pattern === undefined) {
+      const rest = this.keywords.filter((k) => !done.includes(k))
+      pattern = rest.length ? new RegExp(rest.map(escapeRegex).join('|'), 'gi') : null
+      if (this.patterns.size >= 64) this.patterns.clear()
+      this.patterns.set(key, pattern)
+    }
+    return pattern ?? undefined
   }
 
   private allowed(finding: SecretFinding, found: string): boolean {

@@ -612,3 +612,21 @@ test('each rule finds what a run over the whole text finds, on generated texts (
   }
   assert.ok(found > 500, `the texts carry credentials (${found} found)`)
 })
+
+test('words that come back thousands of times: the rules they start run over the text, and still find', () => {
+  const scanner = new SecretScanner()
+  const cases: Array<[string, string]> = [
+    ['blob ', keyed('lob', `live_${fill(HEX, 35)}`).replace('lob_secret = ', 'lob_key = ')],
+    ['task SK ', `SK${fill(HEX, 32)}`],
+    ['the key is ', `aws_secret_access_key = "${fill(ALNUM + '/+', 40)}"`],
+    ['-----x ', `-----BEGIN PRIVATE KEY-----\n${fill(ALNUM, 64)}\n-----END PRIVATE KEY-----`],
+  ]
+  for (const [word, secret] of cases) {
+    for (const text of [word.repeat(3000) + secret, secret + word.repeat(3000), word.repeat(3000)]) {
+      const expected = wholeText(SECRET_RULES, text)
+      assert.equal(scanner.scan(text)?.rule, expected, `${word}: ${text.slice(-40)}`)
+      assert.equal(scanner.scan(asArguments(text))?.rule, wholeText(SECRET_RULES, asArguments(text)), word)
+    }
+    assert.ok(wholeText(SECRET_RULES, word.repeat(3000) + secret), word)
+  }
+})
