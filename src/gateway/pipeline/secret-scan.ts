@@ -227,7 +227,10 @@ export function jsonForms(value: string): string[] {
  * Finds credentials in text (JSON text: a tool call's request or answer). Two checks, in this order:
  * - the values of the user's stored secrets (`indexOf`, in every form JSON gives them);
  * - credential formats (secret-rules.ts): one pass of a single case-insensitive regular expression over
- *   the text finds which rules' keywords occur; only those rules then run, each one pass.
+ *   the text finds which rules' keywords occur, and where the words their matches start at (ANCHORS) do;
+ *   only those rules then run, each only at those starts (a sticky expression, tried at each), or over the
+ *   text when its starts are everywhere. Either way a rule finds what a run over the whole text finds (as
+ *   Trivy runs it), the same matches in the same order, and the allowlist sees the same credentials.
  * Built once per gateway; `scan` is synchronous and allocates little, since it runs on every call.
  */
 export class SecretScanner {
