@@ -80,7 +80,10 @@ const REPEATS = 64
  * A rule whose candidate starts are more than one in this many characters of the text runs over the text
  * at once (from its first candidate): trying each start alone would cost more.
  */
-const DENSE = 48
+const DENSE = 128
+
+/** A word seen more than once in this many characters is no longer followed (see `candidates`). */
+const KEPT = 48
 
 /** The rule id of a stored secret's value found in the text (not a format: the user's own value). */
 export const STORED_SECRET_RULE = 'stored-secret'
@@ -428,7 +431,7 @@ export class SecretScanner {
     const dense = new Set<string>()
     const seen = new Set<string>()
     const done: string[] = []
-    const cap = Math.max(1024, text.length / DENSE)
+    const cap = Math.max(1024, text.length / KEPT)
     const add = (word: string, at: number) => {
       if (!this.anchorWords.has(word) || dense.has(word)) return
       const list = positions.get(word)
