@@ -207,6 +207,24 @@ function headsAt(head: RegExp, text: string, positions: number[], cache: Map<Reg
 }
 
 /**
+ * An alternation of `words` (lower-case, no empty one) that matches the longest of them starting at a
+ * position, as a trie: "gh(?:p_|o_|…)" rather than "ghp_|gho_|…", so that each position costs a test of its
+ * first characters instead of one per word.
+ */
+function trie(words: readonly string[]): string {
+  const next = new Map<string, string[]>()
+  let ends = false
+  for (const w of words) {
+    if (w === '') ends = true
+    else next.set(w[0]!, [...(next.get(w[0]!) ?? []), w.slice(1)])
+  }
+  const branches = [...next].map(([c, rest]) => escapeRegex(c) + trie(rest))
+  if (branches.length === 0) return ''
+  // The word that ends here comes last: a longer one, tried first, wins.
+  return branches.length === 1 && !ends ? branches[0]! : `(?:${branches.join('|')}${ends ? '|' : ''})`
+}
+
+/**
  * The forms a value takes in JSON text: as it is, escaped as JSON.stringify escapes it, with every
  * non-ASCII character and `<`, `>`, `&` as `\uXXXX` (Python's json.dumps, Go's encoding/json; both hex
  * cases), and with `/` as `\/` (PHP). Only the forms that differ from the value are kept.
@@ -476,7 +494,7 @@ export class SecretScanner {
     let pattern = this.patterns.get(key)
     if (pattern === undefined) {
       const rest = this.keywords.filter((k) => !done.includes(k))
-      pattern = rest.length ? new RegExp(rest.map(escapeRegex).join('|'), 'gi') : null
+      pattern = rest.length ? new RegExp(trie(rest), 'gi') : null
       if (this.patterns.size >= 64) this.patterns.clear()
       this.patterns.set(key, pattern)
     }
