@@ -1,7 +1,89 @@
 import {SECRET_RULES, type SecretRule} from './secret-rules.js'
 
-/** Matches of keywords already seen before the keyword search drops them (see `candidates`). */
+/**
+ * Where each rule's matches start, derived from its regular expression (secret-rules.ts): every match holds
+ * one of `words` (in the case the rule asks for, unless it ignores case) `at` characters after its start (a
+ * range where something optional comes first: a quote, `\\`). The scanner then tries the rule only at those
+ * starts instead of across the whole text. The keyed rules (`<word>… = "<secret>"`) start with their
+ * keyword and are recognised by their pattern; a rule in neither runs over the whole text.
+ */
+const ANCHORS: Readonly<Record<string, {words: readonly string[]; at: readonly [number, number]}>> = {
+  'aws-access-key-id': {
+    words: ['AKIA', 'AGPA', 'AIDA', 'AROA', 'AIPA', 'ANPA', 'ANVA', 'ASIA', 'A3T'],
+    at: [0, 0],
+  },
+  // `\\?["']` (an optional quote, maybe escaped) comes before "aws".
+  'aws-secret-access-key': {words: ['aws'], at: [0, 2]},
+  'github-pat': {words: ['ghp_'], at: [0, 0]},
+  'github-oauth': {words: ['gho_'], at: [0, 0]},
+  'github-app-token': {words: ['ghu_', 'ghs_'], at: [0, 0]},
+  'github-refresh-token': {words: ['ghr_'], at: [0, 0]},
+  'github-fine-grained-pat': {words: ['github_pat_'], at: [0, 0]},
+  'gitlab-pat': {words: ['glpat-'], at: [0, 0]},
+  'hugging-face-access-token': {words: ['hf_'], at: [0, 0]},
+  'private-key': {words: ['-----'], at: [0, 0]},
+  'shopify-token': {words: ['shpss_', 'shpat_', 'shpca_', 'shppa_'], at: [0, 0]},
+  'slack-access-token': {words: ['xoxb-', 'xoxa-', 'xoxp-', 'xoxr-', 'xoxs-'], at: [0, 0]},
+  'stripe-publishable-token': {words: ['pk_test_', 'pk_live_'], at: [0, 0]},
+  'stripe-secret-token': {words: ['sk_test_', 'sk_live_'], at: [0, 0]},
+  'pypi-upload-token': {words: ['pypi-AgEIcHlwaS5vcmc'], at: [0, 0]},
+  // `\\?"type`: the keyword (service_account) comes after a run of spaces of any length, "type" does not.
+  'gcp-service-account': {words: ['"type'], at: [0, 1]},
+  // The dots of hooks.slack.com match any character: the literal is what comes before.
+  'slack-web-hook': {words: ['https://hooks'], at: [0, 0]},
+  'twilio-api-key': {words: ['SK'], at: [0, 0]},
+  'age-secret-key': {words: ['AGE-SECRET-KEY-1'], at: [0, 0]},
+  'adobe-client-secret': {words: ['p8e-'], at: [0, 0]},
+  'alibaba-access-key-id': {words: ['LTAI'], at: [0, 0]},
+  'clojars-api-token': {words: ['CLOJARS_'], at: [0, 0]},
+  'databricks-api-token': {words: ['dapi'], at: [0, 0]},
+  'doppler-api-token': {words: ['dp.pt.'], at: [1, 1]},
+  'duffel-api-token': {words: ['duffel_'], at: [1, 1]},
+  'dynatrace-api-token': {words: ['dt0c01.'], at: [1, 1]},
+  // EZ[AT]K: the keywords are EZAK and EZAT (Trivy's), a match is EZAK or EZTK.
+  'easypost-api-token': {words: ['EZAK', 'EZTK'], at: [1, 1]},
+  'flutterwave-public-key': {words: ['FLWPUBK_TEST-', 'FLWSECK_TEST-'], at: [0, 0]},
+  'flutterwave-enc-key': {words: ['FLWSECK_TEST'], at: [0, 0]},
+  'frameio-api-token': {words: ['fio-u-'], at: [0, 0]},
+  'gocardless-api-token': {words: ['live_'], at: [1, 1]},
+  'grafana-api-token': {words: ['eyJrIjoi'], at: [0, 0]},
+  // A quote and 14 characters, then ".atlasv1.".
+  'hashicorp-tf-api-token': {words: ['atlasv1.'], at: [16, 16]},
+  // jwt-token is not here: its keyword (.eyJ) comes after a run of any length, and "ey", where a match
+  // starts, is everywhere; the rule runs over the text (only when ".eyJ" occurs).
+  'linear-api-token': {words: ['lin_api_'], at: [0, 0]},
+  'mapbox-api-token': {words: ['pk.'], at: [0, 0]},
+  'new-relic-user-api-key': {words: ['NRAK-'], at: [1, 1]},
+  'new-relic-browser-api-token': {words: ['NRJS-'], at: [1, 1]},
+  'npm-access-token': {words: ['npm_'], at: [1, 1]},
+  'planetscale-password': {words: ['pscale_pw_'], at: [0, 0]},
+  'planetscale-api-token': {words: ['pscale_tkn_'], at: [0, 0]},
+  // packagist_[ou][ru]t_: "urt" is no keyword.
+  'private-packagist-token': {words: ['packagist_'], at: [0, 0]},
+  'postman-api-token': {words: ['PMAK-'], at: [0, 0]},
+  'pulumi-api-token': {words: ['pul-'], at: [0, 0]},
+  'rubygems-api-token': {words: ['rubygems_'], at: [0, 0]},
+  'sendgrid-api-token': {words: ['SG.'], at: [0, 0]},
+  'sendinblue-api-token': {words: ['xkeysib-'], at: [0, 0]},
+  'shippo-api-token': {words: ['shippo_'], at: [0, 0]},
+  'dockerconfig-secret': {words: ['dockerc'], at: [1, 1]},
+  'docker-pat': {words: ['dckr_pat_', 'dckr_oat_'], at: [0, 0]},
+  'anthropic-api-key': {words: ['sk-ant-'], at: [0, 0]},
+  // The keyword (T3BlbkFJ) comes after 16 to 208 characters; a match starts with "sk-".
+  'openai-api-key': {words: ['sk-'], at: [0, 0]},
+}
+
+/** Matches in a row of words the keyword search is done with, before it drops them (see `candidates`). */
 const REPEATS = 64
+
+/**
+ * A rule whose candidate starts are more than one in this many characters of the text runs over the text
+ * at once (from its first candidate): trying each start alone would cost more.
+ */
+const DENSE = 128
+
+/** A word seen more than once in this many characters is no longer followed (see `candidates`). */
+const KEPT = 48
 
 /** The rule id of a stored secret's value found in the text (not a format: the user's own value). */
 export const STORED_SECRET_RULE = 'stored-secret'
@@ -46,8 +128,59 @@ interface CompiledRule {
   id: string
   title: string
   regex: RegExp
+  /** The same expression, sticky: tried at one position. */
+  sticky: RegExp
   hasSecretGroup: boolean
   keywords: readonly string[]
+  /**
+   * Where its matches start (see ANCHORS); undefined: anywhere. `head`, for a keyed rule: what must match
+   * where it starts (its key, with the run of key characters taken at once: see keyedHead).
+   */
+  anchor:
+    | {
+        words: readonly string[]
+        at: readonly [number, number]
+        ignoreCase: boolean
+        head?: RegExp | undefined
+      }
+    | undefined
+}
+
+/**
+ * The start of secret-rules.ts's keyed() pattern for `word`: "<word>… =". The key's run of characters may
+ * end anywhere, and a backtracking engine tries each end at each occurrence of the word (in prose, "blob"
+ * makes "lob" frequent). Taking the run whole, as `(?=(<run>))\k<run>` does, finds the assignment wherever
+ * one of those ends would have: the run holds no quote nor assignment character, so a shorter run can only
+ * be followed by spaces up to its longest end. A rule is tried only where its head matches.
+ */
+const KEYED_HEAD = String.raw`[a-z0-9_ .\-,]{0,25})(?:\\?["'])?\s*(?:=|>|:=|\|\|:|<=|=>|:)`
+const keyedHeads = new Map<string, RegExp>()
+function keyedHead(word: string): RegExp {
+  let head = keyedHeads.get(word)
+  if (head === undefined) keyedHeads.set(word, (head = keyedHeadOf(word)))
+  return head
+}
+function keyedHeadOf(word: string): RegExp {
+  return new RegExp(
+    String.raw`${escapeRegex(word)}(?=(?<run>[a-z0-9_ .\-,]{0,25}))\k<run>(?:\\?["'])?\s*(?:=|>|:=|\|\|:|<=|=>|:)`,
+    'iy',
+  )
+}
+
+/** Where the rule's matches start, when that is known (see ANCHORS). */
+function anchorOf(rule: SecretRule): CompiledRule['anchor'] {
+  if (!SECRET_RULES.includes(rule)) return undefined
+  const ignoreCase = rule.ignoreCase === true
+  const known = ANCHORS[rule.id]
+  if (known) {
+    const words = ignoreCase ? known.words.map((w) => w.toLowerCase()) : known.words
+    return {words, at: known.at, ignoreCase}
+  }
+  // secret-rules.ts's keyed(): "(?<key><word>[...]{0,25}..." with the rule's one keyword as <word>.
+  const [word] = rule.keywords
+  if (ignoreCase && rule.keywords.length === 1 && rule.regex.startsWith(`(?<key>${word}${KEYED_HEAD}`))
+    return {words: [word!.toLowerCase()], at: [0, 0], ignoreCase, head: keyedHead(word!)}
+  return undefined
 }
 
 interface Literal {
@@ -58,6 +191,37 @@ interface Literal {
 
 function escapeRegex(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&')
+}
+
+/** The positions where `head` matches, once per text and head (the keyed rules of one word share it). */
+function headsAt(head: RegExp, text: string, positions: number[], cache: Map<RegExp, number[]>): number[] {
+  let found = cache.get(head)
+  if (found === undefined) {
+    found = positions.filter((p) => {
+      head.lastIndex = p
+      return head.test(text)
+    })
+    cache.set(head, found)
+  }
+  return found
+}
+
+/**
+ * An alternation of `words` (lower-case, no empty one) that matches the longest of them starting at a
+ * position, as a trie: "gh(?:p_|o_|…)" rather than "ghp_|gho_|…", so that each position costs a test of its
+ * first characters instead of one per word.
+ */
+function trie(words: readonly string[]): string {
+  const next = new Map<string, string[]>()
+  let ends = false
+  for (const w of words) {
+    if (w === '') ends = true
+    else next.set(w[0]!, [...(next.get(w[0]!) ?? []), w.slice(1)])
+  }
+  const branches = [...next].map(([c, rest]) => escapeRegex(c) + trie(rest))
+  if (branches.length === 0) return ''
+  // The word that ends here comes last: a longer one, tried first, wins.
+  return branches.length === 1 && !ends ? branches[0]! : `(?:${branches.join('|')}${ends ? '|' : ''})`
 }
 
 /**
@@ -84,21 +248,28 @@ export function jsonForms(value: string): string[] {
  * Finds credentials in text (JSON text: a tool call's request or answer). Two checks, in this order:
  * - the values of the user's stored secrets (`indexOf`, in every form JSON gives them);
  * - credential formats (secret-rules.ts): one pass of a single case-insensitive regular expression over
- *   the text finds which rules' keywords occur; only those rules then run, each one pass.
+ *   the text finds which rules' keywords occur, and where the words their matches start at (ANCHORS) do;
+ *   only those rules then run, each only at those starts (a sticky expression, tried at each), or over the
+ *   text when its starts are everywhere. Either way a rule finds what a run over the whole text finds (as
+ *   Trivy runs it), the same matches in the same order, and the allowlist sees the same credentials.
  * Built once per gateway; `scan` is synchronous and allocates little, since it runs on every call.
  */
 export class SecretScanner {
   private readonly rules: CompiledRule[]
   private readonly literals: Literal[]
   private readonly allow: AllowEntry[]
-  /** Every keyword of every rule, lower-cased, longest first; and all of them as one alternation. */
+  /** The words searched for (see the constructor), lower-cased, longest first, as one alternation. */
   private readonly keywords: string[]
   private readonly keywordPattern: RegExp | undefined
-  /** The alternation without the keywords already found, by those keywords. */
+  /** The alternation without the words already done with, by those words. */
   private readonly patterns = new Map<string, RegExp | null>()
+  /** The words where rules start (lower-cased): their positions are kept. */
+  private readonly anchorWords = new Set<string>()
   private readonly rulesByKeyword = new Map<string, CompiledRule[]>()
   /** For each keyword, the keywords inside it: they occur wherever it does. */
   private readonly inside = new Map<string, string[]>()
+  /** For each word the keyword search finds, the words it starts with: the search finds only the longest. */
+  private readonly prefixes = new Map<string, string[]>()
 
   constructor(
     options: {
@@ -121,8 +292,10 @@ export class SecretScanner {
         id: r.id,
         title: r.title,
         regex: new RegExp(r.regex, r.ignoreCase ? 'gi' : 'g'),
+        sticky: new RegExp(r.regex, r.ignoreCase ? 'iy' : 'y'),
         hasSecretGroup: r.regex.includes('(?<secret>'),
         keywords: r.keywords.map((k) => k.toLowerCase()),
+        anchor: anchorOf(r),
       }))
     for (const rule of this.rules)
       for (const k of rule.keywords) {
@@ -130,12 +303,23 @@ export class SecretScanner {
         list.push(rule)
         this.rulesByKeyword.set(k, list)
       }
-    const keywords = [...this.rulesByKeyword.keys()].sort((a, b) => b.length - a.length)
-    for (const k of keywords)
+    // The words searched for: the keywords, and the case-insensitive rules' anchor words.
+    const words = new Set(this.rulesByKeyword.keys())
+    for (const rule of this.rules) for (const w of rule.anchor?.words ?? []) words.add(w.toLowerCase())
+    const keywords = [...words].sort((a, b) => b.length - a.length)
+    for (const k of keywords) {
+      const others = keywords.filter((other) => other !== k && this.rulesByKeyword.has(other))
       this.inside.set(
         k,
-        keywords.filter((other) => other !== k && k.includes(other)),
+        others.filter((other) => k.includes(other)),
       )
+      this.prefixes.set(
+        k,
+        keywords.filter((other) => other !== k && k.startsWith(other)),
+      )
+    }
+    for (const rule of this.rules)
+      for (const w of rule.anchor?.words ?? []) this.anchorWords.add(w.toLowerCase())
     this.keywords = keywords
     this.keywordPattern = this.patternWithout([])
 
@@ -161,35 +345,120 @@ export class SecretScanner {
       }
     }
     if (!this.keywordPattern) return undefined
-    const candidates = this.candidates(text)
+    const {rules, positions, dense} = this.candidates(text)
+    const heads = new Map<RegExp, number[]>()
     for (const rule of this.rules) {
-      if (!candidates.has(rule)) continue
-      const {regex} = rule
-      regex.lastIndex = 0
-      let m: RegExpExecArray | null
-      while ((m = regex.exec(text)) !== null) {
-        const found = rule.hasSecretGroup ? (m.groups?.['secret'] ?? m[0]) : m[0]
-        const finding = {rule: rule.id, title: rule.title}
-        if (!this.allowed(finding, found)) {
-          regex.lastIndex = 0
-          return finding
-        }
-        // Allowed: look further, past this match (rules never match an empty string; the guard is cheap).
-        if (m[0].length === 0) regex.lastIndex++
+      if (!rules.has(rule)) continue
+      const starts = rule.anchor ? this.starts(rule, text, positions, dense, heads) : {from: 0}
+      const finding = Array.isArray(starts)
+        ? this.runAt(rule, text, starts)
+        : this.run(rule, text, starts.from)
+      if (finding) return finding
+    }
+    return undefined
+  }
+
+  /** The first finding of `rule` not allowed, running it over the text from `from`. */
+  private run(rule: CompiledRule, text: string, from: number): SecretFinding | undefined {
+    const {regex} = rule
+    regex.lastIndex = from
+    let m: RegExpExecArray | null
+    while ((m = regex.exec(text)) !== null) {
+      const found = rule.hasSecretGroup ? (m.groups?.['secret'] ?? m[0]) : m[0]
+      const finding = {rule: rule.id, title: rule.title}
+      if (!this.allowed(finding, found)) {
+        regex.lastIndex = 0
+        return finding
       }
+      // Allowed: look further, past this match (rules never match an empty string; the guard is cheap).
+      if (m[0].length === 0) regex.lastIndex++
     }
     return undefined
   }
 
   /**
-   * The rules whose keywords occur in the text: one pass of one case-insensitive alternation. A word that
-   * comes back again and again ("key" in prose) would cost a match each time: after REPEATS matches of
-   * words already seen, the search goes on with an alternation without them (cached: V8 compiles a regular
-   * expression to machine code only once it has run, so a new one would be slow on its first long text).
+   * The same as `run` from 0, trying the rule only at `starts` (sorted; every match starts at one of them):
+   * the matches, in the same order and the same ones as a run over the text (one starts where the previous
+   * one ended, or later).
    */
-  private candidates(text: string): Set<CompiledRule> {
-    const found = new Set<CompiledRule>()
-    const seen: string[] = []
+  private runAt(rule: CompiledRule, text: string, starts: number[]): SecretFinding | undefined {
+    if (starts.length === 0) return undefined
+    if (starts.length * DENSE > text.length) return this.run(rule, text, starts[0]!)
+    const {sticky} = rule
+    let end = 0
+    let previous = -1
+    for (const start of starts) {
+      if (start < end || start === previous) continue
+      previous = start
+      sticky.lastIndex = start
+      const m = sticky.exec(text)
+      if (m === null) continue
+      const found = rule.hasSecretGroup ? (m.groups?.['secret'] ?? m[0]) : m[0]
+      const finding = {rule: rule.id, title: rule.title}
+      if (!this.allowed(finding, found)) return finding
+      end = start + Math.max(m[0].length, 1)
+    }
+    return undefined
+  }
+
+  /**
+   * Where the anchored rule's matches can start in the text, sorted (with repeats); or, when one of its words
+   * occurs too often to be kept, where the first can.
+   */
+  private starts(
+    rule: CompiledRule,
+    text: string,
+    positions: ReadonlyMap<string, number[]>,
+    dense: ReadonlySet<string>,
+    heads: Map<RegExp, number[]>,
+  ): number[] | {from: number} {
+    const {words, at, ignoreCase, head} = rule.anchor!
+    const starts: number[] = []
+    if (words.some((w) => dense.has(w.toLowerCase()))) {
+      // One of its words is everywhere: the rule runs over the text from its first possible start.
+      const first = Math.min(...words.map((w) => positions.get(w.toLowerCase())?.[0] ?? Infinity))
+      return {from: Math.max(0, first - at[1])}
+    }
+    for (const word of words) {
+      let found = positions.get(ignoreCase ? word : word.toLowerCase())
+      if (!found) continue
+      if (!ignoreCase) found = found.filter((p) => text.startsWith(word, p))
+      else if (head) found = headsAt(head, text, found, heads)
+      for (const p of found) for (let s = Math.max(0, p - at[1]); s <= p - at[0]; s++) starts.push(s)
+    }
+    if (words.length > 1 || at[0] !== at[1]) starts.sort((a, b) => a - b)
+    return starts
+  }
+
+  /**
+   * The rules whose keywords occur in the text, and where each anchor word occurs (every occurrence,
+   * overlapping ones too): one pass of one case-insensitive alternation. A word that comes back again and
+   * again ("key" in prose) would cost a match each time: the search drops the words it is done with (a
+   * keyword seen, that no rule starts at; an anchor word seen more than `cap` times, then `dense`) after
+   * REPEATS matches in a row of such words, and goes on with an alternation without them (cached: V8
+   * compiles a regular expression to machine code only once it has run, so a new one would be slow on its
+   * first long text).
+   */
+  private candidates(text: string): {
+    rules: Set<CompiledRule>
+    positions: Map<string, number[]>
+    dense: Set<string>
+  } {
+    const rules = new Set<CompiledRule>()
+    const positions = new Map<string, number[]>()
+    const dense = new Set<string>()
+    const seen = new Set<string>()
+    const done: string[] = []
+    const cap = Math.max(1024, text.length / KEPT)
+    const add = (word: string, at: number) => {
+      if (!this.anchorWords.has(word) || dense.has(word)) return
+      const list = positions.get(word)
+      if (!list) positions.set(word, [at])
+      else if (list.push(at) > cap) {
+        dense.add(word)
+        done.push(word)
+      }
+    }
     let pattern = this.keywordPattern
     let from = 0
     let repeats = 0
@@ -197,31 +466,35 @@ export class SecretScanner {
       pattern.lastIndex = from
       const m = pattern.exec(text)
       if (m === null) break
-      // From the next character, not past the match: a keyword may start inside this one ("pk.eyJ").
+      // From the next character, not past the match: a word may start inside this one ("pk.eyJ").
       from = m.index + 1
-      const keyword = m[0].toLowerCase()
-      if (seen.includes(keyword)) {
-        if (++repeats === REPEATS) pattern = this.patternWithout(seen)
+      const word = m[0].toLowerCase()
+      add(word, m.index)
+      // The alternation finds the longest word starting here: the shorter ones it starts with are here too.
+      for (const k of this.prefixes.get(word)!) add(k, m.index)
+      if (seen.has(word)) {
+        if (done.includes(word) && ++repeats === REPEATS) {
+          pattern = this.patternWithout(done)
+          repeats = 0
+        }
         continue
       }
       repeats = 0
-      for (const k of [keyword, ...this.inside.get(keyword)!]) {
-        if (seen.includes(k)) continue
-        seen.push(k)
-        for (const rule of this.rulesByKeyword.get(k)!) found.add(rule)
-      }
-      if (seen.length === this.keywords.length) break
+      seen.add(word)
+      if (!this.anchorWords.has(word)) done.push(word)
+      for (const k of [word, ...this.inside.get(word)!])
+        for (const rule of this.rulesByKeyword.get(k) ?? []) rules.add(rule)
     }
-    return found
+    return {rules, positions, dense}
   }
 
-  /** The keyword alternation without the given keywords. */
-  private patternWithout(seen: readonly string[]): RegExp | undefined {
-    const key = [...seen].sort().join(' ')
+  /** The keyword alternation without the given words. */
+  private patternWithout(done: readonly string[]): RegExp | undefined {
+    const key = [...done].sort().join(' ')
     let pattern = this.patterns.get(key)
     if (pattern === undefined) {
-      const rest = this.keywords.filter((k) => !seen.includes(k))
-      pattern = rest.length ? new RegExp(rest.map(escapeRegex).join('|'), 'gi') : null
+      const rest = this.keywords.filter((k) => !done.includes(k))
+      pattern = rest.length ? new RegExp(trie(rest), 'gi') : null
       if (this.patterns.size >= 64) this.patterns.clear()
       this.patterns.set(key, pattern)
     }

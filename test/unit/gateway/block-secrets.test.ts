@@ -492,3 +492,141 @@ test('the guard refuses a result with a credential: text, structured content, em
   }
   assert.deepEqual(await guarded().run(call({text: 'hi'}), async () => ok('clean')), ok('clean'))
 })
+
+/**
+ * The scanner tries each rule only where its matches can start (near its anchor words: secret-scan.ts).
+ * What a rule finds must be what it finds run over the whole text, as Trivy runs it: this reference does.
+ */
+function wholeText(rules: readonly (typeof SECRET_RULES)[number][], text: string, allow: AllowEntry[] = []) {
+  const lower = text.toLowerCase()
+  for (const rule of rules) {
+    if (!rule.keywords.some((k) => lower.includes(k.toLowerCase()))) continue
+    const regex = new RegExp(rule.regex, rule.ignoreCase ? 'gi' : 'g')
+    let m: RegExpExecArray | null
+    while ((m = regex.exec(text)) !== null) {
+      const found = m.groups?.['secret'] ?? m[0]
+      const allowed = allow.some(
+        (e) =>
+          (e.rule === undefined || e.rule === rule.id) &&
+          (e.literal === undefined || e.literal === found) &&
+          (e.regex === undefined || e.regex.test(found)),
+      )
+      if (!allowed) return rule.id
+      if (m[0].length === 0) regex.lastIndex++
+    }
+  }
+  return undefined
+}
+
+test('each rule finds what it finds over the whole text: at the text edges, far from its keyword, overlapping', () => {
+  const token = (id: string) => SAMPLES[id]!.hit
+  const cases: Array<[string, string]> = [
+    // The anchor sits 16 characters into the match (HashiCorp), 1 (a quote first), 0..2 (an escaped quote).
+    ['hashicorp-tf-api-token', token('hashicorp-tf-api-token')],
+    ['hashicorp-tf-api-token', `x${token('hashicorp-tf-api-token')}`],
+    ['doppler-api-token', token('doppler-api-token')],
+    ['aws-secret-access-key', `\\"aws_secret_access_key\\": \\"${fill(ALNUM + '/+', 40)}\\"`],
+    ['aws-secret-access-key', `"aws_secret_access_key": "${fill(ALNUM + '/+', 40)}"`],
+    ['gcp-service-account', `\\"type\\"   :     \\"service_account\\"`],
+    // The keyword at the far end of the match: OpenAI's after 200 characters, Slack's after "https://".
+    ['openai-api-key', `sk-proj-${fill(ALNUM, 200)}T3BlbkFJ${fill(ALNUM, 200)}`],
+    ['slack-web-hook', token('slack-web-hook')],
+    // Not their keyword: EZTK (the keywords are EZAK, EZAT), packagist_urt_, A3T…, hooks-slack-com.
+    ['easypost-api-token', `"EZTK${fill(ALNUM, 54)}" EZAT`],
+    ['private-packagist-token', `packagist_urt_${fill(HEX, 68)} packagist_out_`],
+    ['aws-access-key-id', `A3TX${fill(UPPER, 16)} AKIA`],
+    ['slack-web-hook', `https://hooks-slack-com/services/${fill(ALNUM, 44)} hooks.slack.com`],
+    // A keyed rule: the longest key run, spaces before the assignment, escaped quotes, upper case.
+    ['facebook-token', `FACEBOOK${fill('_a', 23)}  \\" = \\"${fill(HEX, 32)}\\"`],
+    ['lob-api-key', `blob blob global lob_key    =  "live_${fill(HEX, 35)}"`],
+    // At the very start and end of the text, back to back, and a private key spanning a long text.
+    ['github-pat', `${token('github-pat')}${token('github-pat')}`],
+    ['private-key', `-----BEGIN PRIVATE KEY-----\n${fill(ALNUM + '\n', 5000)}\n-----END PRIVATE KEY-----`],
+    ['jwt-token', `${token('jwt-token')} ey${fill(ALNUM, 30)}.ey${fill(ALNUM, 30)}.`],
+  ]
+  for (const [id, text] of cases) {
+    const rule = SECRET_RULES.find((r) => r.id === id)!
+    const only = new SecretScanner({rules: [rule]})
+    assert.equal(
+      wholeText([rule], text),
+      id,
+      `${id}: the reference finds it in ${JSON.stringify(text.slice(0, 60))}`,
+    )
+    for (const t of [text, asArguments(text), `${text} ${text}`, `${text}${text}`])
+      assert.equal(only.scan(t)?.rule, wholeText([rule], t), `${id} in ${JSON.stringify(t.slice(0, 60))}`)
+  }
+})
+
+test('after an allowed match, a rule looks on from its end, as a run over the whole text does', () => {
+  // SendGrid's token may hold "SG.": a second match starts inside the first one, the run never sees it.
+  const rule = SECRET_RULES.find((r) => r.id === 'sendgrid-api-token')!
+  const first = `SG.SG.${fill(ALNUM, 63)}`
+  const text = `${first}${fill(ALNUM, 3)} done${' '.repeat(200)}`
+  const allow = [{literal: first}]
+  assert.equal(wholeText([rule], text, allow), undefined)
+  assert.equal(new SecretScanner({rules: [rule], allow}).scan(text), undefined)
+  assert.equal(new SecretScanner({rules: [rule]}).scan(text)?.rule, 'sendgrid-api-token')
+  // The match starts at the escaping backslash, not at the quote after it (the allowlist sees the difference).
+  const gcp = SECRET_RULES.find((r) => r.id === 'gcp-service-account')!
+  const escaped = String.raw`{\"type\": \"service_account\"}`
+  const quoteFirst = [{regex: /^"/}]
+  assert.equal(wholeText([gcp], escaped, quoteFirst), 'gcp-service-account')
+  assert.equal(
+    new SecretScanner({rules: [gcp], allow: quoteFirst}).scan(escaped)?.rule,
+    'gcp-service-account',
+  )
+})
+
+test('each rule finds what a run over the whole text finds, on generated texts (with an allowlist too)', () => {
+  // Deterministic: a linear congruential generator.
+  let seed = 20261130
+  const random = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2147483648), seed % n)
+  const words = [...new Set(SECRET_RULES.flatMap((r) => r.keywords))]
+  const pieces = [
+    ...Object.values(SAMPLES).flatMap(({hit, miss}) => [hit, miss, hit.slice(0, hit.length >> 1)]),
+    ...words,
+    ...words.map((w) => w.toUpperCase()),
+    ...[' ', '\n', '\\n', '"', '\\"', "'", '=', ': ', ' = ', 'x', 'ey', '.eyJ', 'blob', 'sk-', 'A3T', 'EZTK'],
+    ...['https://hooks', '"type', 'aws_', 'packagist_urt_', fill(ALNUM, 30), fill(HEX, 40), fill(UPPER, 20)],
+  ]
+  const allows: AllowEntry[][] = [[], [{regex: /[02468aceg]$/}], [{regex: /^.{0,40}$/}]]
+  const scanners = allows.map((allow) =>
+    SECRET_RULES.map((rule) => new SecretScanner({rules: [rule], allow})),
+  )
+  const all = allows.map((allow) => new SecretScanner({allow}))
+  let found = 0
+  for (let i = 0; i < 400; i++) {
+    let text = ''
+    for (let n = 1 + random(12); n > 0; n--) text += pieces[random(pieces.length)]
+    // Padded too: in a short text, a rule's starts are dense and it runs over the text at once.
+    for (const t of [text, asArguments(text), `${text}${'~'.repeat(4000)}${asArguments(text)}`]) {
+      allows.forEach((allow, a) => {
+        SECRET_RULES.forEach((rule, r) => {
+          const expected = wholeText([rule], t, allow)
+          if (expected) found++
+          assert.equal(scanners[a]![r]!.scan(t)?.rule, expected, `${rule.id} in ${JSON.stringify(t)}`)
+        })
+        assert.equal(all[a]!.scan(t)?.rule, wholeText(SECRET_RULES, t, allow), JSON.stringify(t))
+      })
+    }
+  }
+  assert.ok(found > 500, `the texts carry credentials (${found} found)`)
+})
+
+test('words that come back thousands of times: the rules they start run over the text, and still find', () => {
+  const scanner = new SecretScanner()
+  const cases: Array<[string, string]> = [
+    ['blob ', keyed('lob', `live_${fill(HEX, 35)}`).replace('lob_secret = ', 'lob_key = ')],
+    ['task SK ', `SK${fill(HEX, 32)}`],
+    ['the key is ', `aws_secret_access_key = "${fill(ALNUM + '/+', 40)}"`],
+    ['-----x ', `-----BEGIN PRIVATE KEY-----\n${fill(ALNUM, 64)}\n-----END PRIVATE KEY-----`],
+  ]
+  for (const [word, secret] of cases) {
+    for (const text of [word.repeat(3000) + secret, secret + word.repeat(3000), word.repeat(3000)]) {
+      const expected = wholeText(SECRET_RULES, text)
+      assert.equal(scanner.scan(text)?.rule, expected, `${word}: ${text.slice(-40)}`)
+      assert.equal(scanner.scan(asArguments(text))?.rule, wholeText(SECRET_RULES, asArguments(text)), word)
+    }
+    assert.ok(wholeText(SECRET_RULES, word.repeat(3000) + secret), word)
+  }
+})
