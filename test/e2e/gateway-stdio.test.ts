@@ -283,7 +283,9 @@ describe('faults do not take the gateway down', () => {
   })
 
   test('a 20 MiB result passes through', async () => {
-    const r = await gw.client.callTool({name: 'huge', arguments: {mib: 20}}, {timeout: 60_000})
+    // What is tested is that 20 MiB pass, not how fast: a per-call container's start and 20 MiB through the
+    // engine's attach took over 60 s once with the suite's three lanes and other work on 2 cores.
+    const r = await gw.client.callTool({name: 'huge', arguments: {mib: 20}}, {timeout: 240_000})
     assert.ok(textOf(r).length >= 20 * 1024 * 1024, `got ${textOf(r).length} chars`)
   })
 
