@@ -60,13 +60,13 @@ fi
 # dockerd stopped (issue #14), and no test saw it.
 export NODE_OPTIONS="${NODE_OPTIONS:+$NODE_OPTIONS }--unhandled-rejections=strict"
 
-# Three lanes run side by side: the unit and command tests (several files at once), and two lanes of
-# end-to-end tests, one file at a time each, because they share one Docker engine and count its
+# Lanes run side by side: the unit and command tests (several files at once), and $E2E_LANES (3) lanes
+# of end-to-end tests, one file at a time each, because they share one Docker engine and count its
 # containers. Every lane but the first runs under its own host name (a UTS namespace), and the gateway
 # labels every container with its host name, so a lane's tests count only that lane's containers
 # (test/helpers/gateway.ts managedContainers). A file that needs this machine's real host name says
 # `e2e-lane: main` and stays in the first e2e lane. E2E files are shared out by size, largest first, to
-# the lighter lane. Without root (no namespaces) the lanes run one after the other. The last line sums
+# the lightest lane. Without root (no namespaces) the lanes run one after the other. The last line sums
 # every run for CI.
 run_lane() {
   node --import tsx --test --test-concurrency=1 --test-timeout=600000 --test-reporter=spec "$@" 2>&1
@@ -84,54 +84,59 @@ in_lane() {
 export -f run_lane run_quick in_lane
 
 run_tests() {
-  local quick=() lane_a=() lane_b=() log status=0 size_a=0 size_b=0 f size
+  local quick=() log status=0 f size n i lanes="${E2E_LANES:-3}"
+  local -a lane_files=() lane_size=()
   for f in "$@"; do
     case "$f" in test/e2e/*) ;; *) quick+=("$f") ;; esac
   done
+  for ((i = 0; i < lanes; i++)); do lane_files[i]='' lane_size[i]=0; done
   while read -r size f; do
-    if grep -q 'e2e-lane: main' "$f" || [ "$size_a" -le "$size_b" ]; then
-      lane_a+=("$f")
-      size_a=$((size_a + size))
-    else
-      lane_b+=("$f")
-      size_b=$((size_b + size))
+    n=0
+    if ! grep -q 'e2e-lane: main' "$f"; then
+      for ((i = 1; i < lanes; i++)); do [ "${lane_size[i]}" -lt "${lane_size[n]}" ] && n=$i; done
     fi
+    lane_files[n]+="$f "
+    lane_size[n]=$((lane_size[n] + size))
   done < <(for f in "$@"; do case "$f" in test/e2e/*) echo "$(wc -c <"$f") $f" ;; esac; done | sort -rn)
   log="$(mktemp "${TMPDIR:-/tmp}/docker-mcp-tests.XXXXXX")"
   if [ "$(id -u)" = "0" ] && command -v unshare >/dev/null 2>&1; then
-    local dir quick_pid='' lane_b_pid=''
+    local dir
+    local -a pids=()
     dir="$(mktemp -d "${TMPDIR:-/tmp}/docker-mcp-lanes.XXXXXX")"
     if [ "${#quick[@]}" -gt 0 ]; then
       in_lane quick run_quick "${quick[@]}" >"$dir/quick" &
-      quick_pid=$!
+      pids[0]=$!
     fi
-    if [ "${#lane_b[@]}" -gt 0 ]; then
-      in_lane lane-b run_lane "${lane_b[@]}" >"$dir/lane-b" &
-      lane_b_pid=$!
-    fi
-    if [ "${#lane_a[@]}" -gt 0 ]; then
-      echo "--- end-to-end lane 1 (${#lane_a[@]} files; the others are printed when they end) ---"
-      run_lane "${lane_a[@]}" | tee -a "$log"
+    for ((i = 1; i < lanes; i++)); do
+      # shellcheck disable=SC2086 # file names have no spaces
+      [ -n "${lane_files[i]}" ] && { in_lane "lane-$i" run_lane ${lane_files[i]} >"$dir/lane-$i" & pids[i]=$!; }
+    done
+    if [ -n "${lane_files[0]}" ]; then
+      echo "--- end-to-end lane 0 (the other lanes are printed when they end) ---"
+      # shellcheck disable=SC2086
+      run_lane ${lane_files[0]} | tee -a "$log"
       [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
     fi
-    if [ -n "$quick_pid" ]; then
-      wait "$quick_pid" || status=1
+    if [ -n "${pids[0]:-}" ]; then
+      wait "${pids[0]}" || status=1
       echo "--- unit and command tests (${#quick[@]} files) ---"
       tee -a "$log" <"$dir/quick"
     fi
-    if [ -n "$lane_b_pid" ]; then
-      wait "$lane_b_pid" || status=1
-      echo "--- end-to-end lane 2 (${#lane_b[@]} files) ---"
-      tee -a "$log" <"$dir/lane-b"
-    fi
+    for ((i = 1; i < lanes; i++)); do
+      [ -n "${pids[i]:-}" ] || continue
+      wait "${pids[i]}" || status=1
+      echo "--- end-to-end lane $i ---"
+      tee -a "$log" <"$dir/lane-$i"
+    done
     rm -rf "$dir"
   else
     if [ "${#quick[@]}" -gt 0 ]; then
       run_quick "${quick[@]}" | tee -a "$log"
       [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
     fi
-    if [ "$((${#lane_a[@]} + ${#lane_b[@]}))" -gt 0 ]; then
-      run_lane "${lane_a[@]}" "${lane_b[@]}" | tee -a "$log"
+    # shellcheck disable=SC2086
+    if [ -n "${lane_files[*]// /}" ]; then
+      run_lane ${lane_files[*]} | tee -a "$log"
       [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
     fi
   fi
