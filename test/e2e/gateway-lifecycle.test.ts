@@ -213,7 +213,7 @@ test('dry run: summary on stderr, nothing on stdout, a server that cannot start 
   assert.equal(r.code, 1)
 })
 
-test('initialize is answered before the servers are listed (docker/mcp-gateway#336)', async () => {
+test('initialize is answered before the servers are listed (docker/mcp-gateway#336)', async (t) => {
   const g = startRaw(['--catalog', catalog, '--servers', 'dice,fixture,sticky', '--no-cache'])
   const started = Date.now()
   const lines: string[] = []
@@ -243,8 +243,8 @@ test('initialize is answered before the servers are listed (docker/mcp-gateway#3
   assert.ok(listed.length < 3, `initialize waited for every server to be listed:\n${stderrAtInit}`)
   g.child.stdin!.end()
   assert.equal(await g.exited, 0)
-  // Generous bound for a loaded CI machine; the benchmark measures the real figure.
-  assert.ok(initMs < 5000, `initialize took ${initMs}ms`)
+  // How long it took is for the benchmark; here the order above is the check.
+  t.diagnostic(`initialize answered after ${initMs}ms`)
   assert.deepEqual(
     await eventually(
       () => managedContainers(),

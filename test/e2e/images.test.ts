@@ -258,7 +258,6 @@ describe('local image builder', () => {
     const warm = await buildNodeImage(docker_, {tag, appDir, entry: 'main.mjs', args: ['from', 'cmd']})
     const warmMs = Math.round(performance.now() - started)
     assert.deepEqual(warm, {...cold, cached: true})
-    assert.ok(warmMs < 1000, `cache hit took ${warmMs}ms`)
     t.diagnostic(`tiny app: cold build ${coldMs}ms, cache hit ${warmMs}ms`)
 
     await writeFile(path.join(appDir, 'main.mjs'), "console.log('hello v2')\n")
@@ -292,7 +291,7 @@ describe('local image builder', () => {
     )
   })
 
-  test('build-images.mjs: an unchanged rebuild reports every image cached, quickly', async (t) => {
+  test('build-images.mjs: an unchanged rebuild reports every image cached', async (t) => {
     const script = () =>
       run(process.execPath, [path.join(ROOT, 'scripts/build-images.mjs'), '--test'], {
         env: sandbox.env,
@@ -308,7 +307,6 @@ describe('local image builder', () => {
     for (const image of [DICE, FIXTURE, EVERYTHING])
       assert.match(r.stderr, new RegExp(`${image}\\s+cached \\(`))
     t.diagnostic(`build-images.mjs --test, all cached: ${ms}ms\n${r.stderr.trimEnd()}`)
-    assert.ok(ms < 5000, `took ${ms}ms`)
   })
 })
 
