@@ -40,3 +40,21 @@ export async function stoppedMessage(server: string, method: string, upstream: U
   const why = upstream.explainExit ? await upstream.explainExit().catch(() => undefined) : undefined
   return `server "${server}" stopped during ${method}: ${why ?? 'its connection closed'}. It will be restarted on the next call.`
 }
+
+/**
+ * A call to a name no tool has. Worded as the SDK's servers word it when nothing is wrong (the client
+ * cannot tell who answered); servers that could not start may be why: say so (e.g. a secret not set).
+ */
+export function toolNotFound(
+  name: string,
+  failures: ReadonlyMap<string, string>,
+  unavailable: string | undefined,
+): ProtocolError {
+  const failed = [...failures].map(([server, reason]) => `server "${server}" failed: ${reason}`)
+  return new ProtocolError(
+    ProtocolErrorCode.InvalidParams,
+    unavailable
+      ? `tool "${name}" is not available: ${unavailable}`
+      : [`Tool ${name} not found`, ...failed].join('; '),
+  )
+}

@@ -20,13 +20,14 @@ export interface Exposure {
 /**
  * The exposed names of every server's tools, prompts and resources: deterministic, whatever order the
  * servers answered in. `servers` in configuration order, each with its catalog `prefix`; `toolFilter` is
- * the allowlist (tools.yaml or `--tools`).
+ * the allowlist (tools.yaml or `--tools`); `reserved` are the names of the gateway's own tools.
  */
 export function exposeListings(
   servers: ReadonlyArray<{name: string; prefix?: string | undefined}>,
   listings: ReadonlyMap<string, ServerListing>,
   toolFilter: (server: string, tool: string) => boolean,
   prefixAll: boolean,
+  reserved?: ReadonlySet<string>,
 ): Exposure {
   const toolInputs: Array<{server: string; name: string; prefix?: string | undefined; tool: Tool}> = []
   const promptInputs: Array<{server: string; name: string; prompt: Prompt}> = []
@@ -47,7 +48,7 @@ export function exposeListings(
       templates.push({server: server.name, template, prefix})
     }
   }
-  const naming = assignToolNames(toolInputs, {prefixAll})
+  const naming = assignToolNames(toolInputs, {prefixAll, reserved})
   const toolByOrigin = new Map(toolInputs.map((t) => [`${t.server}\u0000${t.name}`, t.tool]))
   const tools: Exposure['tools'] = new Map()
   for (const [exposed, origin] of inListingOrder(naming.names, toolByOrigin)) {

@@ -22,22 +22,31 @@ import type {
 
 import {CapabilityScopes} from './client-capabilities.js'
 import type {Logger} from './logger.js'
-import type {ToolOrigin} from './naming.js'
 import {exposedLists, exposeListings, type Exposure} from './exposure.js'
 import {ShuttingDownError, UpstreamPool, type ContainerSlot, type Lifecycle} from './pool.js'
 import {RelatedNotifications} from './related.js'
 import {CONSTRUCTED_CAPABILITIES, describeOnHandshake} from './handshake.js'
-import {ListingCache, listUpstream, type ServerListing} from './listing.js'
+import {EMPTY_LISTING, ListingCache, listUpstream, type ServerListing} from './listing.js'
 import {ListingRetry, Relister} from './relist.js'
 import {DEFAULT_INPUT_TIMEOUT_MS, RoundTripCall, UPSTREAM_INPUT_KEY, type InputAsk} from './round-trip.js'
-import {stoppedMessage, toProtocolError, UNAVAILABLE_META_KEY} from './call-errors.js'
+import {stoppedMessage, toolNotFound, toProtocolError, UNAVAILABLE_META_KEY} from './call-errors.js'
 import {messageText} from './stdio-transport.js'
-import {ClientCancelledError, rawAnswer, rawForward, type RawCall} from './raw-call.js'
+import {
+  ClientCancelledError,
+  PASSTHROUGH,
+  rawAnswer,
+  rawForward,
+  type RawCall,
+  type RawRequest,
+} from './raw-call.js'
 import {holdOnPool, ResourceSubscriptions} from './subscriptions.js'
 import type {Upstream, UpstreamBinding, UpstreamClient} from './upstream.js'
 import {CallRefusedError, toolCall, type CallAnswer} from './pipeline/call.js'
 import {CallPipeline, type CallStage} from './pipeline/pipeline.js'
 import {observeStage} from './pipeline/observe.js'
+import {LOCAL_CALLER, type Caller} from './session/caller.js'
+import {ToolView, type SessionRef, type ToolTarget, type ToolViewLayer} from './session/tool-view.js'
+import {sendListChanged} from './session/notify.js'
 
 /** One enabled server, as the gateway sees it: everything resolved, nothing left to look up. */
 export interface GatewayServer {
@@ -88,10 +97,14 @@ export interface GatewayOptions {
    * src/gateway/pipeline/README.md): built from the flags by `callStages` in src/gateway/pipeline/.
    */
   callStages?: readonly CallStage[] | undefined
+  /**
+   * Per-session changes to the tool list (src/gateway/session/tool-view.ts): the internal tools, servers a
+   * session added, the access policy. In order; none means every session sees the same tools.
+   */
+  toolViews?: readonly ToolViewLayer[] | undefined
 }
 
-interface SessionState {
-  id: string
+interface SessionState extends SessionRef {
   server: Server
   binding: UpstreamBinding
   /** Tool calls forwarded on the raw path, by the client's request id (for cancellation). */
@@ -101,28 +114,7 @@ interface SessionState {
 /** Where the raw path answers a client: a message, or a message that is already JSON text. */
 export type RawReplySink = (message: JSONRPCMessage | string) => void
 
-type RawRequest = {
-  id?: string | number
-  method?: string
-  params?: {
-    name?: unknown
-    arguments?: Record<string, unknown>
-    _meta?: Record<string, unknown>
-    requestId?: unknown
-    reason?: unknown
-  }
-}
-
 const LISTING_SESSION = '\u0000listing'
-
-/** A structural "anything goes" schema: the gateway forwards results, it does not re-validate them. */
-const passthrough = {
-  '~standard': {
-    version: 1 as const,
-    vendor: 'docker-mcp',
-    validate: (value: unknown) => ({value: value as Record<string, unknown>}),
-  },
-}
 
 /**
  * The gateway core: one aggregated view of every enabled server's tools, prompts and resources, and one
@@ -132,7 +124,7 @@ const passthrough = {
 export class Gateway {
   private readonly listings = new Map<string, ServerListing>()
   private readonly failures = new Map<string, string>()
-  private tools = new Map<string, {origin: ToolOrigin; tool: Tool}>()
+  private tools = new Map<string, ToolTarget>()
   private prompts: Exposure['prompts'] = new Map()
   private resources = new Map<string, string>()
   private templates: Exposure['templates'] = []
@@ -162,6 +154,8 @@ export class Gateway {
   private readonly scopes = new CapabilityScopes()
   /** What every tool call passes through, on the raw path and the SDK path alike. */
   private readonly pipeline: CallPipeline
+  /** What each session sees besides (or instead of) the gateway's own tools. */
+  private readonly view: ToolView
   /** Calls of 2026-07-28 clients waiting for the client's input, by the requestState handed out. */
   private readonly waitingForInput = new Map<
     string,
@@ -178,6 +172,7 @@ export class Gateway {
     this.relister = new Relister((upstream) => this.relist(upstream), {minIntervalMs: RELIST_INTERVAL_MS})
     this.listingCache = new ListingCache(options.cacheDir, options.logger)
     this.pipeline = new CallPipeline([observeStage(options), ...(options.callStages ?? [])])
+    this.view = new ToolView(options.toolViews ?? [])
     this.subscriptions = new ResourceSubscriptions({
       hold: holdOnPool(this.pool),
       closeWhenUnused: (server) => this.lifecycle(server) === 'per-call',
@@ -284,7 +279,7 @@ export class Gateway {
     this.failures.delete(server.name)
     this.options.logger.info(`  > ${server.name}: available now (${listing.tools.length} tools)`)
     this.rebuild()
-    this.notifyChanges({tools: [], prompts: [], resources: [], resourceTemplates: []}, listing)
+    this.notifyChanges(EMPTY_LISTING, listing)
     await this.listingCache.write(server, listing)
   }
 
@@ -298,7 +293,7 @@ export class Gateway {
   /** Recompute exposed names from the listings (deterministic, whatever order servers answered in). */
   private rebuild(): void {
     const o = this.options
-    const exposure = exposeListings(o.servers, this.listings, o.toolFilter, o.prefixAll)
+    const exposure = exposeListings(o.servers, this.listings, o.toolFilter, o.prefixAll, this.view.reserved())
     for (const report of exposure.clashes)
       if (!this.clashReports.includes(report)) this.options.logger.warn(`  - ${report}`)
     this.clashReports = exposure.clashes
@@ -317,15 +312,7 @@ export class Gateway {
 
   private notifyAll(kind: 'tools' | 'prompts' | 'resources'): void {
     for (const listener of this.listChangedListeners) listener(kind)
-    for (const session of this.sessions.values()) {
-      const send =
-        kind === 'tools'
-          ? session.server.sendToolListChanged()
-          : kind === 'prompts'
-            ? session.server.sendPromptListChanged()
-            : session.server.sendResourceListChanged()
-      void send.catch(() => {})
-    }
+    for (const session of this.sessions.values()) sendListChanged(session.server, kind)
   }
 
   /** Tell clients which of the lists a listing replacement changed. */
@@ -442,7 +429,10 @@ export class Gateway {
    * Create the MCP server for one client session. The transport connects it. An `ephemeral` server answers
    * one stateless request (2026-07-28 over HTTP): closing it does not end the session's containers.
    */
-  createSession(sessionId: string = randomUUID(), options: {ephemeral?: boolean} = {}): Server {
+  createSession(
+    sessionId: string = randomUUID(),
+    options: {ephemeral?: boolean; caller?: Caller | undefined} = {},
+  ): Server {
     const server = new Server(
       {name: 'Docker MCP Gateway', version: this.options.version},
       {capabilities: CONSTRUCTED_CAPABILITIES},
@@ -462,6 +452,8 @@ export class Gateway {
     }
     const session: SessionState = {
       id: sessionId,
+      caller: options.caller ?? LOCAL_CALLER,
+      ephemeral: options.ephemeral ?? false,
       server,
       binding,
       rawCalls: new Map(),
@@ -478,7 +470,7 @@ export class Gateway {
 
     server.setRequestHandler('tools/list', async () => {
       await this.ready
-      const tools = [...this.tools.values()].map((t) => t.tool)
+      const tools = this.view.list(session, this.tools)
       // Said alongside the list, for clients that check (docker mcp tools ls, client doctor).
       const why = await this.options.unavailable?.()
       return why ? {tools, _meta: {[UNAVAILABLE_META_KEY]: why}} : {tools}
@@ -489,18 +481,15 @@ export class Gateway {
       // A server whose listing failed (its container died, the engine was away) is listed again first; a
       // tool the catalog does not declare appears with its server's first live listing: wait for that.
       if (!this.tools.has(name) && this.failures.size > 0) await this.relistFailed()
-      const target = this.tools.get(name) ?? (await this.refreshed.then(() => this.tools.get(name)))
+      const find = () => this.view.find(session, name, this.tools)
+      const target = find() ?? (await this.refreshed.then(find))
       if (!target) {
-        const why = await this.options.unavailable?.()
-        // Worded as the SDK's servers word it when nothing is wrong: the client cannot tell who answered.
-        // Servers that could not start may be why: say so (e.g. a secret that is not set).
-        const failed = [...this.failures].map(([server, reason]) => `server "${server}" failed: ${reason}`)
-        throw new ProtocolError(
-          ProtocolErrorCode.InvalidParams,
-          why ? `tool "${name}" is not available: ${why}` : [`Tool ${name} not found`, ...failed].join('; '),
-        )
+        const layer = this.view.refuses(session, name, this.tools)
+        if (layer)
+          throw new ProtocolError(ProtocolErrorCode.InvalidParams, `tool "${name}" is not allowed (${layer})`)
+        throw toolNotFound(name, this.failures, await this.options.unavailable?.())
       }
-      return (await this.callTool(session, binding, target.origin, request.params, ctx)) as never
+      return (await this.callTool(session, binding, target, request.params, ctx)) as never
     })
     server.setRequestHandler('prompts/list', async () => {
       await this.ready
@@ -590,11 +579,37 @@ export class Gateway {
     return upstream
   }
 
+  /**
+   * A tool call made inside the gateway on behalf of a session (mcp-exec, a code-mode script): the same
+   * view, pipeline and forwarding as the session's own calls; `ctx` is the request that made it.
+   */
+  async callFor(
+    session: SessionRef,
+    target: ToolTarget,
+    params: {name: string; arguments?: Record<string, unknown> | undefined},
+    ctx: ServerContext,
+  ): Promise<CallToolResult> {
+    const state = this.sessions.get(session.id)
+    if (!state) throw new ProtocolError(ProtocolErrorCode.InvalidRequest, `session ${session.id} has ended`)
+    return this.callTool(state, state.binding, target, params, ctx)
+  }
+
+  /** Resolve a name as `session` sees it (for callFor): undefined when it has no such tool. */
+  findTool(session: SessionRef, name: string): ToolTarget | undefined {
+    return this.view.find(session, name, this.tools)
+  }
+
+  /** Tell one session its tool list changed (a server it added, a policy reload). */
+  notifySession(sessionId: string, kind: 'tools' | 'prompts' | 'resources'): void {
+    const server = this.sessions.get(sessionId)?.server
+    if (server) sendListChanged(server, kind)
+  }
+
   /** A tool call on the SDK path: through the pipeline, then `forwardInRounds` to the server. */
   private async callTool(
     session: SessionState,
     binding: UpstreamBinding,
-    origin: ToolOrigin,
+    {origin, answer: internal}: ToolTarget,
     params: {
       name: string
       arguments?: Record<string, unknown> | undefined
@@ -605,6 +620,7 @@ export class Gateway {
     const mcpReq = ctx.mcpReq as {requestState?: () => unknown}
     const call = toolCall({
       session: session.id,
+      caller: session.caller,
       name: params.name,
       server: origin.server,
       tool: origin.name,
@@ -615,6 +631,7 @@ export class Gateway {
     let answer: CallAnswer
     try {
       answer = await this.pipeline.run(call, async (c) => {
+        if (internal) return {kind: 'result', result: await internal(c, {session, ctx})}
         const value = await this.forwardInRounds(session, binding, c.server, ctx, {
           method: 'tools/call',
           params: {
@@ -695,8 +712,8 @@ export class Gateway {
     if (m.method !== 'tools/call' || m.id === undefined || !this.isReady) return false
     const params = m.params
     if (typeof params?.name !== 'string' || params._meta?.progressToken !== undefined) return false
-    const target = this.tools.get(params.name)
-    if (!target || this.lifecycle(target.origin.server) !== 'long-lived') return false
+    const target = this.view.find(session, params.name, this.tools)
+    if (!target || target.answer || this.lifecycle(target.origin.server) !== 'long-lived') return false
     const held = this.pool.holdReady(target.origin.server, sessionId)
     if (!held) return false
     const {upstream} = held
@@ -711,6 +728,7 @@ export class Gateway {
     this.inFlight++
     const call = toolCall({
       session: sessionId,
+      caller: session.caller,
       name: params.name,
       server,
       tool: target.origin.name,
@@ -904,7 +922,7 @@ export class Gateway {
         onSlot?.(slot)
         // What the server asks during this call goes to `binding`, and only while the call is in flight.
         const endRoute = upstream.calls.begin(binding, related.bind(binding))
-        const result = upstream.client.request({method: request.method, params} as never, passthrough, {
+        const result = upstream.client.request({method: request.method, params} as never, PASSTHROUGH, {
           signal,
           timeout: this.options.callTimeoutMs,
           resetTimeoutOnProgress: true,
@@ -966,8 +984,6 @@ export class Gateway {
     await this.pool.closeAll()
   }
 }
-
-const EMPTY_LISTING: ServerListing = {tools: [], prompts: [], resources: [], resourceTemplates: []}
 
 /** Default `--max-containers`. */
 export const DEFAULT_MAX_CONTAINERS = 64

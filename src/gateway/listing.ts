@@ -88,3 +88,11 @@ export class ListingCache {
     return path.join(this.dir, 'listings', `${server.replace(/[^A-Za-z0-9._-]/g, '_')}.json`)
   }
 }
+
+/** A server that offers nothing (before its first listing, after it is gone). */
+export const EMPTY_LISTING: ServerListing = Object.freeze({
+  tools: [],
+  prompts: [],
+  resources: [],
+  resourceTemplates: [],
+}) as ServerListing

@@ -42,7 +42,7 @@ export interface NamingResult {
  */
 export function assignToolNames(
   tools: readonly NamingInput[],
-  options: {prefixAll?: boolean} = {},
+  options: {prefixAll?: boolean; reserved?: ReadonlySet<string> | undefined} = {},
 ): NamingResult {
   const sorted = [...tools].sort((a, b) => a.server.localeCompare(b.server) || a.name.localeCompare(b.name))
   const wanted = sorted.map((t) => {
@@ -55,9 +55,16 @@ export function assignToolNames(
   const names = new Map<string, ToolOrigin>()
   const clashes: string[] = []
   const reported = new Set<string>()
+  const reserved = options.reserved
   for (const w of wanted) {
     let name = w.name
-    if (count.get(w.name)! > 1) {
+    // The gateway's internal tools (mcp-find …) keep their names: a server's tool never shadows one.
+    if (reserved?.has(w.name)) {
+      name = sanitizeToolName(`${w.tool.server}${SEPARATOR}${w.tool.name}`)
+      clashes.push(
+        `tool name "${w.name}" of "${w.tool.server}" is reserved for the gateway's own tool: exposing it as ${name}`,
+      )
+    } else if (count.get(w.name)! > 1) {
       name = sanitizeToolName(`${w.tool.server}${SEPARATOR}${w.tool.name}`)
       if (!reported.has(w.name)) {
         reported.add(w.name)
@@ -69,7 +76,7 @@ export function assignToolNames(
     }
     // A renamed tool could still meet an existing name (e.g. a server that literally has "a__b"): number it.
     let unique = name
-    for (let i = 2; names.has(unique); i++) unique = sanitizeToolName(`${name}_${i}`)
+    for (let i = 2; names.has(unique) || reserved?.has(unique); i++) unique = sanitizeToolName(`${name}_${i}`)
     names.set(unique, {server: w.tool.server, name: w.tool.name})
   }
   return {names, clashes}

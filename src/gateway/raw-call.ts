@@ -6,6 +6,28 @@ import type {NextStage} from './pipeline/pipeline.js'
 import {trailingId, withIdAt} from './stdio-transport.js'
 import type {RawReply, Upstream} from './upstream.js'
 
+/** A client message as the raw path reads it. */
+export type RawRequest = {
+  id?: string | number
+  method?: string
+  params?: {
+    name?: unknown
+    arguments?: Record<string, unknown>
+    _meta?: Record<string, unknown>
+    requestId?: unknown
+    reason?: unknown
+  }
+}
+
+/** A structural "anything goes" schema: the gateway forwards results, it does not re-validate them. */
+export const PASSTHROUGH = {
+  '~standard': {
+    version: 1 as const,
+    vendor: 'docker-mcp',
+    validate: (value: unknown) => ({value: value as Record<string, unknown>}),
+  },
+}
+
 /** A tool call in flight on the raw path: where it went, and how the client's cancellation ends it. */
 export interface RawCall {
   upstream: Upstream

@@ -1,5 +1,7 @@
 import type {CallToolResult} from '@modelcontextprotocol/server'
 
+import type {Caller} from '../session/caller.js'
+
 /**
  * One tool call on its way through the gateway, from whichever path it came: the raw hot path (a 2025-era
  * client over stdio calling a long-lived container), the SDK path (everything else), or later a script.
@@ -8,6 +10,8 @@ import type {CallToolResult} from '@modelcontextprotocol/server'
 export interface ToolCall {
   /** The client session that made the call. */
   readonly session: string
+  /** Who made it (see Caller): for policy, limits and the audit log. */
+  readonly caller: Caller
   /** The tool's name as the client sees it (prefixed or renamed on a clash). */
   readonly name: string
   /** The server that owns the tool, and the tool's own name there. */
@@ -33,6 +37,7 @@ export interface ToolCall {
 /** A call as built by a path: what it knows, and the client's own JSON text when it has it. */
 export interface ToolCallInit {
   session: string
+  caller: Caller
   name: string
   server: string
   tool: string
@@ -46,6 +51,7 @@ export function toolCall(init: ToolCallInit): ToolCall {
   let text = init.sourceText
   const call: ToolCall = {
     session: init.session,
+    caller: init.caller,
     name: init.name,
     server: init.server,
     tool: init.tool,

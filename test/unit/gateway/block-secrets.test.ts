@@ -11,6 +11,7 @@ import {CallPipeline} from '../../../src/gateway/pipeline/pipeline.js'
 import {loadSecretAllowlist} from '../../../src/gateway/pipeline/secret-allowlist.js'
 import {SECRET_RULES} from '../../../src/gateway/pipeline/secret-rules.js'
 import {jsonForms, SecretScanner, type AllowEntry} from '../../../src/gateway/pipeline/secret-scan.js'
+import {LOCAL_CALLER} from '../../../src/gateway/session/caller.js'
 
 /**
  * Issue #16, `--block-secrets`: the scanner, its rules, the allowlist and the guard. Every credential below
@@ -408,6 +409,7 @@ function guarded() {
 const call = (args: Record<string, unknown>, sourceText?: string) =>
   toolCall({
     session: 's',
+    caller: LOCAL_CALLER,
     name: 'fixture__echo',
     server: 'fixture',
     tool: 'echo',

@@ -23,6 +23,7 @@ import {interceptorStage, refusalReason} from '../../../src/gateway/pipeline/int
 import {CallPipeline} from '../../../src/gateway/pipeline/pipeline.js'
 import type {Logger} from '../../../src/gateway/logger.js'
 import {parseFlagsFast, type FlagValues} from '../../../src/cli/flag-spec.js'
+import {LOCAL_CALLER} from '../../../src/gateway/session/caller.js'
 
 /** Issue #16: `--interceptor when:type:arg`, the original's flag, with refusal and rewriting added. */
 
@@ -37,6 +38,7 @@ const call = (
 ) =>
   toolCall({
     session: 's',
+    caller: LOCAL_CALLER,
     name: 'sticky__echo',
     server: 'sticky',
     tool: 'echo',

@@ -12,10 +12,12 @@ import {
 import {observeStage} from '../../../src/gateway/pipeline/observe.js'
 import {CallPipeline, guardStage, type CallStage} from '../../../src/gateway/pipeline/pipeline.js'
 import type {Logger} from '../../../src/gateway/logger.js'
+import {LOCAL_CALLER} from '../../../src/gateway/session/caller.js'
 
 const call = (over: Partial<Parameters<typeof toolCall>[0]> = {}): ToolCall =>
   toolCall({
     session: 's1',
+    caller: LOCAL_CALLER,
     name: 'dice__roll',
     server: 'dice',
     tool: 'roll',
