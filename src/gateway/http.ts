@@ -1,4 +1,4 @@
-import {createHash, randomUUID} from 'node:crypto'
+import {randomUUID} from 'node:crypto'
 import http from 'node:http'
 import type {AddressInfo} from 'node:net'
 
@@ -18,9 +18,9 @@ import {
   isOAuthDiscoveryPath,
   NO_OAUTH,
   resolveAuthToken,
-  tokenMatches,
-  tokenProblem,
 } from './http/guards.js'
+import {sessionOwner, staticTokenAuthenticator, type Authenticator} from './http/auth.js'
+import type {Caller} from './session/caller.js'
 import {probe} from './health.js'
 import {SessionTable} from './http/sessions.js'
 import type {Logger} from './logger.js'
@@ -48,6 +48,11 @@ export interface HttpOptions {
   sessionIdleMs: number
   /** Close a session whose client's event stream is gone, with no request, after this long; 0 = off (`--session-ttl`). */
   sessionTtlMs?: number | undefined
+  /**
+   * Who may call, and as whom (src/gateway/http/auth.ts). Default: the one gateway token (`token`), or
+   * anybody with `allowUnauthenticated`.
+   */
+  authenticator?: Authenticator | undefined
 }
 
 export interface HttpGateway {
@@ -125,6 +130,9 @@ export async function serveHttp(
   const {logger} = options
   const auth = options.allowUnauthenticated ? undefined : resolveAuthToken(options.token)
   const token = auth?.token
+  const authenticator = options.authenticator ?? staticTokenAuthenticator(token)
+  /** Who sent each admitted request (set once its credentials are checked). */
+  const callers = new WeakMap<http.IncomingMessage, Caller>()
   const loopback = isLoopback(options.host)
   if (options.allowUnauthenticated && !loopback) {
     logger.warn(
@@ -159,14 +167,12 @@ export async function serveHttp(
   sweeper?.unref()
 
   /**
-   * Whose session this is, for the per-token cap: the gateway's one token (every authenticated request
-   * presented it; keyed by the token, not the header's spelling, so "bearer" vs "Bearer" is no way
-   * around the cap), or the peer address when authentication is off.
+   * Whose session this is, for the per-credential cap: the caller the front door admitted (keyed by who it
+   * is, not the header's spelling, so "bearer" vs "Bearer" is no way around the cap), or the peer address
+   * when authentication is off.
    */
-  const ownerOf = (req: http.IncomingMessage): string =>
-    token
-      ? `token:${createHash('sha256').update(token).digest('hex').slice(0, 16)}`
-      : `peer:${req.socket.remoteAddress ?? ''}`
+  const callerOf = (req: http.IncomingMessage): Caller | undefined => callers.get(req)
+  const ownerOf = (req: http.IncomingMessage): string => sessionOwner(callers.get(req)!, req)
 
   /**
    * Track a request (or stream) on a session until its response closes: an active session never expires.
@@ -177,11 +183,19 @@ export async function serveHttp(
 
   const legacySessions = new Map<string, NodeStreamableHTTPServerTransport>()
   const sseSessions = new Map<string, SSEServerTransport>()
-  const modern = createMcpHandler(() => gateway.createSession('stateless', {ephemeral: true}), {
-    legacy: 'reject',
-    maxRequestBodySize: options.maxBodyBytes,
-    onerror: (err) => logger.debug(`http: ${err.message}`),
-  })
+  // Each stateless request carries its caller to its one-request session (the SDK hands `req.auth` over).
+  const modern = createMcpHandler(
+    (ctx) =>
+      gateway.createSession('stateless', {
+        ephemeral: true,
+        caller: (ctx.authInfo?.extra as {caller?: Caller} | undefined)?.caller,
+      }),
+    {
+      legacy: 'reject',
+      maxRequestBodySize: options.maxBodyBytes,
+      onerror: (err) => logger.debug(`http: ${err.message}`),
+    },
+  )
   const modernNode = toNodeHandler(modern, {maxRequestBodySize: options.maxBodyBytes})
   const resourceUpdated = ({uri}: {uri: string}) => modern.notify.resourceUpdated(uri)
   gateway.onListChanged((kind) => {
@@ -215,6 +229,7 @@ export async function serveHttp(
       // A listen stream's resource subscriptions are held upstream while its response is open.
       const endListen = gateway.subscriptions.listenStarted('stateless', parsed, resourceUpdated)
       if (endListen) res.once('close', endListen)
+      ;(req as {auth?: unknown}).auth = {token: '', clientId: '', scopes: [], extra: {caller: callerOf(req)}}
       return modernNode(req, res, parsed)
     }
     // 2025 era: a new session starts with initialize; anything else needs its session id.
@@ -251,7 +266,7 @@ export async function serveHttp(
     // Counted from here: a session whose initialize never completes still expires.
     sessions.add(id, owner, () => transport.close())
     track(id, req, res)
-    const server = gateway.createSession(id)
+    const server = gateway.createSession(id, {caller: callerOf(req)})
     await server.connect(transport as Transport)
     metrics?.sessions.inc()
     await transport.handleRequest(req, res, parsed)
@@ -271,7 +286,7 @@ export async function serveHttp(
       sessions.add(id, owner, () => transport.close())
       // The open event stream keeps the session active; it expires only once the stream is gone.
       track(id, req, res)
-      const server = gateway.createSession(id)
+      const server = gateway.createSession(id, {caller: callerOf(req)})
       metrics?.sessions.inc()
       // The SDK chains the session's own close handling after this one; closing the server here would recurse.
       transport.onclose = () => {
@@ -312,13 +327,15 @@ export async function serveHttp(
       if (!host.ok) return refuse(res, host.status, host.message)
       const origin = checkOrigin(req.headers.origin)
       if (!origin.ok) return refuse(res, origin.status, origin.message)
+      if (authenticator.serve?.(req, res, url)) return
       // No OAuth here: say so where OAuth clients look, or they report a failed registration (see guards).
       if (isOAuthDiscoveryPath(url.pathname)) return sendJson(res, 404, NO_OAUTH, {connection: 'close'})
-      if (!options.allowUnauthenticated && !tokenMatches(req.headers.authorization, token ?? '')) {
-        return refuse(res, 401, tokenProblem(req.headers.authorization), {
-          'www-authenticate': 'Bearer realm="MCP Gateway"',
-        })
+      const admission = await authenticator.admit(req)
+      if ('refused' in admission) {
+        const {status, message, headers} = admission.refused
+        return refuse(res, status, message, headers)
       }
+      callers.set(req, admission.caller)
       connections.admitted(req, res)
       if (url.pathname === '/') {
         res.writeHead(307, {location: endpoint})
