@@ -1,3 +1,5 @@
+import fs from 'node:fs/promises'
+
 import type {Context} from '../context.js'
 import {setJsonEntry, parseJsonConfig} from '../clients/edit/json.js'
 import {DockerMcpError, FileFormatError} from '../errors.js'
@@ -96,8 +98,25 @@ export function featureValue(value: string | undefined, fallback: boolean): bool
   return false
 }
 
-/** The `features` map of config.json (empty when the file or the key is missing). Bad JSON throws with its line. */
+/** The last parse of each config.json, with the file's identity then: a gateway start asks several times. */
+const parsed = new Map<string, {stamp: string; map: Promise<Record<string, string>>}>()
+
+/**
+ * The `features` map of config.json (empty when the file or the key is missing). Bad JSON throws with its
+ * line. Parsed once per version of the file (its size, mtime and inode: an atomic write changes them).
+ */
 export async function readFeatureMap(file: string): Promise<Record<string, string>> {
+  const stat = await fs.stat(file, {bigint: true}).catch(() => undefined)
+  const stamp = stat ? `${stat.ino}:${stat.size}:${stat.mtimeNs}` : 'absent'
+  const known = parsed.get(file)
+  if (known?.stamp === stamp) return {...(await known.map)}
+  const map = parseFeatureMap(file)
+  parsed.set(file, {stamp, map})
+  map.catch(() => parsed.delete(file))
+  return {...(await map)}
+}
+
+async function parseFeatureMap(file: string): Promise<Record<string, string>> {
   const text = await readTextIfExists(file)
   if (text === undefined) return {}
   const {data, body, root} = parseJsonConfig(file, text, true)
