@@ -48,8 +48,7 @@ export function catalogSource(ctx: Context): CatalogSource {
       const wanted = ORIGINAL_DEFAULT_CATALOG.test(name) ? 'docker-mcp' : name
       // `docker-mcp` is the Docker catalog itself (loadServers reads ['docker-mcp'] as "every catalog").
       const servers = await loadAll()
-      if (wanted === 'docker-mcp')
-        return new Map([...servers].filter(([, s]) => s.catalog === 'docker-mcp'))
+      if (wanted === 'docker-mcp') return new Map([...servers].filter(([, s]) => s.catalog === 'docker-mcp'))
       return (await loadServers(ctx, {catalogs: [wanted]})).servers
     },
     all: loadAll,
@@ -170,9 +169,12 @@ function dedupe(servers: ProfileServer[]): ProfileServer[] {
 /** `profile rm`. `default` is the legacy files and cannot be removed. */
 export async function removeProfile(ctx: Context, id: string): Promise<void> {
   if (id === DEFAULT_PROFILE)
-    throw new DockerMcpError('the default profile cannot be removed: it is registry.yaml, config.yaml and tools.yaml', {
-      suggestions: ['To disable every server of it: docker mcp server reset'],
-    })
+    throw new DockerMcpError(
+      'the default profile cannot be removed: it is registry.yaml, config.yaml and tools.yaml',
+      {
+        suggestions: ['To disable every server of it: docker mcp server reset'],
+      },
+    )
   await removeProfileFile(ctx, id)
 }
 
@@ -209,15 +211,12 @@ export async function removeProfileServers(ctx: Context, id: string, names: stri
     const present = p.servers.map(serverName)
     const missing = names.filter((n) => !present.includes(n))
     if (missing.length > 0)
-      throw new DockerMcpError(
-        `profile ${id} has no server ${missing.map((m) => `"${m}"`).join(', ')}`,
-        {
-          suggestions: [
-            ...missing.flatMap((m) => closestMatches(m, present, 1).map((c) => `did you mean "${c}"?`)),
-            `Run "docker mcp profile server ls --filter profile=${id}" to list its servers.`,
-          ],
-        },
-      )
+      throw new DockerMcpError(`profile ${id} has no server ${missing.map((m) => `"${m}"`).join(', ')}`, {
+        suggestions: [
+          ...missing.flatMap((m) => closestMatches(m, present, 1).map((c) => `did you mean "${c}"?`)),
+          `Run "docker mcp profile server ls --filter profile=${id}" to list its servers.`,
+        ],
+      })
     p.servers = p.servers.filter((s) => !names.includes(serverName(s)))
     return names
   })
@@ -372,7 +371,9 @@ export async function updateProfileTools(
   const enableAll = options.enableAll ?? []
   const disableAll = options.disableAll ?? []
   if (!enable.length && !disable.length && !enableAll.length && !disableAll.length)
-    throw new UsageError('must provide at least one flag: --enable, --disable, --enable-all, or --disable-all')
+    throw new UsageError(
+      'must provide at least one flag: --enable, --disable, --enable-all, or --disable-all',
+    )
   const split = (arg: string) => {
     const dot = arg.lastIndexOf('.')
     if (dot <= 0 || dot === arg.length - 1)
@@ -413,7 +414,11 @@ export async function updateProfileTools(
         if (listed.length === 0)
           throw new DockerMcpError(
             `the catalog entry of "${server}" does not list its tools, so the tools to keep are unknown`,
-            {suggestions: [`Enable tools explicitly instead: docker mcp profile tools ${p.id} --disable-all ${server} --enable ${server}.<tool>`]},
+            {
+              suggestions: [
+                `Enable tools explicitly instead: docker mcp profile tools ${p.id} --disable-all ${server} --enable ${server}.<tool>`,
+              ],
+            },
           )
         s.tools = listed
       }
@@ -429,7 +434,9 @@ export async function updateProfileTools(
 
 function catalogTools(s: ProfileServer): string[] {
   const tools = (s.snapshot?.server as {tools?: Array<{name?: unknown}>} | undefined)?.tools
-  return Array.isArray(tools) ? tools.map((t) => t?.name).filter((n): n is string => typeof n === 'string') : []
+  return Array.isArray(tools)
+    ? tools.map((t) => t?.name).filter((n): n is string => typeof n === 'string')
+    : []
 }
 
 export type ExportFormat = 'yaml' | 'json' | 'artifact'

@@ -90,7 +90,10 @@ export function serverFromEntry(name: string, entry: Record<string, unknown>): P
 
 /** Glob as the original (`path.Match`): `*`, `?` and `[…]` within a name. */
 function globMatch(pattern: string, name: string): boolean {
-  const re = pattern.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')
+  const re = pattern
+    .replace(/[.+^${}()|\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.')
   return new RegExp(`^${re}$`).test(name)
 }
 
