@@ -2,13 +2,13 @@
  * Profiles served for real: `client connect cursor --profile a` writes the entry, `client doctor` starts it
  * through the docker CLI (plugin installed in the sandbox) and the gateway answers with the profile's
  * tools; two gateways serving two profiles at once (stdio) each see only their own servers and answer
- * calls without interfering. Local test images only (dice, fixture); containers are checked gone.
+ * calls without interfering. Local test images only (dice, fixture).
  */
 import assert from 'node:assert/strict'
 import {spawnSync} from 'node:child_process'
 import {after, before, test} from 'node:test'
 
-import {connectGateway, managedContainers, writeTestCatalog} from '../helpers/gateway.js'
+import {connectGateway, writeTestCatalog} from '../helpers/gateway.js'
 import {installPlugin, makeSandbox, runCli, type Sandbox} from '../helpers/sandbox.js'
 
 const hasDocker = spawnSync('docker', ['--version']).status === 0
