@@ -30,7 +30,8 @@ export default class ClientConnect extends BaseCommand {
     quiet: Flags.boolean({char: 'q', description: 'print nothing but errors', default: false}),
     profile: Flags.string({
       char: 'p',
-      description: 'the profile the gateway serves this client (writes "docker mcp gateway run --profile <id>")',
+      description:
+        'the profile the gateway serves this client (writes "docker mcp gateway run --profile <id>")',
     }),
     verify: Flags.boolean({
       description:
