@@ -489,6 +489,7 @@ export async function importProfile(
     if (options.id) profile.id = options.id
   }
   checkId(profile.id)
+  await fillSnapshots(ctx, profile)
   if (profile.id === DEFAULT_PROFILE) {
     const {profile: before} = await readDefaultProfile(ctx)
     await writeDefaultProfile(ctx, before, profile)
@@ -496,6 +497,21 @@ export async function importProfile(
   }
   const action = await putProfileFile(ctx, profile)
   return {id: profile.id, action, profile}
+}
+
+/**
+ * Servers without a snapshot (a pulled artifact carries none; older exports neither) get the entry of the
+ * catalog server that runs the same image, so they keep their catalog name, tools and config schema (the
+ * original reads the entry from the image's label; we stay offline).
+ */
+async function fillSnapshots(ctx: Context, profile: Profile): Promise<void> {
+  const missing = profile.servers.filter((s) => !s.snapshot && s.type === 'image' && s.image)
+  if (missing.length === 0) return
+  const all = [...(await catalogSource(ctx).all()).values()]
+  for (const s of missing) {
+    const known = all.find((c) => c.entry.image === s.image)
+    if (known) s.snapshot = {server: {name: known.name, ...(known.entry as Record<string, unknown>)}}
+  }
 }
 
 /** The data `profile show` prints (the export format), optionally with the clients using it. */

@@ -95,3 +95,16 @@ test('export default, import it under another id: same servers, config and tools
   const view = (p: typeof a) => p.servers.map((s) => [serverName(s), s.config, s.tools])
   assert.deepEqual(view(b), view(a))
 })
+
+test('a registry artifact (no snapshots) imports with the catalog names of its images', async () => {
+  const {document, mediaType} = await exportProfile(ctx, 'copy', 'artifact')
+  assert.equal(mediaType, 'application/vnd.docker.mcp.catalog.v1+json')
+  assert.doesNotMatch(document, /snapshot/)
+  const imported = await importProfile(ctx, document, {id: 'pulled'})
+  assert.deepEqual(imported.profile.servers.map(serverName), ['dice', 'time'])
+  const copy = (await getProfile(ctx, 'copy')).profile
+  assert.deepEqual(
+    imported.profile.servers.map((s) => [s.config, s.tools]),
+    copy.servers.map((s) => [s.config, s.tools]),
+  )
+})
