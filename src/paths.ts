@@ -46,6 +46,8 @@ export interface McpPaths {
   config: string
   /** Per-server tool allowlists. */
   tools: string
+  /** Profiles (named working sets), one `<id>.yaml` each; `default` is not here: it is the legacy files. */
+  profilesDir: string
   /** Directory of the fallback secret store (0700). */
   secretsDir: string
   /** Fallback secret store for machines with no keychain (JSON, 0600). */
@@ -73,6 +75,7 @@ export function mcpPaths(env: PathEnv = process.env): McpPaths {
     registry: path.join(mcpDir, 'registry.yaml'),
     config: path.join(mcpDir, 'config.yaml'),
     tools: path.join(mcpDir, 'tools.yaml'),
+    profilesDir: path.join(mcpDir, 'profiles'),
     secretsDir: path.join(mcpDir, 'secrets'),
     secretsFile: path.join(mcpDir, 'secrets', 'secrets.json'),
     secretAllowlist: path.join(mcpDir, 'secret-allowlist.yaml'),

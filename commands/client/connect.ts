@@ -4,6 +4,7 @@ import {BaseCommand} from '../../src/cli/base-command.js'
 import {formatClientChange, formatVerify} from '../../src/clients/format.js'
 import {clientIds, connectClient, verifyClient, type ClientChange} from '../../src/clients/index.js'
 import {homeDir} from '../../src/paths.js'
+import {getProfile} from '../../src/profiles/index.js'
 
 export default class ClientConnect extends BaseCommand {
   static override description =
@@ -13,6 +14,7 @@ export default class ClientConnect extends BaseCommand {
     'docker mcp client connect cursor --global',
     'docker mcp client connect vscode',
     'docker mcp client connect claude-desktop --global --verify',
+    '# serve one profile to this client (writes: docker mcp gateway run --profile research)\ndocker mcp client connect cursor --global --profile research',
     '# GUI apps may not have docker on their PATH: write an absolute path instead of "docker"\nDOCKER_MCP_CLIENT_COMMAND=/usr/local/bin/docker docker mcp client connect claude-desktop --global',
   ]
   static override args = {
@@ -26,6 +28,11 @@ export default class ClientConnect extends BaseCommand {
       default: false,
     }),
     quiet: Flags.boolean({char: 'q', description: 'print nothing but errors', default: false}),
+    profile: Flags.string({
+      char: 'p',
+      description:
+        'the profile the gateway serves this client (writes "docker mcp gateway run --profile <id>")',
+    }),
     verify: Flags.boolean({
       description:
         'then start the entry as the client would and check that it answers MCP (initialize, tools/list)',
@@ -40,7 +47,9 @@ export default class ClientConnect extends BaseCommand {
 
   async run(): Promise<ClientChange> {
     const {args, flags} = await this.parse(ClientConnect)
-    const result = await connectClient(this.ctx, args.client, {global: flags.global})
+    // A profile that does not exist would make the client's gateway fail at every start: check it first.
+    if (flags.profile) await getProfile(this.ctx, flags.profile)
+    const result = await connectClient(this.ctx, args.client, {global: flags.global, profile: flags.profile})
     if (flags.verify)
       result.verify = await verifyClient(this.ctx, args.client, {
         global: flags.global,

@@ -42,3 +42,13 @@ export function quietFlag(identifiers: string, otherOutputFlags: readonly string
     exclusive: ['json', ...otherOutputFlags],
   })
 }
+
+/**
+ * `--format human|json|yaml` of the profile and template listings, as the original's. `--format json` is
+ * the same as `--json` (BaseCommand.jsonEnabled); yaml is printed by the command.
+ */
+export const profileFormatFlag = Flags.string({
+  description: 'output format: human, json or yaml',
+  options: ['human', 'json', 'yaml'],
+  default: 'human',
+})

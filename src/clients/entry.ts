@@ -31,6 +31,22 @@ export const WINDOWS_ENV_VARS = ['LOCALAPPDATA', 'ProgramFiles', 'ProgramData'] 
 export interface EntryContext {
   platform: Platform
   env: NodeJS.ProcessEnv
+  /** `client connect --profile <id>`: the gateway serves that profile (`gateway run --profile <id>`). */
+  profile?: string | undefined
+}
+
+/** The gateway's arguments for a profile, exactly as the original writes them. */
+export function gatewayArgs(profile?: string): string[] {
+  return profile ? [...GATEWAY_ARGS, '--profile', profile] : [...GATEWAY_ARGS]
+}
+
+/** The profile an entry's command line serves (`--profile <id>` or `--profile=<id>`), if any. */
+export function profileOfArgs(args: readonly string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '--profile') return args[i + 1]
+    if (args[i]!.startsWith('--profile=')) return args[i]!.slice('--profile='.length)
+  }
+  return undefined
 }
 
 /** Our entry's name in this client's file. */
@@ -85,8 +101,8 @@ export function buildEntry(def: ClientDef, ctx: EntryContext): Record<string, un
   const out: Record<string, unknown> = {}
   for (const [key, value] of Object.entries(def.entry)) {
     if (value === COMMAND) out[key] = command
-    else if (value === ARGS) out[key] = [...GATEWAY_ARGS]
-    else if (value === COMMAND_LINE) out[key] = [command, ...GATEWAY_ARGS]
+    else if (value === ARGS) out[key] = gatewayArgs(ctx.profile)
+    else if (value === COMMAND_LINE) out[key] = [command, ...gatewayArgs(ctx.profile)]
     else if (value === NAME) out[key] = entryName(def)
     else if (value === ENV) {
       if (Object.keys(env).length) out[key] = env

@@ -31,7 +31,9 @@ function detail(c: ClientStatus, home: string): string {
     return c.path ? `${c.error.startsWith(c.path) ? '' : tildify(c.path, home) + ': '}${c.error}` : c.error
   const others = c.servers.filter((s) => !s.ours).length
   const extra = others ? chalk.dim(` (${c.connected ? '+ ' : ''}${plural(others, 'other server')})`) : ''
-  return `${c.path ? tildify(c.path, home) : ''}${c.exists ? '' : chalk.dim(' (no file yet)')}${extra}`
+  // The profile shows only when one is named: an entry without --profile serves the default one.
+  const profile = c.connected && c.profile ? `profile ${c.profile}: ` : ''
+  return `${profile}${c.path ? tildify(c.path, home) : ''}${c.exists ? '' : chalk.dim(' (no file yet)')}${extra}`
 }
 
 function otherFilesLines(c: ClientStatus, home: string, indent: string): string[] {
@@ -89,7 +91,7 @@ export function formatClientChange(result: ClientChange, home: string): string {
   if (result.action === 'connect')
     lines.push(
       result.changed
-        ? `Connected ${c.displayName} to the Docker MCP gateway: ${result.created ? 'created' : 'updated'} ${file}.`
+        ? `Connected ${c.displayName} to the Docker MCP gateway${c.profile ? ` (profile ${c.profile})` : ''}: ${result.created ? 'created' : 'updated'} ${file}.`
         : `${c.displayName} is already connected: ${file} has the MCP_DOCKER entry. Nothing changed.`,
     )
   else

@@ -6,7 +6,7 @@ import {DockerMcpError, isDockerMcpError} from '../errors.js'
 import {homeDir} from '../paths.js'
 import {closestMatches} from '../text/suggest.js'
 import {readServers, removeEntry, setEntry, type ConfigTarget} from './edit/index.js'
-import {buildEntry, describeEntry, entryName, launchSpecOf} from './entry.js'
+import {buildEntry, describeEntry, entryName, launchSpecOf, profileOfArgs} from './entry.js'
 import {launchEnvironment} from './launch-env.js'
 import {
   currentPlatform,
@@ -62,6 +62,8 @@ export interface ClientStatus {
   exists: boolean
   /** Our entry is in `path`. */
   connected: boolean
+  /** The profile our entry serves (`--profile <id>`); absent: the default profile. */
+  profile?: string
   servers: ServerSummary[]
   /** Why the file could not be read (it is never written then). */
   error?: string
@@ -212,12 +214,16 @@ async function inspect(
     text = await readConfigText(file)
     status.exists = text !== undefined
     if (text !== undefined) {
-      status.servers = readServers(file, text, target).map((s) => ({
+      const found = readServers(file, text, target)
+      status.servers = found.map((s) => ({
         name: s.name,
         ours: s.name === target.name,
         summary: describeEntry(s.value),
       }))
       status.connected = status.servers.some((s) => s.ours)
+      const ours = found.find((s) => s.name === target.name)
+      const profile = ours ? profileOfArgs(launchSpecOf(ours.value)?.args ?? []) : undefined
+      if (profile) status.profile = profile
     }
   } catch (err) {
     if (!isDockerMcpError(err)) throw err
@@ -275,13 +281,13 @@ async function change(
   ctx: Context,
   id: string,
   action: 'connect' | 'disconnect',
-  options: ClientsOptions & {global?: boolean; now?: Date},
+  options: ClientsOptions & {global?: boolean; now?: Date; profile?: string | undefined},
 ): Promise<ClientChange> {
   const def = findClient(id)
   const platform = options.platform ?? currentPlatform()
   const {scope, projectRoot} = await chooseScope(ctx, def, options.global ?? false, action)
   const target = configTarget(def)
-  const entry = buildEntry(def, {platform, env: ctx.env})
+  const entry = buildEntry(def, {platform, env: ctx.env, profile: options.profile})
   let outcome: {changed: boolean; created: boolean; backup?: string; replaced?: string} | undefined
   // The file is re-read right before writing; if the client rewrote it in between, start over.
   for (let attempt = 1; !outcome; attempt++) {
@@ -329,7 +335,7 @@ function brokenFileSuggestions(file: string): string[] {
 export function connectClient(
   ctx: Context,
   id: string,
-  options: ClientsOptions & {global?: boolean; now?: Date} = {},
+  options: ClientsOptions & {global?: boolean; now?: Date; profile?: string | undefined} = {},
 ): Promise<ClientChange> {
   return change(ctx, id, 'connect', options)
 }
@@ -569,4 +575,23 @@ export async function doctorClients(ctx: Context, options: ClientsOptions = {}):
     })
   }
   return findings
+}
+
+/**
+ * The clients whose gateway entry serves this profile (`--profile <id>`), user-level files and, inside a
+ * project, the project's files: `profile rm` names them before removing what they run.
+ */
+export async function clientsUsingProfile(
+  ctx: Context,
+  profile: string,
+  options: ClientsOptions = {},
+): Promise<Array<{id: string; scope: Scope; path: string}>> {
+  const lists = [await listClients(ctx, {...options, global: true})]
+  const project = await listClients(ctx, {...options, global: false})
+  if (project.scope === 'project') lists.push(project)
+  return lists.flatMap((l) =>
+    l.clients
+      .filter((c) => c.connected && c.profile === profile && c.path)
+      .map((c) => ({id: c.id, scope: c.scope, path: c.path!})),
+  )
 }

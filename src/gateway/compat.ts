@@ -9,29 +9,43 @@ import {DockerMcpError, UsageError} from '../errors.js'
  * cannot honour that would change what runs or how safely fails closed, naming what to use instead.
  */
 
-/** The profile Docker's plugin migrates registry.yaml into: the same servers as our enabled ones. */
+/** The profile `gateway run` serves without selection flags: the legacy files (src/profiles/legacy.ts). */
 export const DEFAULT_PROFILE = 'default'
 
+/** The legacy selection flags `--profile` cannot be combined with, as in the original (option → flag). */
+const LEGACY_SELECTION: ReadonlyArray<[string, string]> = [
+  ['servers', '--servers'],
+  ['enableAllServers', '--enable-all-servers'],
+  ['catalog', '--catalog'],
+  ['additionalCatalog', '--additional-catalog'],
+  ['registry', '--registry'],
+  ['additionalRegistry', '--additional-registry'],
+  ['config', '--config'],
+  ['additionalConfig', '--additional-config'],
+  ['toolsConfig', '--tools-config'],
+  ['additionalToolsConfig', '--additional-tools-config'],
+]
+
 /**
- * `--profile`: profiles are not implemented. `default` holds what registry.yaml held when Docker's plugin
- * migrated it, i.e. our enabled servers: accepted with a warning. Any other profile names a set of servers
- * we do not know; running the enabled servers instead could start servers (and hand them secrets) the
- * user did not choose, so it fails.
+ * `--profile <id>` picks the servers, their config and tool lists: it cannot be combined with the flags
+ * that pick them from files (the original's rule). `--profile default` is the legacy files themselves.
  */
-export function checkProfile(profile: string | undefined, warn: (message: string) => void): void {
-  if (profile === undefined) return
-  if (profile === DEFAULT_PROFILE) {
-    warn(
-      '- --profile default: profiles are not implemented yet; using the enabled servers (registry.yaml), which the default profile holds',
+export function checkProfile(options: Record<string, unknown> & {profile?: string | undefined}): void {
+  if (options.profile === undefined) return
+  if (options.profile === '') throw new UsageError('--profile needs a profile id')
+  const set = (v: unknown) =>
+    Array.isArray(v) ? v.length > 0 : v === true || (typeof v === 'string' && v !== '')
+  const conflicts = LEGACY_SELECTION.filter(([key]) => set(options[key])).map(([, flag]) => flag)
+  if (conflicts.length > 0)
+    throw new UsageError(
+      `cannot use --profile with ${conflicts.join(', ')}: a profile already says which servers run, with their config and tools`,
+      {
+        suggestions: [
+          `Drop ${conflicts.length === 1 ? conflicts[0] : 'those flags'}, or drop --profile to select servers with them.`,
+          `Change the profile instead: docker mcp profile server add ${options.profile} --server catalog://docker-mcp/<server>`,
+        ],
+      },
     )
-    return
-  }
-  throw new UsageError(`--profile ${profile}: profiles are not implemented yet`, {
-    suggestions: [
-      `Name the profile's servers instead: docker mcp gateway run --servers <server>,<server>`,
-      'Or enable them once ("docker mcp server add <server>") and run "docker mcp gateway run" without --profile.',
-    ],
-  })
 }
 
 /**

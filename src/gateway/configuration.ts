@@ -54,6 +54,8 @@ export interface GatewayFlags {
   static?: boolean | undefined
   /** `--network-default`: undefined = the `strict-network` feature in config.json, else `bridge`. */
   networkDefault?: 'bridge' | 'none' | undefined
+  /** `--profile`: serve this profile (src/profiles/); `default` is the legacy files, read as usual. */
+  profile?: string | undefined
 }
 
 export interface GatewayConfiguration {
@@ -101,26 +103,33 @@ export async function loadGatewayConfiguration(
   flags: GatewayFlags,
   logger: Logger,
 ): Promise<GatewayConfiguration> {
-  const loaded = await loadServers(ctx, {
-    ...(flags.catalog?.length ? {catalogs: flags.catalog} : {}),
-    ...(flags.additionalCatalog?.length ? {additionalCatalogs: flags.additionalCatalog} : {}),
-  })
+  const profile =
+    flags.profile && flags.profile !== 'default'
+      ? await (await import('../profiles/gateway.js')).profileSources(ctx, flags.profile)
+      : undefined
+  const loaded =
+    profile?.loaded ??
+    (await loadServers(ctx, {
+      ...(flags.catalog?.length ? {catalogs: flags.catalog} : {}),
+      ...(flags.additionalCatalog?.length ? {additionalCatalogs: flags.additionalCatalog} : {}),
+    }))
   const warnings = [...loaded.warnings]
   if (flags.enableAllServers && flags.servers?.length)
     throw new UsageError('cannot use --enable-all-servers with --servers: pass one or the other')
   const files = await fileLists(ctx, flags, warnings)
-  const enabled = flags.enableAllServers
-    ? [...loaded.servers.keys()]
-    : flags.servers?.length
-      ? flags.servers
-          .flatMap((s) => s.split(','))
-          .map((s) => s.trim())
-          .filter(Boolean)
-      : await readRegistry(ctx, files.registry)
-  const [config, allowlists] = await Promise.all([
-    readServerConfig(ctx, files.config),
-    readToolsConfig(ctx, files.tools),
-  ])
+  const enabled = profile
+    ? profile.enabled
+    : flags.enableAllServers
+      ? [...loaded.servers.keys()]
+      : flags.servers?.length
+        ? flags.servers
+            .flatMap((s) => s.split(','))
+            .map((s) => s.trim())
+            .filter(Boolean)
+        : await readRegistry(ctx, files.registry)
+  const [config, allowlists] = profile
+    ? [profile.config, profile.tools]
+    : await Promise.all([readServerConfig(ctx, files.config), readToolsConfig(ctx, files.tools)])
 
   const known = [...loaded.servers.keys()]
   // Names typed on the command line are a mistake to stop at (`--servers nosuch --dry-run` said "No server

@@ -266,7 +266,8 @@ export const GATEWAY_RUN_FLAGS = {
   log: {type: 'string', description: 'also append the gateway log to this file (secrets masked)'},
   profile: {
     type: 'string',
-    description: 'profiles are not implemented yet: "default" means the enabled servers; other ids fail',
+    description:
+      'serve this profile\'s servers, config and tools ("default" = registry.yaml, config.yaml, tools.yaml); not with --servers, --catalog, --registry, --config, --tools-config',
   },
   // --watch (hot reload): on by default on the host, off in the gateway image, as the original's default is.
   watch: {

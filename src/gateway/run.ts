@@ -36,7 +36,7 @@ export interface RunGatewayOptions extends GatewayFlags {
   toolNamePrefix: boolean
   /** `--log`: also append the log to this file. */
   logFile?: string | undefined
-  /** `--profile` (Docker's profiles; src/gateway/compat.ts). */
+  /** `--profile`: the profile to serve (src/profiles/; exclusive with the selection flags, compat.ts). */
   profile?: string | undefined
   callTimeoutSeconds: number
   startTimeoutSeconds: number
@@ -131,7 +131,7 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
     ...(terminal ? {stream: terminal} : {}),
     ...(logFile ? {tee: logFile} : {}),
   })
-  checkProfile(options.profile, (m) => logger.warn(m))
+  checkProfile(options as unknown as Record<string, unknown> & {profile?: string})
   const gatewayId = randomBytes(6).toString('hex')
   const memoryBytes = (() => {
     try {

@@ -200,15 +200,21 @@ const rows: Row[] = [
   },
   {
     argv: ['gateway', 'run', '--dry-run', '--profile', 'default'],
-    does: 'the default profile holds the enabled servers: one warning, then the enabled servers',
+    does: 'the default profile is the legacy files: served as without the flag, no warning',
     code: 0,
-    stderr: /--profile default: profiles are not implemented yet; using the enabled servers/,
+    check: (r) => assert.doesNotMatch(r.stderr, /not implemented|warn/i),
   },
   {
     argv: ['gateway', 'run', '--profile', 'team'],
-    does: 'fails closed: another profile would run servers the user did not choose',
+    does: 'a profile that does not exist fails closed, naming it and how to list the others',
+    code: 1,
+    stderr: /profile team not found[\s\S]*docker mcp profile ls/,
+  },
+  {
+    argv: ['gateway', 'run', '--profile', 'team', '--servers', 'dice', '--tools-config', 't.yaml'],
+    does: "--profile is exclusive with the legacy selection flags (the original's rule), naming each",
     code: 125,
-    stderr: /--profile team: profiles are not implemented yet[\s\S]*--servers <server>,<server>/,
+    stderr: /cannot use --profile with --servers, --tools-config/,
   },
   // The guard and reload flags of Docker's gateway: each is built here (see README "Guardrails").
   ...[
@@ -333,7 +339,7 @@ const rows: Row[] = [
     check: (r) => assert.doesNotMatch(r.stderr, /more problem/),
   },
   // The client-config shape of the original's testdata (pkg/client/testdata/list/opencode.json), written
-  // by Docker's plugin in profiles mode: listed as ours, and its command line fails closed.
+  // by Docker's plugin in profiles mode: listed as ours, with its profile.
   {
     argv: ['client', 'ls', '--global', '--json'],
     does: 'reads an opencode entry written by Docker\'s plugin ("--profile test") as the gateway\'s',
@@ -342,13 +348,14 @@ const rows: Row[] = [
       const opencode = JSON.parse(r.stdout).clients.find((c: {id: string}) => c.id === 'opencode')
       assert.equal(opencode.connected, true)
       assert.equal(opencode.servers[0].summary, 'docker mcp gateway run --profile test')
+      assert.equal(opencode.profile, 'test')
     },
   },
   {
     argv: ['gateway', 'run', '--profile', 'test'],
-    does: 'the command line of that entry fails closed, saying what to use instead',
-    code: 125,
-    stderr: /--profile test: profiles are not implemented yet/,
+    does: 'the command line of that entry serves profile test: absent here, it fails closed, naming it',
+    code: 1,
+    stderr: /profile test not found/,
   },
 ]
 

@@ -29,6 +29,9 @@ export function watchTargets(ctx: Context, flags: GatewayFlags): WatchTargets {
   if (!flags.servers?.length) for (const f of files(flags.registry, ctx.paths.registry)) add(f)
   for (const f of files(flags.config, ctx.paths.config)) add(f)
   for (const f of files(flags.toolsConfig, ctx.paths.tools)) add(f)
+  // `--profile <id>` (not `default`, which is the files above): its file, so editing the profile reloads.
+  if (flags.profile && flags.profile !== 'default' && /^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(flags.profile))
+    add(path.join(ctx.paths.profilesDir, `${flags.profile}.yaml`))
   add(ctx.paths.catalogIndex)
   add(ctx.paths.secretsFile)
   for (const f of flags.secrets ?? []) add(path.resolve(ctx.cwd, f))
