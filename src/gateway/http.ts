@@ -110,6 +110,21 @@ function parseError(res: http.ServerResponse): void {
   })
 }
 
+/**
+ * What the SDK hands a 2026-07-28 request's handlers as `authInfo`: the caller, and for OAuth its client,
+ * scopes and expiry. Never the token itself: nothing past the front door needs it.
+ */
+function authInfoOf(caller: Caller | undefined) {
+  const exp = caller?.claims?.exp
+  return {
+    token: '',
+    clientId: caller?.clientId ?? '',
+    scopes: [...(caller?.scopes ?? [])],
+    ...(typeof exp === 'number' ? {expiresAt: exp} : {}),
+    extra: {caller},
+  }
+}
+
 /** The JSON-RPC id of a single request body, for error answers that name it. */
 function requestId(parsed: unknown): unknown {
   const id = (parsed as {id?: unknown} | undefined)?.id
@@ -128,7 +143,9 @@ export async function serveHttp(
   metrics?: GatewayMetrics,
 ): Promise<HttpGateway> {
   const {logger} = options
-  const auth = options.allowUnauthenticated ? undefined : resolveAuthToken(options.token)
+  // Another authenticator (OAuth) replaces the one token: none is generated or printed then.
+  const auth =
+    options.allowUnauthenticated || options.authenticator ? undefined : resolveAuthToken(options.token)
   const token = auth?.token
   const authenticator = options.authenticator ?? staticTokenAuthenticator(token)
   /** Who sent each admitted request (set once its credentials are checked). */
@@ -229,7 +246,7 @@ export async function serveHttp(
       // A listen stream's resource subscriptions are held upstream while its response is open.
       const endListen = gateway.subscriptions.listenStarted('stateless', parsed, resourceUpdated)
       if (endListen) res.once('close', endListen)
-      ;(req as {auth?: unknown}).auth = {token: '', clientId: '', scopes: [], extra: {caller: callerOf(req)}}
+      ;(req as {auth?: unknown}).auth = authInfoOf(callerOf(req))
       return modernNode(req, res, parsed)
     }
     // 2025 era: a new session starts with initialize; anything else needs its session id.
