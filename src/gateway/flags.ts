@@ -286,7 +286,7 @@ export const GATEWAY_RUN_FLAGS = {
   },
   issuer: {
     type: 'string',
-    description: 'with --auth oauth: the identity provider\'s issuer URL (https; http only on loopback)',
+    description: "with --auth oauth: the identity provider's issuer URL (https; http only on loopback)",
   },
   audience: {
     type: 'string',
@@ -301,7 +301,7 @@ export const GATEWAY_RUN_FLAGS = {
   'resource-url': {
     type: 'string',
     description:
-      'with --auth oauth: the gateway\'s public URL in its protected-resource metadata (default: --audience if a URL, else the URL the client used)',
+      "with --auth oauth: the gateway's public URL in its protected-resource metadata (default: --audience if a URL, else the URL the client used)",
   },
 } as const satisfies Record<string, FlagSpec>
 

@@ -49,7 +49,11 @@ export function oauthCaller(token: VerifiedToken): Caller {
 
 export function oauthAuthenticator(
   options: OAuthResourceOptions,
-  deps: {logger?: Logger | undefined; verifier?: AccessTokenVerifier | undefined; jwksCooldownMs?: number} = {},
+  deps: {
+    logger?: Logger | undefined
+    verifier?: AccessTokenVerifier | undefined
+    jwksCooldownMs?: number
+  } = {},
 ): OAuthAuthenticator {
   const verifier =
     deps.verifier ??
@@ -67,11 +71,7 @@ export function oauthAuthenticator(
     deps.logger?.warn(`  - oauth: ${text}`)
   }
 
-  const refuse = (
-    status: 401 | 403,
-    message: string,
-    challenge: Challenge,
-  ): Admission => ({
+  const refuse = (status: 401 | 403, message: string, challenge: Challenge): Admission => ({
     refused: {status, message, headers: {'www-authenticate': bearerChallenge(challenge)}},
   })
 
@@ -117,7 +117,8 @@ export function oauthAuthenticator(
             scope: required,
           })
         }
-        const text = err instanceof IssuerUnavailable ? err.message : `token check failed: ${(err as Error).message}`
+        const text =
+          err instanceof IssuerUnavailable ? err.message : `token check failed: ${(err as Error).message}`
         warn(text)
         return {
           refused: {

@@ -29,7 +29,11 @@ export function configuredResource(options: OAuthResourceOptions): string | unde
  * URL the client reached (`http://<Host><endpoint>`: the gateway itself speaks no TLS; behind a TLS proxy
  * set `--resource-url`). The Host header was checked before we get here (guards.ts checkHost).
  */
-export function resourceFor(options: OAuthResourceOptions, req: http.IncomingMessage, endpoint: string): string {
+export function resourceFor(
+  options: OAuthResourceOptions,
+  req: http.IncomingMessage,
+  endpoint: string,
+): string {
   return configuredResource(options) ?? `http://${req.headers.host ?? 'localhost'}${endpoint}`
 }
 

@@ -94,7 +94,9 @@ export function oauthOptionsFromFlags(
   }
   if (context.transport === 'stdio') {
     throw new UsageError('--auth oauth needs --transport streaming or sse: a stdio client sends no token', {
-      suggestions: ['docker mcp gateway run --transport streaming --auth oauth --issuer <URL> --audience <AUD>'],
+      suggestions: [
+        'docker mcp gateway run --transport streaming --auth oauth --issuer <URL> --audience <AUD>',
+      ],
     })
   }
   if (context.allowUnauthenticated) {
@@ -116,7 +118,7 @@ export function oauthOptionsFromFlags(
   if (!audience) {
     throw new UsageError(
       '--auth oauth needs --audience: the "aud" value your identity provider puts in tokens for this gateway',
-      {suggestions: ['e.g. --audience https://mcp.example.com (the gateway\'s public URL) or an API name']},
+      {suggestions: ["e.g. --audience https://mcp.example.com (the gateway's public URL) or an API name"]},
     )
   }
   let resourceUrl: string | undefined

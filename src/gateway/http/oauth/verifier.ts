@@ -74,7 +74,10 @@ export function tokenClientId(claims: JWTPayload): string | undefined {
 }
 
 function secureOrLoopback(url: URL): boolean {
-  return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopback(url.hostname.replace(/^\[|\]$/g, '')))
+  return (
+    url.protocol === 'https:' ||
+    (url.protocol === 'http:' && isLoopback(url.hostname.replace(/^\[|\]$/g, '')))
+  )
 }
 
 /** Where the issuer's metadata may be: OpenID discovery (appended), then RFC 8414 (inserted before the path). */
@@ -113,7 +116,9 @@ export class AccessTokenVerifier {
     if (this.keys) return this.keys
     const cooldown = this.options.jwksCooldownMs ?? DEFAULT_JWKS_COOLDOWN_MS
     if (Date.now() - this.lastDiscoveryFailure < cooldown) {
-      return Promise.reject(new IssuerUnavailable(`the identity provider ${this.options.issuer} was unreachable just now`))
+      return Promise.reject(
+        new IssuerUnavailable(`the identity provider ${this.options.issuer} was unreachable just now`),
+      )
     }
     const keys = this.fetchMetadata().then(({issuer, jwksUri}) => ({
       issuer,
@@ -147,8 +152,7 @@ export class AccessTokenVerifier {
         continue
       }
       const metadata = (await response.json().catch(() => undefined)) as
-        | {issuer?: unknown; jwks_uri?: unknown}
-        | undefined
+        {issuer?: unknown; jwks_uri?: unknown} | undefined
       // RFC 8414 §3.3, OpenID Discovery §4.3: the document must name the issuer we asked about.
       if (typeof metadata?.issuer !== 'string' || !sameIssuer(metadata.issuer, this.options.issuer)) {
         throw new IssuerUnavailable(
@@ -174,7 +178,9 @@ export class AccessTokenVerifier {
     // A URL audience is compared as RFC 8707 resources are: `https://mcp.example.com` and `…com/` are one.
     if (/^https?:\/\//.test(this.options.audience)) {
       audiences.push(
-        this.options.audience.endsWith('/') ? this.options.audience.slice(0, -1) : `${this.options.audience}/`,
+        this.options.audience.endsWith('/')
+          ? this.options.audience.slice(0, -1)
+          : `${this.options.audience}/`,
       )
     }
     let payload: JWTPayload
@@ -225,10 +231,14 @@ function rejection(err: unknown): Error {
   if (err instanceof errors.JWSSignatureVerificationFailed) {
     return new TokenRejected('the access token signature does not verify')
   }
-  if (err instanceof errors.JWKSTimeout) return new IssuerUnavailable("the issuer's keys could not be fetched in time")
+  if (err instanceof errors.JWKSTimeout)
+    return new IssuerUnavailable("the issuer's keys could not be fetched in time")
   // jose says "Expected 200 OK" with a bare JOSEError, and JWKSInvalid for a key set it cannot read: the
   // issuer's fault, not the token's.
-  if (err instanceof errors.JWKSInvalid || (err instanceof errors.JOSEError && err.constructor === errors.JOSEError)) {
+  if (
+    err instanceof errors.JWKSInvalid ||
+    (err instanceof errors.JOSEError && err.constructor === errors.JOSEError)
+  ) {
     return new IssuerUnavailable(`the issuer's keys could not be fetched: ${err.message}`)
   }
   if (err instanceof errors.JOSEError) return new TokenRejected('the access token is not a valid signed JWT')
