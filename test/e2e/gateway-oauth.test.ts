@@ -353,6 +353,33 @@ describe('the gateway as an OAuth protected resource', () => {
     assert.equal(scp.status, 200, scp.body)
   })
 
+  test("a session belongs to the caller who opened it: another user's valid token gets 404 on it", async () => {
+    const alice = `Bearer ${await idp.sign(goodClaims({sub: 'alice'}))}`
+    const mallory = `Bearer ${await idp.sign(goodClaims({sub: 'mallory'}))}`
+    const opened = await post(alice)
+    assert.equal(opened.status, 200, opened.body)
+    const sid = opened.headers['mcp-session-id'] as string
+    assert.ok(sid)
+    const ping = (authorization: string) =>
+      rawRequest(port, {
+        path: '/mcp',
+        headers: {
+          host: `127.0.0.1:${port}`,
+          accept: 'application/json, text/event-stream',
+          'content-type': 'application/json',
+          'mcp-session-id': sid,
+          'mcp-protocol-version': '2025-06-18',
+          authorization,
+        },
+        body: JSON.stringify({jsonrpc: '2.0', id: 2, method: 'ping'}),
+      })
+    const stolen = await ping(mallory)
+    assert.equal(stolen.status, 404, stolen.body)
+    assert.match(stolen.body, /unknown session/)
+    const own = await ping(alice)
+    assert.equal(own.status, 200, own.body)
+  })
+
   test('the static token does not open an OAuth gateway, and no token is generated or printed', async () => {
     const r = await post('Bearer some-static-token-0123456789')
     assert.equal(r.status, 401)

@@ -1,3 +1,5 @@
+import {createHash} from 'node:crypto'
+
 import {createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type RemoteJWKSet} from 'jose'
 
 import {isLoopback} from '../guards.js'
@@ -31,6 +33,14 @@ export const MAX_CLOCK_TOLERANCE_S = 300
 
 /** At most one JWKS fetch per this many ms for an unknown `kid` (a stranger's tokens must not make us hammer the IdP). */
 export const DEFAULT_JWKS_COOLDOWN_MS = 10_000
+
+/**
+ * A token validated once is remembered (by its SHA-256, never the token) for this long at most, and never
+ * past its `exp`: a client sends the same token on every request, and a signature check costs far more
+ * than the static token's compare. Bounded so that a key the issuer withdraws stops working within a minute.
+ */
+export const VERIFIED_CACHE_MS = 60_000
+const VERIFIED_CACHE_ENTRIES = 1000
 
 /** A token we refuse, and why, in words fit for an RFC 6750 `error_description`. */
 export class TokenRejected extends Error {}
@@ -98,6 +108,7 @@ export class AccessTokenVerifier {
   private readonly fetchFn: typeof fetch
   private keys: Promise<{issuer: string; jwks: RemoteJWKSet}> | undefined
   private lastDiscoveryFailure = 0
+  private readonly verified = new Map<string, {token: VerifiedToken; until: number}>()
 
   constructor(private readonly options: VerifierOptions) {
     this.algorithms = options.algorithms ?? DEFAULT_ALGORITHMS
@@ -173,6 +184,21 @@ export class AccessTokenVerifier {
 
   /** Validate one access token: signature, algorithm, issuer, audience, expiry, not-before, subject. */
   async verify(token: string): Promise<VerifiedToken> {
+    const key = createHash('sha256').update(token).digest('base64url')
+    const now = Date.now()
+    const hit = this.verified.get(key)
+    if (hit) {
+      const exp = hit.token.expiresAt
+      if (now < hit.until && (exp === undefined || now / 1000 <= exp + this.clockTolerance)) return hit.token
+      this.verified.delete(key)
+    }
+    const checked = await this.check(token)
+    if (this.verified.size >= VERIFIED_CACHE_ENTRIES) this.verified.delete(this.verified.keys().next().value!)
+    this.verified.set(key, {token: checked, until: now + VERIFIED_CACHE_MS})
+    return checked
+  }
+
+  private async check(token: string): Promise<VerifiedToken> {
     const {issuer, jwks} = await this.discover()
     const audiences = [this.options.audience]
     // A URL audience is compared as RFC 8707 resources are: `https://mcp.example.com` and `…com/` are one.
