@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict'
+import {spawn} from 'node:child_process'
 import {randomUUID} from 'node:crypto'
-import {writeFile} from 'node:fs/promises'
+import {existsSync} from 'node:fs'
+import {chmod, mkdir, writeFile} from 'node:fs/promises'
 import type http from 'node:http'
 import path from 'node:path'
 import {after, before, describe, test} from 'node:test'
@@ -19,7 +21,10 @@ import {eventually, textOf} from '../helpers/gateway.js'
 import {freePort, rawRequest, startHttpGateway, type HttpGatewayProcess} from '../helpers/http-gateway.js'
 import {startInboundIdp, type Browser, type InboundIdp} from '../helpers/oidc-provider-inbound.js'
 import {remoteEntry, startRemoteServer, type RemoteServer} from '../helpers/remote-server.js'
-import {makeSandbox, type Sandbox} from '../helpers/sandbox.js'
+import {makeSandbox, ROOT, type Sandbox} from '../helpers/sandbox.js'
+import {StdioClientTransport} from '@modelcontextprotocol/client/stdio'
+
+const MCP_REMOTE = path.join(ROOT, '.tmp/third-party/node_modules/mcp-remote/dist/proxy.js')
 
 /**
  * Inbound OAuth (issue #18): `gateway run --auth oauth` makes the gateway an OAuth protected resource. A
@@ -379,6 +384,53 @@ describe('the gateway as an OAuth protected resource', () => {
     const own = await ping(alice)
     assert.equal(own.status, 200, own.body)
   })
+
+  test(
+    'mcp-remote (a third-party client) logs in through the browser it opens and calls a tool',
+    {skip: !existsSync(MCP_REMOTE) && 'mcp-remote is installed by scripts/test.sh'},
+    async () => {
+      // mcp-remote opens the system browser with the `open` package, whose xdg-open runs $BROWSER.
+      const browser = path.join(sandbox.home, 'browser.sh')
+      await writeFile(
+        browser,
+        `#!/bin/sh\nexec "${process.execPath}" "${path.join(ROOT, 'test/helpers/headless-browser.mjs')}" "$1"\n`,
+      )
+      await chmod(browser, 0o755)
+      const configDir = path.join(sandbox.home, 'mcp-auth')
+      await mkdir(configDir, {recursive: true})
+      const env: Record<string, string> = {}
+      for (const [k, v] of Object.entries(sandbox.env)) if (v !== undefined) env[k] = v
+      for (const k of ['DISPLAY', 'WAYLAND_DISPLAY', 'XDG_CURRENT_DESKTOP', 'DESKTOP_SESSION']) delete env[k]
+      Object.assign(env, {
+        BROWSER: browser,
+        IDP_LOGIN: 'bob',
+        IDP_PASSWORD: 'bob-pass',
+        MCP_REMOTE_CONFIG_DIR: configDir,
+      })
+      const transport = new StdioClientTransport({
+        command: process.execPath,
+        args: [MCP_REMOTE, `${resource}/mcp`, '--allow-http', '--transport', 'http-only'],
+        env,
+        stderr: 'pipe',
+      })
+      let stderr = ''
+      transport.stderr?.on('data', (d: Buffer) => (stderr += d.toString()))
+      const client = new Client({name: 'via-mcp-remote', version: '1.0.0'})
+      try {
+        await client.connect(transport)
+        assert.equal(textOf(await client.callTool({name: 'alpha_ping', arguments: {}})), 'pong from alpha')
+      } catch (err) {
+        throw new Error(`${(err as Error).message}\n${stderr}`)
+      } finally {
+        await client.close()
+      }
+      await eventually(
+        async () => gateway.stderr(),
+        (s) => /alpha_ping \(alpha\) for oauth:bob/.test(s),
+      )
+      assert.match(gateway.stderr(), /Calling tool alpha_ping \(alpha\) for oauth:bob/)
+    },
+  )
 
   test('the static token does not open an OAuth gateway, and no token is generated or printed', async () => {
     const r = await post('Bearer some-static-token-0123456789')
