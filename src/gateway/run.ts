@@ -386,7 +386,8 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
   const authenticator = options.oauth
     ? (await import('./http/oauth/authenticator.js')).oauthAuthenticator(options.oauth, {logger})
     : undefined
-  await authenticator?.warmUp()
+  // In the background: the gateway serves (and answers 503) while the identity provider is still down.
+  void authenticator?.warmUp()
   const server = await serveHttp(
     gateway,
     {

@@ -74,7 +74,8 @@ before(async () => {
       'alpha',
       '--no-cache',
     ],
-    {port, sandbox, env: {DOCKER_MCP_ALLOW_INSECURE_REMOTE_URLS: '1'}},
+    // Listing the remote server on a loaded machine can take a while before /health says ready.
+    {port, sandbox, env: {DOCKER_MCP_ALLOW_INSECURE_REMOTE_URLS: '1'}, readyMs: 120_000},
   )
 })
 
