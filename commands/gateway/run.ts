@@ -16,6 +16,7 @@ export default class GatewayRun extends BaseCommand {
     'docker mcp gateway run --transport streaming --port 8811',
     'docker mcp gateway run --transport sse --host 0.0.0.0 --port 8811',
     'docker mcp gateway run --secrets ./team.env --tools dice:roll_dice',
+    'docker mcp gateway run --transport streaming --auth oauth --issuer https://keycloak.example.com/realms/team --audience https://mcp.example.com --required-scopes mcp:tools',
   ]
 
   static override flags = toOclifFlags(GATEWAY_RUN_FLAGS)

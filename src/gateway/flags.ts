@@ -1,5 +1,6 @@
 import type {FlagSpec, FlagValues} from '../cli/flag-spec.js'
 import {UsageError} from '../errors.js'
+import {oauthOptionsFromFlags} from './http/oauth/options.js'
 import {DEFAULT_INTERCEPTOR_TIMEOUT_SECONDS, parseInterceptors} from './pipeline/interceptors/spec.js'
 import {parseTransport, type RunGatewayOptions} from './run.js'
 
@@ -277,6 +278,32 @@ export const GATEWAY_RUN_FLAGS = {
     default: process.env.DOCKER_MCP_IN_CONTAINER !== '1',
     allowNo: true,
   },
+  // Inbound OAuth: the gateway as an OAuth protected resource (src/gateway/http/oauth/).
+  auth: {
+    type: 'string',
+    description:
+      'who may call over sse/streaming: token (MCP_GATEWAY_AUTH_TOKEN, the default) or oauth (JWT access tokens from --issuer)',
+    options: ['token', 'oauth'],
+  },
+  issuer: {
+    type: 'string',
+    description: "with --auth oauth: the identity provider's issuer URL (https; http only on loopback)",
+  },
+  audience: {
+    type: 'string',
+    description:
+      'with --auth oauth: the "aud" access tokens must carry (the gateway\'s public URL for RFC 8707 providers, or an API name)',
+  },
+  'required-scopes': {
+    type: 'string',
+    description: 'with --auth oauth: scopes every access token must carry (repeatable, comma-separated)',
+    multiple: true,
+  },
+  'resource-url': {
+    type: 'string',
+    description:
+      "with --auth oauth: the gateway's public URL in its protected-resource metadata (default: --audience if a URL, else the URL the client used)",
+  },
 } as const satisfies Record<string, FlagSpec>
 
 export type GatewayRunFlags = FlagValues<typeof GATEWAY_RUN_FLAGS>
@@ -285,8 +312,10 @@ export type GatewayRunFlags = FlagValues<typeof GATEWAY_RUN_FLAGS>
 export function gatewayOptionsFromFlags(flags: GatewayRunFlags, version: string): RunGatewayOptions {
   const cpus = Number(flags.cpus)
   if (!Number.isFinite(cpus) || cpus < 0) throw new UsageError(`invalid --cpus "${flags.cpus}"`)
+  const transport = parseTransport(flags.transport)
   return {
-    transport: parseTransport(flags.transport),
+    transport,
+    oauth: oauthOptionsFromFlags(flags, {transport, allowUnauthenticated: flags['allow-unauthenticated']}),
     port: flags.port,
     host: flags.host,
     servers: flags.servers,

@@ -110,6 +110,21 @@ function parseError(res: http.ServerResponse): void {
   })
 }
 
+/**
+ * What the SDK hands a 2026-07-28 request's handlers as `authInfo`: the caller, and for OAuth its client,
+ * scopes and expiry. Never the token itself: nothing past the front door needs it.
+ */
+function authInfoOf(caller: Caller | undefined) {
+  const exp = caller?.claims?.exp
+  return {
+    token: '',
+    clientId: caller?.clientId ?? '',
+    scopes: [...(caller?.scopes ?? [])],
+    ...(typeof exp === 'number' ? {expiresAt: exp} : {}),
+    extra: {caller},
+  }
+}
+
 /** The JSON-RPC id of a single request body, for error answers that name it. */
 function requestId(parsed: unknown): unknown {
   const id = (parsed as {id?: unknown} | undefined)?.id
@@ -128,7 +143,9 @@ export async function serveHttp(
   metrics?: GatewayMetrics,
 ): Promise<HttpGateway> {
   const {logger} = options
-  const auth = options.allowUnauthenticated ? undefined : resolveAuthToken(options.token)
+  // Another authenticator (OAuth) replaces the one token: none is generated or printed then.
+  const auth =
+    options.allowUnauthenticated || options.authenticator ? undefined : resolveAuthToken(options.token)
   const token = auth?.token
   const authenticator = options.authenticator ?? staticTokenAuthenticator(token)
   /** Who sent each admitted request (set once its credentials are checked). */
@@ -173,6 +190,16 @@ export async function serveHttp(
    */
   const callerOf = (req: http.IncomingMessage): Caller | undefined => callers.get(req)
   const ownerOf = (req: http.IncomingMessage): string => sessionOwner(callers.get(req)!, req)
+  /**
+   * Who opened each session. A session id is not a credential: a request on a session must come from the
+   * caller who opened it (MCP authorization, "bind session IDs to user-specific information"), or one OAuth
+   * user who learns another's session id would act in that session, with its tool list and policy.
+   */
+  const openedBy = new Map<string, string>()
+  const strayCaller = (id: string, req: http.IncomingMessage): boolean => {
+    const caller = callers.get(req)
+    return caller !== undefined && caller.via !== 'none' && openedBy.get(id) !== caller.id
+  }
 
   /**
    * Track a request (or stream) on a session until its response closes: an active session never expires.
@@ -219,7 +246,7 @@ export async function serveHttp(
     }
     if (sessionId) {
       const transport = legacySessions.get(sessionId)
-      if (!transport)
+      if (!transport || strayCaller(sessionId, req))
         return rpcError(res, 404, `unknown session ${sessionId}: start a new one with initialize`)
       track(sessionId, req, res)
       return transport.handleRequest(req, res, parsed)
@@ -229,7 +256,7 @@ export async function serveHttp(
       // A listen stream's resource subscriptions are held upstream while its response is open.
       const endListen = gateway.subscriptions.listenStarted('stateless', parsed, resourceUpdated)
       if (endListen) res.once('close', endListen)
-      ;(req as {auth?: unknown}).auth = {token: '', clientId: '', scopes: [], extra: {caller: callerOf(req)}}
+      ;(req as {auth?: unknown}).auth = authInfoOf(callerOf(req))
       return modernNode(req, res, parsed)
     }
     // 2025 era: a new session starts with initialize; anything else needs its session id.
@@ -260,11 +287,13 @@ export async function serveHttp(
     transport.onclose = () => {
       events.clear()
       legacySessions.delete(id)
+      openedBy.delete(id)
       sessions.remove(id)
       metrics?.sessions.dec()
     }
     // Counted from here: a session whose initialize never completes still expires.
     sessions.add(id, owner, () => transport.close())
+    openedBy.set(id, callerOf(req)?.id ?? '')
     track(id, req, res)
     const server = gateway.createSession(id, {caller: callerOf(req)})
     await server.connect(transport as Transport)
@@ -284,6 +313,7 @@ export async function serveHttp(
       const id = transport.sessionId
       sseSessions.set(id, transport)
       sessions.add(id, owner, () => transport.close())
+      openedBy.set(id, callerOf(req)?.id ?? '')
       // The open event stream keeps the session active; it expires only once the stream is gone.
       track(id, req, res)
       const server = gateway.createSession(id, {caller: callerOf(req)})
@@ -291,6 +321,7 @@ export async function serveHttp(
       // The SDK chains the session's own close handling after this one; closing the server here would recurse.
       transport.onclose = () => {
         sseSessions.delete(id)
+        openedBy.delete(id)
         sessions.remove(id)
         metrics?.sessions.dec()
       }
@@ -300,7 +331,8 @@ export async function serveHttp(
     if (req.method === 'POST') {
       const sid = url.searchParams.get('sessionId') ?? url.searchParams.get('sessionid') ?? ''
       const transport = sseSessions.get(sid)
-      if (!transport) return rpcError(res, 404, `unknown SSE session "${sid}": open GET /sse first`)
+      if (!transport || strayCaller(sid, req))
+        return rpcError(res, 404, `unknown SSE session "${sid}": open GET /sse first`)
       track(sid, req, res)
       const parsed = await readJsonBody(req, options.maxBodyBytes)
       if (parsed === NOT_JSON) return parseError(res)

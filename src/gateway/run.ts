@@ -20,6 +20,7 @@ import {ShuttingDownError} from './pool.js'
 import {attachEngineWatch} from './health.js'
 import {InterceptedTransport, StreamTransport} from './stdio-transport.js'
 import type {Upstream} from './upstream.js'
+import type {OAuthResourceOptions} from './http/oauth/options.js'
 
 export interface RunGatewayOptions extends GatewayFlags {
   transport: 'stdio' | 'sse' | 'streaming'
@@ -69,6 +70,8 @@ export interface RunGatewayOptions extends GatewayFlags {
   signatureBundles?: string[] | undefined
   /** `--watch`: reload when the configuration files change, and on SIGHUP. */
   watch?: boolean | undefined
+  /** `--auth oauth` and its flags (src/gateway/http/oauth/). */
+  oauth?: OAuthResourceOptions | undefined
   /** For tests and embedding; default process stdio. */
   stdin?: Readable
   stdout?: Writable
@@ -380,6 +383,11 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
   }
 
   const {serveHttp} = await import('./http.js')
+  const authenticator = options.oauth
+    ? (await import('./http/oauth/authenticator.js')).oauthAuthenticator(options.oauth, {logger})
+    : undefined
+  // In the background: the gateway serves (and answers 503) while the identity provider is still down.
+  void authenticator?.warmUp()
   const server = await serveHttp(
     gateway,
     {
@@ -396,6 +404,7 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
       maxSessionsPerToken: options.maxSessionsPerToken,
       sessionIdleMs: options.sessionIdleSeconds * 1000,
       sessionTtlMs: (options.sessionTtlSeconds ?? 60) * 1000,
+      authenticator,
       logger,
     },
     metrics,

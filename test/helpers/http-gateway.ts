@@ -42,10 +42,12 @@ export async function startHttpGateway(
     sandbox?: Sandbox
     /** How long /health may answer 503 (servers being listed) before this gives up; default 30 s. */
     readyMs?: number
+    /** The port (from freePort) when the arguments must name it; default a free one. */
+    port?: number
   } = {},
 ): Promise<HttpGatewayProcess> {
   const sandbox = options.sandbox ?? (await makeSandbox())
-  const port = await freePort()
+  const port = options.port ?? (await freePort())
   const host = options.host ?? '127.0.0.1'
   const argv = [RUN_JS, 'gateway', 'run', '--transport', 'streaming', '--port', String(port), ...args]
   if (options.host) argv.push('--host', options.host)

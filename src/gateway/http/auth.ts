@@ -11,7 +11,7 @@ import {tokenMatches, tokenProblem} from './guards.js'
  */
 export type Admission =
   | {readonly caller: Caller}
-  | {readonly refused: {status: 401 | 403; message: string; headers: Record<string, string>}}
+  | {readonly refused: {status: 401 | 403 | 503; message: string; headers: Record<string, string>}}
 
 /** One way of establishing who a request comes from (the gateway token, named tokens, OAuth access tokens). */
 export interface Authenticator {

@@ -2,6 +2,7 @@ import {callFailureReason} from '../call-log.js'
 import type {Logger} from '../logger.js'
 import type {CallAnswer} from './call.js'
 import type {CallStage} from './pipeline.js'
+import type {Caller} from '../session/caller.js'
 
 export interface ObserveOptions {
   /** `--log-calls`: a line when a call starts and one when it ends (argument shapes, never values). */
@@ -23,7 +24,7 @@ export function observeStage(options: ObserveOptions): CallStage {
       const started = performance.now()
       if (logCalls)
         logger.info(
-          `  - Calling tool ${call.name} (${call.server}) with arguments: ${argumentShape(call.arguments)}`,
+          `  - Calling tool ${call.name} (${call.server})${callerNote(call.caller)} with arguments: ${argumentShape(call.arguments)}`,
         )
       let outcome: unknown = new Error('no answer')
       try {
@@ -45,6 +46,11 @@ export function observeStage(options: ObserveOptions): CallStage {
       }
     },
   }
+}
+
+/** Who called, when it is not the local user: ` for oauth:alice`, ` for token:default`. */
+function callerNote(caller: Caller | undefined): string {
+  return caller && caller.via !== 'local' ? ` for ${caller.id}` : ''
 }
 
 /** What `callFailureReason` reads: the result, the error object, or a large answer's text. */
