@@ -11,6 +11,7 @@ import {DockerMcpError, UsageError} from '../errors.js'
 import {watchParent, watchPluginSocket} from '../plugin/socket.js'
 import type {GatewayConfiguration, GatewayFlags} from './configuration.js'
 import {callStages} from './pipeline/index.js'
+import {accessControl, type AccessOptions} from './policy/index.js'
 import {blockSecretsOptions} from './pipeline/block-secrets.js'
 import {interceptorOptions, type InterceptorSpec} from './pipeline/interceptors/gateway-options.js'
 import {Gateway} from './gateway.js'
@@ -21,7 +22,7 @@ import {attachEngineWatch} from './health.js'
 import {InterceptedTransport, StreamTransport} from './stdio-transport.js'
 import type {Upstream} from './upstream.js'
 
-export interface RunGatewayOptions extends GatewayFlags {
+export interface RunGatewayOptions extends GatewayFlags, AccessOptions {
   transport: 'stdio' | 'sse' | 'streaming'
   port?: number | undefined
   host?: string | undefined
@@ -240,7 +241,10 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
       // A remote server may come up after the gateway: it is listed again until it answers.
       retryListing: !options.dryRun && c.remotes.has(s.name),
     }))
+  // Named tokens, access policy, rate limits, audit log (src/gateway/policy/).
+  const access = await accessControl(ctx, options, logger)
   const gateway = new Gateway({
+    toolViews: access.toolViews,
     observeCall: metrics?.observeCall,
     servers: toGatewayServers(configuration),
     toolFilter: configuration.toolFilter,
@@ -254,6 +258,7 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
     idleMs: options.idleTimeoutSeconds * 1000,
     logCalls: options.logCalls,
     callStages: callStages({
+      access: access.stages,
       ...interceptorOptions(ctx, options, logger, gatewayId),
       blockSecrets:
         options.blockSecrets === false ? undefined : await blockSecretsOptions(ctx, configuration, logger),
@@ -283,6 +288,7 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
     logger,
   })
   if (link) attachEngineWatch(gateway, link.watch)
+  access.onPolicyChange(() => gateway.notifyAll('tools'))
 
   let shuttingDown: Promise<void> | undefined
   const shutdown = (reason: string) => {
@@ -290,6 +296,7 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
       logger.info(`- Stopping (${reason})...`)
       stopReloading?.()
       await gateway.shutdown()
+      access.close()
       link?.close()
       // Safety net: whatever this gateway started and did not remove yet.
       if (link) await link.runtime.removeGatewayContainers(gatewayId).catch(() => 0)
@@ -396,6 +403,8 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
       maxSessionsPerToken: options.maxSessionsPerToken,
       sessionIdleMs: options.sessionIdleSeconds * 1000,
       sessionTtlMs: (options.sessionTtlSeconds ?? 60) * 1000,
+      namedTokens: access.namedTokens,
+      throttle: access.throttle,
       logger,
     },
     metrics,
