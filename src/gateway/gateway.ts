@@ -482,7 +482,7 @@ export class Gateway {
       // A server whose listing failed (its container died, the engine was away) is listed again first; a
       // tool the catalog does not declare appears with its server's first live listing: wait for that.
       if (!this.tools.has(name) && this.failures.size > 0) await this.relistFailed()
-      const find = () => this.view.find(session, name, this.tools)
+      const find = () => this.view.find(session, name, this.tools, true) // guarded: refused in the pipeline
       const target = find() ?? (await this.refreshed.then(find))
       if (!target) {
         const layer = this.view.refuses(session, name, this.tools)

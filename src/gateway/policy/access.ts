@@ -96,11 +96,13 @@ export function policyName(holder: PolicyHolder): string {
 
 /**
  * The policy's view of each session's tools: a tool its caller may not call is absent from its
- * tools/list, and a call of it by name is refused as unknown to it ("not allowed (access policy …)").
+ * tools/list; a call of it by name goes to the pipeline, where policyStage refuses it.
  */
 export function policyToolView(holder: PolicyHolder): ToolViewLayer {
   return {
     name: policyName(holder),
+    // policyStage refuses what this hides: a call by name gets the policy's error, and is audited.
+    guarded: true,
     allows: (session, name, target) =>
       holder.current.forCaller(session.caller).allows(target.origin.server, target.origin.name, name),
   }
