@@ -24,6 +24,7 @@ let gateway: HttpGatewayProcess
 let policyFile: string
 let auditFile: string
 const tokens: Record<string, string> = {}
+const DICE = ['flip_coin', 'roll_dice']
 
 const POLICY = `# who sees what
 rules:
@@ -112,7 +113,7 @@ for (const era of ['2025', '2026'] as const) {
       const alice = await connect(era, 'alice')
       const bob = await connect(era, 'bob')
       try {
-        assert.deepEqual(await names(alice), ['roll_dice'])
+        assert.deepEqual(await names(alice), DICE)
         const bobs = await names(bob)
         assert.ok(bobs.includes('sticky__echo'), bobs.join(' '))
         assert.ok(
@@ -146,8 +147,20 @@ for (const era of ['2025', '2026'] as const) {
     test('a rate limit refuses with a retry-after, and the caller recovers after it', async () => {
       const client = await connect(era, era === '2025' ? 'carol' : 'dave')
       try {
-        assert.equal(textOf(await client.callTool({name: 'sticky__echo', arguments: {text: 'one'}})), 'one')
-        const limited = await refusal(client.callTool({name: 'sticky__echo', arguments: {text: 'two'}}))
+        // The first call may wait for the server's container longer than a token takes to come back:
+        // call until refused (the bucket holds one call, and a token takes 10 s to come back).
+        let limited: {message: string; data?: unknown} | undefined
+        for (let i = 0; i < 5 && !limited; i++) {
+          try {
+            assert.equal(
+              textOf(await client.callTool({name: 'sticky__echo', arguments: {text: 'one'}})),
+              'one',
+            )
+          } catch (err) {
+            limited = err as {message: string; data?: unknown}
+          }
+        }
+        assert.ok(limited, 'never refused')
         assert.match(
           limited.message,
           /rate limit: token:(carol|dave) may make 6 tool calls a minute; retry after \d+ s/,
@@ -193,14 +206,14 @@ describe('front door and audit', () => {
     assert.match(third.body, /rate limit: token:erin may make 2 requests a minute/)
     // Others are not limited by erin's bucket.
     const alice = await connect('2026', 'alice')
-    assert.deepEqual(await names(alice), ['roll_dice'])
+    assert.deepEqual(await names(alice), DICE)
     await alice.close()
   })
 
   test('audit lines: one per call, identities and outcomes, and no argument value anywhere', async () => {
     const text = await readFile(auditFile, 'utf8')
     assert.ok(!text.includes(SECRET_ARG), 'an argument value reached the audit log')
-    for (const value of ['one', 'two', 'three']) assert.ok(!text.includes(`"${value}"`), value)
+    for (const value of ['one', 'two']) assert.ok(!text.includes(`"${value}"`), value)
     const records = text
       .trim()
       .split('\n')
@@ -221,14 +234,11 @@ describe('front door and audit', () => {
         ['refused', 'policy'],
       ],
     )
-    assert.deepEqual(
-      of('token:carol', 'sticky__echo').map((r) => [r.outcome, r.guard ?? '']),
-      [
-        ['ok', ''],
-        ['refused', 'rate limit'],
-        ['ok', ''],
-      ],
+    const carol = of('token:carol', 'sticky__echo').map((r) =>
+      r.guard ? `${r.outcome}: ${String(r.guard)}` : r.outcome,
     )
+    assert.deepEqual(carol.slice(-2), ['refused: rate limit', 'ok'], carol.join())
+    assert.ok(carol.length >= 3 && carol.slice(0, -2).every((o) => o === 'ok'), carol.join())
     const roll = of('token:alice', 'roll_dice')[0]!
     assert.equal(roll.server, 'dice')
     assert.equal(roll.tool, 'roll_dice')
@@ -244,7 +254,7 @@ describe('policy hot reload', () => {
   test('an edit changes what a live session sees; an invalid edit is logged and the last good policy stays', async () => {
     const session = await connect('2025', 'alice')
     try {
-      assert.deepEqual(await names(session), ['roll_dice'])
+      assert.deepEqual(await names(session), DICE)
       await writeFile(
         policyFile,
         POLICY.replace('    servers: [dice]\n', '    servers: [dice]\n    tools: ["sticky:echo"]\n'),
@@ -254,10 +264,10 @@ describe('policy hot reload', () => {
         (n) => n.includes('sticky__echo'),
         20_000,
       )
-      assert.deepEqual(seen, ['roll_dice', 'sticky__echo'])
+      assert.deepEqual(seen, [...DICE, 'sticky__echo'])
       assert.equal(textOf(await session.callTool({name: 'sticky__echo', arguments: {text: 'x'}})), 'x')
       const stateless = await connect('2026', 'alice')
-      assert.deepEqual(await names(stateless), ['roll_dice', 'sticky__echo'])
+      assert.deepEqual(await names(stateless), [...DICE, 'sticky__echo'])
       await stateless.close()
 
       // A typo: the file no longer checks. The gateway says where, and keeps the policy it had.
@@ -271,7 +281,7 @@ describe('policy hot reload', () => {
         log,
         /Access policy .*policy\.yaml not reloaded, the previous one stays in force: .*policy\.yaml:7:\d+: rules\[1\]\.who\[0\]: unknown identity "user:bob"/,
       )
-      assert.deepEqual(await names(session), ['roll_dice', 'sticky__echo'])
+      assert.deepEqual(await names(session), [...DICE, 'sticky__echo'])
     } finally {
       await session.close()
     }

@@ -50,7 +50,9 @@ export class RateLimitedError extends CallRefusedError {
     message: string,
     readonly retryAfterSeconds: number,
   ) {
-    super('rate limit', `${message}; retry after ${retryAfterSeconds} s`, undefined, {retryAfterSeconds})
+    super('rate limit', `rate limit: ${message}; retry after ${retryAfterSeconds} s`, undefined, {
+      retryAfterSeconds,
+    })
   }
 }
 
