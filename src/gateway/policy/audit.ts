@@ -1,4 +1,4 @@
-import {closeSync, fstatSync, openSync, renameSync, writeSync} from 'node:fs'
+import {closeSync, fstatSync, openSync, renameSync, write, writeSync} from 'node:fs'
 
 import {CallRefusedError, type CallAnswer} from '../pipeline/call.js'
 import type {CallStage} from '../pipeline/pipeline.js'
@@ -42,28 +42,72 @@ export interface AuditSink {
 
 /**
  * An append-only file of JSON lines, rotated by size: when the next line would take it past `maxBytes`, it
- * becomes `<file>.1` (`.1` becomes `.2` …, the oldest beyond `keep` is overwritten) and a new file starts.
- * Written synchronously, so lines are never interleaved or lost when the gateway exits; 0600 (who called
- * what is nobody else's business).
+ * becomes `<file>.1` (`.1` becomes `.2` …, the oldest beyond `keep` is dropped) and a new file starts.
+ * Lines are written in order, in the background (a synchronous write per call cost ~40 µs of the event
+ * loop on a loaded disk): those that arrive while a write is under way go out together in the next one.
+ * `close` writes what is left before closing. 0600: who called what is nobody else's business.
  */
 export class RotatingFile implements AuditSink {
   private fd: number
   private size: number
+  private pending: string[] = []
+  private writing = false
+  private closing = false
+  private waiters: Array<() => void> = []
+  private failed = false
 
   constructor(
     readonly file: string,
     readonly maxBytes: number,
     readonly keep: number,
+    private readonly onError: (message: string) => void = () => {},
   ) {
     this.fd = openSync(file, 'a', 0o600)
     this.size = fstatSync(this.fd).size
   }
 
   write(line: string): void {
-    const bytes = Buffer.byteLength(line)
-    if (this.size > 0 && this.size + bytes > this.maxBytes) this.rotate()
-    writeSync(this.fd, line)
+    if (this.closing) return
+    this.pending.push(line)
+    if (!this.writing) this.flush()
+  }
+
+  /** Resolves once every line written so far is in the file. */
+  drained(): Promise<void> {
+    if (!this.writing && this.pending.length === 0) return Promise.resolve()
+    return new Promise((resolve) => this.waiters.push(resolve))
+  }
+
+  private flush(): void {
+    if (this.pending.length === 0) {
+      this.writing = false
+      for (const wake of this.waiters.splice(0)) wake()
+      if (this.closing) closeSync(this.fd)
+      return
+    }
+    this.writing = true
+    let chunk = ''
+    let bytes = 0
+    let taken = 0
+    for (const line of this.pending) {
+      const b = Buffer.byteLength(line)
+      if (this.size + bytes > 0 && this.size + bytes + b > this.maxBytes) {
+        if (bytes > 0) break // what fits goes first; the file rotates at the next write
+        this.rotate()
+      }
+      chunk += line
+      bytes += b
+      taken++
+    }
+    this.pending = this.pending.slice(taken)
     this.size += bytes
+    write(this.fd, chunk, (err) => {
+      if (err && !this.failed) {
+        this.failed = true
+        this.onError(`- Audit log ${this.file}: ${err.message} (lines are being lost)`)
+      }
+      this.flush()
+    })
   }
 
   private rotate(): void {
@@ -81,7 +125,13 @@ export class RotatingFile implements AuditSink {
   }
 
   close(): void {
-    closeSync(this.fd)
+    if (this.closing) return
+    this.closing = true
+    if (!this.writing) {
+      // Nothing under way: what is left goes out now, synchronously (the gateway is exiting).
+      for (const line of this.pending.splice(0)) writeSync(this.fd, line)
+      closeSync(this.fd)
+    }
   }
 }
 

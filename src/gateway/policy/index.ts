@@ -109,6 +109,7 @@ function openAudit(ctx: Context, options: AccessOptions, logger: Logger): AuditS
       file,
       options.auditLogMaxBytes ?? DEFAULT_AUDIT_MAX_BYTES,
       options.auditLogKeep ?? DEFAULT_AUDIT_KEEP,
+      (m) => logger.warn(m),
     )
     logger.info(`- Audit log: ${file}`)
     return sink
