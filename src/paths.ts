@@ -54,6 +54,8 @@ export interface McpPaths {
   secretsFile: string
   /** `--block-secrets`' allowlist: what is not a secret although it looks like one. */
   secretAllowlist: string
+  /** Named gateway tokens, hashed (`docker mcp gateway token create`; src/gateway/http/named-tokens.ts). */
+  gatewayTokens: string
   /** Caches (tool listings of servers, local image build stamps). */
   cacheDir: string
   /** Validated contents of catalog, registry, config and tools files, one JSON file per source file. */
@@ -79,6 +81,7 @@ export function mcpPaths(env: PathEnv = process.env): McpPaths {
     secretsDir: path.join(mcpDir, 'secrets'),
     secretsFile: path.join(mcpDir, 'secrets', 'secrets.json'),
     secretAllowlist: path.join(mcpDir, 'secret-allowlist.yaml'),
+    gatewayTokens: path.join(mcpDir, 'gateway-tokens.json'),
     cacheDir: path.join(mcpDir, 'cache'),
     fileCacheDir: path.join(mcpDir, 'cache', 'files'),
   }

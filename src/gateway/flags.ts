@@ -304,6 +304,39 @@ export const GATEWAY_RUN_FLAGS = {
     description:
       "with --auth oauth: the gateway's public URL in its protected-resource metadata (default: --audience if a URL, else the URL the client used)",
   },
+  // Sharing a gateway: access policy, rate limits, audit log (src/gateway/policy/); named tokens are `gateway token`.
+  policy: {
+    type: 'string',
+    description:
+      'access policy (YAML): which tools each identity sees and may call, and its rate limits; default deny; reloaded when it changes',
+  },
+  'rate-limit': {
+    type: 'integer',
+    description: 'tool calls a minute per identity (token bucket), where the policy sets no limit',
+    min: 1,
+  },
+  'max-concurrent-calls': {
+    type: 'integer',
+    description: 'tool calls at once per identity, where the policy sets no limit',
+    min: 1,
+  },
+  'audit-log': {
+    type: 'string',
+    description:
+      'append one JSON line per tool call (identity, tool, outcome, duration, argument shapes, never values) to this file; - is stdout (sse/streaming only)',
+  },
+  'audit-log-max-size': {
+    type: 'integer',
+    description: 'rotate the audit log file when it would grow past this many bytes',
+    default: 10 * 1024 * 1024,
+    min: 4096,
+  },
+  'audit-log-keep': {
+    type: 'integer',
+    description: 'rotated audit log files kept (<file>.1 is the newest)',
+    default: 5,
+    min: 0,
+  },
 } as const satisfies Record<string, FlagSpec>
 
 export type GatewayRunFlags = FlagValues<typeof GATEWAY_RUN_FLAGS>
@@ -367,6 +400,12 @@ export function gatewayOptionsFromFlags(flags: GatewayRunFlags, version: string)
     interceptors: parseInterceptors(flags.interceptor),
     interceptorTimeoutSeconds: flags['interceptor-timeout'],
     watch: flags.watch,
+    policy: flags.policy,
+    rateLimit: flags['rate-limit'],
+    maxConcurrentCalls: flags['max-concurrent-calls'],
+    auditLog: flags['audit-log'],
+    auditLogMaxBytes: flags['audit-log-max-size'],
+    auditLogKeep: flags['audit-log-keep'],
     version,
   }
 }

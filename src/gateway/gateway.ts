@@ -41,9 +41,9 @@ import {
 } from './raw-call.js'
 import {holdOnPool, ResourceSubscriptions} from './subscriptions.js'
 import type {Upstream, UpstreamBinding, UpstreamClient} from './upstream.js'
-import {CallRefusedError, toolCall, type CallAnswer} from './pipeline/call.js'
+import {callError, CallRefusedError, toolCall, type CallAnswer} from './pipeline/call.js'
 import {CallPipeline, type CallStage} from './pipeline/pipeline.js'
-import {observeStage} from './pipeline/observe.js'
+import {observeStage, type ObserveOptions} from './pipeline/observe.js'
 import {LOCAL_CALLER, type Caller} from './session/caller.js'
 import {ToolView, type SessionRef, type ToolTarget, type ToolViewLayer} from './session/tool-view.js'
 import {sendListChanged} from './session/notify.js'
@@ -91,7 +91,7 @@ export interface GatewayOptions {
   /** Why container servers cannot run right now (the engine is unreachable), once known; else undefined. */
   unavailable?: (() => Promise<string | undefined>) | undefined
   /** Told about every tool call (metrics). */
-  observeCall?: ((server: string, tool: string, seconds: number, ok: boolean) => void) | undefined
+  observeCall?: ObserveOptions['observeCall']
   /**
    * The guards every tool call passes, in order, inside the call log and metrics (see
    * src/gateway/pipeline/README.md): built from the flags by `callStages` in src/gateway/pipeline/.
@@ -310,7 +310,8 @@ export class Gateway {
     this.listChangedListeners.push(listener)
   }
 
-  private notifyAll(kind: 'tools' | 'prompts' | 'resources'): void {
+  /** Tell every session, and the listeners, that a list changed (a reload; a new access policy). */
+  notifyAll(kind: 'tools' | 'prompts' | 'resources'): void {
     for (const listener of this.listChangedListeners) listener(kind)
     for (const session of this.sessions.values()) sendListChanged(session.server, kind)
   }
@@ -481,7 +482,7 @@ export class Gateway {
       // A server whose listing failed (its container died, the engine was away) is listed again first; a
       // tool the catalog does not declare appears with its server's first live listing: wait for that.
       if (!this.tools.has(name) && this.failures.size > 0) await this.relistFailed()
-      const find = () => this.view.find(session, name, this.tools)
+      const find = () => this.view.find(session, name, this.tools, true) // guarded: refused in the pipeline
       const target = find() ?? (await this.refreshed.then(find))
       if (!target) {
         const layer = this.view.refuses(session, name, this.tools)
@@ -645,7 +646,7 @@ export class Gateway {
           : {kind: 'result', result: value as CallToolResult}
       })
     } catch (err) {
-      if (err instanceof CallRefusedError) throw new ProtocolError(err.code, err.message)
+      if (err instanceof CallRefusedError) throw new ProtocolError(err.code, err.message, err.data)
       throw err
     }
     switch (answer.kind) {
@@ -765,8 +766,7 @@ export class Gateway {
         done()
         // Cancelled by the client: no answer is expected.
         if (err instanceof ClientCancelledError) return
-        const code = err instanceof CallRefusedError ? err.code : ProtocolErrorCode.InternalError
-        reply({jsonrpc: '2.0', id: clientId, error: {code, message: err.message}})
+        reply({jsonrpc: '2.0', id: clientId, error: callError(err)})
       },
     )
     return true

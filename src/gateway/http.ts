@@ -20,6 +20,7 @@ import {
   resolveAuthToken,
 } from './http/guards.js'
 import {sessionOwner, staticTokenAuthenticator, type Authenticator} from './http/auth.js'
+import type {NamedTokens} from './http/named-tokens.js'
 import type {Caller} from './session/caller.js'
 import {probe} from './health.js'
 import {SessionTable} from './http/sessions.js'
@@ -53,6 +54,10 @@ export interface HttpOptions {
    * anybody with `allowUnauthenticated`.
    */
   authenticator?: Authenticator | undefined
+  /** Named tokens (`gateway token create`), accepted by the default authenticator beside `token`. */
+  namedTokens?: NamedTokens | undefined
+  /** Per-identity request limit (src/gateway/policy/limits.ts): a refusal is answered 429 with Retry-After. */
+  throttle?: ((caller: Caller) => {retryAfterSeconds: number; message: string} | undefined) | undefined
 }
 
 export interface HttpGateway {
@@ -147,7 +152,7 @@ export async function serveHttp(
   const auth =
     options.allowUnauthenticated || options.authenticator ? undefined : resolveAuthToken(options.token)
   const token = auth?.token
-  const authenticator = options.authenticator ?? staticTokenAuthenticator(token)
+  const authenticator = options.authenticator ?? staticTokenAuthenticator(token, options.namedTokens)
   /** Who sent each admitted request (set once its credentials are checked). */
   const callers = new WeakMap<http.IncomingMessage, Caller>()
   const loopback = isLoopback(options.host)
@@ -367,6 +372,9 @@ export async function serveHttp(
         const {status, message, headers} = admission.refused
         return refuse(res, status, message, headers)
       }
+      const throttled = options.throttle?.(admission.caller)
+      if (throttled)
+        return rpcError(res, 429, throttled.message, {'retry-after': String(throttled.retryAfterSeconds)})
       callers.set(req, admission.caller)
       connections.admitted(req, res)
       if (url.pathname === '/') {

@@ -11,6 +11,7 @@ import {DockerMcpError, UsageError} from '../errors.js'
 import {watchParent, watchPluginSocket} from '../plugin/socket.js'
 import type {GatewayConfiguration, GatewayFlags} from './configuration.js'
 import {callStages} from './pipeline/index.js'
+import {accessControl, type AccessOptions} from './policy/index.js'
 import {blockSecretsOptions} from './pipeline/block-secrets.js'
 import {interceptorOptions, type InterceptorSpec} from './pipeline/interceptors/gateway-options.js'
 import {Gateway} from './gateway.js'
@@ -22,7 +23,7 @@ import {InterceptedTransport, StreamTransport} from './stdio-transport.js'
 import type {Upstream} from './upstream.js'
 import type {OAuthResourceOptions} from './http/oauth/options.js'
 
-export interface RunGatewayOptions extends GatewayFlags {
+export interface RunGatewayOptions extends GatewayFlags, AccessOptions {
   transport: 'stdio' | 'sse' | 'streaming'
   port?: number | undefined
   host?: string | undefined
@@ -243,7 +244,10 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
       // A remote server may come up after the gateway: it is listed again until it answers.
       retryListing: !options.dryRun && c.remotes.has(s.name),
     }))
+  // Named tokens, access policy, rate limits, audit log (src/gateway/policy/).
+  const access = await accessControl(ctx, options, logger)
   const gateway = new Gateway({
+    toolViews: access.toolViews,
     observeCall: metrics?.observeCall,
     servers: toGatewayServers(configuration),
     toolFilter: configuration.toolFilter,
@@ -257,6 +261,7 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
     idleMs: options.idleTimeoutSeconds * 1000,
     logCalls: options.logCalls,
     callStages: callStages({
+      access: access.stages,
       ...interceptorOptions(ctx, options, logger, gatewayId),
       blockSecrets:
         options.blockSecrets === false ? undefined : await blockSecretsOptions(ctx, configuration, logger),
@@ -286,6 +291,7 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
     logger,
   })
   if (link) attachEngineWatch(gateway, link.watch)
+  access.onPolicyChange(() => gateway.notifyAll('tools'))
 
   let shuttingDown: Promise<void> | undefined
   const shutdown = (reason: string) => {
@@ -293,6 +299,7 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
       logger.info(`- Stopping (${reason})...`)
       stopReloading?.()
       await gateway.shutdown()
+      access.close()
       link?.close()
       // Safety net: whatever this gateway started and did not remove yet.
       if (link) await link.runtime.removeGatewayContainers(gatewayId).catch(() => 0)
@@ -405,6 +412,8 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
       sessionIdleMs: options.sessionIdleSeconds * 1000,
       sessionTtlMs: (options.sessionTtlSeconds ?? 60) * 1000,
       authenticator,
+      namedTokens: access.namedTokens,
+      throttle: access.throttle,
       logger,
     },
     metrics,

@@ -3,6 +3,7 @@ import type http from 'node:http'
 
 import {ANONYMOUS_CALLER, type Caller} from '../session/caller.js'
 import {tokenMatches, tokenProblem} from './guards.js'
+import type {NamedTokens} from './named-tokens.js'
 
 /**
  * The HTTP front door's answer to "who is this": the caller the request speaks for, or why it is refused
@@ -30,20 +31,40 @@ export const GATEWAY_TOKEN_CALLER: Caller = Object.freeze({
   name: 'default',
 })
 
-/** Today's front door: one bearer token, compared in constant time; or nobody at all with auth off. */
-export function staticTokenAuthenticator(token: string | undefined): Authenticator {
+/** The token of an `Authorization: Bearer <token>` header (scheme case-insensitive), or undefined. */
+function bearerToken(header: string | undefined): string | undefined {
+  return /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header?.trim() ?? '')?.[1]
+}
+
+/**
+ * The static front door: the gateway's one token (caller `token:default`) and the named tokens of
+ * `docker mcp gateway token create` (caller `token:<name>`), all compared as hashes in constant time; or
+ * nobody at all with auth off. One frozen Caller per name, so what the policy decides for it is kept.
+ */
+export function staticTokenAuthenticator(token: string | undefined, named?: NamedTokens): Authenticator {
   if (token === undefined) return {admit: () => ({caller: ANONYMOUS_CALLER})}
+  const callers = new Map<string, Caller>()
+  const namedCaller = (name: string): Caller => {
+    let caller = callers.get(name)
+    if (!caller)
+      callers.set(name, (caller = Object.freeze({id: `token:${name}`, via: 'token' as const, name})))
+    return caller
+  }
   return {
-    admit: (req) =>
-      tokenMatches(req.headers.authorization, token)
-        ? {caller: GATEWAY_TOKEN_CALLER}
-        : {
-            refused: {
-              status: 401,
-              message: tokenProblem(req.headers.authorization),
-              headers: {'www-authenticate': 'Bearer realm="MCP Gateway"'},
-            },
-          },
+    admit: (req) => {
+      const header = req.headers.authorization
+      if (tokenMatches(header, token)) return {caller: GATEWAY_TOKEN_CALLER}
+      const presented = named && bearerToken(header)
+      const name = presented ? named.match(presented) : undefined
+      if (name !== undefined) return {caller: namedCaller(name)}
+      return {
+        refused: {
+          status: 401,
+          message: tokenProblem(header),
+          headers: {'www-authenticate': 'Bearer realm="MCP Gateway"'},
+        },
+      }
+    },
   }
 }
 

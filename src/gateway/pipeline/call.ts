@@ -116,8 +116,16 @@ export class CallRefusedError extends Error {
     readonly guard: string,
     message: string,
     readonly code: number = REFUSED_CODE,
+    /** JSON-RPC `data` of the error, for programs (a rate limit's `retryAfterSeconds`). */
+    readonly data?: unknown,
   ) {
     super(message)
     this.name = 'CallRefusedError'
   }
+}
+
+/** The JSON-RPC error a failed call is answered with: a guard's refusal as it says, anything else internal. */
+export function callError(err: Error): RpcError {
+  if (!(err instanceof CallRefusedError)) return {code: -32603, message: err.message}
+  return {code: err.code, message: err.message, ...(err.data === undefined ? {} : {data: err.data})}
 }

@@ -9,6 +9,8 @@ export {CallRefusedError, toolCall, type CallAnswer, type ToolCall} from './call
 export interface GuardOptions extends InterceptorOptions {
   /** `--block-secrets` (default on): undefined when it is off. */
   blockSecrets?: BlockSecretsOptions | undefined
+  /** Audit log, access policy and rate limits (src/gateway/policy/), in that order; none when not asked for. */
+  access?: readonly CallStage[] | undefined
 }
 
 /**
@@ -17,6 +19,8 @@ export interface GuardOptions extends InterceptorOptions {
  */
 export function callStages(options: GuardOptions): CallStage[] {
   return [
+    // The audit log records every outcome of what follows; a call the policy or a limit refuses goes no further.
+    ...(options.access ?? []),
     // Interceptors see the call first, and only results that secret blocking let through.
     ...interceptorStages(options),
     ...(options.blockSecrets ? [blockSecretsStage(options.blockSecrets)] : []),

@@ -1,15 +1,16 @@
 import {callFailureReason} from '../call-log.js'
 import type {Logger} from '../logger.js'
+import type {Caller} from '../session/caller.js'
 import type {CallAnswer} from './call.js'
 import type {CallStage} from './pipeline.js'
-import type {Caller} from '../session/caller.js'
 
 export interface ObserveOptions {
   /** `--log-calls`: a line when a call starts and one when it ends (argument shapes, never values). */
   logCalls: boolean
   logger: Logger
-  /** Told about every call's end (metrics). */
-  observeCall?: ((server: string, tool: string, seconds: number, ok: boolean) => void) | undefined
+  /** Told about every call's end (metrics), and who made it. */
+  observeCall?:
+    ((server: string, tool: string, seconds: number, ok: boolean, caller: Caller) => void) | undefined
 }
 
 /**
@@ -37,7 +38,7 @@ export function observeStage(options: ObserveOptions): CallStage {
       } finally {
         const failure = callFailureReason(outcome)
         const seconds = (performance.now() - started) / 1000
-        observeCall?.(call.server, call.tool, seconds, failure === undefined)
+        observeCall?.(call.server, call.tool, seconds, failure === undefined, call.caller)
         if (logCalls) {
           const ms = Math.round(seconds * 1000)
           if (failure === undefined) logger.info(`  > Calling tool ${call.name} took: ${ms}ms`)

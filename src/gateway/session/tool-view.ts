@@ -50,6 +50,12 @@ export interface ToolViewLayer {
   allows?(session: SessionRef, name: string, target: ToolTarget): boolean
   /** Names this layer reserves: no server tool is exposed under them (internal tool names). */
   reserved?(): Iterable<string>
+  /**
+   * A pipeline guard enforces this layer's refusals too (the access policy): a client that calls a tool
+   * hidden only by such layers has its call run through the pipeline, where the guard refuses it with its
+   * own error and the audit log records the attempt. Layers without a guard must not set this.
+   */
+  readonly guarded?: boolean
 }
 
 /**
@@ -74,11 +80,19 @@ export class ToolView {
     return tools
   }
 
-  /** Resolve a name for a call: undefined when no tool has it, or the session may not see it. */
-  find(session: SessionRef, name: string, own: ReadonlyMap<string, ToolTarget>): ToolTarget | undefined {
+  /**
+   * Resolve a name for a call: undefined when no tool has it, or the session may not see it. With
+   * `guardedToo`, a tool hidden only by guarded layers resolves (its call is refused in the pipeline).
+   */
+  find(
+    session: SessionRef,
+    name: string,
+    own: ReadonlyMap<string, ToolTarget>,
+    guardedToo = false,
+  ): ToolTarget | undefined {
     if (this.layers.length === 0) return own.get(name)
     const target = this.resolve(session, name, own)
-    return target && this.allows(session, name, target) ? target : undefined
+    return target && this.allows(session, name, target, guardedToo) ? target : undefined
   }
 
   private resolve(session: SessionRef, name: string, own: ReadonlyMap<string, ToolTarget>) {
@@ -100,8 +114,10 @@ export class ToolView {
     return names
   }
 
-  private allows(session: SessionRef, name: string, target: ToolTarget): boolean {
-    for (const layer of this.layers) if (layer.allows && !layer.allows(session, name, target)) return false
+  private allows(session: SessionRef, name: string, target: ToolTarget, skipGuarded = false): boolean {
+    for (const layer of this.layers)
+      if (layer.allows && !(skipGuarded && layer.guarded) && !layer.allows(session, name, target))
+        return false
     return true
   }
 }

@@ -65,3 +65,17 @@ test('a server tool named like an internal tool is renamed, never shadows it', (
   })
   assert.match(naming.clashes[0]!, /reserved for the gateway's own tool/)
 })
+
+test('a guarded layer (the access policy) hides a tool from the list, but a call by name reaches its guard', () => {
+  const policy = {name: 'policy', guarded: true, allows: (_s: SessionRef, name: string) => name !== 'roll'}
+  const other = {name: 'other', allows: (_s: SessionRef, name: string) => name !== 'echo'}
+  const view = new ToolView([policy, other])
+  assert.deepEqual(
+    view.list(a, own).map((t) => t.name),
+    [],
+  )
+  assert.equal(view.find(a, 'roll', own), undefined)
+  // For a client's call: the guarded refusal is left to the pipeline; an unguarded one still refuses.
+  assert.equal(view.find(a, 'roll', own, true), own.get('roll'))
+  assert.equal(view.find(a, 'echo', own, true), undefined)
+})
