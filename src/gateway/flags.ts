@@ -276,6 +276,14 @@ export const GATEWAY_RUN_FLAGS = {
     default: process.env.DOCKER_MCP_IN_CONTAINER !== '1',
     allowNo: true,
   },
+  // Dynamic tools and code mode (issue #17): the internal tools, on unless --servers is given.
+  'dynamic-tools': {
+    type: 'boolean',
+    description:
+      'offer the internal tools (code-mode) unless --servers is given; --dynamic-tools=false, or the dynamic-tools feature disabled, turns them off',
+    default: true,
+    allowNo: true,
+  },
 } as const satisfies Record<string, FlagSpec>
 
 export type GatewayRunFlags = FlagValues<typeof GATEWAY_RUN_FLAGS>
@@ -337,6 +345,7 @@ export function gatewayOptionsFromFlags(flags: GatewayRunFlags, version: string)
     interceptors: parseInterceptors(flags.interceptor),
     interceptorTimeoutSeconds: flags['interceptor-timeout'],
     watch: flags.watch,
+    dynamicTools: flags['dynamic-tools'],
     version,
   }
 }

@@ -69,6 +69,8 @@ export interface RunGatewayOptions extends GatewayFlags {
   signatureBundles?: string[] | undefined
   /** `--watch`: reload when the configuration files change, and on SIGHUP. */
   watch?: boolean | undefined
+  /** `--dynamic-tools` (default on): the internal tools (code mode); see codemode/switch.ts. */
+  dynamicTools?: boolean | undefined
   /** For tests and embedding; default process stdio. */
   stdin?: Readable
   stdout?: Writable
@@ -240,7 +242,13 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
       // A remote server may come up after the gateway: it is listed again until it answers.
       retryListing: !options.dryRun && c.remotes.has(s.name),
     }))
+  // Internal tools (issue #17): code mode, unless --servers, --dynamic-tools=false or the feature is off.
+  const {dynamicToolsOn} = await import('./codemode/switch.js')
+  const codeMode = (await dynamicToolsOn(ctx, options, (m) => logger.warn(`  - ${m}`)))
+    ? [(await import('./codemode/layer.js')).codeModeLayer(() => ref.gateway!)]
+    : []
   const gateway = new Gateway({
+    toolViews: codeMode,
     observeCall: metrics?.observeCall,
     servers: toGatewayServers(configuration),
     toolFilter: configuration.toolFilter,

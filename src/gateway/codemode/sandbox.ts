@@ -117,9 +117,9 @@ const BOOTSTRAP = `(function (hostCall, hostLog, spec) {
   for (const [ns, fns] of parse(spec)) {
     const obj = {}
     for (const [fn, id] of fns) {
-      obj[fn] = freeze(async function (args) {
+      define(obj, fn, {enumerable: true, value: freeze(async function (args) {
         return parse(await hostCall(id, stringify(args === undefined ? {} : args)))
-      })
+      })})
     }
     define(globalThis, ns, {value: freeze(obj), enumerable: true})
   }
