@@ -6,15 +6,14 @@ import {after, before, describe, test} from 'node:test'
 import {Client, StreamableHTTPClientTransport} from '@modelcontextprotocol/client'
 
 import {
-  connectGateway,
+  connectGateway as connectStdio,
   eventually,
-  managedContainers,
   textOf,
   writeTestCatalog,
   type ConnectedGateway,
 } from '../helpers/gateway.js'
 import {startHttpGateway, type HttpGatewayProcess} from '../helpers/http-gateway.js'
-import {makeSandbox, type Sandbox} from '../helpers/sandbox.js'
+import {makeSandbox, run, type Sandbox} from '../helpers/sandbox.js'
 
 // Issue #17, code mode, through the real gateway, real containers (the dice image) and real clients, over
 // stdio and Streamable HTTP. Servers are enabled in registry.yaml: `--servers` turns the internal tools off.
@@ -40,15 +39,43 @@ before(async () => {
   await writeFile(path.join(mcp, 'registry.yaml'), 'registry:\n  dice:\n    ref: ""\n')
 })
 
+/** Our gateways' process ids: other helpers' gateways run dice on the same engine and host name. */
+const gatewayPids = new Set<number>()
+
+async function ownContainers(): Promise<string[]> {
+  const ids: string[] = []
+  for (const pid of gatewayPids) {
+    const r = await run('docker', [
+      'ps',
+      '-a',
+      '--filter',
+      'label=docker-mcp=true',
+      '--filter',
+      `label=docker-mcp-gateway-pid=${pid}`,
+      '--format',
+      '{{.ID}}',
+    ])
+    ids.push(...r.stdout.split('\n').filter(Boolean))
+  }
+  return ids
+}
+
 after(async () => {
   const left = await eventually(
-    () => managedContainers('dice'),
+    () => ownContainers(),
     (c) => c.length === 0,
     15_000,
   )
   assert.deepEqual(left, [], 'containers left behind')
   await sandbox.cleanup()
 })
+
+/** A stdio gateway, its process id recorded for the cleanup check. */
+async function connectGateway(...args: Parameters<typeof connectStdio>): Promise<ConnectedGateway> {
+  const gw = await connectStdio(...args)
+  if (gw.transport.pid) gatewayPids.add(gw.transport.pid)
+  return gw
+}
 
 type Caller = Pick<Client, 'callTool' | 'listTools'>
 
@@ -195,6 +222,7 @@ describe('code mode over Streamable HTTP', () => {
       // /health waits for dice's first listing: a container start, slow on a busy engine.
       readyMs: 180_000,
     })
+    gatewayPids.add(http.child.pid!)
   })
   after(async () => {
     for (const c of clients) await c.close().catch(() => {})
