@@ -69,6 +69,8 @@ if (!existsSync(path.join(DIST, 'src/cli/single-file.js')) || !existsSync(manife
   process.exit(1)
 }
 const keyringFile = keyringBinary()
+// Code mode's QuickJS WebAssembly: an asset, handed to the engine as bytes (src/single-file/quickjs-wasm.ts).
+const quickjsWasmFile = require.resolve('@jitl/quickjs-wasmfile-release-sync/wasm')
 // `oclif manifest` lists the commands in whatever order its file search returned them: sorted here, so
 // that an unchanged build hashes the same (and the cache holds).
 const manifest = JSON.parse(readFileSync(manifestFile, 'utf8'))
@@ -85,6 +87,7 @@ const inputs = [
   path.join(ROOT, 'package-lock.json'),
   fileURLToPath(import.meta.url),
   keyringFile,
+  quickjsWasmFile,
 ]
 const inputHash = createHash('sha256')
 for (const f of inputs)
@@ -150,6 +153,16 @@ await build({
             ? undefined
             : {path: singleFileModule('lazy-require.js')},
         )
+        // QuickJS's WebAssembly comes from an asset; its loader's CommonJS build (the ES one needs
+        // import.meta.url, which a CommonJS bundle has not) then never looks for the file.
+        b.onResolve({filter: /^\.\/wasm\.js$/}, (args) =>
+          args.importer.includes(`${path.sep}codemode${path.sep}`)
+            ? {path: singleFileModule('quickjs-wasm.js')}
+            : undefined,
+        )
+        b.onResolve({filter: /^@jitl\/quickjs-wasmfile-release-sync\/emscripten-module$/}, () => ({
+          path: require.resolve('@jitl/quickjs-wasmfile-release-sync/emscripten-module'),
+        }))
         // Optional native add-ons of ssh2 (docker-modem's ssh:// transport), each required in a try/catch
         // with a JavaScript fallback: left out, they fail to load and the fallback is used.
         b.onResolve({filter: /\.node$/}, (args) => ({path: args.path, external: true}))
@@ -214,6 +227,8 @@ const seaConfig = {
   useCodeCache: true,
   assets: {
     'single-file.json': path.join(WORK, 'single-file.json'),
+    // Read from memory only (getAsset), so not in the index of files written to disk.
+    'quickjs.wasm': quickjsWasmFile,
     ...Object.fromEntries(Object.entries(assetFiles).map(([name, a]) => [name, a.from])),
   },
 }

@@ -50,7 +50,16 @@ await build({
   keepNames: true,
   sourcemap: 'linked',
   // jsonc-parser's UMD build loads its parts with a require() that a bundler cannot follow.
-  external: ['@oclif/core', 'dockerode', '@napi-rs/keyring', 'prom-client', 'jsonc-parser'],
+  // QuickJS (code mode) stays in node_modules: its variant package finds its .wasm file beside its own code.
+  external: [
+    '@oclif/core',
+    'dockerode',
+    '@napi-rs/keyring',
+    'prom-client',
+    'jsonc-parser',
+    'quickjs-emscripten-core',
+    '@jitl/quickjs-wasmfile-release-sync',
+  ],
   // CommonJS dependencies bundled into ES modules (yaml) still call require() for node built-ins.
   banner: {
     js: "import {createRequire as __createRequire} from 'node:module';const require=__createRequire(import.meta.url);",

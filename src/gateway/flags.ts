@@ -337,6 +337,14 @@ export const GATEWAY_RUN_FLAGS = {
     default: 5,
     min: 0,
   },
+  // Dynamic tools and code mode (issue #17): the internal tools, on unless --servers is given.
+  'dynamic-tools': {
+    type: 'boolean',
+    description:
+      'offer the internal tools (code-mode) unless --servers is given; --dynamic-tools=false, or the dynamic-tools feature disabled, turns them off',
+    default: true,
+    allowNo: true,
+  },
 } as const satisfies Record<string, FlagSpec>
 
 export type GatewayRunFlags = FlagValues<typeof GATEWAY_RUN_FLAGS>
@@ -406,6 +414,7 @@ export function gatewayOptionsFromFlags(flags: GatewayRunFlags, version: string)
     auditLog: flags['audit-log'],
     auditLogMaxBytes: flags['audit-log-max-size'],
     auditLogKeep: flags['audit-log-keep'],
+    dynamicTools: flags['dynamic-tools'],
     version,
   }
 }

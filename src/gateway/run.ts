@@ -73,6 +73,8 @@ export interface RunGatewayOptions extends GatewayFlags, AccessOptions {
   watch?: boolean | undefined
   /** `--auth oauth` and its flags (src/gateway/http/oauth/). */
   oauth?: OAuthResourceOptions | undefined
+  /** `--dynamic-tools` (default on): the internal tools (code mode); see codemode/switch.ts. */
+  dynamicTools?: boolean | undefined
   /** For tests and embedding; default process stdio. */
   stdin?: Readable
   stdout?: Writable
@@ -246,8 +248,14 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
     }))
   // Named tokens, access policy, rate limits, audit log (src/gateway/policy/).
   const access = await accessControl(ctx, options, logger)
+  // Internal tools (issue #17): code mode, unless --servers, --dynamic-tools=false or the feature is off.
+  const {dynamicToolsOn} = await import('./codemode/switch.js')
+  const codeMode = (await dynamicToolsOn(ctx, options, (m) => logger.warn(`  - ${m}`)))
+    ? [(await import('./codemode/layer.js')).codeModeLayer(() => ref.gateway!)]
+    : []
   const gateway = new Gateway({
-    toolViews: access.toolViews,
+    // The internal tools first; the access policy filters them too.
+    toolViews: [...codeMode, ...access.toolViews],
     observeCall: metrics?.observeCall,
     servers: toGatewayServers(configuration),
     toolFilter: configuration.toolFilter,

@@ -23,7 +23,7 @@ after(() => sandbox.cleanup())
 describe('tools ls -q / --quiet: the exposed tool names alone', () => {
   test('no server enabled: no output at all (not "0 tools:"), no progress line, exit 0', async () => {
     for (const flag of ['-q', '--quiet']) {
-      const r = await cli(['tools', 'ls', flag])
+      const r = await cli(['tools', 'ls', flag, '--gateway-arg=--dynamic-tools=false'])
       assert.equal(r.code, 0, r.stderr)
       assert.equal(r.stdout, '', flag)
       assert.doesNotMatch(r.stderr, /Starting the gateway/, flag)
@@ -36,7 +36,7 @@ describe('tools ls -q / --quiet: the exposed tool names alone', () => {
     async () => {
       assert.equal((await cli(['server', 'add', 'dice'])).code, 0)
       for (const flag of ['-q', '--quiet']) {
-        const r = await cli(['tools', 'ls', flag])
+        const r = await cli(['tools', 'ls', flag, '--gateway-arg=--dynamic-tools=false'])
         assert.equal(r.code, 0, r.stderr)
         // In the order the server lists them, as a direct connection would.
         assert.equal(r.stdout, 'roll_dice\nflip_coin\n', flag)
@@ -51,7 +51,7 @@ describe('tools ls -q / --quiet: the exposed tool names alone', () => {
       const mcp = path.join(sandbox.dockerConfig, 'mcp')
       await mkdir(mcp, {recursive: true})
       await writeFile(path.join(mcp, 'tools.yaml'), 'dice: [roll_dice]\n')
-      const r = await cli(['tools', 'ls', '-q'])
+      const r = await cli(['tools', 'ls', '-q', '--gateway-arg=--dynamic-tools=false'])
       assert.equal(r.code, 0, r.stderr)
       assert.equal(r.stdout, 'roll_dice\n')
     },

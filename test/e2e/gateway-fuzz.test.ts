@@ -106,7 +106,7 @@ function generator(seed: number) {
 test('HTTP: malformed JSON-RPC bodies and headers get 4xx or JSON-RPC errors, never a 500', async (t) => {
   // Bound to ::1 spelled out, as a user might: loopback all the same (the old code took it for a public
   // address and answered some of the Host values below with a 500).
-  const gateway = await startHttpGateway(['--max-body-size', '65536'], {
+  const gateway = await startHttpGateway(['--max-body-size', '65536', '--dynamic-tools=false'], {
     env: {MCP_GATEWAY_AUTH_TOKEN: TOKEN},
     host: '0:0:0:0:0:0:0:1',
   })
@@ -229,7 +229,7 @@ test('HTTP: malformed JSON-RPC bodies and headers get 4xx or JSON-RPC errors, ne
 
 test('stdio: malformed lines are answered with JSON-RPC errors or ignored, and the session goes on', async (t) => {
   const sandbox = await makeSandbox()
-  const child = spawn(process.execPath, [RUN_JS, 'gateway', 'run'], {
+  const child = spawn(process.execPath, [RUN_JS, 'gateway', 'run', '--dynamic-tools=false'], {
     env: sandbox.env,
     stdio: ['pipe', 'pipe', 'pipe'],
   })

@@ -66,6 +66,8 @@ test("Docker's flags: additional files, a --secrets chain with per-secret fallba
       '--log',
       path.join(sandbox.home, 'gateway.log'),
       '--no-cache',
+      // The internal tools (code-mode) are not what this checks.
+      '--dynamic-tools=false',
     ],
     {viaDocker: false},
   )

@@ -192,3 +192,41 @@ function keychainSkip(): string | false {
   if (process.platform !== 'linux') return 'keychain tests run on Linux only'
   return false
 }
+
+// Issue #17: code mode's QuickJS WebAssembly is an asset of the file (there is no node_modules to find it in).
+test('code mode runs a script from the file alone', async () => {
+  const catalog = path.join(sandbox.home, 'binary-dice.yaml')
+  writeFileSync(
+    catalog,
+    `version: 2\nname: binary-dice\ndisplayName: Binary dice\nregistry:\n  dice:\n    title: Dice\n    description: dice\n    type: server\n    image: ${IMAGES.dice}\n    tools:\n      - name: roll_dice\n`,
+  )
+  // Enabled in a registry file of its own: --servers would turn the internal tools off.
+  const registry = path.join(sandbox.home, 'binary-registry.yaml')
+  writeFileSync(registry, 'registry:\n  dice:\n    ref: ""\n')
+  const transport = new StdioClientTransport({
+    command: 'docker',
+    args: ['mcp', 'gateway', 'run', '--catalog', catalog, '--registry', registry, '--no-cache'],
+    env,
+    cwd: sandbox.home,
+    stderr: 'pipe',
+  })
+  let stderr = ''
+  transport.stderr?.on('data', (d: Buffer) => (stderr += d.toString('utf8')))
+  const client = new Client({name: 'binary-code-mode', version: '1.0.0'})
+  await client.connect(transport)
+  try {
+    const created = await client.callTool({name: 'code-mode', arguments: {servers: ['dice'], name: 'bin'}})
+    assert.equal(created.isError ?? false, false, textOf(created))
+    const r = await client.callTool({
+      name: 'code-mode-bin',
+      arguments: {
+        script: 'const a = await dice.roll_dice({sides: 6}); return {total: a.total, plus: a.total + 100}',
+      },
+    })
+    assert.equal(r.isError ?? false, false, `${textOf(r)}\n${stderr}`)
+    const {result} = r.structuredContent as {result: {total: number; plus: number}}
+    assert.equal(result.plus, result.total + 100)
+  } finally {
+    await client.close()
+  }
+})
