@@ -14,6 +14,7 @@
  */
 import type {Context} from '../context.js'
 import {DockerMcpError, UsageError} from '../errors.js'
+import {lazyRequire} from '../lazy-require.js'
 import {JSON_LAYER, MCP_CATALOG_ARTIFACT} from '../oci/media-types.js'
 import type {TransferProgress} from '../oci/artifact.js'
 import {formatReference, parseArtifactReference} from '../oci/reference.js'
@@ -191,7 +192,8 @@ export async function pullCatalog(
     throw new DockerMcpError(`${where} is not JSON; nothing was written`)
   }
   const {title, registry, warnings} = artifactToRegistry(content, where)
-  const {stringify} = await import('yaml')
+  // A CommonJS package loaded on first use, as format.ts does (the single-file build bundles it).
+  const {stringify} = lazyRequire('yaml') as typeof import('yaml')
   const text = stringify({version: 2, name, displayName: title, registry}, {lineWidth: 0})
   const stored = await storeCatalogText(
     ctx,
