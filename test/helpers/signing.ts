@@ -53,11 +53,15 @@ export async function freePort(): Promise<number> {
  * apache2-utils); the helper's own requests send them.
  */
 export async function startRegistry(
-  options: {basicAuth?: {username: string; password: string}} = {},
+  options: {
+    basicAuth?: {username: string; password: string}
+    /** Raw `auth:` section of the registry's config (token auth), YAML lines. */
+    authConfig?: string[]
+  } = {},
 ): Promise<RealRegistry> {
   const dir = await mkdtemp(path.join(tmpdir(), 'docker-mcp-registry-'))
   const auth = options.basicAuth
-  let authConfig: string[] = []
+  let authConfig: string[] = options.authConfig ?? []
   if (auth) {
     const htpasswd = path.join(dir, 'htpasswd')
     const line = await new Promise<string>((resolve, reject) => {
@@ -128,8 +132,9 @@ export async function startRegistry(
       await stop()
       throw new Error(`docker-registry exited (${child.exitCode}): ${log}`)
     }
+    // Serving: 200, or 401 when it asks for a token this helper does not have.
     const ok = await fetch(`${base}/`, {headers: authHeader}).then(
-      (r) => r.ok,
+      (r) => r.ok || (options.authConfig !== undefined && r.status === 401),
       () => false,
     )
     if (ok) break
