@@ -41,6 +41,9 @@ export function dockerCatalogUrl(ctx: Context): string {
   return ctx.env.DOCKER_MCP_CATALOG_URL || DOCKER_CATALOG_URL
 }
 
+/** How catalog.json records a catalog pulled from a registry: `oci://<reference>`. */
+export const OCI_SCHEME = 'oci://'
+
 function isUrl(s: string): boolean {
   return /^https?:\/\//i.test(s)
 }
@@ -528,7 +531,20 @@ export async function updateCatalogs(
     try {
       let catalog: LoadedCatalog
       let text: string
-      if (isUrl(url)) {
+      if (url.startsWith(OCI_SCHEME)) {
+        // Pulled from a registry (`catalog pull`): pulled again, verified the same way.
+        const [{fetchCatalogArtifact}, {parseArtifactReference}] = await Promise.all([
+          import('./oci-artifact.js'),
+          import('../oci/reference.js'),
+        ])
+        const fetched = await fetchCatalogArtifact(
+          ctx,
+          parseArtifactReference(url.slice(OCI_SCHEME.length)),
+          ref.name,
+        )
+        text = fetched.text
+        catalog = parseCatalogText(fetched.reference, text)
+      } else if (isUrl(url)) {
         text = await fetchText(url, {allowInsecure: options.allowInsecure === true})
         catalog = parseCatalogText(url, text)
       } else {

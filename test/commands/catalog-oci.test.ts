@@ -298,6 +298,27 @@ describe('catalog push / pull (anonymous registry)', () => {
     assert.ok(pulled.layers[0]!.data.equals(big))
   })
 
+  test('catalog update pulls a pulled catalog again from its reference', async () => {
+    const a = await publisher()
+    const ref = `${registry.host}/team/updated:v1`
+    assert.equal((await runCli(a, ['catalog', 'push', 'team', ref])).code, 0)
+    const b = await sandboxWithConfig()
+    assert.equal((await runCli(b, ['catalog', 'pull', ref])).code, 0)
+    const index = JSON.parse(await readFile(path.join(b.dockerConfig, 'mcp', 'catalog.json'), 'utf8'))
+    assert.equal(index.catalogs.updated.url, `oci://${ref}`)
+    const file = path.join(a.home, 'team.yaml')
+    await writeFile(file, `${CATALOG_YAML}  clock:\n    type: server\n    image: mcp/clock:1\n`)
+    assert.equal((await runCli(a, ['catalog', 'import', file, '--force'])).code, 0)
+    assert.equal((await runCli(a, ['catalog', 'push', 'team', ref])).code, 0)
+    const updated = await runCli(b, ['catalog', 'update', 'updated', '--json'])
+    assert.equal(updated.code, 0, updated.stderr)
+    const [result] = JSON.parse(updated.stdout)
+    assert.equal(result.status, 'updated', updated.stdout)
+    assert.equal(result.servers, 3)
+    const shown = JSON.parse((await runCli(b, ['catalog', 'show', 'updated', '--json'])).stdout)
+    assert.deepEqual(Object.keys(shown.registry).sort(), ['clock', 'dice', 'weather'])
+  })
+
   test('pushing to a digest is a usage error', async () => {
     const a = await publisher()
     const res = await runCli(a, [
