@@ -12,6 +12,7 @@ need_apt=()
 command -v dbus-run-session >/dev/null 2>&1 || need_apt+=(dbus)
 command -v gnome-keyring-daemon >/dev/null 2>&1 || need_apt+=(gnome-keyring)
 command -v docker-registry >/dev/null 2>&1 || need_apt+=(docker-registry) # test/e2e/signatures.test.ts
+command -v htpasswd >/dev/null 2>&1 || need_apt+=(apache2-utils) # test/commands/catalog-oci.test.ts (bcrypt htpasswd)
 command -v docker-compose >/dev/null 2>&1 || need_apt+=(docker-compose)
 if [ "${#need_apt[@]}" -gt 0 ]; then
   if [ "$(id -u)" = "0" ]; then

@@ -41,6 +41,9 @@ export function dockerCatalogUrl(ctx: Context): string {
   return ctx.env.DOCKER_MCP_CATALOG_URL || DOCKER_CATALOG_URL
 }
 
+/** How catalog.json records a catalog pulled from a registry: `oci://<reference>`. */
+export const OCI_SCHEME = 'oci://'
+
 function isUrl(s: string): boolean {
   return /^https?:\/\//i.test(s)
 }
@@ -155,6 +158,29 @@ export async function importCatalog(
   // Read first so that a malformed catalog.json stops the import before anything is downloaded.
   await readCatalogIndex(ctx)
   const {text, label, url} = await readSource(ctx, source, options)
+  return storeCatalogText(ctx, {text, label, url, source}, options)
+}
+
+/**
+ * The second half of an import: validate catalog text from anywhere (a file, a URL, a registry) and store
+ * it as `catalogs/<name>.yaml` with its catalog.json entry, under the index lock, atomically. `source` is
+ * what the user named (for messages); `url` is recorded for `catalog update`.
+ */
+export async function storeCatalogText(
+  ctx: Context,
+  {
+    text,
+    label,
+    url,
+    source,
+    command = 'import',
+  }: {text: string; label: string; url: string; source: string; command?: 'import' | 'pull'},
+  options: {
+    name?: string
+    force?: boolean
+    confirmReplace?: (question: string) => Promise<boolean>
+  } = {},
+): Promise<ImportResult> {
   const {parseCatalogText, ensureTopMap, stringifyDoc} = await textTools()
   const catalog = parseCatalogText(label, text)
   const name = source === DOCKER_CATALOG ? DOCKER_CATALOG : options.name || catalog.data.name
@@ -177,7 +203,7 @@ export async function importCatalog(
   const file = catalogFilePath(ctx, name)
   // `catalog import docker-mcp` is the documented way to fetch Docker's catalog: no question asked.
   if (source !== DOCKER_CATALOG && !options.force)
-    await confirmReplace(ctx, name, {label, source}, options.confirmReplace)
+    await confirmReplace(ctx, name, {label, source, command}, options.confirmReplace)
   return updateCatalogIndex(ctx, async (index) => {
     const replaced = Boolean(index.catalogs[name]) || (await exists(file))
     await writeOwn(ctx, file, out)
@@ -205,7 +231,7 @@ export async function importCatalog(
 async function confirmReplace(
   ctx: Context,
   name: string,
-  {label, source}: {label: string; source: string},
+  {label, source, command = 'import'}: {label: string; source: string; command?: 'import' | 'pull'},
   ask: ((question: string) => Promise<boolean>) | undefined,
 ): Promise<void> {
   const existing = (await listCatalogs(ctx)).find((r) => r.name === name)
@@ -218,15 +244,18 @@ async function confirmReplace(
       ? `the Docker MCP Catalog ("${name}", ${servers.length} servers)`
       : `catalog "${name}" (${servers.length} server${servers.length === 1 ? '' : 's'}${existing.url ? `, from ${existing.url}` : ''})`
   if (ask && (await ask(`Replace ${what} with ${label}? [y/N] `))) return
-  throw new DockerMcpError(`${what} already exists: importing ${label} would replace it`, {
-    suggestions: [
-      `Import it under another name: docker mcp catalog import ${source} --name <new-name>`,
-      `Replace it: docker mcp catalog import ${source} --force`,
-      ...(name === DOCKER_CATALOG
-        ? ['"docker mcp catalog rm docker-mcp" brings back the copy shipped with docker-mcp at any time.']
-        : []),
-    ],
-  })
+  throw new DockerMcpError(
+    `${what} already exists: ${command === 'pull' ? 'pulling' : 'importing'} ${label} would replace it`,
+    {
+      suggestions: [
+        `${command === 'pull' ? 'Pull' : 'Import'} it under another name: docker mcp catalog ${command} ${source} --name <new-name>`,
+        `Replace it: docker mcp catalog ${command} ${source} --force`,
+        ...(name === DOCKER_CATALOG
+          ? ['"docker mcp catalog rm docker-mcp" brings back the copy shipped with docker-mcp at any time.']
+          : []),
+      ],
+    },
+  )
 }
 
 async function exists(file: string): Promise<boolean> {
@@ -502,7 +531,20 @@ export async function updateCatalogs(
     try {
       let catalog: LoadedCatalog
       let text: string
-      if (isUrl(url)) {
+      if (url.startsWith(OCI_SCHEME)) {
+        // Pulled from a registry (`catalog pull`): pulled again, verified the same way.
+        const [{fetchCatalogArtifact}, {parseArtifactReference}] = await Promise.all([
+          import('./oci-artifact.js'),
+          import('../oci/reference.js'),
+        ])
+        const fetched = await fetchCatalogArtifact(
+          ctx,
+          parseArtifactReference(url.slice(OCI_SCHEME.length)),
+          ref.name,
+        )
+        text = fetched.text
+        catalog = parseCatalogText(fetched.reference, text)
+      } else if (isUrl(url)) {
         text = await fetchText(url, {allowInsecure: options.allowInsecure === true})
         catalog = parseCatalogText(url, text)
       } else {

@@ -23,6 +23,8 @@ const ACCEPT_ANY_MANIFEST = [
 export interface RealRegistry {
   /** `127.0.0.1:<port>` */
   host: string
+  /** The registry's storage root (filesystem driver): `<dataDir>/docker/registry/v2/blobs/...`. */
+  dataDir: string
   /** The digest `<repository>:<tag>` points at, as dockerd resolves it. */
   digestOf(repository: string, tag: string): Promise<string>
   /** PUT a blob (monolithic upload); returns its digest. */
@@ -45,9 +47,46 @@ export async function freePort(): Promise<number> {
   })
 }
 
-/** Start `docker-registry serve` with its own config and storage in a temp dir; `stop()` ends it by PID. */
-export async function startRegistry(): Promise<RealRegistry> {
+/**
+ * Start `docker-registry serve` with its own config and storage in a temp dir; `stop()` ends it by PID.
+ * `basicAuth`: the registry asks for these credentials (htpasswd, bcrypt by `htpasswd -B` of
+ * apache2-utils); the helper's own requests send them.
+ */
+export async function startRegistry(
+  options: {
+    basicAuth?: {username: string; password: string}
+    /** Raw `auth:` section of the registry's config (token auth), YAML lines. */
+    authConfig?: string[]
+  } = {},
+): Promise<RealRegistry> {
   const dir = await mkdtemp(path.join(tmpdir(), 'docker-mcp-registry-'))
+  const auth = options.basicAuth
+  let authConfig: string[] = options.authConfig ?? []
+  if (auth) {
+    const htpasswd = path.join(dir, 'htpasswd')
+    const line = await new Promise<string>((resolve, reject) => {
+      // -i: the password on stdin, not on the command line.
+      const child = spawn('htpasswd', ['-niB', auth.username], {stdio: ['pipe', 'pipe', 'pipe']})
+      let out = ''
+      child.stdout.on('data', (d: Buffer) => (out += d.toString('utf8')))
+      child.once('error', (err) =>
+        reject(
+          new Error(
+            `cannot run htpasswd (apt-get install apache2-utils; scripts/test.sh does): ${err.message}`,
+          ),
+        ),
+      )
+      child.once('close', (code) =>
+        code === 0 ? resolve(out.trim()) : reject(new Error(`htpasswd exited ${code}`)),
+      )
+      child.stdin.end(auth.password)
+    })
+    await writeFile(htpasswd, `${line}\n`)
+    authConfig = ['auth:', `  htpasswd: {realm: docker-mcp-test, path: ${JSON.stringify(htpasswd)}}`]
+  }
+  const authHeader: Record<string, string> = auth
+    ? {authorization: `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`}
+    : {}
   const port = await freePort()
   const host = `127.0.0.1:${port}`
   const config = path.join(dir, 'config.yml')
@@ -60,6 +99,7 @@ export async function startRegistry(): Promise<RealRegistry> {
       `  filesystem: {rootdirectory: ${JSON.stringify(path.join(dir, 'data'))}}`,
       '  delete: {enabled: true}',
       `http: {addr: "${host}"}`,
+      ...authConfig,
       '',
     ].join('\n'),
   )
@@ -92,8 +132,9 @@ export async function startRegistry(): Promise<RealRegistry> {
       await stop()
       throw new Error(`docker-registry exited (${child.exitCode}): ${log}`)
     }
-    const ok = await fetch(`${base}/`).then(
-      (r) => r.ok,
+    // Serving: 200, or 401 when it asks for a token this helper does not have.
+    const ok = await fetch(`${base}/`, {headers: authHeader}).then(
+      (r) => r.ok || (options.authConfig !== undefined && r.status === 401),
       () => false,
     )
     if (ok) break
@@ -105,23 +146,24 @@ export async function startRegistry(): Promise<RealRegistry> {
   }
   return {
     host,
+    dataDir: path.join(dir, 'data'),
     async digestOf(repository, tag) {
       const res = await fetch(`${base}/${repository}/manifests/${tag}`, {
         method: 'HEAD',
-        headers: {accept: ACCEPT_ANY_MANIFEST},
+        headers: {accept: ACCEPT_ANY_MANIFEST, ...authHeader},
       })
       await expectOk(res, `HEAD ${repository}:${tag}`)
       return res.headers.get('docker-content-digest')!
     },
     async putBlob(repository, body) {
       const digest = `sha256:${createHash('sha256').update(body).digest('hex')}`
-      const start = await fetch(`${base}/${repository}/blobs/uploads/`, {method: 'POST'})
+      const start = await fetch(`${base}/${repository}/blobs/uploads/`, {method: 'POST', headers: authHeader})
       await expectOk(start, 'start upload')
       const location = new URL(start.headers.get('location')!, `http://${host}`)
       location.searchParams.set('digest', digest)
       const put = await fetch(location, {
         method: 'PUT',
-        headers: {'content-type': 'application/octet-stream'},
+        headers: {'content-type': 'application/octet-stream', ...authHeader},
         body,
       })
       await expectOk(put, `PUT blob ${digest}`)
@@ -129,7 +171,7 @@ export async function startRegistry(): Promise<RealRegistry> {
     },
     async getManifest(repository, reference) {
       const res = await fetch(`${base}/${repository}/manifests/${reference}`, {
-        headers: {accept: ACCEPT_ANY_MANIFEST},
+        headers: {accept: ACCEPT_ANY_MANIFEST, ...authHeader},
       })
       await expectOk(res, `GET ${repository}:${reference}`)
       return {body: Buffer.from(await res.arrayBuffer()), type: res.headers.get('content-type')!}
@@ -137,7 +179,7 @@ export async function startRegistry(): Promise<RealRegistry> {
     async putManifest(repository, reference, body, type) {
       const res = await fetch(`${base}/${repository}/manifests/${reference}`, {
         method: 'PUT',
-        headers: {'content-type': type},
+        headers: {'content-type': type, ...authHeader},
         body,
       })
       await expectOk(res, `PUT manifest ${repository}:${reference}`)
