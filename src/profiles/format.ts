@@ -32,7 +32,7 @@ export const PROFILE_VERSION = 1
 /** The secret provider the original writes for every profile. */
 export const DEFAULT_SECRET_PROVIDER = 'docker-desktop-store'
 /** The original pushes a profile as a catalog artifact of this media type (`pkg/workingset/oci.go`). */
-export const PROFILE_ARTIFACT_MEDIA_TYPE = 'application/vnd.docker.mcp.catalog.v1+json'
+export const PROFILE_ARTIFACT_MEDIA_TYPE = 'application/vnd.docker.mcp.profile.v1+json'
 /** Media types of the export files. */
 export const PROFILE_YAML_MEDIA_TYPE = 'application/yaml'
 export const PROFILE_JSON_MEDIA_TYPE = 'application/json'

@@ -419,3 +419,42 @@ test('registry storage holds only what was pushed (sanity: the tamper test edits
   const blobs = path.join(registry.dataDir, 'docker/registry/v2/blobs/sha256')
   assert.ok((await readdir(blobs)).length > 0)
 })
+
+describe('profile push / pull (anonymous registry)', () => {
+  test('a profile pushed from one DOCKER_CONFIG is pulled into another: same servers; the original media types', async () => {
+    const a = await sandboxWithConfig()
+    const made = await runCli(a, ['template', 'use', 'dice-demo', '--name', 'dice-demo'])
+    assert.equal(made.code, 0, made.stderr)
+    const shown = await runCli(a, ['profile', 'show', 'dice-demo', '--json'])
+    assert.equal(shown.code, 0, shown.stderr)
+    const servers = (JSON.parse(shown.stdout) as {servers: unknown[]}).servers
+    const ref = `${registry.host}/team/profile:v1`
+    const pushed = await runCli(a, ['profile', 'push', 'dice-demo', ref, '--json'])
+    assert.equal(pushed.code, 0, pushed.stderr)
+    const manifest = JSON.parse((await registry.getManifest('team/profile', 'v1')).body.toString('utf8'))
+    assert.equal(manifest.artifactType, 'application/vnd.docker.mcp.profile.v1+json')
+    assert.equal(manifest.layers.length, 1)
+    assert.equal(manifest.layers[0].mediaType, 'application/json')
+
+    const b = await sandboxWithConfig()
+    const pulled = await runCli(b, ['profile', 'pull', ref])
+    assert.equal(pulled.code, 0, pulled.stderr)
+    assert.match(pulled.stdout, /Pulled profile dice-demo \(1 server\) from /)
+    const again = await runCli(b, ['profile', 'show', 'dice-demo', '--json'])
+    assert.equal(again.code, 0, again.stderr)
+    assert.deepEqual((JSON.parse(again.stdout) as {servers: unknown[]}).servers, servers)
+  })
+
+  test('pulling a catalog as a profile is a clear error and stores nothing', async () => {
+    const a = await publisher()
+    const ref = `${registry.host}/team/not-a-profile:v1`
+    assert.equal((await runCli(a, ['catalog', 'push', 'team', ref])).code, 0)
+    const b = await sandboxWithConfig()
+    const pulled = await runCli(b, ['profile', 'pull', ref])
+    assert.notEqual(pulled.code, 0)
+    assert.match(pulled.stderr, /team|profile/i)
+    const listed = await runCli(b, ['profile', 'ls', '--json'])
+    assert.equal(listed.code, 0, listed.stderr)
+    assert.ok(!listed.stdout.includes('team'), listed.stdout)
+  })
+})
