@@ -276,6 +276,14 @@ export const GATEWAY_RUN_FLAGS = {
     default: process.env.DOCKER_MCP_IN_CONTAINER !== '1',
     allowNo: true,
   },
+  // Dynamic tools (src/gateway/dynamic/): mcp-find, mcp-add, mcp-remove, mcp-config-set, mcp-exec.
+  'dynamic-tools': {
+    type: 'boolean',
+    description:
+      'offer mcp-find, mcp-add, mcp-remove, mcp-config-set and mcp-exec, to search the catalogs and add servers for one client session (default: on; off with --servers or the dynamic-tools feature disabled)',
+    default: true,
+    allowNo: true,
+  },
 } as const satisfies Record<string, FlagSpec>
 
 export type GatewayRunFlags = FlagValues<typeof GATEWAY_RUN_FLAGS>
@@ -337,6 +345,7 @@ export function gatewayOptionsFromFlags(flags: GatewayRunFlags, version: string)
     interceptors: parseInterceptors(flags.interceptor),
     interceptorTimeoutSeconds: flags['interceptor-timeout'],
     watch: flags.watch,
+    dynamicTools: flags['dynamic-tools'],
     version,
   }
 }

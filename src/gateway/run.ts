@@ -69,6 +69,8 @@ export interface RunGatewayOptions extends GatewayFlags {
   signatureBundles?: string[] | undefined
   /** `--watch`: reload when the configuration files change, and on SIGHUP. */
   watch?: boolean | undefined
+  /** `--dynamic-tools` (default on): src/gateway/dynamic/. */
+  dynamicTools?: boolean | undefined
   /** For tests and embedding; default process stdio. */
   stdin?: Readable
   stdout?: Writable
@@ -240,7 +242,30 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
       // A remote server may come up after the gateway: it is listed again until it answers.
       retryListing: !options.dryRun && c.remotes.has(s.name),
     }))
+  const prepareContainers = async () => {
+    if (configuration.containers.size === 0) return
+    const l = await ensureLink()
+    await l.ready
+    await ensureImages(l.runtime, configuration, logger, {terminal, color: display.color})
+  }
+  // Dynamic tools (src/gateway/dynamic/): mcp-find, mcp-add … for each client session.
+  const {dynamicTools, dynamicToolsOn, runHost} = await import('./dynamic/index.js')
+  const dynamic = (await dynamicToolsOn(ctx, options, (m) => logger.warn(`  - ${m}`)))
+    ? dynamicTools(
+        runHost({
+          ctx,
+          flags: options,
+          logger,
+          live: configuration,
+          toGatewayServers,
+          prepareContainers,
+          prefixAll,
+        }),
+      )
+    : undefined
   const gateway = new Gateway({
+    toolViews: dynamic ? [dynamic.layer] : [],
+    sessionServer: dynamic?.sessionServer,
     observeCall: metrics?.observeCall,
     servers: toGatewayServers(configuration),
     toolFilter: configuration.toolFilter,
@@ -283,6 +308,7 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
     logger,
   })
   if (link) attachEngineWatch(gateway, link.watch)
+  dynamic?.attach(gateway)
 
   let shuttingDown: Promise<void> | undefined
   const shutdown = (reason: string) => {
@@ -310,12 +336,7 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
           load: () => loadGatewayConfiguration(ctx, options, logger),
           live: configuration,
           toGatewayServers,
-          prepareContainers: async () => {
-            if (configuration.containers.size === 0) return
-            const l = await ensureLink()
-            await l.ready
-            await ensureImages(l.runtime, configuration, logger, {terminal, color: display.color})
-          },
+          prepareContainers,
           gateway,
         })
       : undefined
