@@ -9,8 +9,10 @@ import {
 } from '@modelcontextprotocol/server'
 import type {
   CallToolResult,
+  GetPromptResult,
   JSONRPCMessage,
   MessageExtraInfo,
+  Prompt,
   Resource,
   ServerContext,
   Tool,
@@ -100,6 +102,8 @@ export interface GatewayOptions {
   toolViews?: readonly ToolViewLayer[] | undefined
   /** A server one session added (src/gateway/dynamic/): not served to all, but started and called alike. */
   sessionServer?: ((name: string) => GatewayServer | undefined) | undefined
+  /** Prompts of the gateway's own (mcp-discover), listed after the servers' and answered here. */
+  ownPrompts?: {list(): Prompt[]; get(name: string): GetPromptResult | undefined} | undefined
 }
 
 interface SessionState extends SessionRef {
@@ -113,6 +117,7 @@ interface SessionState extends SessionRef {
 export type RawReplySink = (message: JSONRPCMessage | string) => void
 
 const LISTING_SESSION = '\u0000listing'
+type Json = Record<string, unknown>
 
 /**
  * The gateway core: one aggregated view of every enabled server's tools, prompts and resources, and one
@@ -437,15 +442,9 @@ export class Gateway {
     )
     const binding: UpstreamBinding = {
       elicit: async (params, signal) =>
-        (await server.elicitInput(params as never, {signal, timeout: 600_000})) as unknown as Record<
-          string,
-          unknown
-        >,
+        (await server.elicitInput(params as never, {signal, timeout: 600_000})) as unknown as Json,
       sample: async (params, signal) =>
-        (await server.createMessage(params as never, {signal, timeout: 600_000})) as unknown as Record<
-          string,
-          unknown
-        >,
+        (await server.createMessage(params as never, {signal, timeout: 600_000})) as unknown as Json,
       log: (params) => void server.sendLoggingMessage(params as never).catch(() => {}),
     }
     const session: SessionState = {
@@ -491,11 +490,14 @@ export class Gateway {
     })
     server.setRequestHandler('prompts/list', async () => {
       await this.ready
-      return {prompts: [...this.prompts.values()].map((p) => p.prompt)}
+      const own = this.options.ownPrompts?.list() ?? []
+      return {prompts: [...[...this.prompts.values()].map((p) => p.prompt), ...own]}
     })
     server.setRequestHandler('prompts/get', async (request, ctx) => {
       await this.ready
       const target = this.prompts.get(request.params.name)
+      const own = target ? undefined : this.options.ownPrompts?.get(request.params.name)
+      if (own) return own
       if (!target)
         throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Prompt ${request.params.name} not found`)
       return (await this.forwardInRounds(session, binding, target.origin.server, ctx, {

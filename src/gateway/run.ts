@@ -266,6 +266,7 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
   const gateway = new Gateway({
     toolViews: dynamic ? [dynamic.layer] : [],
     sessionServer: dynamic?.sessionServer,
+    ownPrompts: dynamic?.prompts,
     observeCall: metrics?.observeCall,
     servers: toGatewayServers(configuration),
     toolFilter: configuration.toolFilter,
@@ -337,6 +338,7 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
           live: configuration,
           toGatewayServers,
           prepareContainers,
+          afterSwap: dynamic?.afterSwap,
           gateway,
         })
       : undefined

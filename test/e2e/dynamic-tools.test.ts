@@ -113,6 +113,16 @@ describe('dynamic tools over stdio', () => {
     assert.ok(!names.includes('roll_dice') && !names.includes('whoami'), names.join(','))
   })
 
+  test('the mcp-discover prompt explains the tools', async () => {
+    const {prompts} = await gw.client.listPrompts()
+    assert.ok(
+      prompts.some((p) => p.name === 'mcp-discover'),
+      JSON.stringify(prompts),
+    )
+    const prompt = await gw.client.getPrompt({name: 'mcp-discover'})
+    assert.match(JSON.stringify(prompt.messages), /mcp-find.*mcp-add.*mcp-exec/s)
+  })
+
   test('mcp-find ranks the right server first and says what it needs', async () => {
     const dice = await call(gw.client, 'mcp-find', {query: 'roll dice', limit: 3})
     assert.equal(dice.isError, false, dice.text)

@@ -1,4 +1,7 @@
+import type {GetPromptResult, Prompt} from '@modelcontextprotocol/server'
+
 import type {Context} from '../../context.js'
+import {DISCOVER_PROMPT, discoverPrompt} from './discover.js'
 import type {GatewayServer} from '../gateway.js'
 import type {DynamicGateway, DynamicHost} from './host.js'
 import {dynamicContext} from './context.js'
@@ -31,9 +34,13 @@ export interface DynamicTools {
   sessionServer(name: string): GatewayServer | undefined
   /** The gateway, once made (it takes the layer, so it comes after). */
   attach(gateway: DynamicGateway): void
+  /** After a hot reload refilled the live maps: servers sessions added are put back. */
+  afterSwap(): void
+  /** The mcp-discover prompt (GatewayOptions.ownPrompts). */
+  prompts: {list(): Prompt[]; get(name: string): GetPromptResult | undefined}
 }
 
-export function dynamicTools(host: Omit<DynamicHost, 'gateway'>): DynamicTools {
+export function dynamicTools(host: Omit<DynamicHost, 'gateway'> & {afterSwap?: () => void}): DynamicTools {
   const servers = new SessionServers()
   const full = host as DynamicHost
   const layer = new DynamicToolsLayer(dynamicContext(full, servers))
@@ -42,6 +49,11 @@ export function dynamicTools(host: Omit<DynamicHost, 'gateway'>): DynamicTools {
     sessionServer: (name) => servers.definition(name),
     attach: (gateway) => {
       full.gateway = gateway
+    },
+    afterSwap: () => host.afterSwap?.(),
+    prompts: {
+      list: () => [DISCOVER_PROMPT],
+      get: (name) => (name === DISCOVER_PROMPT.name ? discoverPrompt() : undefined),
     },
   }
 }

@@ -25,8 +25,10 @@ export interface RunHostOptions {
  * resolves the configured ones (`loadGatewayConfiguration` with `--servers <name>`), and made startable the
  * way a hot reload makes a new server startable (the live maps, `prepareContainers`).
  */
-export function runHost(o: RunHostOptions): Omit<DynamicHost, 'gateway'> {
+export function runHost(o: RunHostOptions): Omit<DynamicHost, 'gateway'> & {afterSwap(): void} {
   const {ctx, flags, live} = o
+  // What sessions installed: a hot reload refills the live maps from the files, these are put back after it.
+  const installed = new Map<string, GatewayConfiguration>()
   let catalog: Promise<ReadonlyMap<string, ResolvedServer>> | undefined
   const secrets = lazySecretPresence(ctx)
   const catalogFlags = {
@@ -68,6 +70,7 @@ export function runHost(o: RunHostOptions): Omit<DynamicHost, 'gateway'> {
       const remote = resolved.remotes.get(name)
       if (container) live.containers.set(name, container)
       if (remote) live.remotes.set(name, remote)
+      installed.set(name, resolved)
       const unavailable = resolved.unavailable.get(name)
       if (unavailable) return unavailable
       live.unavailable.delete(name)
@@ -81,6 +84,7 @@ export function runHost(o: RunHostOptions): Omit<DynamicHost, 'gateway'> {
       return live.unavailable.get(name)
     },
     uninstall: (name) => {
+      installed.delete(name)
       // A server enabled for everyone meanwhile (a reload) keeps its definition.
       if (live.servers.some((s) => s.name === name)) return
       live.containers.delete(name)
@@ -99,6 +103,15 @@ export function runHost(o: RunHostOptions): Omit<DynamicHost, 'gateway'> {
           ? JSON.stringify(value)
           : String(value)
       await setConfigValue(ctx, `${server}.${key}=${raw}`)
+    },
+    afterSwap: () => {
+      for (const [name, resolved] of installed) {
+        if (live.servers.some((s) => s.name === name)) continue
+        const container = resolved.containers.get(name)
+        const remote = resolved.remotes.get(name)
+        if (container && !live.containers.has(name)) live.containers.set(name, container)
+        if (remote && !live.remotes.has(name)) live.remotes.set(name, remote)
+      }
     },
     toolFilter: (server, tool) => live.toolFilter(server, tool),
     prefixAll: o.prefixAll,
