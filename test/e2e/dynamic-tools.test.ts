@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import {writeFile} from 'node:fs/promises'
+import {readFile, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 import {after, before, describe, test} from 'node:test'
 
@@ -52,6 +52,21 @@ function catalogText(): string {
     fixture('sticky', ['longLived: true', 'prefix: sticky']),
     fixture('secretive', ['secrets:', '  - name: secretive.token', '    env: FIXTURE_SECRET']),
     fixture('echoer', ['longLived: true']),
+    fixture('configured', [
+      'prefix: configured',
+      'config:',
+      '  - name: configured',
+      '    description: Settings',
+      '    type: object',
+      '    properties:',
+      '      greeting:',
+      '        type: string',
+      '        description: What it says',
+      '      times:',
+      '        type: integer',
+      '    required:',
+      '      - greeting',
+    ]),
     '  broken:',
     '    title: Broken',
     '    description: An image that does not exist anywhere',
@@ -201,6 +216,38 @@ describe('dynamic tools over stdio', () => {
     const found = await call(gw.client, 'mcp-find', {query: 'dice'})
     assert.match(found.text, /dice/)
     assert.equal((await call(gw.client, 'plain__mcp-find', {})).text, 'I am mcp-find')
+  })
+
+  test('mcp-config-set: checked against the schema, required before mcp-add, persisted on request', async () => {
+    const early = await call(gw.client, 'mcp-add', {name: 'configured'})
+    assert.equal(early.isError, true, early.text)
+    assert.match(early.text, /greeting.*not set.*mcp-config-set/)
+    assert.deepEqual(await managedContainers('configured'), [])
+    const badKey = await call(gw.client, 'mcp-config-set', {server: 'configured', key: 'greting', value: 'x'})
+    assert.equal(badKey.isError, true)
+    assert.match(badKey.text, /no setting "greting".*greeting, times/)
+    const badValue = await call(gw.client, 'mcp-config-set', {
+      server: 'configured',
+      key: 'times',
+      value: 'many',
+    })
+    assert.equal(badValue.isError, true)
+    assert.match(badValue.text, /configured\.times.*integer/)
+    const set = await call(gw.client, 'mcp-config-set', {
+      server: 'configured',
+      key: 'greeting',
+      value: 'hello',
+      persist: true,
+    })
+    assert.equal(set.isError, false, set.text)
+    assert.match(
+      await readFile(path.join(sandbox.dockerConfig, 'mcp', 'config.yaml'), 'utf8'),
+      /greeting: hello/,
+    )
+    const added = await call(gw.client, 'mcp-add', {name: 'configured'})
+    assert.equal(added.isError, false, added.text)
+    assert.ok((await toolNames(gw.client)).includes('configured__echo'))
+    assert.equal((await call(gw.client, 'mcp-remove', {name: 'configured'})).isError, false)
   })
 
   test('bad input: each a tool error, nothing left running', async () => {
