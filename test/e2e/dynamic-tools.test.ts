@@ -14,7 +14,7 @@ import {
   type ConnectedGateway,
 } from '../helpers/gateway.js'
 import {startHttpGateway, type HttpGatewayProcess} from '../helpers/http-gateway.js'
-import {makeSandbox, type Sandbox} from '../helpers/sandbox.js'
+import {makeSandbox, run, type Sandbox} from '../helpers/sandbox.js'
 
 // Dynamic tools (src/gateway/dynamic/) end to end: real gateways (stdio and Streamable HTTP), real clients,
 // real containers. `plain` is enabled for every session (registry.yaml) with a tools.yaml allowlist; the
@@ -78,6 +78,30 @@ function catalogText(): string {
 
 let sandbox: Sandbox
 let files: string[]
+/** The gateways this file started: other engineers' gateways share the engine, their containers are not ours. */
+const gatewayPids = new Set<string>()
+
+/** Containers of our gateways (optionally of one server), whatever else runs on the engine. */
+async function ours(server?: string): Promise<string[]> {
+  const filters = [
+    '--filter',
+    'label=docker-mcp=true',
+    ...(server ? ['--filter', `label=docker-mcp-name=${server}`] : []),
+  ]
+  const r = await run('docker', [
+    'ps',
+    '-a',
+    ...filters,
+    '--format',
+    '{{.ID}} {{.Label "docker-mcp-gateway-pid"}}',
+  ])
+  return r.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => line.split(' '))
+    .filter(([, pid]) => gatewayPids.has(pid ?? ''))
+    .map(([id]) => id!)
+}
 
 before(async () => {
   sandbox = await makeSandbox()
@@ -93,7 +117,7 @@ before(async () => {
 
 after(async () => {
   const left = await eventually(
-    () => managedContainers(),
+    () => ours(),
     (c) => c.length === 0,
     20_000,
   )
@@ -115,6 +139,7 @@ describe('dynamic tools over stdio', () => {
   let changed = 0
   before(async () => {
     gw = await connectGateway(sandbox, files, {viaDocker: false})
+    gatewayPids.add(String(gw.transport.pid))
     gw.client.setNotificationHandler('notifications/tools/list_changed', () => void changed++)
   })
   after(async () => {
@@ -169,7 +194,7 @@ describe('dynamic tools over stdio', () => {
     const r = await call(gw.client, 'mcp-add', {name: 'secretive'})
     assert.equal(r.isError, true, r.text)
     assert.match(r.text, /docker mcp secret set secretive\.token=<value>/)
-    assert.deepEqual(await managedContainers('secretive'), [])
+    assert.deepEqual(await ours('secretive'), [])
     assert.ok(!(await toolNames(gw.client)).includes('whoami'))
   })
 
@@ -178,12 +203,12 @@ describe('dynamic tools over stdio', () => {
     assert.equal(added.isError, false, added.text)
     assert.ok((await toolNames(gw.client)).includes('sticky__echo'))
     assert.equal((await call(gw.client, 'sticky__echo', {text: 'hi'})).text, 'hi')
-    assert.equal((await managedContainers('sticky')).length, 1)
+    assert.equal((await ours('sticky')).length, 1)
     const removed = await call(gw.client, 'mcp-remove', {name: 'sticky'})
     assert.equal(removed.isError, false, removed.text)
     assert.ok(!(await toolNames(gw.client)).some((n) => n.startsWith('sticky__')))
     const left = await eventually(
-      () => managedContainers('sticky'),
+      () => ours('sticky'),
       (c) => c.length === 0,
     )
     assert.deepEqual(left, [])
@@ -222,7 +247,7 @@ describe('dynamic tools over stdio', () => {
     const early = await call(gw.client, 'mcp-add', {name: 'configured'})
     assert.equal(early.isError, true, early.text)
     assert.match(early.text, /greeting.*not set.*mcp-config-set/)
-    assert.deepEqual(await managedContainers('configured'), [])
+    assert.deepEqual(await ours('configured'), [])
     const badKey = await call(gw.client, 'mcp-config-set', {server: 'configured', key: 'greting', value: 'x'})
     assert.equal(badKey.isError, true)
     assert.match(badKey.text, /no setting "greting".*greeting, times/)
@@ -257,13 +282,13 @@ describe('dynamic tools over stdio', () => {
     const broken = await call(gw.client, 'mcp-add', {name: 'broken'})
     assert.equal(broken.isError, true, broken.text)
     assert.match(broken.text, /cannot run|did not start/)
-    assert.deepEqual(await managedContainers('broken'), [])
+    assert.deepEqual(await ours('broken'), [])
     // echoer's `echo` would clash with plain's.
     const clash = await call(gw.client, 'mcp-add', {name: 'echoer'})
     assert.equal(clash.isError, true, clash.text)
     assert.match(clash.text, /echo.*would clash/)
     const left = await eventually(
-      () => managedContainers('echoer'),
+      () => ours('echoer'),
       (c) => c.length === 0,
     )
     assert.deepEqual(left, [])
@@ -280,6 +305,7 @@ describe('dynamic tools are off', () => {
   test('with --servers, and with --no-dynamic-tools', async () => {
     for (const args of [['--servers', 'dice'], ['--no-dynamic-tools']]) {
       const gw = await connectGateway(sandbox, [...files, ...args], {viaDocker: false})
+      gatewayPids.add(String(gw.transport.pid))
       try {
         const names = await toolNames(gw.client)
         assert.ok(!names.some((n) => INTERNAL.includes(n)), `${args.join(' ')}: ${names.join(',')}`)
@@ -295,6 +321,7 @@ describe('dynamic tools over Streamable HTTP', () => {
   let gateway: HttpGatewayProcess
   before(async () => {
     gateway = await startHttpGateway(files, {sandbox, env: {MCP_GATEWAY_AUTH_TOKEN: TOKEN}})
+    gatewayPids.add(String(gateway.child.pid))
   })
   after(async () => {
     await gateway?.stop()
@@ -355,7 +382,7 @@ describe('dynamic tools over Streamable HTTP', () => {
       assert.equal(removed.isError, false, removed.text)
       assert.ok(!(await toolNames(modern)).includes('sticky__echo'))
       const left = await eventually(
-        () => managedContainers('sticky'),
+        () => ours('sticky'),
         (c) => c.length === 0,
       )
       assert.deepEqual(left, [])

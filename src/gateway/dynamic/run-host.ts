@@ -96,13 +96,9 @@ export function runHost(o: RunHostOptions): Omit<DynamicHost, 'gateway'> & {afte
       await enableServers(ctx, [name], async () => secrets.presence)
     },
     persistConfig: async (server, key, value) => {
-      const {setConfigValue} = await import('../../server-config/config.js')
-      const raw = Array.isArray(value)
-        ? value.join(',')
-        : typeof value === 'object'
-          ? JSON.stringify(value)
-          : String(value)
-      await setConfigValue(ctx, `${server}.${key}=${raw}`)
+      // Checked against the schema already (mcp-config-set): the writer of `config set`, without its catalog lookup.
+      const {writeConfigValue} = await import('../../server-config/config.js')
+      await writeConfigValue(ctx, server, key, value)
     },
     afterSwap: () => {
       for (const [name, resolved] of installed) {
