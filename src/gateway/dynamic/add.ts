@@ -102,10 +102,16 @@ async function addNow(c: DynamicContext, {session}: ToolArgs, name: string, pers
     return refuse(`Server "${name}" cannot run: ${why}`, 'Nothing was started.')
   }
   // Started and listed the way its calls will run it: a long-lived server keeps this container for the session.
+  // A per-call server whose catalog declares its tools is listed from the catalog, as the gateway offers a
+  // configured one before its first live listing: its first call starts its first container (one cold
+  // start to first callable instead of two); its image was checked by `install`.
   const lifecycle: Lifecycle = server.longLived && !session.ephemeral ? 'long-lived' : 'per-call'
   let listing: ServerListing
   try {
-    listing = await host.gateway.pool.use(name, poolSession, lifecycle, undefined, (u) => listUpstream(u))
+    listing =
+      !server.longLived && server.catalogTools
+        ? {tools: server.catalogTools, prompts: [], resources: [], resourceTemplates: []}
+        : await host.gateway.pool.use(name, poolSession, lifecycle, undefined, (u) => listUpstream(u))
   } catch (err) {
     await undo()
     return refuse(
