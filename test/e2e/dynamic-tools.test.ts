@@ -5,14 +5,7 @@ import {after, before, describe, test} from 'node:test'
 
 import {Client, StreamableHTTPClientTransport} from '@modelcontextprotocol/client'
 
-import {
-  connectGateway,
-  eventually,
-  IMAGES,
-  managedContainers,
-  textOf,
-  type ConnectedGateway,
-} from '../helpers/gateway.js'
+import {connectGateway, eventually, IMAGES, textOf, type ConnectedGateway} from '../helpers/gateway.js'
 import {startHttpGateway, type HttpGatewayProcess} from '../helpers/http-gateway.js'
 import {makeSandbox, run, type Sandbox} from '../helpers/sandbox.js'
 
