@@ -62,8 +62,8 @@ const rows: Row[] = [
       /^Available experimental features:\n\n {2}oauth-interceptor +disabled\n[\s\S]* {2}mcp-oauth-dcr +enabled\n[\s\S]* {2}dynamic-tools +enabled\n[\s\S]* {2}tool-name-prefix +disabled\n[\s\S]* {2}use-embeddings +disabled\n[\s\S]* {2}profiles +disabled\n/,
     // dynamic-tools is built (src/gateway/dynamic/); oauth-interceptor is not, and says so.
     check: (r) => {
-      assert.match(r.stdout, /oauth-interceptor[^\n]*\n[^\n]*not built yet/)
-      assert.doesNotMatch(r.stdout, /dynamic-tools[^\n]*\n[^\n]*not built yet/)
+      assert.match(r.stdout, /oauth-interceptor[^\n]*\n[^\n]*\n[^\n]*not built yet/)
+      assert.doesNotMatch(r.stdout, /dynamic-tools[^\n]*\n[^\n]*\n[^\n]*not built yet/)
     },
   },
   {
