@@ -43,8 +43,7 @@ export const FEATURES: readonly FeatureDef[] = [
     name: 'dynamic-tools',
     default: true,
     description: 'Enable internal MCP management tools (mcp-find, mcp-add, mcp-remove)',
-    supported: false,
-    note: 'not built yet: recorded, the gateway does not offer these tools',
+    supported: true,
   },
   {
     name: 'tool-name-prefix',

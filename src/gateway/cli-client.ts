@@ -24,6 +24,8 @@ export async function withGatewayClient<T>(
   const self = selfCommand(ctx.root)
   const args = [...self.args, 'gateway', 'run', ...gatewayArgs]
   if (options.verbose && !args.includes('--verbose')) args.push('--verbose')
+  // `tools ls/count/call` are about the enabled servers' tools: the internal ones (mcp-find …) only when asked.
+  if (!gatewayArgs.some((a) => a.includes('dynamic-tools'))) args.push('--no-dynamic-tools')
   const env: Record<string, string> = {}
   for (const [k, v] of Object.entries(ctx.env)) if (v !== undefined) env[k] = v
   // This client is not docker; the child must not think docker is waiting on it.

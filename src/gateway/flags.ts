@@ -337,11 +337,11 @@ export const GATEWAY_RUN_FLAGS = {
     default: 5,
     min: 0,
   },
-  // Dynamic tools and code mode (issue #17): the internal tools, on unless --servers is given.
+  // Dynamic tools and code mode (issue #17, src/gateway/dynamic/, src/gateway/codemode/).
   'dynamic-tools': {
     type: 'boolean',
     description:
-      'offer the internal tools (code-mode) unless --servers is given; --dynamic-tools=false, or the dynamic-tools feature disabled, turns them off',
+      'offer the internal tools mcp-find, mcp-add, mcp-remove, mcp-config-set, mcp-exec and code-mode, to search the catalogs, add servers and run scripts for one client session (default: on; off with --servers or the dynamic-tools feature disabled)',
     default: true,
     allowNo: true,
   },

@@ -1,11 +1,7 @@
 import {randomUUID} from 'node:crypto'
 
 import {
-  CLIENT_CAPABILITIES_META_KEY,
-  CLIENT_INFO_META_KEY,
   inputRequired,
-  LOG_LEVEL_META_KEY,
-  PROTOCOL_VERSION_META_KEY,
   ProtocolError,
   ProtocolErrorCode,
   ResourceNotFoundError,
@@ -13,8 +9,10 @@ import {
 } from '@modelcontextprotocol/server'
 import type {
   CallToolResult,
+  GetPromptResult,
   JSONRPCMessage,
   MessageExtraInfo,
+  Prompt,
   Resource,
   ServerContext,
   Tool,
@@ -25,7 +23,7 @@ import type {Logger} from './logger.js'
 import {exposedLists, exposeListings, type Exposure} from './exposure.js'
 import {ShuttingDownError, UpstreamPool, type ContainerSlot, type Lifecycle} from './pool.js'
 import {RelatedNotifications} from './related.js'
-import {CONSTRUCTED_CAPABILITIES, describeOnHandshake} from './handshake.js'
+import {CONSTRUCTED_CAPABILITIES, describeOnHandshake, ENVELOPE_META_KEYS} from './handshake.js'
 import {EMPTY_LISTING, ListingCache, listUpstream, type ServerListing} from './listing.js'
 import {ListingRetry, Relister} from './relist.js'
 import {DEFAULT_INPUT_TIMEOUT_MS, RoundTripCall, UPSTREAM_INPUT_KEY, type InputAsk} from './round-trip.js'
@@ -102,6 +100,10 @@ export interface GatewayOptions {
    * session added, the access policy. In order; none means every session sees the same tools.
    */
   toolViews?: readonly ToolViewLayer[] | undefined
+  /** A server one session added (src/gateway/dynamic/): not served to all, but started and called alike. */
+  sessionServer?: ((name: string) => GatewayServer | undefined) | undefined
+  /** Prompts of the gateway's own (mcp-discover), listed after the servers' and answered here. */
+  ownPrompts?: {list(): Prompt[]; get(name: string): GetPromptResult | undefined} | undefined
 }
 
 interface SessionState extends SessionRef {
@@ -115,6 +117,7 @@ interface SessionState extends SessionRef {
 export type RawReplySink = (message: JSONRPCMessage | string) => void
 
 const LISTING_SESSION = '\u0000listing'
+type Json = Record<string, unknown>
 
 /**
  * The gateway core: one aggregated view of every enabled server's tools, prompts and resources, and one
@@ -440,15 +443,9 @@ export class Gateway {
     )
     const binding: UpstreamBinding = {
       elicit: async (params, signal) =>
-        (await server.elicitInput(params as never, {signal, timeout: 600_000})) as unknown as Record<
-          string,
-          unknown
-        >,
+        (await server.elicitInput(params as never, {signal, timeout: 600_000})) as unknown as Json,
       sample: async (params, signal) =>
-        (await server.createMessage(params as never, {signal, timeout: 600_000})) as unknown as Record<
-          string,
-          unknown
-        >,
+        (await server.createMessage(params as never, {signal, timeout: 600_000})) as unknown as Json,
       log: (params) => void server.sendLoggingMessage(params as never).catch(() => {}),
     }
     const session: SessionState = {
@@ -494,11 +491,14 @@ export class Gateway {
     })
     server.setRequestHandler('prompts/list', async () => {
       await this.ready
-      return {prompts: [...this.prompts.values()].map((p) => p.prompt)}
+      const own = this.options.ownPrompts?.list() ?? []
+      return {prompts: [...[...this.prompts.values()].map((p) => p.prompt), ...own]}
     })
     server.setRequestHandler('prompts/get', async (request, ctx) => {
       await this.ready
       const target = this.prompts.get(request.params.name)
+      const own = target ? undefined : this.options.ownPrompts?.get(request.params.name)
+      if (own) return own
       if (!target)
         throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Prompt ${request.params.name} not found`)
       return (await this.forwardInRounds(session, binding, target.origin.server, ctx, {
@@ -567,7 +567,8 @@ export class Gateway {
   }
 
   private lifecycle(server: string): 'long-lived' | 'per-call' {
-    return this.byName.get(server)?.longLived ? 'long-lived' : 'per-call'
+    const known = this.byName.get(server) ?? this.options.sessionServer?.(server)
+    return known?.longLived ? 'long-lived' : 'per-call'
   }
 
   /** Start an upstream for a pool session, declaring the capabilities of the client(s) it serves. */
@@ -590,7 +591,8 @@ export class Gateway {
     params: {name: string; arguments?: Record<string, unknown> | undefined},
     ctx: ServerContext,
   ): Promise<CallToolResult> {
-    const state = this.sessions.get(session.id)
+    // A stateless request's session is not kept in `sessions`: the one making the call is passed in.
+    const state = 'binding' in session ? (session as SessionState) : this.sessions.get(session.id)
     if (!state) throw new ProtocolError(ProtocolErrorCode.InvalidRequest, `session ${session.id} has ended`)
     return this.callTool(state, state.binding, target, params, ctx)
   }
@@ -602,6 +604,8 @@ export class Gateway {
 
   /** Tell one session its tool list changed (a server it added, a policy reload). */
   notifySession(sessionId: string, kind: 'tools' | 'prompts' | 'resources'): void {
+    // 2026-07-28 requests share the session id `stateless`: their clients hear it on the subscription stream.
+    if (sessionId === 'stateless') for (const listener of this.listChangedListeners) listener(kind)
     const server = this.sessions.get(sessionId)?.server
     if (server) sendListChanged(server, kind)
   }
@@ -991,9 +995,3 @@ export const DEFAULT_MAX_CONTAINERS = 64
 const CANCEL_GRACE_MS = 2000
 /** The least time between two re-listings of one noisy upstream (see Relister). */
 const RELIST_INTERVAL_MS = 1000
-const ENVELOPE_META_KEYS = [
-  PROTOCOL_VERSION_META_KEY,
-  CLIENT_CAPABILITIES_META_KEY,
-  CLIENT_INFO_META_KEY,
-  LOG_LEVEL_META_KEY,
-]

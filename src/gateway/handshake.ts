@@ -3,6 +3,12 @@
  * its capabilities and instructions, derived from what its servers said about themselves (their listings),
  * so that a client sees what it would see connected to the server directly.
  */
+import {
+  CLIENT_CAPABILITIES_META_KEY,
+  CLIENT_INFO_META_KEY,
+  LOG_LEVEL_META_KEY,
+  PROTOCOL_VERSION_META_KEY,
+} from '@modelcontextprotocol/server'
 import type {Server, ServerCapabilities} from '@modelcontextprotocol/server'
 
 import type {ServerListing} from './listing.js'
@@ -123,3 +129,11 @@ export function describeOnHandshake(server: Server, source: HandshakeSource, lis
   refresh()
   void listed?.then(refresh)
 }
+
+/** The `_meta` keys of a 2026-07-28 client's envelope: they describe its hop to us, not ours to a server. */
+export const ENVELOPE_META_KEYS = [
+  PROTOCOL_VERSION_META_KEY,
+  CLIENT_CAPABILITIES_META_KEY,
+  CLIENT_INFO_META_KEY,
+  LOG_LEVEL_META_KEY,
+]

@@ -482,18 +482,21 @@ export class UpstreamPool {
   /**
    * Stop every container of `server`, whichever session holds it (the server was removed or changed by a
    * configuration reload): long-lived and exclusive ones, and per-call ones whose call is in flight (that
-   * call fails). The next call starts a fresh container from the configuration of that moment.
+   * call fails). The next call starts a fresh container from the configuration of that moment. With
+   * `session`, only the containers of that pool session (and its capability scopes `<session>+…`).
    */
-  async closeServer(server: string): Promise<void> {
+  async closeServer(server: string, session?: string): Promise<void> {
+    // One session's containers only (a server one session added and removes): `session` and its scopes.
+    const mine = (s: string) => session === undefined || s === session || s.startsWith(`${session}+`)
     const closing: Promise<unknown>[] = []
     for (const [key, entry] of this.longLived) {
-      if (entry.server !== server) continue
+      if (entry.server !== server || !mine(entry.session)) continue
       this.longLived.delete(key)
       clearTimeout(entry.idleTimer)
       closing.push(entry.upstream.then((u) => u.close()).catch(() => {}))
     }
     for (const [key, leases] of this.idleLeases) {
-      if (leases[0]?.server !== server) continue
+      if (leases[0]?.server !== server || !mine(leases[0].session)) continue
       this.idleLeases.delete(key)
       for (const lease of leases) {
         clearTimeout(lease.idleTimer)
@@ -502,8 +505,9 @@ export class UpstreamPool {
       }
     }
     for (const lease of this.busyLeases)
-      if (lease.server === server) closing.push(lease.upstream.close().catch(() => {}))
-    for (const u of this.perCall) if (u.server === server) closing.push(u.close().catch(() => {}))
+      if (lease.server === server && mine(lease.session)) closing.push(lease.upstream.close().catch(() => {}))
+    if (session === undefined)
+      for (const u of this.perCall) if (u.server === server) closing.push(u.close().catch(() => {}))
     const closed = Promise.all(closing).then(() => {})
     this.removing.add(closed)
     await closed.finally(() => this.removing.delete(closed))

@@ -73,7 +73,7 @@ export interface RunGatewayOptions extends GatewayFlags, AccessOptions {
   watch?: boolean | undefined
   /** `--auth oauth` and its flags (src/gateway/http/oauth/). */
   oauth?: OAuthResourceOptions | undefined
-  /** `--dynamic-tools` (default on): the internal tools (code mode); see codemode/switch.ts. */
+  /** `--dynamic-tools` (default on): the internal tools, src/gateway/dynamic/ and src/gateway/codemode/. */
   dynamicTools?: boolean | undefined
   /** For tests and embedding; default process stdio. */
   stdin?: Readable
@@ -248,14 +248,37 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
     }))
   // Named tokens, access policy, rate limits, audit log (src/gateway/policy/).
   const access = await accessControl(ctx, options, logger)
-  // Internal tools (issue #17): code mode, unless --servers, --dynamic-tools=false or the feature is off.
-  const {dynamicToolsOn} = await import('./codemode/switch.js')
-  const codeMode = (await dynamicToolsOn(ctx, options, (m) => logger.warn(`  - ${m}`)))
+  const prepareContainers = async () => {
+    if (configuration.containers.size === 0) return
+    const l = await ensureLink()
+    await l.ready
+    await ensureImages(l.runtime, configuration, logger, {terminal, color: display.color})
+  }
+  // Internal tools (issue #17): mcp-find, mcp-add … (src/gateway/dynamic/) and code mode
+  // (src/gateway/codemode/), for each client session; off with --servers, --dynamic-tools=false or the feature.
+  const {dynamicTools, dynamicToolsOn, runHost} = await import('./dynamic/index.js')
+  const internalTools = await dynamicToolsOn(ctx, options, (m) => logger.warn(`  - ${m}`))
+  const dynamic = internalTools
+    ? dynamicTools(
+        runHost({
+          ctx,
+          flags: options,
+          logger,
+          live: configuration,
+          toGatewayServers,
+          prepareContainers,
+          prefixAll,
+        }),
+      )
+    : undefined
+  const codeMode = internalTools
     ? [(await import('./codemode/layer.js')).codeModeLayer(() => ref.gateway!)]
     : []
   const gateway = new Gateway({
     // The internal tools first; the access policy filters them too.
-    toolViews: [...codeMode, ...access.toolViews],
+    toolViews: [...(dynamic ? [dynamic.layer] : []), ...codeMode, ...access.toolViews],
+    sessionServer: dynamic?.sessionServer,
+    ownPrompts: dynamic?.prompts,
     observeCall: metrics?.observeCall,
     servers: toGatewayServers(configuration),
     toolFilter: configuration.toolFilter,
@@ -300,6 +323,7 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
   })
   if (link) attachEngineWatch(gateway, link.watch)
   access.onPolicyChange(() => gateway.notifyAll('tools'))
+  dynamic?.attach(gateway)
 
   let shuttingDown: Promise<void> | undefined
   const shutdown = (reason: string) => {
@@ -328,12 +352,8 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
           load: () => loadGatewayConfiguration(ctx, options, logger),
           live: configuration,
           toGatewayServers,
-          prepareContainers: async () => {
-            if (configuration.containers.size === 0) return
-            const l = await ensureLink()
-            await l.ready
-            await ensureImages(l.runtime, configuration, logger, {terminal, color: display.color})
-          },
+          prepareContainers,
+          afterSwap: dynamic?.afterSwap,
           gateway,
         })
       : undefined

@@ -135,11 +135,29 @@ export async function setConfigValue(ctx: Context, assignment: string): Promise<
       suggestions: [`Run "docker mcp server inspect ${server}" to see what it needs.`],
     })
   const field = findField(server, fields, key)
-  const {coerceConfigValue, openForEdit, checkConfig, ensureMapAt, findPair, replaceValue, writeYamlFile} =
-    await configTools()
+  const {coerceConfigValue} = await configTools()
   const value = coerceConfigValue(raw, field, `${server}.${key}`)
+  await writeConfigValue(ctx, server, key, value)
+  return {
+    server,
+    key,
+    value,
+    file: ctx.paths.config,
+    warnings: warnings.filter((w) => w.includes(`"${server}"`)),
+  }
+}
 
-  // Read, change and write under the file's lock: concurrent `config set`s each keep their value.
+/**
+ * Write one checked, coerced setting into config.yaml, keeping the rest of the file (comments included) as
+ * it was: read, change and write under the file's lock, so that concurrent writers each keep their value.
+ */
+export async function writeConfigValue(
+  ctx: Context,
+  server: string,
+  key: string,
+  value: unknown,
+): Promise<void> {
+  const {openForEdit, checkConfig, ensureMapAt, findPair, replaceValue, writeYamlFile} = await configTools()
   await withFileLock(ctx.paths.config, async () => {
     const y = await openForEdit(ctx.paths.config)
     if (y.exists) checkConfig(y)
@@ -152,13 +170,6 @@ export async function setConfigValue(ctx: Context, assignment: string): Promise<
     else map.add(y.doc.createPair(last, node))
     await writeYamlFile(ctx.paths.config, y.doc, {privateRoot: ctx.paths.mcpDir})
   })
-  return {
-    server,
-    key,
-    value,
-    file: ctx.paths.config,
-    warnings: warnings.filter((w) => w.includes(`"${server}"`)),
-  }
 }
 
 /** `config get <server>.<key>` (or just `<server>` for all of its settings). */

@@ -15,6 +15,8 @@ export interface ReloaderOptions {
   toGatewayServers: (configuration: GatewayConfiguration) => GatewayServer[]
   /** Make new container servers startable: link the engine if none was needed yet, pull missing images. */
   prepareContainers: () => Promise<void>
+  /** After the live maps took the new content: put back what is not read from files (servers sessions added). */
+  afterSwap?: (() => void) | undefined
   gateway: {
     reconfigure(
       next: {servers: GatewayServer[]; toolFilter: GatewayOptions['toolFilter']},
@@ -81,6 +83,7 @@ export class Reloader {
     live.toolFilterKey = next.toolFilterKey
     live.warnings = next.warnings
     live.hostPolicy = next.hostPolicy
+    this.options.afterSwap?.()
     try {
       await this.options.prepareContainers()
     } catch (err) {
