@@ -27,6 +27,11 @@ class Semaphore {
     return this.active
   }
 
+  /** Callers waiting for a place. */
+  get waiters(): number {
+    return this.waiting.length
+  }
+
   /** A place now, or undefined when all are taken (for what must not wait: see `UpstreamPool`). */
   tryAcquire(): (() => void) | undefined {
     if (this.active >= this.size) return undefined
@@ -196,6 +201,7 @@ export class UpstreamPool {
         const place = this.tryPlace(server)
         return place && {place, upstream: this.started(server, key)}
       },
+      contended: (server) => this.slotsOf(server).waiters > 0,
     })
   }
 
@@ -309,8 +315,9 @@ export class UpstreamPool {
     // Listings ('\u0000' sessions) start their own: a server that is never called has no spare.
     const kind = session.startsWith('\u0000') ? undefined : this.options.spareScope?.(session)
     const spare = kind === undefined ? undefined : this.spares.take(server, kind)
-    if (kind !== undefined) this.spares.demand(server, kind)
     const slot = spare?.place ?? (await this.takeQueued(server, signal))
+    // After the call has its place: a spare started now must not take the place the call waits for.
+    if (kind !== undefined) this.spares.demand(server, kind)
     let upstream: Upstream | undefined = spare?.upstream
     try {
       upstream ??= await this.started(server, session)

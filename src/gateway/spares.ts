@@ -27,6 +27,8 @@ export interface SpareOptions<P extends SparePlace> {
   idleMs: number
   /** Start a container for `key` (the scope it declares), or undefined when no place is free right now. */
   start: (server: string, key: string) => {place: P; upstream: Promise<Upstream>} | undefined
+  /** Whether a call is waiting for a place of `server`: a spare that comes up then gives its place up. */
+  contended?: ((server: string) => boolean) | undefined
 }
 
 export interface Spare<P extends SparePlace> {
@@ -109,11 +111,14 @@ export class SpareContainers<P extends SparePlace> {
       const settled = started.upstream.then(
         (upstream) => {
           this.startMs = 0.7 * this.startMs + 0.3 * (performance.now() - began)
-          // Closed meanwhile (shutdown, idle, the server removed): it goes at once.
-          if (this.closed || this.buckets.get(bucketKey(bucket.server, bucket.key)) !== bucket) {
-            started.place.release()
-            return upstream.close()
-          }
+          // Closed meanwhile (shutdown, idle, the server removed), or a call waits for the place it holds
+          // (a call of another kind of client, under a small cap): it goes, and its place with it.
+          if (
+            this.closed ||
+            this.buckets.get(bucketKey(bucket.server, bucket.key)) !== bucket ||
+            this.options.contended?.(bucket.server)
+          )
+            return upstream.close().finally(() => started.place.release())
           const spare = {upstream, place: started.place}
           bucket.ready.push(spare)
           // A spare whose container ends while it waits frees its place; `take` skips it.

@@ -152,3 +152,26 @@ test('no spares when turned off', async () => {
   assert.equal(p.spares.readyCount, 0)
   await p.closeAll()
 })
+
+test('with a cap of 1, a spare still starting gives its place to a call of another kind that waits for it', async () => {
+  const {pool: p, started} = pool({maxPerServer: 1, startMs: 30})
+  await p.use('fx', 'legacy-a', 'per-call', undefined, async () => {})
+  // The spare (for 2025 clients) is starting and holds the only place; a 2026 call comes meanwhile.
+  const modern = await Promise.race([
+    p.use('fx', 'modern-b', 'per-call', undefined, async (u) => u),
+    new Promise<undefined>((r) => setTimeout(() => r(undefined), 2000).unref()),
+  ])
+  assert.ok(modern, 'the call waited for a place a spare kept')
+  assert.equal(modern.session, 'modern-b')
+  // And a 2026 call never takes the place its own spare is starting in (the spare is started after it).
+  const again = await Promise.race([
+    p.use('fx', 'modern-c', 'per-call', undefined, async (u) => u),
+    new Promise<undefined>((r) => setTimeout(() => r(undefined), 2000).unref()),
+  ])
+  assert.ok(again, 'the second call waited for a place its own spare kept')
+  await p.closeAll()
+  assert.deepEqual(
+    started.filter((u) => u.isOpen),
+    [],
+  )
+})
