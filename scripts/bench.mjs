@@ -34,6 +34,10 @@ const servers = [
   'bench:\n    title: Bench\n    description: long-lived fixture\n    type: server\n    image: ' +
     FIXTURE +
     '\n    longLived: true\n',
+  // The cheapest server there can be (no SDK, see the fixture's raw-echo.ts): the gateway's own cost shows.
+  'raw:\n    title: Raw\n    description: long-lived raw echo\n    type: server\n    image: ' +
+    FIXTURE +
+    '\n    longLived: true\n    env:\n      - name: FIXTURE_RAW_ECHO\n        value: "1"\n',
 ]
 for (let i = 0; i < 10; i++) {
   servers.push(
@@ -80,8 +84,17 @@ async function stdioClient(command, args) {
 }
 
 /** The fixture spoken to directly, as `docker run -i` (the baseline of every per-call figure). */
-const directClient = () =>
-  stdioClient('docker', ['run', '-i', '--rm', '--init', '--network', 'none', FIXTURE])
+const directClient = (raw = false) =>
+  stdioClient('docker', [
+    'run',
+    '-i',
+    '--rm',
+    '--init',
+    '--network',
+    'none',
+    ...(raw ? ['-e', 'FIXTURE_RAW_ECHO=1'] : []),
+    FIXTURE,
+  ])
 
 async function latency(client, tool, args, n) {
   const times = []
@@ -249,6 +262,30 @@ try {
     throughputShare: gwTput / directTput,
     bigArgRatio: gwBigArg / directBigArg,
     bigResultRatio: gwBigResult / directBigResult,
+  }
+
+  // ------------------------------------------------------------ the same, with the cheapest server
+  // An SDK server spends more per call than the gateway's hop: behind it the gateway's cost looks smaller
+  // than it is. Against a server that does nothing but answer, the ratios are the gateway's own.
+  log('- Per-call latency over stdio, raw echo server (no SDK): direct docker run -i vs the gateway')
+  const rawDirect = await directClient(true)
+  await latency(rawDirect.client, 'echo', {text: 'warm'}, 50)
+  const rawDirectLat = await latency(rawDirect.client, 'echo', {text: 'x'}, N_CALLS)
+  const rawDirectTput = await throughput(rawDirect.client, 'echo', N_CALLS * 2, 32)
+  const rawDirectBig = (await latency(rawDirect.client, 'echo', {text: mib}, 40)).p50
+  await rawDirect.client.close()
+  const rawGw = await stdioClient(process.execPath, g(['--servers', 'raw']))
+  await latency(rawGw.client, 'echo', {text: 'warm'}, 50)
+  const rawGwLat = await latency(rawGw.client, 'echo', {text: 'x'}, N_CALLS)
+  const rawGwTput = await throughput(rawGw.client, 'echo', N_CALLS * 2, 32)
+  const rawGwBig = (await latency(rawGw.client, 'echo', {text: mib}, 40)).p50
+  await rawGw.client.close()
+  results.stdioRaw = {
+    direct: {...rawDirectLat, callsPerSec32: rawDirectTput, bigArg: rawDirectBig},
+    gateway: {...rawGwLat, callsPerSec32: rawGwTput, bigArg: rawGwBig},
+    p50Ratio: rawGwLat.p50 / rawDirectLat.p50,
+    throughputShare: rawGwTput / rawDirectTput,
+    bigArgRatio: rawGwBig / rawDirectBig,
   }
 
   // ------------------------------------------------------------ HTTP hop
@@ -438,6 +475,21 @@ const rows = [
     '1 MiB result: gateway / direct',
     `${ms(r.stdio.gateway.bigResult)} / ${ms(r.stdio.direct.bigResult)} = ${r.stdio.bigResultRatio.toFixed(2)}x`,
     '<= 1.5x',
+  ],
+  [
+    'raw echo server, stdio p50: gateway / direct',
+    `${ms(r.stdioRaw.gateway.p50)} / ${ms(r.stdioRaw.direct.p50)} = ${r.stdioRaw.p50Ratio.toFixed(2)}x`,
+    '<= 1.2x',
+  ],
+  [
+    'raw echo server, stdio calls/s, 32 in flight: gateway / direct',
+    `${r.stdioRaw.gateway.callsPerSec32.toFixed(0)} / ${r.stdioRaw.direct.callsPerSec32.toFixed(0)} = ${(100 * r.stdioRaw.throughputShare).toFixed(0)}%`,
+    '>= 100%',
+  ],
+  [
+    'raw echo server, 1 MiB argument: gateway / direct',
+    `${ms(r.stdioRaw.gateway.bigArg)} / ${ms(r.stdioRaw.direct.bigArg)} = ${r.stdioRaw.bigArgRatio.toFixed(2)}x`,
+    '<= 1.2x',
   ],
   [
     'Streamable HTTP p50: gateway / no gateway',

@@ -108,6 +108,19 @@ export class CapabilityScopes {
     return this.scopes.get(scope)?.legacy ?? false
   }
 
+  /**
+   * The scope spare containers for calls of `scope` start with (see spares.ts): what its clients declared
+   * and their era, and no session (a '\u0000' scope labels no container with a session). Sessions that
+   * declared the same share it; there are only as many as canonical capability sets.
+   */
+  spareScope(scope: string): string {
+    const {capabilities, legacy} = this.scopes.get(scope) ?? {capabilities: {}, legacy: false}
+    const declared = JSON.stringify(capabilities)
+    const key = `\u0000spare:${legacy ? 2025 : 2026}:${createHash('sha256').update(declared).digest('hex').slice(0, 12)}`
+    if (!this.scopes.has(key)) this.scopes.set(key, {capabilities, legacy})
+    return key
+  }
+
   /** A session ended. */
   forget(session: string): void {
     this.scopes.delete(session)

@@ -109,6 +109,13 @@ export const GATEWAY_RUN_FLAGS = {
     default: 64,
     min: 1,
   },
+  'spare-containers': {
+    type: 'integer',
+    description:
+      'per-call servers: containers started ahead of their calls, handshake done, per server (sized by the call rate; 0 = off); each call still gets a fresh one',
+    default: 2,
+    min: 0,
+  },
   'input-timeout': {
     type: 'integer',
     description: 'seconds a call waits for a 2026-07-28 client to answer its server (elicitation, sampling)',
@@ -386,6 +393,7 @@ export function gatewayOptionsFromFlags(flags: GatewayRunFlags, version: string)
     startTimeoutSeconds: flags['start-timeout'],
     maxContainersPerServer: flags['max-containers-per-server'],
     maxContainers: flags['max-containers'],
+    spareContainers: flags['spare-containers'],
     inputTimeoutSeconds: flags['input-timeout'],
     idleTimeoutSeconds: flags['idle-timeout'],
     cache: flags.cache,

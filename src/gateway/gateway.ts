@@ -74,6 +74,8 @@ export interface GatewayOptions {
   maxPerServer: number
   /** `--max-containers`: containers of all servers at once. */
   maxContainers?: number | undefined
+  /** `--spare-containers`: per-call servers' containers started ahead of their calls (pool.ts, spares.ts). */
+  maxSpares?: number | undefined
   idleMs: number
   logCalls: boolean
   /** Where listings are cached between runs; undefined = no cache. */
@@ -90,10 +92,7 @@ export interface GatewayOptions {
   unavailable?: (() => Promise<string | undefined>) | undefined
   /** Told about every tool call (metrics). */
   observeCall?: ObserveOptions['observeCall']
-  /**
-   * The guards every tool call passes, in order, inside the call log and metrics (see
-   * src/gateway/pipeline/README.md): built from the flags by `callStages` in src/gateway/pipeline/.
-   */
+  /** The guards every tool call passes, in order, inside the call log and metrics (pipeline/README.md). */
   callStages?: readonly CallStage[] | undefined
   /**
    * Per-session changes to the tool list (src/gateway/session/tool-view.ts): the internal tools, servers a
@@ -171,6 +170,8 @@ export class Gateway {
       maxPerServer: options.maxPerServer,
       maxContainers: options.maxContainers ?? DEFAULT_MAX_CONTAINERS,
       idleMs: options.idleMs,
+      maxSpares: options.maxSpares,
+      spareScope: (scope) => this.scopes.spareScope(scope),
     })
     this.relister = new Relister((upstream) => this.relist(upstream), {minIntervalMs: RELIST_INTERVAL_MS})
     this.listingCache = new ListingCache(options.cacheDir, options.logger)
@@ -200,8 +201,9 @@ export class Gateway {
     return [...this.tools.keys()]
   }
 
-  get clashes(): readonly string[] {
-    return this.clashReports
+  /** The exposed tool names, and the clashes that renamed some, for the dry run's summary. */
+  get exposed(): {tools: string[]; clashes: readonly string[]} {
+    return {tools: [...this.tools.keys()], clashes: this.clashReports}
   }
 
   listingOf(server: string): ServerListing | undefined {

@@ -1,4 +1,5 @@
 import {DockerMcpError} from '../errors.js'
+import {SpareContainers} from './spares.js'
 import type {Upstream} from './upstream.js'
 
 const longLivedKey = (server: string, session: string) => `${server}\u0000${session}`
@@ -26,6 +27,11 @@ class Semaphore {
     return this.active
   }
 
+  /** Callers waiting for a place. */
+  get waiters(): number {
+    return this.waiting.length
+  }
+
   /** A place now, or undefined when all are taken (for what must not wait: see `UpstreamPool`). */
   tryAcquire(): (() => void) | undefined {
     if (this.active >= this.size) return undefined
@@ -38,6 +44,7 @@ class Semaphore {
       this.active++
       return this.releaser()
     }
+    // Resolved with the place already counted: a releaser hands its place over (see `releaser`).
     await new Promise<void>((resolve, reject) => {
       const entry = () => {
         signal?.removeEventListener('abort', onAbort)
@@ -51,17 +58,21 @@ class Semaphore {
       signal?.addEventListener('abort', onAbort, {once: true})
       this.waiting.push(entry)
     })
-    this.active++
     return this.releaser()
   }
 
+  /**
+   * A place freed goes straight to the first waiter, still counted: were it uncounted until the waiter
+   * runs, a `tryAcquire` in between would take it too, and the cap would be exceeded.
+   */
   private releaser(): () => void {
     let released = false
     return () => {
       if (released) return
       released = true
-      this.active--
-      this.waiting.shift()?.()
+      const next = this.waiting.shift()
+      if (next) next()
+      else this.active--
     }
   }
 }
@@ -114,6 +125,10 @@ export interface PoolOptions {
   maxContainers: number
   /** Close a long-lived container after this long without calls; 0 = never. */
   idleMs: number
+  /** Spare containers of a per-call server, per kind of client, at most (see spares.ts); 0 or absent = none. */
+  maxSpares?: number | undefined
+  /** The scope a spare for calls of `scope` is started with: the same capabilities, no session of its own. */
+  spareScope?: ((scope: string) => string) | undefined
 }
 
 /** How a call gets its container. */
@@ -170,6 +185,8 @@ export class UpstreamPool {
   private readonly starting = new Set<Promise<Upstream>>()
   /** Per-call containers being removed after their call answered. */
   private readonly removing = new Set<Promise<void>>()
+  /** Per-call containers started ahead of their calls. */
+  readonly spares: SpareContainers<Slot>
   private closing = false
 
   constructor(
@@ -177,6 +194,24 @@ export class UpstreamPool {
     private readonly options: PoolOptions,
   ) {
     this.global = new Semaphore(options.maxContainers)
+    this.spares = new SpareContainers({
+      max: options.spareScope ? (options.maxSpares ?? 0) : 0,
+      idleMs: options.idleMs > 0 ? Math.min(options.idleMs, SPARE_IDLE_MS) : SPARE_IDLE_MS,
+      start: (server, key) => {
+        const place = this.tryPlace(server)
+        return place && {place, upstream: this.started(server, key)}
+      },
+      contended: (server) => this.slotsOf(server).waiters > 0,
+    })
+  }
+
+  /** A place for a spare: only a free one, never waiting and never evicting anything. */
+  private tryPlace(server: string): Slot | undefined {
+    const place = this.slotsOf(server).tryAcquire()
+    if (!place) return undefined
+    const global = this.global.tryAcquire()
+    if (!global) return void place()
+    return new Slot(place, global, this.parkedOf(server))
   }
 
   private slotsOf(server: string): Semaphore {
@@ -193,7 +228,9 @@ export class UpstreamPool {
 
   /** A global place now (an idle exclusive container gives its own up), else a CapacityError. */
   private takeGlobal(): () => void {
-    const place = this.global.tryAcquire() ?? (this.evictIdleLease() ? this.global.tryAcquire() : undefined)
+    const place =
+      this.global.tryAcquire() ??
+      (this.evictIdleLease() || this.spares.evict(undefined, true) ? this.global.tryAcquire() : undefined)
     if (place) return place
     throw new CapacityError(
       `the gateway already runs ${this.global.used} containers (--max-containers ${this.global.size}): close idle sessions or raise the cap`,
@@ -218,7 +255,10 @@ export class UpstreamPool {
 
   /** A place for a per-call container: waits for one of the server's places, never for a global one. */
   private async takeQueued(server: string, signal: AbortSignal | undefined): Promise<Slot> {
-    const place = await this.slotsOf(server).acquire(signal)
+    const slots = this.slotsOf(server)
+    // A spare (of another kind of client) holds a place this call needs: it gives it up.
+    if (slots.used >= slots.size) this.spares.evict(server)
+    const place = await slots.acquire(signal)
     try {
       return new Slot(place, this.takeGlobal(), this.parkedOf(server))
     } catch (err) {
@@ -272,10 +312,15 @@ export class UpstreamPool {
     signal: AbortSignal | undefined,
     fn: (u: Upstream, slot: ContainerSlot) => Promise<T>,
   ): Promise<T> {
-    const slot = await this.takeQueued(server, signal)
-    let upstream: Upstream | undefined
+    // Listings ('\u0000' sessions) start their own: a server that is never called has no spare.
+    const kind = session.startsWith('\u0000') ? undefined : this.options.spareScope?.(session)
+    const spare = kind === undefined ? undefined : this.spares.take(server, kind)
+    const slot = spare?.place ?? (await this.takeQueued(server, signal))
+    // After the call has its place: a spare started now must not take the place the call waits for.
+    if (kind !== undefined) this.spares.demand(server, kind)
+    let upstream: Upstream | undefined = spare?.upstream
     try {
-      upstream = await this.started(server, session)
+      upstream ??= await this.started(server, session)
       this.perCall.add(upstream)
       // Shutdown began while this container was starting: it must not outlive the gateway.
       if (this.closing) throw new ShuttingDownError()
@@ -443,11 +488,11 @@ export class UpstreamPool {
     }
   }
 
-  /** Containers currently held (long-lived, exclusive and in-flight per-call), for metrics and tests. */
+  /** Containers currently held (long-lived, exclusive, in-flight per-call and spares), for metrics and tests. */
   get size(): number {
     let leases = this.busyLeases.size
     for (const idle of this.idleLeases.values()) leases += idle.length
-    return this.longLived.size + this.perCall.size + leases
+    return this.longLived.size + this.perCall.size + leases + this.spares.readyCount
   }
 
   /** Containers counted against `--max-containers` right now (those being removed included). */
@@ -506,8 +551,11 @@ export class UpstreamPool {
     }
     for (const lease of this.busyLeases)
       if (lease.server === server && mine(lease.session)) closing.push(lease.upstream.close().catch(() => {}))
-    if (session === undefined)
+    if (session === undefined) {
       for (const u of this.perCall) if (u.server === server) closing.push(u.close().catch(() => {}))
+      // Spares belong to no session: they go with the server, not with one session's removal.
+      closing.push(this.spares.closeServer(server))
+    }
     const closed = Promise.all(closing).then(() => {})
     this.removing.add(closed)
     await closed.finally(() => this.removing.delete(closed))
@@ -516,7 +564,7 @@ export class UpstreamPool {
   /** Stop everything. */
   async closeAll(): Promise<void> {
     this.closing = true
-    const closing: Promise<unknown>[] = []
+    const closing: Promise<unknown>[] = [this.spares.closeAll()]
     for (const entry of this.longLived.values()) {
       clearTimeout(entry.idleTimer)
       closing.push(entry.upstream.then((u) => u.close()).catch(() => {}))
@@ -535,6 +583,9 @@ export class UpstreamPool {
     await Promise.all(closing)
   }
 }
+
+/** A per-call server with no call for this long has its spare containers closed (or --idle-timeout, if shorter). */
+const SPARE_IDLE_MS = 120_000
 
 /** The slot handed to calls on a session's long-lived container, which is never parked. */
 const noPark: ContainerSlot = {park: () => false}

@@ -44,6 +44,8 @@ export interface RunGatewayOptions extends GatewayFlags, AccessOptions {
   startTimeoutSeconds: number
   maxContainersPerServer: number
   maxContainers?: number | undefined
+  /** `--spare-containers` (src/gateway/spares.ts). */
+  spareContainers?: number | undefined
   inputTimeoutSeconds?: number | undefined
   idleTimeoutSeconds: number
   cache: boolean
@@ -287,6 +289,7 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
     callTimeoutMs: options.callTimeoutSeconds * 1000,
     maxPerServer: options.maxContainersPerServer,
     maxContainers: options.maxContainers,
+    maxSpares: options.dryRun ? 0 : options.spareContainers,
     inputTimeoutMs:
       options.inputTimeoutSeconds === undefined ? undefined : options.inputTimeoutSeconds * 1000,
     idleMs: options.idleTimeoutSeconds * 1000,
@@ -511,8 +514,8 @@ function summarize(gateway: Gateway, configuration: GatewayConfiguration): Gatew
         ...(error ? {error} : {}),
       }
     }),
-    tools: gateway.toolNames.sort(),
-    clashes: [...gateway.clashes],
+    tools: gateway.exposed.tools.sort(),
+    clashes: [...gateway.exposed.clashes],
     warnings: configuration.warnings,
   }
 }
