@@ -95,7 +95,11 @@ async function addNow(c: DynamicContext, {session}: ToolArgs, name: string, pers
   const poolSession = SessionServers.poolSession(session)
   const undo = async () => {
     if (servers.holders(name, poolSession) === 0) await host.gateway.pool.closeServer(name, poolSession)
-    if (servers.holders(name) === 0) host.uninstall(name)
+    // Nobody holds it any more: whatever is left of it goes too (its spare containers belong to no session).
+    if (servers.holders(name) === 0) {
+      await host.gateway.pool.closeServer(name)
+      host.uninstall(name)
+    }
   }
   if (why) {
     await undo()

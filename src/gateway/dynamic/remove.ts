@@ -40,7 +40,11 @@ async function removeNow(c: DynamicContext, {session}: ToolArgs, name: string): 
   const poolSession = SessionServers.poolSession(session)
   // Stateless callers share one pool session: its container stays while another caller still uses it.
   if (servers.holders(name, poolSession) === 0) await host.gateway.pool.closeServer(name, poolSession)
-  if (servers.holders(name) === 0) host.uninstall(name)
+  // Nobody holds it any more: whatever is left of it goes too (its spare containers belong to no session).
+  if (servers.holders(name) === 0) {
+    await host.gateway.pool.closeServer(name)
+    host.uninstall(name)
+  }
   host.gateway.notifySession(session.id, 'tools')
   return answer(
     `Removed "${name}" from this session: its tools ${[...added.tools.keys()].join(', ')} are gone.`,
