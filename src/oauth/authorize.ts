@@ -162,6 +162,10 @@ async function clientFor(
       ...(scope ? {scope} : {}),
     },
     ...(request.fetchFn ? {fetchFn: request.fetchFn} : {}),
+  }).catch((err: Error) => {
+    throw new OAuthFlowError(
+      `the authorization server ${found.issuer} refused to register this CLI as a client: ${err.message.split('\n')[0]}`,
+    )
   })
   return {
     client: {

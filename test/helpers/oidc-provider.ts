@@ -30,6 +30,8 @@ export interface OidcProviderOptions {
   port?: number
   /** Resource indicators this provider issues JWT access tokens for, and how. */
   resources: Record<string, ResourceOptions>
+  /** Scopes beyond the resources' (resources added later with `setResource` need theirs here). */
+  scopes?: string[]
   /** Statically registered clients (`oauth register` tests), in oidc-provider's client metadata form. */
   clients?: Record<string, unknown>[]
 }
@@ -76,7 +78,7 @@ export async function startOidcProvider(options: OidcProviderOptions): Promise<O
   await new Promise<void>((r) => server.listen(options.port ?? 0, '127.0.0.1', r))
   const port = (server.address() as net.AddressInfo).port
   const issuer = `http://127.0.0.1:${port}`
-  const allScopes = new Set(['openid', 'offline_access'])
+  const allScopes = new Set(['openid', 'offline_access', ...(options.scopes ?? [])])
   for (const r of resources.values()) for (const s of r.scope.split(' ')) allScopes.add(s)
 
   const provider = new Provider(issuer, {
