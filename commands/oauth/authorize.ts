@@ -38,9 +38,16 @@ authorization code flow with PKCE and a resource indicator. The browser comes ba
     server: Args.string({description: 'the remote server, as the catalog names it', required: true}),
   }
   static override flags = {
-    scopes: Flags.string({description: 'scopes to request, space separated (default: the catalog\'s, else the server\'s)'}),
-    'no-browser': Flags.boolean({description: 'print the URL instead of opening a browser (headless machines)'}),
-    'open-browser': Flags.boolean({hidden: true, description: 'the original\'s flag; opening is the default here'}),
+    scopes: Flags.string({
+      description: "scopes to request, space separated (default: the catalog's, else the server's)",
+    }),
+    'no-browser': Flags.boolean({
+      description: 'print the URL instead of opening a browser (headless machines)',
+    }),
+    'open-browser': Flags.boolean({
+      hidden: true,
+      description: "the original's flag; opening is the default here",
+    }),
   }
 
   async run(): Promise<void> {

@@ -3,7 +3,8 @@ import {formatOAuthList, listOAuthStatus, openOAuthStore, type OAuthStatusRow} f
 
 export default class OAuthLs extends BaseCommand {
   static override aliases = ['oauth:list']
-  static override description = 'list remote servers that use OAuth: status, token expiry, scopes (never tokens)'
+  static override description =
+    'list remote servers that use OAuth: status, token expiry, scopes (never tokens)'
   static override enableJsonFlag = true
   static override examples = ['docker mcp oauth ls', 'docker mcp oauth ls --json']
 

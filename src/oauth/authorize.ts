@@ -59,16 +59,30 @@ async function listen(port: number, state: string, timeoutMs: number): Promise<C
     if (url.pathname !== CALLBACK_PATH) return void res.writeHead(404).end()
     const p = url.searchParams
     const send = (status: number, title: string, text: string) =>
-      res.writeHead(status, {'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store'}).end(page(title, text))
+      res
+        .writeHead(status, {'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store'})
+        .end(page(title, text))
     if (p.get('state') !== state) {
-      send(400, 'Authorization failed', 'The response does not belong to this authorization (state mismatch). Nothing was stored.')
-      return fail(new OAuthFlowError('the authorization response carries a state that does not match the request (possible CSRF or a stale browser tab): refusing it, nothing was stored'))
+      send(
+        400,
+        'Authorization failed',
+        'The response does not belong to this authorization (state mismatch). Nothing was stored.',
+      )
+      return fail(
+        new OAuthFlowError(
+          'the authorization response carries a state that does not match the request (possible CSRF or a stale browser tab): refusing it, nothing was stored',
+        ),
+      )
     }
     const error = p.get('error')
     if (error) {
       send(400, 'Authorization failed', 'The authorization server refused. See the terminal.')
       // Only the error code: its description comes from the redirect and may be attacker-written.
-      return fail(new OAuthFlowError(`the authorization server answered "${error.replace(/[^\w.-]/g, '?').slice(0, 64)}": nothing was stored`))
+      return fail(
+        new OAuthFlowError(
+          `the authorization server answered "${error.replace(/[^\w.-]/g, '?').slice(0, 64)}": nothing was stored`,
+        ),
+      )
     }
     const code = p.get('code')
     if (!code) {
@@ -89,7 +103,12 @@ async function listen(port: number, state: string, timeoutMs: number): Promise<C
     server.listen(port, '127.0.0.1', resolve)
   })
   const timer = setTimeout(
-    () => fail(new OAuthFlowError(`no answer from the browser within ${Math.round(timeoutMs / 1000)}s: nothing was stored`)),
+    () =>
+      fail(
+        new OAuthFlowError(
+          `no answer from the browser within ${Math.round(timeoutMs / 1000)}s: nothing was stored`,
+        ),
+      ),
     timeoutMs,
   )
   timer.unref()
@@ -143,7 +162,11 @@ async function clientFor(
   const stored = await store.client(request.server)
   if (stored?.registration === 'manual' && (stored.issuer === undefined || stored.issuer === found.issuer))
     return {client: {...stored, issuer: found.issuer}, registered: false}
-  if (stored?.registration === 'dynamic' && stored.issuer === found.issuer && stored.redirect_uris?.includes(redirectUri))
+  if (
+    stored?.registration === 'dynamic' &&
+    stored.issuer === found.issuer &&
+    stored.redirect_uris?.includes(redirectUri)
+  )
     return {client: stored, registered: false}
   if (!found.metadata.registration_endpoint) {
     throw new OAuthFlowError(
@@ -218,7 +241,9 @@ export async function authorize(store: OAuthStore, request: AuthorizeRequest): P
       resource: found.resource,
       fetchFn,
     }).catch((err: Error) => {
-      throw new OAuthFlowError(`the authorization server did not exchange the code for a token: ${err.message}`)
+      throw new OAuthFlowError(
+        `the authorization server did not exchange the code for a token: ${err.message}`,
+      )
     })
     checkTokenAudience(tokens.access_token, found.resource, found.issuer)
     const stored: StoredTokens = {

@@ -82,7 +82,8 @@ export class OAuthBearer implements AuthProvider {
 
   private async doRefresh(stored: StoredTokens): Promise<StoredTokens> {
     const {server, store} = this.options
-    if (!stored.refresh_token) throw new OAuthRequiredError(server, 'the token expired and cannot be refreshed')
+    if (!stored.refresh_token)
+      throw new OAuthRequiredError(server, 'the token expired and cannot be refreshed')
     const client = await store.client(server)
     if (!client) throw new OAuthRequiredError(server, 'no client registration stored')
     const fetchFn = this.options.fetchFn ?? fetch
@@ -91,7 +92,10 @@ export class OAuthBearer implements AuthProvider {
       if (!this.metadata) throw new Error('no authorization server metadata')
       const tokens = await refreshAuthorization(stored.issuer, {
         metadata: this.metadata,
-        clientInformation: {client_id: client.client_id, ...(client.client_secret ? {client_secret: client.client_secret} : {})},
+        clientInformation: {
+          client_id: client.client_id,
+          ...(client.client_secret ? {client_secret: client.client_secret} : {}),
+        },
         refreshToken: stored.refresh_token,
         resource: stored.resource,
         fetchFn,
@@ -112,7 +116,10 @@ export class OAuthBearer implements AuthProvider {
     } catch (err) {
       if (err instanceof OAuthRequiredError) throw err
       // The SDK's message may quote the server's error description, never a token; keep only its first line.
-      throw new OAuthRequiredError(server, `refreshing the token failed: ${(err as Error).message.split('\n')[0]}`)
+      throw new OAuthRequiredError(
+        server,
+        `refreshing the token failed: ${(err as Error).message.split('\n')[0]}`,
+      )
     }
   }
 }

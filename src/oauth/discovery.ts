@@ -63,7 +63,11 @@ function resourceCovers(resource: string, serverUrl: URL): boolean {
  * authorization server's metadata (RFC 8414 / OpenID discovery) with its `issuer` checked against the
  * authorization server URL (the SDK's check), and every endpoint checked for https or loopback.
  */
-export async function discover(server: string, serverUrl: URL, fetchFn: typeof fetch = fetch): Promise<Discovered> {
+export async function discover(
+  server: string,
+  serverUrl: URL,
+  fetchFn: typeof fetch = fetch,
+): Promise<Discovered> {
   let resourceMetadataUrl: URL | undefined
   try {
     const probe = await fetchFn(serverUrl, {
@@ -74,7 +78,9 @@ export async function discover(server: string, serverUrl: URL, fetchFn: typeof f
     await probe.body?.cancel().catch(() => {})
     if (probe.status === 401) resourceMetadataUrl = extractWWWAuthenticateParams(probe).resourceMetadataUrl
   } catch (err) {
-    throw new OAuthFlowError(`cannot reach server "${server}" at ${serverUrl.origin}: ${(err as Error).message}`)
+    throw new OAuthFlowError(
+      `cannot reach server "${server}" at ${serverUrl.origin}: ${(err as Error).message}`,
+    )
   }
   let info
   try {
@@ -100,9 +106,14 @@ export async function discover(server: string, serverUrl: URL, fetchFn: typeof f
   assertSecureEndpoint('authorization endpoint', metadata.authorization_endpoint)
   assertSecureEndpoint('token endpoint', metadata.token_endpoint)
   assertSecureEndpoint('registration endpoint', metadata.registration_endpoint)
-  assertSecureEndpoint('revocation endpoint', (metadata as {revocation_endpoint?: string}).revocation_endpoint)
+  assertSecureEndpoint(
+    'revocation endpoint',
+    (metadata as {revocation_endpoint?: string}).revocation_endpoint,
+  )
   if (!(metadata.code_challenge_methods_supported ?? ['S256']).includes('S256'))
-    throw new OAuthFlowError(`the authorization server ${metadata.issuer} does not support PKCE S256 (required by MCP)`)
+    throw new OAuthFlowError(
+      `the authorization server ${metadata.issuer} does not support PKCE S256 (required by MCP)`,
+    )
   const declared = info.resourceMetadata?.resource
   if (declared !== undefined && !resourceCovers(declared, serverUrl)) {
     throw new OAuthFlowError(

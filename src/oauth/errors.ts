@@ -9,9 +9,12 @@ export class OAuthRequiredError extends DockerMcpError {
     readonly server: string,
     why: string,
   ) {
-    super(`server "${server}" needs OAuth authorization (${why}): run "docker mcp oauth authorize ${server}"`, {
-      suggestions: [`docker mcp oauth authorize ${server}`],
-    })
+    super(
+      `server "${server}" needs OAuth authorization (${why}): run "docker mcp oauth authorize ${server}"`,
+      {
+        suggestions: [`docker mcp oauth authorize ${server}`],
+      },
+    )
   }
 }
 

@@ -4,6 +4,7 @@ import type {CatalogEntry} from '../catalog/schema.js'
 import {DockerMcpError} from '../errors.js'
 import {readRegistry} from '../registry/index.js'
 import {closestMatches} from '../text/suggest.js'
+import {declaredScopes, declaresOAuth} from './declared.js'
 import {CLIENT_PREFIX, TOKEN_PREFIX, type OAuthStore} from './store.js'
 
 /** A remote server that may take OAuth tokens. */
@@ -16,22 +17,11 @@ export interface OAuthServer {
   declared: boolean
 }
 
-/** Does this catalog entry declare OAuth (`oauth: {providers, scopes}` or the older list form)? */
-export function declaresOAuth(entry: Pick<CatalogEntry, 'oauth'>): boolean {
-  const o = entry.oauth
-  if (o === undefined) return false
-  return Array.isArray(o) ? o.length > 0 : true
-}
-
-/** The catalog's OAuth scopes of an entry. */
-export function declaredScopes(entry: Pick<CatalogEntry, 'oauth'>): string[] | undefined {
-  const o = entry.oauth
-  return o && !Array.isArray(o) ? o.scopes : undefined
-}
-
 function remoteUrl(entry: CatalogEntry): string | undefined {
   return entry.remote?.url ?? entry.sseEndpoint
 }
+
+export {declaredScopes, declaresOAuth}
 
 /** The remote server `name` from the catalogs, or an error saying what to do. */
 export async function findOAuthServer(ctx: Context, name: string): Promise<OAuthServer> {
@@ -39,9 +29,12 @@ export async function findOAuthServer(ctx: Context, name: string): Promise<OAuth
   const resolved = loaded.servers.get(name)
   if (!resolved) {
     const close = closestMatches(name, [...loaded.servers.keys()], 1)
-    throw new DockerMcpError(`no catalog defines a server "${name}"${close.length ? ` (did you mean "${close[0]}"?)` : ''}`, {
-      suggestions: ['docker mcp server ls'],
-    })
+    throw new DockerMcpError(
+      `no catalog defines a server "${name}"${close.length ? ` (did you mean "${close[0]}"?)` : ''}`,
+      {
+        suggestions: ['docker mcp server ls'],
+      },
+    )
   }
   const url = remoteUrl(resolved.entry)
   if (!url)
@@ -67,7 +60,11 @@ export interface OAuthStatusRow {
  * `oauth ls`: enabled servers that declare OAuth, and every server with stored tokens or a client
  * registration. Names, states and expiry only: no token leaves the store.
  */
-export async function listOAuthStatus(ctx: Context, store: OAuthStore, now = Date.now()): Promise<OAuthStatusRow[]> {
+export async function listOAuthStatus(
+  ctx: Context,
+  store: OAuthStore,
+  now = Date.now(),
+): Promise<OAuthStatusRow[]> {
   const names = new Set<string>()
   const [loaded, enabled] = await Promise.all([loadServers(ctx), readRegistry(ctx)])
   for (const name of enabled) {

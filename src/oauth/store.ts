@@ -65,7 +65,10 @@ export class OAuthStore {
   }
 
   /** Delete what is stored for `server`; which of tokens/client existed. */
-  async remove(server: string, what: {tokens: boolean; client: boolean}): Promise<{tokens: boolean; client: boolean}> {
+  async remove(
+    server: string,
+    what: {tokens: boolean; client: boolean},
+  ): Promise<{tokens: boolean; client: boolean}> {
     const removed = {tokens: false, client: false}
     for (const store of this.sources.writable) {
       if (what.tokens && (await store.delete(TOKEN_PREFIX + server))) removed.tokens = true

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict'
 import {spawn} from 'node:child_process'
-import {readdir, readFile, writeFile} from 'node:fs/promises'
+import {readFile, writeFile} from 'node:fs/promises'
 import http from 'node:http'
 import type net from 'node:net'
 import path from 'node:path'
 import {after, before, describe, test} from 'node:test'
 
+import {mcpPaths} from '../../src/paths.js'
 import {connectGateway, textOf} from '../helpers/gateway.js'
 import {startOidcProvider, type LoginOptions, type OidcProvider} from '../helpers/oidc-provider.js'
 import {startProtectedServer, type ProtectedServer} from '../helpers/protected-server.js'
@@ -52,7 +53,11 @@ async function authorizeWith(
   child.stderr.setEncoding('utf8').on('data', (d: string) => {
     stderr += d
     const url = /^\s+(http\S+)$/m.exec(stderr)?.[1]
-    if (url && !browsed) browsed = login(url).then((b) => void (browser = b), (e: Error) => void (browser = e))
+    if (url && !browsed)
+      browsed = login(url).then(
+        (b) => void (browser = b),
+        (e: Error) => void (browser = e),
+      )
   })
   child.stdin.end()
   const timer = setTimeout(() => child.kill('SIGKILL'), 60_000)
@@ -65,7 +70,10 @@ async function authorizeWith(
   return {code, signal, stdout, stderr, browser}
 }
 
-const browse = (o: LoginOptions = {}) => (url: string) => idp.login(url, o)
+const browse =
+  (o: LoginOptions = {}) =>
+  (url: string) =>
+    idp.login(url, o)
 
 /** The secrets file (DOCKER_MCP_SECRET_STORE=file): what is stored, by name. */
 async function storedNames(): Promise<string[]> {
@@ -86,7 +94,7 @@ function catalogYaml(entries: Record<string, string>): string {
 }
 
 before(async () => {
-  sandbox = await makeSandbox()
+  sandbox = await makeSandbox(ENV)
   // The resource's URL is known only once the server listens: start it first, then tell the provider.
   idp = await startOidcProvider({resources: {}, scopes: ['notes:read']})
   notes = await startProtectedServer({issuer: idp.issuer, jwksUri: idp.jwksUri})
@@ -105,6 +113,128 @@ after(async () => {
   await sandbox?.cleanup()
 })
 
+/** Stored OAuth entries (names only). */
+async function oauthNames(): Promise<string[]> {
+  return (await storedNames()).filter((n) => n.startsWith('oauth'))
+}
+
+/** A value in the 0600 secrets file (DOCKER_MCP_SECRET_STORE=file), parsed: what the gateway reads. */
+async function storedSecret<T>(name: string): Promise<T> {
+  const file = JSON.parse(await readFile(mcpPaths(sandbox.env).secretsFile, 'utf8')) as {
+    secrets: Record<string, string>
+  }
+  const value = file.secrets[name]
+  if (value === undefined) throw new Error(`no secret ${name} stored`)
+  return JSON.parse(value) as T
+}
+
+const storedTokens = (server: string) =>
+  storedSecret<{access_token: string; refresh_token?: string}>(`oauth/${server}`)
+
+async function gatewayCall(): Promise<{text: string; isError: boolean}> {
+  const g = await connectGateway(sandbox, ['--servers', 'notes', '--no-cache'], {viaDocker: false})
+  try {
+    const result = (await g.client.callTool({name: 'notes_whoami', arguments: {}})) as {isError?: boolean}
+    return {text: textOf(result), isError: result.isError === true}
+  } finally {
+    await g.close()
+    outputs.push(g.stderr())
+  }
+}
+
+/** An authorization server that lies in its metadata: an authorization endpoint on a plain-http public host. */
+async function lyingAuthorizationServer(): Promise<{url: string; close(): Promise<void>}> {
+  const server = http.createServer((req, res) => {
+    const issuer = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`
+    if (req.url !== '/.well-known/oauth-authorization-server') return void res.writeHead(404).end()
+    res.writeHead(200, {'content-type': 'application/json'}).end(
+      JSON.stringify({
+        issuer,
+        authorization_endpoint: 'http://auth.example.test/authorize',
+        token_endpoint: `${issuer}/token`,
+        registration_endpoint: `${issuer}/reg`,
+        response_types_supported: ['code'],
+        code_challenge_methods_supported: ['S256'],
+      }),
+    )
+  })
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  return {
+    url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+    close: () => new Promise((r) => server.close(() => r())),
+  }
+}
+
+describe('before any authorization', () => {
+  test('the gateway answers a call with a tool error that says to run docker mcp oauth authorize', async () => {
+    const r = await gatewayCall()
+    assert.equal(r.isError, true, r.text)
+    assert.match(r.text, /docker mcp oauth authorize notes/)
+    assert.equal(notes.calls, 0)
+  })
+
+  test('metadata naming another issuer is refused, nothing stored', async () => {
+    // The provider answers on localhost too, but its metadata says 127.0.0.1: an RFC 8414 §3.3 mismatch.
+    notes.setAuthorizationServer(`http://localhost:${idp.port}`)
+    try {
+      const r = await authorizeWith('notes', browse())
+      assert.equal(r.code, 1)
+      assert.match(r.stderr, /names issuer "http:\/\/127\.0\.0\.1:\d+".*refusing it, nothing was stored/)
+      assert.doesNotMatch(r.stderr, /Open this URL/)
+    } finally {
+      notes.setAuthorizationServer(idp.issuer)
+    }
+    assert.deepEqual(await oauthNames(), [])
+  })
+
+  test('an authorization endpoint on a plain-http public host is refused before the browser opens', async () => {
+    const liar = await lyingAuthorizationServer()
+    notes.setAuthorizationServer(liar.url)
+    try {
+      const r = await authorizeWith('notes', browse())
+      assert.equal(r.code, 1)
+      assert.match(
+        r.stderr,
+        /authorization endpoint \(http:\/\/auth\.example\.test\) is neither https nor on a loopback host/,
+      )
+      assert.doesNotMatch(r.stderr, /Open this URL/)
+    } finally {
+      notes.setAuthorizationServer(idp.issuer)
+      await liar.close()
+    }
+    assert.deepEqual(await oauthNames(), [])
+  })
+
+  test('a callback with another state is refused, nothing stored', async () => {
+    const r = await authorizeWith(
+      'notes',
+      browse({
+        beforeCallback: (u) => {
+          const forged = new URL(u)
+          forged.searchParams.set('state', 'forged-state-value')
+          return forged
+        },
+      }),
+    )
+    assert.equal(r.code, 1)
+    assert.match(r.stderr, /state that does not match/)
+    assert.equal((r.browser as {status: number}).status, 400)
+    assert.deepEqual(await oauthNames(), [])
+  })
+
+  test('a token for another audience is refused, nothing stored', async () => {
+    idp.setResource(notes.url, {scope: 'notes:read', audience: 'https://other.example/mcp'})
+    try {
+      const r = await authorizeWith('notes', browse())
+      assert.equal(r.code, 1)
+      assert.match(r.stderr, /token for another audience \("https:\/\/other\.example\/mcp"\)/)
+    } finally {
+      idp.setResource(notes.url, {scope: 'notes:read'})
+    }
+    assert.deepEqual(await oauthNames(), [])
+  })
+})
+
 describe('oauth authorize', () => {
   test('the full flow: discovery, dynamic registration, PKCE, consent, loopback callback; tokens stored, not printed', async () => {
     const r = await authorizeWith('notes', browse())
@@ -119,7 +249,13 @@ describe('oauth authorize', () => {
     assert.ok(names.includes('oauth/notes') && names.includes('oauth-dcr/notes'), names.join(','))
 
     const ls = await cli(['oauth', 'ls', '--json'])
-    const rows = JSON.parse(ls.stdout) as {server: string; status: string; scopes: string; client: string; expires: string}[]
+    const rows = JSON.parse(ls.stdout) as {
+      server: string
+      status: string
+      scopes: string
+      client: string
+      expires: string
+    }[]
     const row = rows.find((x) => x.server === 'notes')!
     assert.equal(row.status, 'authorized')
     assert.equal(row.client, 'dynamic')
@@ -127,5 +263,80 @@ describe('oauth authorize', () => {
     assert.ok(Date.parse(row.expires) > Date.now())
     const table = await cli(['oauth', 'ls'])
     assert.match(table.stdout, /notes\s+authorized/)
+  })
+})
+
+describe('the gateway with a token', () => {
+  test('sends the bearer: the remote tool answers for the user who consented', async () => {
+    const r = await gatewayCall()
+    assert.equal(r.isError, false, r.text)
+    assert.equal(r.text, 'notes for alice')
+  })
+
+  test('refreshes a token about to expire, and stores the new one', async () => {
+    // Lifetimes shorter than the refresh margin: the stored token is due for refresh at the next call.
+    idp.setResource(notes.url, {scope: 'notes:read', accessTokenTTL: 20})
+    const r0 = await authorizeWith('notes', browse())
+    assert.equal(r0.code, 0, r0.stderr)
+    const before = await storedTokens('notes')
+    const issued = idp.issuedAccessTokens.length
+    const r = await gatewayCall()
+    assert.equal(r.text, 'notes for alice')
+    const after = await storedTokens('notes')
+    assert.notEqual(after.access_token, before.access_token, 'a new access token was stored')
+    assert.ok(idp.issuedAccessTokens.length > issued, 'the provider issued tokens on refresh')
+    idp.setResource(notes.url, {scope: 'notes:read'})
+  })
+
+  test('refreshes once when the server answers 401, and the call goes through', async () => {
+    const r0 = await authorizeWith('notes', browse())
+    assert.equal(r0.code, 0, r0.stderr)
+    const before = await storedTokens('notes')
+    const g = await connectGateway(sandbox, ['--servers', 'notes', '--no-cache'], {viaDocker: false})
+    try {
+      notes.rejectNext()
+      const result = await g.client.callTool({name: 'notes_whoami', arguments: {}})
+      assert.equal(textOf(result), 'notes for alice')
+      assert.equal(notes.refusals[0], 'rejected once by the test')
+    } finally {
+      await g.close()
+      outputs.push(g.stderr())
+    }
+    assert.notEqual((await storedTokens('notes')).access_token, before.access_token)
+  })
+
+  test('oauth revoke revokes at the provider and deletes the tokens; the gateway says to authorize again', async () => {
+    const {refresh_token} = await storedTokens('notes')
+    assert.ok(refresh_token)
+    const r = await cli(['oauth', 'revoke', 'notes'])
+    assert.equal(r.code, 0, r.stderr)
+    assert.match(r.stdout, /revoked notes at the authorization server and deleted its tokens/)
+    assert.deepEqual(await oauthNames(), ['oauth-dcr/notes'])
+    // The provider no longer honours the refresh token.
+    const meta = (await (await fetch(`${idp.issuer}/.well-known/openid-configuration`)).json()) as {
+      token_endpoint: string
+    }
+    const client = await storedSecret<{client_id: string}>('oauth-dcr/notes')
+    const res = await fetch(meta.token_endpoint, {
+      method: 'POST',
+      headers: {'content-type': 'application/x-www-form-urlencoded'},
+      body: new URLSearchParams({grant_type: 'refresh_token', refresh_token, client_id: client.client_id}),
+    })
+    assert.equal(res.status, 400)
+    assert.equal(((await res.json()) as {error: string}).error, 'invalid_grant')
+    const after = await gatewayCall()
+    assert.equal(after.isError, true)
+    assert.match(after.text, /docker mcp oauth authorize notes/)
+  })
+
+  test('no token value ever appeared in any output or log', async () => {
+    assert.ok(idp.issuedAccessTokens.length >= 4)
+    const all = outputs.join('\n')
+    for (const token of idp.issuedAccessTokens) assert.ok(!all.includes(token), 'a token value was printed')
+    // Nor a recognisable piece of one (a JWT's signature part).
+    for (const token of idp.issuedAccessTokens) {
+      const tail = token.split('.').pop()!
+      if (tail.length > 16) assert.ok(!all.includes(tail))
+    }
   })
 })

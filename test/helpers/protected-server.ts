@@ -21,17 +21,23 @@ export interface ProtectedServer {
   readonly refusals: string[]
   /** Tool calls answered. */
   readonly calls: number
+  /** Refuse the next request's token once, whatever it is (as a server does after revoking it on its side). */
+  rejectNext(): void
   /** Point the metadata's `authorization_servers` somewhere else (wrong issuer, tampered metadata tests). */
   setAuthorizationServer(url: string): void
   close(): Promise<void>
 }
 
-export async function startProtectedServer(options: {issuer: string; jwksUri: string}): Promise<ProtectedServer> {
+export async function startProtectedServer(options: {
+  issuer: string
+  jwksUri: string
+}): Promise<ProtectedServer> {
   const jwks = createRemoteJWKSet(new URL(options.jwksUri))
   const transports = new Map<string, NodeStreamableHTTPServerTransport>()
   const refusals: string[] = []
   let calls = 0
   let authorizationServer = options.issuer
+  let rejectNext = false
   const httpServer = http.createServer()
   await new Promise<void>((r) => httpServer.listen(0, '127.0.0.1', r))
   const port = (httpServer.address() as net.AddressInfo).port
@@ -40,10 +46,14 @@ export async function startProtectedServer(options: {issuer: string; jwksUri: st
 
   const newServer = (sub: string) => {
     const server = new McpServer({name: 'notes', version: '1.0.0'})
-    server.registerTool('notes_whoami', {description: 'who the token is for', inputSchema: z.object({})}, async () => {
-      calls++
-      return {content: [{type: 'text', text: `notes for ${sub}`}]}
-    })
+    server.registerTool(
+      'notes_whoami',
+      {description: 'who the token is for', inputSchema: z.object({})},
+      async () => {
+        calls++
+        return {content: [{type: 'text', text: `notes for ${sub}`}]}
+      },
+    )
     return server
   }
 
@@ -59,15 +69,26 @@ export async function startProtectedServer(options: {issuer: string; jwksUri: st
 
   httpServer.on('request', (req, res) => {
     void (async () => {
-      if (req.url === '/.well-known/oauth-protected-resource/mcp' || req.url === '/.well-known/oauth-protected-resource') {
+      if (
+        req.url === '/.well-known/oauth-protected-resource/mcp' ||
+        req.url === '/.well-known/oauth-protected-resource'
+      ) {
         res.writeHead(200, {'content-type': 'application/json'})
         return void res.end(
-          JSON.stringify({resource: url, authorization_servers: [authorizationServer], scopes_supported: ['notes:read']}),
+          JSON.stringify({
+            resource: url,
+            authorization_servers: [authorizationServer],
+            scopes_supported: ['notes:read'],
+          }),
         )
       }
       if (!req.url?.startsWith('/mcp')) return void res.writeHead(404).end()
       const auth = req.headers.authorization
       if (!auth?.startsWith('Bearer ')) return refuse(res, 'no token')
+      if (rejectNext) {
+        rejectNext = false
+        return refuse(res, 'rejected once by the test')
+      }
       let sub: string
       try {
         const {payload} = await jwtVerify(auth.slice(7), jwks, {issuer: options.issuer, audience: url})
@@ -101,6 +122,9 @@ export async function startProtectedServer(options: {issuer: string; jwksUri: st
     },
     get calls() {
       return calls
+    },
+    rejectNext() {
+      rejectNext = true
     },
     setAuthorizationServer(u) {
       authorizationServer = u
