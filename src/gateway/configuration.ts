@@ -17,7 +17,7 @@ import type {BindPolicy} from '../docker/bind-policy.js'
 import {secretInCommandMessage, secretsInCommand, type ContainerEntry} from '../docker/container-spec.js'
 import {hostBindPolicy} from '../docker/host-policy.js'
 import {resolveNetworkDefault, type NetworkDefault} from '../docker/network-default.js'
-import {declaresOAuth} from '../oauth/declared.js'
+import {declaresOAuth, standInTools} from '../oauth/declared.js'
 import {closestMatches} from '../text/suggest.js'
 import type {ContainerServer} from './containers.js'
 import type {GatewayServer} from './gateway.js'
@@ -221,7 +221,7 @@ export async function loadGatewayConfiguration(
         headers: entry.remote?.headers ?? {},
         secretEnv,
         oauth: declaresOAuth(entry as CatalogEntry),
-        catalogTools: toolsFromCatalog(entry.tools),
+        catalogTools: standInTools(toolsFromCatalog(entry.tools), entry.tools),
       })
       continue
     }

@@ -46,8 +46,17 @@ export async function revoke(
             headers: {'content-type': 'application/x-www-form-urlencoded'},
             body,
           })
-          await res.body?.cancel().catch(() => {})
-          if (!res.ok) throw new Error(`it answered ${res.status}`)
+          if (res.ok) {
+            await res.body?.cancel().catch(() => {})
+            continue
+          }
+          const error = ((await res.json().catch(() => ({}))) as {error?: unknown}).error
+          // Self-contained (JWT) access tokens often cannot be revoked (RFC 7009 §2.2.1): the refresh token,
+          // revoked first, ended the grant; the access token dies at its expiry.
+          if (hint === 'access_token' && error === 'unsupported_token_type') continue
+          throw new Error(
+            `it answered ${res.status}${typeof error === 'string' ? ` ${error.slice(0, 64)}` : ''}`,
+          )
         }
         revokedAtServer = true
       }

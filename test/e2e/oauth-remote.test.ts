@@ -26,10 +26,15 @@ let notes: ProtectedServer
 /** Every CLI and gateway output of this file, for the "never printed" grep at the end. */
 const outputs: string[] = []
 
+/** oclif wraps error messages (lines prefixed " ›   "): one line again, for matching. */
+function flat(text: string): string {
+  return text.replace(/\s*\n ›\s+/g, ' ').replace(/^ ›\s+/gm, '')
+}
+
 async function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<RunResult> {
   const r = await runCli(sandbox, args, {env: {...ENV, ...env}})
   outputs.push(r.stdout, r.stderr)
-  return r
+  return {...r, stderr: flat(r.stderr)}
 }
 
 /**
@@ -67,7 +72,7 @@ async function authorizeWith(
   clearTimeout(timer)
   await browsed
   outputs.push(stdout, stderr)
-  return {code, signal, stdout, stderr, browser}
+  return {code, signal, stdout, stderr: flat(stderr), browser}
 }
 
 const browse =
@@ -310,6 +315,7 @@ describe('the gateway with a token', () => {
     assert.ok(refresh_token)
     const r = await cli(['oauth', 'revoke', 'notes'])
     assert.equal(r.code, 0, r.stderr)
+    assert.equal(r.stderr, '')
     assert.match(r.stdout, /revoked notes at the authorization server and deleted its tokens/)
     assert.deepEqual(await oauthNames(), ['oauth-dcr/notes'])
     // The provider no longer honours the refresh token.
