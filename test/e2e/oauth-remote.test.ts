@@ -8,6 +8,7 @@ import {after, before, describe, test} from 'node:test'
 
 import {mcpPaths} from '../../src/paths.js'
 import {connectGateway, textOf} from '../helpers/gateway.js'
+import {freePort} from '../helpers/http-gateway.js'
 import {startOidcProvider, type LoginOptions, type OidcProvider} from '../helpers/oidc-provider.js'
 import {startProtectedServer, type ProtectedServer} from '../helpers/protected-server.js'
 import {makeSandbox, RUN_JS, runCli, type RunResult, type Sandbox} from '../helpers/sandbox.js'
@@ -23,6 +24,7 @@ const ENV = {DOCKER_MCP_ALLOW_INSECURE_REMOTE_URLS: '1', DOCKER_MCP_SECRET_STORE
 let sandbox: Sandbox
 let idp: OidcProvider
 let notes: ProtectedServer
+let callbackPort = 0
 /** Every CLI and gateway output of this file, for the "never printed" grep at the end. */
 const outputs: string[] = []
 
@@ -101,7 +103,21 @@ function catalogYaml(entries: Record<string, string>): string {
 before(async () => {
   sandbox = await makeSandbox(ENV)
   // The resource's URL is known only once the server listens: start it first, then tell the provider.
-  idp = await startOidcProvider({resources: {}, scopes: ['notes:read']})
+  callbackPort = await freePort()
+  idp = await startOidcProvider({
+    resources: {},
+    scopes: ['notes:read'],
+    // A client registered by hand, for `oauth register` (providers without dynamic registration).
+    clients: [
+      {
+        client_id: 'static-cli',
+        token_endpoint_auth_method: 'none',
+        redirect_uris: [`http://127.0.0.1:${callbackPort}/callback`],
+        grant_types: ['authorization_code', 'refresh_token'],
+        response_types: ['code'],
+      },
+    ],
+  })
   notes = await startProtectedServer({issuer: idp.issuer, jwksUri: idp.jwksUri})
   idp.setResource(notes.url, {scope: 'notes:read'})
   const file = path.join(sandbox.home, 'oauth-test.yaml')
@@ -170,7 +186,22 @@ async function lyingAuthorizationServer(): Promise<{url: string; close(): Promis
   }
 }
 
+async function serverLsOAuth(): Promise<string> {
+  const r = await cli(['server', 'ls', '--json'])
+  return (JSON.parse(r.stdout) as {name: string; oauth: string}[]).find((x) => x.name === 'notes')!.oauth
+}
+
 describe('before any authorization', () => {
+  test('server ls shows OAuth as required, oauth ls as not authorized', async () => {
+    assert.equal(await serverLsOAuth(), 'required')
+    const table = await cli(['server', 'ls'])
+    assert.match(table.stdout, /notes\s+▲ required/)
+    const ls = await cli(['oauth', 'ls', '--json'])
+    assert.deepEqual(JSON.parse(ls.stdout), [
+      {server: 'notes', status: 'not authorized', scopes: 'notes:read', client: 'none'},
+    ])
+  })
+
   test('the gateway answers a call with a tool error that says to run docker mcp oauth authorize', async () => {
     const r = await gatewayCall()
     assert.equal(r.isError, true, r.text)
@@ -268,6 +299,7 @@ describe('oauth authorize', () => {
     assert.ok(Date.parse(row.expires) > Date.now())
     const table = await cli(['oauth', 'ls'])
     assert.match(table.stdout, /notes\s+authorized/)
+    assert.equal(await serverLsOAuth(), 'done')
   })
 })
 
@@ -333,6 +365,22 @@ describe('the gateway with a token', () => {
     const after = await gatewayCall()
     assert.equal(after.isError, true)
     assert.match(after.text, /docker mcp oauth authorize notes/)
+  })
+
+  test('oauth register: a client registered by hand is used, with the callback on MCP_GATEWAY_OAUTH_PORT', async () => {
+    const reg = await cli(['oauth', 'register', 'notes', '--client-id', 'static-cli'])
+    assert.equal(reg.code, 0, reg.stderr)
+    const r = await authorizeWith('notes', browse(), [], {MCP_GATEWAY_OAUTH_PORT: String(callbackPort)})
+    assert.equal(r.code, 0, r.stderr)
+    const url = new URL(/^\s+(http\S+)$/m.exec(r.stderr)![1]!)
+    assert.equal(url.searchParams.get('client_id'), 'static-cli')
+    assert.equal(url.searchParams.get('redirect_uri'), `http://127.0.0.1:${callbackPort}/callback`)
+    const ls = JSON.parse((await cli(['oauth', 'ls', '--json'])).stdout) as {client: string; status: string}[]
+    assert.deepEqual(
+      ls.map((x) => [x.status, x.client]),
+      [['authorized', 'manual']],
+    )
+    assert.equal((await gatewayCall()).text, 'notes for alice')
   })
 
   test('no token value ever appeared in any output or log', async () => {
