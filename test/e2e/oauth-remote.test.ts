@@ -367,20 +367,35 @@ describe('the gateway with a token', () => {
     assert.match(after.text, /docker mcp oauth authorize notes/)
   })
 
-  test('oauth register: a client registered by hand is used, with the callback on MCP_GATEWAY_OAUTH_PORT', async () => {
-    const reg = await cli(['oauth', 'register', 'notes', '--client-id', 'static-cli'])
-    assert.equal(reg.code, 0, reg.stderr)
-    const r = await authorizeWith('notes', browse(), [], {MCP_GATEWAY_OAUTH_PORT: String(callbackPort)})
-    assert.equal(r.code, 0, r.stderr)
-    const url = new URL(/^\s+(http\S+)$/m.exec(r.stderr)![1]!)
-    assert.equal(url.searchParams.get('client_id'), 'static-cli')
-    assert.equal(url.searchParams.get('redirect_uri'), `http://127.0.0.1:${callbackPort}/callback`)
-    const ls = JSON.parse((await cli(['oauth', 'ls', '--json'])).stdout) as {client: string; status: string}[]
-    assert.deepEqual(
-      ls.map((x) => [x.status, x.client]),
-      [['authorized', 'manual']],
-    )
-    assert.equal((await gatewayCall()).text, 'notes for alice')
+  test('oauth register: a client registered by hand is used; a running gateway picks up the new token', async () => {
+    // A gateway session that started with no token: the call says to authorize...
+    const g = await connectGateway(sandbox, ['--servers', 'notes', '--no-cache'], {viaDocker: false})
+    try {
+      const first = (await g.client.callTool({name: 'notes_whoami', arguments: {}})) as {isError?: boolean}
+      assert.equal(first.isError, true)
+      assert.match(textOf(first), /docker mcp oauth authorize notes/)
+
+      const reg = await cli(['oauth', 'register', 'notes', '--client-id', 'static-cli'])
+      assert.equal(reg.code, 0, reg.stderr)
+      const r = await authorizeWith('notes', browse(), [], {MCP_GATEWAY_OAUTH_PORT: String(callbackPort)})
+      assert.equal(r.code, 0, r.stderr)
+      const url = new URL(/^\s+(http\S+)$/m.exec(r.stderr)![1]!)
+      assert.equal(url.searchParams.get('client_id'), 'static-cli')
+      assert.equal(url.searchParams.get('redirect_uri'), `http://127.0.0.1:${callbackPort}/callback`)
+      const ls = JSON.parse((await cli(['oauth', 'ls', '--json'])).stdout) as {
+        client: string
+        status: string
+      }[]
+      assert.deepEqual(
+        ls.map((x) => [x.status, x.client]),
+        [['authorized', 'manual']],
+      )
+      // ...and, authorized meanwhile, the same session's next call reaches the server.
+      assert.equal(textOf(await g.client.callTool({name: 'notes_whoami', arguments: {}})), 'notes for alice')
+    } finally {
+      await g.close()
+      outputs.push(g.stderr())
+    }
   })
 
   test('no token value ever appeared in any output or log', async () => {
