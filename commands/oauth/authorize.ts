@@ -3,6 +3,7 @@ import {spawn} from 'node:child_process'
 import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../src/cli/base-command.js'
+import {isFeatureEnabled} from '../../src/features/index.js'
 import {authorize, callbackPort, findOAuthServer, openOAuthStore} from '../../src/oauth/index.js'
 
 /** Best effort: the URL is printed as well, so a browser that does not open is no dead end. */
@@ -59,6 +60,9 @@ authorization code flow with PKCE and a resource indicator. The browser comes ba
       url: server.url,
       scopes: flags.scopes ?? server.scopes?.join(' '),
       port: callbackPort(this.ctx.env),
+      dynamicRegistration: await isFeatureEnabled(this.ctx, 'mcp-oauth-dcr', (m) =>
+        this.logToStderr(`warning: ${m}`),
+      ),
       onAuthorizationUrl: (url) => {
         this.logToStderr(`Open this URL in a browser to authorize ${server.name}:\n\n  ${url.href}\n`)
         this.logToStderr('Waiting for the browser to come back...')

@@ -34,8 +34,8 @@ export const FEATURES: readonly FeatureDef[] = [
     name: 'mcp-oauth-dcr',
     default: true,
     description: 'Enable Dynamic Client Registration (DCR) for automatic OAuth client setup',
-    supported: false,
-    note: 'not built yet: recorded, OAuth for remote servers is not implemented',
+    supported: true,
+    note: 'oauth authorize registers a public client dynamically (RFC 7591) when the provider allows it; off: only clients from oauth register',
   },
   {
     name: 'dynamic-tools',

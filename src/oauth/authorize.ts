@@ -18,8 +18,13 @@ export interface AuthorizeRequest {
   url: string
   /** Space-separated scopes; default the catalog's, else what the resource says it supports. */
   scopes?: string | undefined
-  /** Port for the loopback callback (`MCP_GATEWAY_OAUTH_PORT`); 0 or undefined: any free port. */
+  /**
+   * Port for the loopback callback (`MCP_GATEWAY_OAUTH_PORT`); 0 or undefined: the port of the stored
+   * dynamic client's redirect URI when it is free (no new registration each time), else any free port.
+   */
   port?: number | undefined
+  /** Dynamic client registration allowed (feature `mcp-oauth-dcr`, on by default). */
+  dynamicRegistration?: boolean | undefined
   /** Told the URL to open (print it, open a browser). Called once the callback listens. */
   onAuthorizationUrl: (url: URL) => void | Promise<void>
   fetchFn?: typeof fetch
@@ -168,9 +173,12 @@ async function clientFor(
     stored.redirect_uris?.includes(redirectUri)
   )
     return {client: stored, registered: false}
-  if (!found.metadata.registration_endpoint) {
+  if (!found.metadata.registration_endpoint || request.dynamicRegistration === false) {
+    const why = found.metadata.registration_endpoint
+      ? 'dynamic client registration is turned off (feature mcp-oauth-dcr)'
+      : `the authorization server ${found.issuer} does not offer dynamic client registration`
     throw new OAuthFlowError(
-      `the authorization server ${found.issuer} does not offer dynamic client registration: register a client with it, then run "docker mcp oauth register ${request.server} --client-id <id>"`,
+      `${why}: register a client with it, then run "docker mcp oauth register ${request.server} --client-id <id>"`,
     )
   }
   const info = await registerClient(found.issuer, {
@@ -202,6 +210,26 @@ async function clientFor(
   }
 }
 
+/** The loopback port of the stored dynamic client's redirect URI, for this issuer. */
+async function registeredPort(
+  store: OAuthStore,
+  server: string,
+  issuer: string,
+): Promise<number | undefined> {
+  const stored = await store.client(server)
+  if (stored?.registration !== 'dynamic' || stored.issuer !== issuer) return undefined
+  const uri = stored.redirect_uris?.[0]
+  if (!uri) return undefined
+  try {
+    const url = new URL(uri)
+    return url.hostname === '127.0.0.1' && url.pathname === CALLBACK_PATH && url.port
+      ? Number(url.port)
+      : undefined
+  } catch {
+    return undefined
+  }
+}
+
 /**
  * The whole authorization for one remote server: discovery, the client (registered or dynamic), the
  * authorization code request with PKCE S256, `state` and `resource`, the loopback redirect, the code
@@ -213,7 +241,16 @@ export async function authorize(store: OAuthStore, request: AuthorizeRequest): P
   const found = await discover(request.server, new URL(request.url), fetchFn)
   const scope = request.scopes?.trim() || found.scopesSupported?.join(' ') || undefined
   const state = randomBytes(32).toString('base64url')
-  const listener = await listen(request.port ?? 0, state, request.timeoutMs ?? CALLBACK_TIMEOUT_MS)
+  const timeoutMs = request.timeoutMs ?? CALLBACK_TIMEOUT_MS
+  let listener: CallbackListener
+  const reuse = request.port ? undefined : await registeredPort(store, request.server, found.issuer)
+  try {
+    listener = await listen(request.port || reuse || 0, state, timeoutMs)
+  } catch (err) {
+    // The stored client's port is taken: a free one (and a new registration) rather than a failure.
+    if (!reuse) throw err
+    listener = await listen(0, state, timeoutMs)
+  }
   try {
     const {client, registered} = await clientFor(store, request, found, listener.redirectUri, scope)
     const clientInformation = {

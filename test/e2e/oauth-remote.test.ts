@@ -313,8 +313,12 @@ describe('the gateway with a token', () => {
   test('refreshes a token about to expire, and stores the new one', async () => {
     // Lifetimes shorter than the refresh margin: the stored token is due for refresh at the next call.
     idp.setResource(notes.url, {scope: 'notes:read', accessTokenTTL: 20})
+    const registered = await storedSecret<{client_id: string}>('oauth-dcr/notes')
     const r0 = await authorizeWith('notes', browse())
     assert.equal(r0.code, 0, r0.stderr)
+    // Authorizing again reuses the registered client (and its callback port): no registration per run.
+    const url = new URL(/^\s+(http\S+)$/m.exec(r0.stderr)![1]!)
+    assert.equal(url.searchParams.get('client_id'), registered.client_id)
     const before = await storedTokens('notes')
     const issued = idp.issuedAccessTokens.length
     const r = await gatewayCall()
