@@ -321,8 +321,11 @@ describe('the gateway with a token', () => {
     assert.equal(url.searchParams.get('client_id'), registered.client_id)
     const before = await storedTokens('notes')
     const issued = idp.issuedAccessTokens.length
+    const refused = notes.refusals.length
     const r = await gatewayCall()
     assert.equal(r.text, 'notes for alice')
+    // Refreshed before use: the server never saw the old token expire (no 401 and retry).
+    assert.equal(notes.refusals.length, refused, notes.refusals.join('; '))
     const after = await storedTokens('notes')
     assert.notEqual(after.access_token, before.access_token, 'a new access token was stored')
     assert.ok(idp.issuedAccessTokens.length > issued, 'the provider issued tokens on refresh')
