@@ -229,7 +229,6 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
       onListChanged,
       auth: new (await import('../oauth/gateway.js')).RemoteAuth(ctx, {
         onToken: (t) => logger.secrets?.add([t]),
-        onWarning: (m) => logger.warn(`  - ${m}`),
       }),
     }))
   if (configuration.remotes.size > 0) await ensureRemote()

@@ -21,15 +21,16 @@ export class RemoteAuth {
     private readonly options: {
       /** Told every token value the gateway will send (its logger masks them). */
       onToken?: (value: string) => void
-      onWarning?: (message: string) => void
       fetchFn?: typeof fetch
     } = {},
   ) {}
 
+  /**
+   * Opened without warnings: a gateway with remote servers but no OAuth must not start saying "no OS
+   * keychain"; the secret commands and servers that declare secrets say it where it matters.
+   */
   private openStore(): Promise<OAuthStore> {
-    this.store ??= openSecretStores(this.ctx, {
-      ...(this.options.onWarning ? {onWarning: this.options.onWarning} : {}),
-    }).then((s) => new OAuthStore(s))
+    this.store ??= openSecretStores(this.ctx).then((s) => new OAuthStore(s))
     return this.store
   }
 
