@@ -36,8 +36,8 @@ export const FEATURES: readonly FeatureDef[] = [
     name: 'mcp-oauth-dcr',
     default: true,
     description: 'Enable Dynamic Client Registration (DCR) for automatic OAuth client setup',
-    supported: false,
-    note: 'not built yet: recorded, OAuth for remote servers is not implemented',
+    supported: true,
+    note: 'oauth authorize registers a public client dynamically (RFC 7591) when the provider allows it; off: only clients from oauth register',
   },
   {
     name: 'dynamic-tools',
@@ -70,8 +70,8 @@ export const FEATURES: readonly FeatureDef[] = [
     name: 'profiles',
     default: false,
     description: 'Enable profile management tools (docker mcp profile <subcommand>)',
-    supported: false,
-    note: 'not built yet: recorded; there are no profiles, and gateway run --profile accepts only "default"',
+    supported: true,
+    note: 'profiles are always on here, as in the original since v0.42 (docker mcp profile, gateway run --profile); the value is recorded',
   },
 ]
 

@@ -8,6 +8,7 @@ import {
   readServerConfig,
   readToolsConfig,
 } from '../catalog/index.js'
+import type {CatalogEntry} from '../catalog/schema.js'
 import type {Context} from '../context.js'
 import {DockerMcpError, UsageError} from '../errors.js'
 import {resolveMcpFile} from '../paths.js'
@@ -16,6 +17,7 @@ import type {BindPolicy} from '../docker/bind-policy.js'
 import {secretInCommandMessage, secretsInCommand, type ContainerEntry} from '../docker/container-spec.js'
 import {hostBindPolicy} from '../docker/host-policy.js'
 import {resolveNetworkDefault, type NetworkDefault} from '../docker/network-default.js'
+import {declaresOAuth, standInTools} from '../oauth/declared.js'
 import {closestMatches} from '../text/suggest.js'
 import type {ContainerServer} from './containers.js'
 import type {GatewayServer} from './gateway.js'
@@ -92,6 +94,7 @@ interface EntryLike extends ContainerEntry {
       }
     | undefined
   sseEndpoint?: string | undefined
+  oauth?: unknown
 }
 
 /**
@@ -220,7 +223,15 @@ export async function loadGatewayConfiguration(
     if (isRemote) {
       const url = entry.remote?.url ?? entry.sseEndpoint!
       const transport = entry.remote?.url ? (entry.remote.transport_type ?? '') : 'sse'
-      remotes.set(name, {name, url, transport, headers: entry.remote?.headers ?? {}, secretEnv})
+      remotes.set(name, {
+        name,
+        url,
+        transport,
+        headers: entry.remote?.headers ?? {},
+        secretEnv,
+        oauth: declaresOAuth(entry as CatalogEntry),
+        catalogTools: standInTools(toolsFromCatalog(entry.tools), entry.tools),
+      })
       continue
     }
     if (!entry.image) {

@@ -1,7 +1,13 @@
-import {SSEClientTransport, StreamableHTTPClientTransport} from '@modelcontextprotocol/client'
+import {
+  SSEClientTransport,
+  StreamableHTTPClientTransport,
+  type AuthProvider,
+} from '@modelcontextprotocol/client'
+import type {Tool} from '@modelcontextprotocol/server'
 
 import {expandEnvRefs} from '../docker/container-spec.js'
 import {DockerMcpError} from '../errors.js'
+import {oauthStandIn, type RemoteAuth} from '../oauth/gateway.js'
 import {checkRemoteTarget, guardedFetch, remotePolicy, type Resolver} from './remote-fetch.js'
 import {connectUpstream, type Upstream, type UpstreamClient} from './upstream.js'
 
@@ -43,6 +49,10 @@ export interface RemoteServer {
   /** Header values may use `${VAR}` from the server's declared secrets. */
   headers: Record<string, string>
   secretEnv: Record<string, string>
+  /** The catalog declares `oauth`: the gateway sends the bearer from `docker mcp oauth authorize`. */
+  oauth?: boolean | undefined
+  /** The catalog's tools, offered (with an "authorize first" answer) while no token is stored. */
+  catalogTools?: Tool[] | undefined
 }
 
 export interface RemoteUpstreamOptions {
@@ -53,6 +63,8 @@ export interface RemoteUpstreamOptions {
   onListChanged: (upstream: Upstream) => void
   /** Name resolution (tests); default the system resolver. */
   resolve?: Resolver
+  /** OAuth bearers for remote servers (src/oauth/); without it no bearer is sent. */
+  auth?: RemoteAuth
 }
 
 /** Connect MCP clients to remote servers, no container involved. */
@@ -62,39 +74,64 @@ export function remoteUpstreams(
   return async (name, _session, client) => {
     const server = options.servers.get(name)
     if (!server) throw new Error(`server "${name}" is not enabled`)
-    // Checked here for a clear error at start; the guarded fetch checks again, per request and redirect hop,
-    // and connects to the address it checked.
-    const policy = remotePolicy(options.env, options.resolve)
-    const {url} = await checkRemoteTarget(server.url, policy)
-    const headers: Record<string, string> = {}
-    for (const [key, value] of Object.entries(server.headers))
-      headers[key] = expandEnvRefs(value, server.secretEnv)
-    const kind = server.transport.toLowerCase()
-    const common = {requestInit: {headers}, fetch: guardedFetch(policy)}
-    let transport
-    if (kind === 'sse') transport = new SSEClientTransport(url, common)
-    else if (['http', 'streamable', 'streaming', 'streamable-http'].includes(kind)) {
-      transport = new SessionEndingTransport(url, common)
-    } else {
-      throw new DockerMcpError(
-        `server "${name}": unknown remote transport_type "${server.transport}" (use sse or http)`,
-      )
+    const bearer = await options.auth?.bearerFor(name, server.oauth === true)
+    if (bearer && !(await bearer.usable())) {
+      return oauthStandIn({
+        server: name,
+        bearer,
+        tools: server.catalogTools,
+        version: options.version,
+        startTimeoutMs: options.startTimeoutMs,
+        connectReal: () => connectRemote(options, server, bearer, client),
+      })
     }
-    let upstreamRef: Upstream | undefined
-    return connectUpstream({
-      server: name,
-      transport,
-      version: options.version,
-      startTimeoutMs: options.startTimeoutMs,
-      // Remote servers may speak either era. For a 2025-era client, 2025 (initialize): a server answers its
-      // clients per era (results, errors, the `_meta` of its requests, where its logs go), and the gateway
-      // passes answers through rather than translating them. Else probe for 2026-07-28, fall back to 2025.
-      negotiation: client?.legacy ? 'legacy' : 'auto',
-      clientCapabilities: client?.capabilities,
-      onCreated: (u) => (upstreamRef = u),
-      onListChanged: () => {
-        if (upstreamRef) options.onListChanged(upstreamRef)
-      },
-    })
+    return connectRemote(options, server, bearer, client)
   }
+}
+
+async function connectRemote(
+  options: RemoteUpstreamOptions,
+  server: RemoteServer,
+  authProvider: AuthProvider | undefined,
+  client: UpstreamClient | undefined,
+): Promise<Upstream> {
+  const {name} = server
+  // Checked here for a clear error at start; the guarded fetch checks again, per request and redirect hop,
+  // and connects to the address it checked.
+  const policy = remotePolicy(options.env, options.resolve)
+  const {url} = await checkRemoteTarget(server.url, policy)
+  const headers: Record<string, string> = {}
+  for (const [key, value] of Object.entries(server.headers))
+    headers[key] = expandEnvRefs(value, server.secretEnv)
+  const kind = server.transport.toLowerCase()
+  const common = {
+    requestInit: {headers},
+    fetch: guardedFetch(policy),
+    ...(authProvider ? {authProvider} : {}),
+  }
+  let transport
+  if (kind === 'sse') transport = new SSEClientTransport(url, common)
+  else if (['http', 'streamable', 'streaming', 'streamable-http'].includes(kind)) {
+    transport = new SessionEndingTransport(url, common)
+  } else {
+    throw new DockerMcpError(
+      `server "${name}": unknown remote transport_type "${server.transport}" (use sse or http)`,
+    )
+  }
+  let upstreamRef: Upstream | undefined
+  return connectUpstream({
+    server: name,
+    transport,
+    version: options.version,
+    startTimeoutMs: options.startTimeoutMs,
+    // Remote servers may speak either era. For a 2025-era client, 2025 (initialize): a server answers its
+    // clients per era (results, errors, the `_meta` of its requests, where its logs go), and the gateway
+    // passes answers through rather than translating them. Else probe for 2026-07-28, fall back to 2025.
+    negotiation: client?.legacy ? 'legacy' : 'auto',
+    clientCapabilities: client?.capabilities,
+    onCreated: (u) => (upstreamRef = u),
+    onListChanged: () => {
+      if (upstreamRef) options.onListChanged(upstreamRef)
+    },
+  })
 }

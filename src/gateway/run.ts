@@ -235,6 +235,9 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
       startTimeoutMs: options.startTimeoutSeconds * 1000,
       env: ctx.env,
       onListChanged,
+      auth: new (await import('../oauth/gateway.js')).RemoteAuth(ctx, {
+        onToken: (t) => logger.secrets?.add([t]),
+      }),
     }))
   if (configuration.remotes.size > 0) await ensureRemote()
   const metrics =

@@ -16,6 +16,7 @@ import {writeFileAtomic} from '../fs/atomic.js'
 import {withFileLock} from '../fs/lock.js'
 import {resolveMcpFile} from '../paths.js'
 import {closestMatches} from '../text/suggest.js'
+import {declaresOAuth} from '../oauth/declared.js'
 import {readServerConfig, serverConfigOf} from '../server-config/config.js'
 import {readToolsConfig} from '../server-config/tools.js'
 import {computeGrants, type ServerGrants} from './grants.js'
@@ -186,10 +187,10 @@ export interface ServerListEntry {
   secrets: SetupStatus
   config: SetupStatus
   /**
-   * Docker's `server ls --json` field, kept so its scripts read it: always `none`, since this docker mcp has
-   * no OAuth (a server whose token comes from OAuth shows its fallback secret under `secrets`).
+   * Docker's `server ls --json` field: `none` when the catalog declares no OAuth, `required` until
+   * `docker mcp oauth authorize <server>` stored a token (`oauth/<server>` in the secret store), then `done`.
    */
-  oauth: 'none'
+  oauth: SetupStatus
 }
 
 /** Enabled servers with the state of their secrets and config, resolved across all catalogs. */
@@ -229,7 +230,7 @@ export async function listEnabledServers(
       catalog: resolved.catalog,
       secrets: await secretsStatus(entry, secrets),
       config: configStatus(entry, serverConfigOf(config, name)),
-      oauth: 'none',
+      oauth: declaresOAuth(entry) ? ((await secrets.has(`oauth/${name}`)) ? 'done' : 'required') : 'none',
     })
   }
   return {servers, warnings}
