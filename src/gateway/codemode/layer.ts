@@ -1,6 +1,7 @@
 import type {CallToolResult, ServerContext, Tool} from '@modelcontextprotocol/server'
 
 import type {ToolCall} from '../pipeline/call.js'
+import type {SessionCalls} from '../session/calls.js'
 import type {InternalCallContext, SessionRef, ToolTarget, ToolViewLayer} from '../session/tool-view.js'
 import {identifier, signature} from './describe.js'
 import {DEFAULT_LIMITS, formatBytes, runScript, type HostFunction, type SandboxLimits} from './sandbox.js'
@@ -14,18 +15,7 @@ import {DEFAULT_LIMITS, formatBytes, runScript, type HostFunction, type SandboxL
  */
 
 /** What code mode needs of the gateway (the Gateway itself; an interface for tests). */
-export interface CodeModeGateway {
-  /** The gateway's own tools, by exposed name. */
-  readonly toolNames: readonly string[]
-  findTool(session: SessionRef, name: string): ToolTarget | undefined
-  callFor(
-    session: SessionRef,
-    target: ToolTarget,
-    params: {name: string; arguments?: Record<string, unknown> | undefined},
-    ctx: ServerContext,
-  ): Promise<CallToolResult>
-  notifySession(sessionId: string, kind: 'tools'): void
-}
+export type CodeModeGateway = SessionCalls
 
 export const CODE_MODE_TOOL = 'code-mode'
 /** In logs and metrics, code-mode tools are this server's. */

@@ -1,12 +1,11 @@
-import type {CallToolResult, ServerContext} from '@modelcontextprotocol/server'
-
 import type {ResolvedServer, SecretPresence} from '../../catalog/index.js'
 import type {GatewayConfiguration} from '../configuration.js'
 import type {GatewayServer} from '../gateway.js'
 import type {ServerListing} from '../listing.js'
 import type {Upstream} from '../upstream.js'
 import type {Lifecycle} from '../pool.js'
-import type {SessionRef, ToolTarget} from '../session/tool-view.js'
+import type {SessionCalls} from '../session/calls.js'
+import type {ToolTarget} from '../session/tool-view.js'
 
 /**
  * What the dynamic tools need from the running gateway, narrowed to what they use (run.ts supplies it):
@@ -45,17 +44,9 @@ export interface DynamicHost {
   prefixAll: boolean
 }
 
-export interface DynamicGateway {
-  toolNames: string[]
+/** What the dynamic tools need of the gateway: the session calls, listings and the pool. */
+export interface DynamicGateway extends SessionCalls {
   listingOf(server: string): ServerListing | undefined
-  findTool(session: SessionRef, name: string): ToolTarget | undefined
-  callFor(
-    session: SessionRef,
-    target: ToolTarget,
-    params: {name: string; arguments?: Record<string, unknown> | undefined},
-    ctx: ServerContext,
-  ): Promise<CallToolResult>
-  notifySession(sessionId: string, kind: 'tools' | 'prompts' | 'resources'): void
   pool: {
     use<T>(
       server: string,
