@@ -49,8 +49,9 @@ test(
     const cursor = checks.find((c) => c.id === 'cursor')!
     assert.equal(cursor.status, 'ok', JSON.stringify(cursor))
     assert.deepEqual(cursor.verify!.args, ['mcp', 'gateway', 'run', '--profile', 'a'])
-    // dice has roll_dice and flip_coin; profile a allows roll_dice only.
-    assert.equal(cursor.verify!.tools, 1)
+    // dice has roll_dice and flip_coin; profile a allows roll_dice only. The client's gateway also offers
+    // the six internal tools (mcp-find, mcp-add, mcp-remove, mcp-config-set, mcp-exec, code-mode).
+    assert.equal(cursor.verify!.tools, 1 + 6)
     const claude = checks.find((c) => c.id === 'claude-code')!
     assert.equal(claude.status, 'ok', JSON.stringify(claude))
     assert.ok(claude.verify!.tools! > 3, JSON.stringify(claude))
@@ -67,8 +68,8 @@ test(
   'two profiles served at once by two stdio gateways do not interfere',
   {skip: !hasDocker && 'no docker CLI'},
   async () => {
-    const a = await connectGateway(sandbox, ['--profile', 'a'], {name: 'profile-a'})
-    const b = await connectGateway(sandbox, ['--profile', 'b'], {name: 'profile-b'})
+    const a = await connectGateway(sandbox, ['--profile', 'a', '--dynamic-tools=false'], {name: 'profile-a'})
+    const b = await connectGateway(sandbox, ['--profile', 'b', '--dynamic-tools=false'], {name: 'profile-b'})
     try {
       const [ta, tb] = await Promise.all([a.client.listTools(), b.client.listTools()])
       const names = (t: typeof ta) => t.tools.map((x) => x.name)
