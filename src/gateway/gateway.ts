@@ -24,6 +24,7 @@ import {exposedLists, exposeListings, type Exposure} from './exposure.js'
 import {ShuttingDownError, UpstreamPool, type ContainerSlot, type Lifecycle} from './pool.js'
 import {RelatedNotifications} from './related.js'
 import {CONSTRUCTED_CAPABILITIES, describeOnHandshake, ENVELOPE_META_KEYS} from './handshake.js'
+import {InFlight} from './in-flight.js'
 import {EMPTY_LISTING, ListingCache, listUpstream, type ServerListing} from './listing.js'
 import {ListingRetry, Relister} from './relist.js'
 import {DEFAULT_INPUT_TIMEOUT_MS, RoundTripCall, UPSTREAM_INPUT_KEY, type InputAsk} from './round-trip.js'
@@ -141,8 +142,7 @@ export class Gateway {
   refreshed: Promise<void> = Promise.resolve()
   private clashReports: string[] = []
   private stopped = false
-  private inFlight = 0
-  private readonly idleWaiters: Array<() => void> = []
+  private readonly inFlight = new InFlight()
   private readonly listChangedListeners: Array<(kind: 'tools' | 'prompts' | 'resources') => void> = []
   private readonly relister: Relister<Upstream>
   private readonly listingCache: ListingCache
@@ -491,14 +491,19 @@ export class Gateway {
       }
       return (await this.callTool(session, binding, target, request.params, ctx)) as never
     })
+    // A server's prompts and resources are the session's only when no view layer hides the server (policy).
+    const shows = (owner?: string): owner is string =>
+      owner !== undefined && this.view.showsServer(session, owner)
     server.setRequestHandler('prompts/list', async () => {
       await this.ready
       const own = this.options.ownPrompts?.list() ?? []
-      return {prompts: [...[...this.prompts.values()].map((p) => p.prompt), ...own]}
+      const visible = [...this.prompts.values()].filter((p) => shows(p.origin.server))
+      return {prompts: [...visible.map((p) => p.prompt), ...own]}
     })
     server.setRequestHandler('prompts/get', async (request, ctx) => {
       await this.ready
-      const target = this.prompts.get(request.params.name)
+      const found = this.prompts.get(request.params.name)
+      const target = shows(found?.origin.server) ? found : undefined
       const own = target ? undefined : this.options.ownPrompts?.get(request.params.name)
       if (own) return own
       if (!target)
@@ -513,19 +518,19 @@ export class Gateway {
       const resources: Resource[] = []
       for (const server of this.options.servers) {
         for (const r of this.listings.get(server.name)?.resources ?? []) {
-          if (this.resources.get(r.uri) === server.name) resources.push(r)
+          if (this.resources.get(r.uri) === server.name && shows(server.name)) resources.push(r)
         }
       }
       return {resources}
     })
     server.setRequestHandler('resources/templates/list', async () => {
       await this.ready
-      return {resourceTemplates: this.templates.map((t) => t.template)}
+      return {resourceTemplates: this.templates.filter((t) => shows(t.server)).map((t) => t.template)}
     })
     server.setRequestHandler('resources/read', async (request, ctx) => {
       await this.ready
       const owner = this.resourceOwner(request.params.uri)
-      if (!owner) throw new ResourceNotFoundError(request.params.uri)
+      if (!shows(owner)) throw new ResourceNotFoundError(request.params.uri)
       return (await this.forwardInRounds(session, binding, owner, ctx, {
         method: 'resources/read',
         params: request.params,
@@ -545,7 +550,7 @@ export class Gateway {
           this.templates.find((t) => t.template.uriTemplate === ref.uri)?.server ??
           this.resourceOwner(ref.uri)
       }
-      if (!owner) return {completion: {values: []}}
+      if (!owner || !shows(owner)) return {completion: {values: []}}
       return (await this.forward(
         session,
         binding,
@@ -732,7 +737,7 @@ export class Gateway {
     const endRoute = upstream.calls.begin(session.binding)
     const clientId = m.id
     const server = target.origin.server
-    this.inFlight++
+    this.inFlight.begin()
     const call = toolCall({
       session: sessionId,
       caller: session.caller,
@@ -761,7 +766,7 @@ export class Gateway {
       session.rawCalls.delete(clientId)
       endRoute()
       held.release()
-      if (--this.inFlight === 0) for (const wake of this.idleWaiters.splice(0)) wake()
+      this.inFlight.end()
     }
     this.pipeline.run(call, forward).then(
       (answer) => {
@@ -880,24 +885,17 @@ export class Gateway {
     lifecycle: Lifecycle,
     onSlot?: (slot: ContainerSlot) => void,
   ): Promise<unknown> {
-    this.inFlight++
+    this.inFlight.begin()
     try {
       return await this.forwardNow(session, binding, server, ctx, request, lifecycle, onSlot)
     } finally {
-      if (--this.inFlight === 0) for (const wake of this.idleWaiters.splice(0)) wake()
+      this.inFlight.end()
     }
   }
 
   /** Wait until no request is in flight, or `ms` has passed. */
-  async drain(ms: number): Promise<void> {
-    if (this.inFlight === 0) return
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, ms)
-      this.idleWaiters.push(() => {
-        clearTimeout(timer)
-        resolve()
-      })
-    })
+  drain(ms: number): Promise<void> {
+    return this.inFlight.drain(ms)
   }
 
   private async forwardNow(

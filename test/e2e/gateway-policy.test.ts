@@ -144,6 +144,29 @@ for (const era of ['2025', '2026'] as const) {
       }
     })
 
+    test("a server's prompts and resources: only for identities allowed the whole server", async () => {
+      const alice = await connect(era, 'alice')
+      const bob = await connect(era, 'bob')
+      const carol = await connect(era, 'carol')
+      try {
+        // bob may use all of sticky: its prompt and resources are his.
+        assert.ok((await bob.listPrompts()).prompts.some((p) => p.name === 'greeting'))
+        assert.ok((await bob.listResources()).resources.some((r) => r.uri === 'fixture://info'))
+        assert.ok((await bob.readResource({uri: 'fixture://info'})).contents.length > 0)
+        // alice has dice only; carol one sticky tool, not the server: neither sees sticky's prompt or resources.
+        for (const other of [alice, carol]) {
+          assert.ok(!(await other.listPrompts()).prompts.some((p) => p.name === 'greeting'))
+          assert.ok(!(await other.listResources()).resources.some((r) => r.uri.startsWith('fixture://')))
+          const templates = (await other.listResourceTemplates()).resourceTemplates
+          assert.ok(!templates.some((t) => t.uriTemplate.startsWith('fixture://')))
+          await assert.rejects(other.readResource({uri: 'fixture://info'}))
+          await assert.rejects(other.getPrompt({name: 'greeting', arguments: {name: 'x'}}))
+        }
+      } finally {
+        await Promise.all([alice.close(), bob.close(), carol.close()])
+      }
+    })
+
     test('a rate limit refuses with a retry-after, and the caller recovers after it', async () => {
       const client = await connect(era, era === '2025' ? 'carol' : 'dave')
       try {

@@ -105,6 +105,7 @@ export function policyToolView(holder: PolicyHolder): ToolViewLayer {
     guarded: true,
     allows: (session, name, target) =>
       holder.current.forCaller(session.caller).allows(target.origin.server, target.origin.name, name),
+    showsServer: (session, server) => holder.current.forCaller(session.caller).allowsServer(server),
   }
 }
 

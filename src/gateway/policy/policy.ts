@@ -8,6 +8,11 @@ export interface CallerPolicy {
   readonly rules: readonly string[]
   /** Whether the caller may see and call the tool `name` (as clients see it) of `server` (`tool` there). */
   allows(server: string, tool: string, name: string): boolean
+  /**
+   * Whether the caller sees the server's prompts and resources: a matching rule allows the whole server
+   * (`servers`); a rule that allows some of its tools only does not.
+   */
+  allowsServer(server: string): boolean
   /** Limits on all of the caller's calls and requests. */
   readonly limits: Limits
   /** The limit on this tool, per caller, and the pattern that set it (the bucket's key): first match wins. */
@@ -94,6 +99,7 @@ export function compilePolicy(doc: PolicyDocument): Policy {
     return {
       label: r.label,
       matches: (c: Caller) => who.some((m) => m(c)),
+      servers,
       allows: (s: string, t: string, n: string) => servers(s) || tools(s, t, n),
       denies: toolMatcher(r.deny),
       limits: r.limits,
@@ -113,6 +119,7 @@ export function compilePolicy(doc: PolicyDocument): Policy {
     return {
       rules: mine.map((r) => r.label),
       limits,
+      allowsServer: (server) => mine.some((r) => r.servers(server)),
       allows(server, tool, name) {
         const key = `${server}\0${tool}\0${name}`
         let ok = decided.get(key)

@@ -48,6 +48,8 @@ export interface ToolViewLayer {
   find?(session: SessionRef, name: string): ToolTarget | undefined
   /** Whether the session may see and call this tool. A tool refused by any layer is absent from its list. */
   allows?(session: SessionRef, name: string, target: ToolTarget): boolean
+  /** Whether the session may see this server's prompts and resources (the access policy). */
+  showsServer?(session: SessionRef, server: string): boolean
   /** Names this layer reserves: no server tool is exposed under them (internal tool names). */
   reserved?(): Iterable<string>
   /**
@@ -106,6 +108,13 @@ export class ToolView {
     const target = this.resolve(session, name, own)
     if (!target) return undefined
     return this.layers.find((l) => l.allows && !l.allows(session, name, target))?.name
+  }
+
+  /** Whether the session may see a server's prompts and resources: no layer hides the server. */
+  showsServer(session: SessionRef, server: string): boolean {
+    for (const layer of this.layers)
+      if (layer.showsServer && !layer.showsServer(session, server)) return false
+    return true
   }
 
   reserved(): Set<string> {

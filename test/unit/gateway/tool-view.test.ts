@@ -79,3 +79,13 @@ test('a guarded layer (the access policy) hides a tool from the list, but a call
   assert.equal(view.find(a, 'roll', own, true), own.get('roll'))
   assert.equal(view.find(a, 'echo', own, true), undefined)
 })
+
+test("a layer can hide a server's prompts and resources from a session", () => {
+  const view = new ToolView([
+    {name: 'policy', showsServer: (s, server) => s.id === 'a' || server !== 'fixture'},
+  ])
+  assert.equal(view.showsServer(a, 'fixture'), true)
+  assert.equal(view.showsServer(b, 'fixture'), false)
+  assert.equal(view.showsServer(b, 'dice'), true)
+  assert.equal(new ToolView([]).showsServer(b, 'fixture'), true)
+})
