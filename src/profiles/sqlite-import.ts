@@ -1,5 +1,4 @@
 import {readFile, stat} from 'node:fs/promises'
-import {createRequire} from 'node:module'
 import path from 'node:path'
 
 import type {Database} from 'sql.js'
@@ -8,6 +7,7 @@ import type {Context} from '../context.js'
 import {DockerMcpError} from '../errors.js'
 import {PROFILE_VERSION} from './format.js'
 import {getProfile, importProfile, listProfiles} from './index.js'
+import {sqliteWasm} from './sqlite-wasm.js'
 import {DEFAULT_PROFILE} from './store.js'
 
 /**
@@ -53,12 +53,10 @@ export interface DatabaseImportResult {
 
 const SQLITE_MAGIC = 'SQLite format 3\0'
 
-/** Load sql.js with its WebAssembly file from node_modules (handed over as bytes: no fetch, no path guessing). */
+/** Load sql.js with its WebAssembly handed over as bytes (./sqlite-wasm.ts: no fetch, no path guessing). */
 async function openDatabase(bytes: Uint8Array): Promise<Database> {
-  const resolve = createRequire(import.meta.url).resolve
   const {default: initSqlJs} = await import('sql.js')
-  const wasmBinary = await readFile(resolve('sql.js/dist/sql-wasm.wasm'))
-  const SQL = await initSqlJs({wasmBinary: wasmBinary.buffer.slice(0) as ArrayBuffer})
+  const SQL = await initSqlJs({wasmBinary: await sqliteWasm()})
   return new SQL.Database(bytes)
 }
 
