@@ -1,5 +1,4 @@
 import {readFile, stat} from 'node:fs/promises'
-import path from 'node:path'
 
 import type {Database} from 'sql.js'
 
@@ -33,7 +32,7 @@ export const WORKING_SET_COLUMNS = ['id', 'name', 'servers', 'secrets'] as const
 
 /** The original's database file (`DefaultDatabaseFilename`). */
 export function profileDatabaseFile(ctx: Context): string {
-  return path.join(ctx.paths.mcpDir, 'mcp-toolkit.db')
+  return ctx.paths.profileDatabase
 }
 
 /** One working set as read from the database, before validation. */
