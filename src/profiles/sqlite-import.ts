@@ -100,8 +100,13 @@ export async function readWorkingSets(
       throw new DockerMcpError(
         `${file}: unknown database schema: table "${WORKING_SET_TABLE}" has no column ${missing.map((c) => `"${c}"`).join(', ')}`,
       )
-    const rows =
-      db.exec(`SELECT id, name, servers, secrets FROM ${WORKING_SET_TABLE} ORDER BY id`)[0]?.values ?? []
+    let rows: unknown[][]
+    try {
+      rows =
+        db.exec(`SELECT id, name, servers, secrets FROM ${WORKING_SET_TABLE} ORDER BY id`)[0]?.values ?? []
+    } catch (err) {
+      throw new DockerMcpError(`${file} is not a readable SQLite database: ${(err as Error).message}`)
+    }
     return rows.map(([id, name, servers, secrets]) => {
       const rowId = String(id)
       const parsed: Record<string, unknown> = {}

@@ -228,6 +228,13 @@ describe('profile import-db', () => {
     assert.equal(r.code, 1)
     assert.match(r.stderr, /not\.db is not a SQLite database/)
 
+    // The header of a SQLite file, then garbage: a damaged database.
+    const damaged = path.join(sandbox.home, 'damaged.db')
+    await writeFile(damaged, Buffer.concat([Buffer.from('SQLite format 3\0'), Buffer.alloc(600, 0xab)]))
+    r = await cli(['profile', 'import-db', damaged])
+    assert.equal(r.code, 1)
+    assert.match(r.stderr, /damaged\.db is not a readable SQLite database/)
+
     const noTable = path.join(sandbox.home, 'no-table.db')
     await makeDatabase(noTable, [], 'CREATE TABLE other (id TEXT)')
     r = await cli(['profile', 'import-db', noTable])
