@@ -71,6 +71,8 @@ if (!existsSync(path.join(DIST, 'src/cli/single-file.js')) || !existsSync(manife
 const keyringFile = keyringBinary()
 // Code mode's QuickJS WebAssembly: an asset, handed to the engine as bytes (src/single-file/quickjs-wasm.ts).
 const quickjsWasmFile = require.resolve('@jitl/quickjs-wasmfile-release-sync/wasm')
+// sql.js's SQLite WebAssembly (profile import-db): an asset too (src/single-file/sqlite-wasm.ts).
+const sqliteWasmFile = require.resolve('sql.js/dist/sql-wasm.wasm')
 // `oclif manifest` lists the commands in whatever order its file search returned them: sorted here, so
 // that an unchanged build hashes the same (and the cache holds).
 const manifest = JSON.parse(readFileSync(manifestFile, 'utf8'))
@@ -88,6 +90,7 @@ const inputs = [
   fileURLToPath(import.meta.url),
   keyringFile,
   quickjsWasmFile,
+  sqliteWasmFile,
 ]
 const inputHash = createHash('sha256')
 for (const f of inputs)
@@ -160,6 +163,12 @@ await build({
             ? {path: singleFileModule('quickjs-wasm.js')}
             : undefined,
         )
+        // sql.js's WebAssembly comes from an asset too.
+        b.onResolve({filter: /^\.\/sqlite-wasm\.js$/}, (args) =>
+          args.importer.includes(`${path.sep}profiles${path.sep}`)
+            ? {path: singleFileModule('sqlite-wasm.js')}
+            : undefined,
+        )
         b.onResolve({filter: /^@jitl\/quickjs-wasmfile-release-sync\/emscripten-module$/}, () => ({
           path: require.resolve('@jitl/quickjs-wasmfile-release-sync/emscripten-module'),
         }))
@@ -229,6 +238,7 @@ const seaConfig = {
     'single-file.json': path.join(WORK, 'single-file.json'),
     // Read from memory only (getAsset), so not in the index of files written to disk.
     'quickjs.wasm': quickjsWasmFile,
+    'sql-wasm.wasm': sqliteWasmFile,
     ...Object.fromEntries(Object.entries(assetFiles).map(([name, a]) => [name, a.from])),
   },
 }

@@ -59,6 +59,8 @@ await build({
     'jsonc-parser',
     'quickjs-emscripten-core',
     '@jitl/quickjs-wasmfile-release-sync',
+    // sql.js (profile import-db) loads its .wasm file from node_modules, handed over as bytes.
+    'sql.js',
   ],
   // CommonJS dependencies bundled into ES modules (yaml) still call require() for node built-ins.
   banner: {

@@ -48,6 +48,8 @@ export interface McpPaths {
   tools: string
   /** Profiles (named working sets), one `<id>.yaml` each; `default` is not here: it is the legacy files. */
   profilesDir: string
+  /** The original's SQLite database of profiles (`profile import-db` reads it, never writes it). */
+  profileDatabase: string
   /** Directory of the fallback secret store (0700). */
   secretsDir: string
   /** Fallback secret store for machines with no keychain (JSON, 0600). */
@@ -78,6 +80,7 @@ export function mcpPaths(env: PathEnv = process.env): McpPaths {
     config: path.join(mcpDir, 'config.yaml'),
     tools: path.join(mcpDir, 'tools.yaml'),
     profilesDir: path.join(mcpDir, 'profiles'),
+    profileDatabase: path.join(mcpDir, 'mcp-toolkit.db'),
     secretsDir: path.join(mcpDir, 'secrets'),
     secretsFile: path.join(mcpDir, 'secrets', 'secrets.json'),
     secretAllowlist: path.join(mcpDir, 'secret-allowlist.yaml'),
