@@ -75,6 +75,7 @@ const cases: Case[] = [
       'doctor',
       'feature',
       'gateway',
+      'oauth',
       'plugin',
       'profile',
       'secret',

@@ -98,7 +98,7 @@ test('export default, import it under another id: same servers, config and tools
 
 test('a registry artifact (no snapshots) imports with the catalog names of its images', async () => {
   const {document, mediaType} = await exportProfile(ctx, 'copy', 'artifact')
-  assert.equal(mediaType, 'application/vnd.docker.mcp.catalog.v1+json')
+  assert.equal(mediaType, 'application/vnd.docker.mcp.profile.v1+json')
   assert.doesNotMatch(document, /snapshot/)
   const imported = await importProfile(ctx, document, {id: 'pulled'})
   assert.deepEqual(imported.profile.servers.map(serverName), ['dice', 'time'])

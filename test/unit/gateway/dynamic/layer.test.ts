@@ -158,7 +158,11 @@ test('a clash with a tool the session has: refused, its container stopped', asyn
   const r = await callTool(h.layer, session('a'), 'mcp-add', {name: 'echoer'})
   assert.equal(r.isError, true)
   assert.match(r.text, /echo would clash/)
-  assert.deepEqual(h.closed, [['echoer', 'a']])
+  // The session's containers, then (nobody holds it) all of the server's, its spares too.
+  assert.deepEqual(h.closed, [
+    ['echoer', 'a'],
+    ['echoer', undefined],
+  ])
   assert.equal(h.sessionServer('echoer'), undefined)
 })
 
@@ -182,7 +186,10 @@ test('2026-07-28 stateless requests: additions are per caller, containers shared
   assert.deepEqual(h.closed, [], "bob still uses the shared 'stateless' container")
   assert.ok(names(h.layer, bobReq).includes('roll_dice'))
   await callTool(h.layer, bobReq, 'mcp-remove', {name: 'dice'})
-  assert.deepEqual(h.closed, [['dice', 'stateless']])
+  assert.deepEqual(h.closed, [
+    ['dice', 'stateless'],
+    ['dice', undefined],
+  ])
   assert.deepEqual(h.notified, ['stateless', 'stateless', 'stateless', 'stateless'])
 })
 
