@@ -172,6 +172,7 @@ export class Gateway {
       idleMs: options.idleMs,
       maxSpares: options.maxSpares,
       spareScope: (scope) => this.scopes.spareScope(scope),
+      onSpareReady: (server) => options.logger.debug(`  - ${server}: a spare container is ready`),
     })
     this.relister = new Relister((upstream) => this.relist(upstream), {minIntervalMs: RELIST_INTERVAL_MS})
     this.listingCache = new ListingCache(options.cacheDir, options.logger)

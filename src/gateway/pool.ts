@@ -129,6 +129,8 @@ export interface PoolOptions {
   maxSpares?: number | undefined
   /** The scope a spare for calls of `scope` is started with: the same capabilities, no session of its own. */
   spareScope?: ((scope: string) => string) | undefined
+  /** Told when a spare is ready (the --verbose log). */
+  onSpareReady?: ((server: string) => void) | undefined
 }
 
 /** How a call gets its container. */
@@ -202,6 +204,7 @@ export class UpstreamPool {
         return place && {place, upstream: this.started(server, key)}
       },
       contended: (server) => this.slotsOf(server).waiters > 0,
+      onReady: options.onSpareReady,
     })
   }
 

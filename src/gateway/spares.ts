@@ -29,6 +29,8 @@ export interface SpareOptions<P extends SparePlace> {
   start: (server: string, key: string) => {place: P; upstream: Promise<Upstream>} | undefined
   /** Whether a call is waiting for a place of `server`: a spare that comes up then gives its place up. */
   contended?: ((server: string) => boolean) | undefined
+  /** Told when a spare is ready for calls (the --verbose log). */
+  onReady?: ((server: string) => void) | undefined
 }
 
 export interface Spare<P extends SparePlace> {
@@ -121,6 +123,7 @@ export class SpareContainers<P extends SparePlace> {
             return upstream.close().finally(() => started.place.release())
           const spare = {upstream, place: started.place}
           bucket.ready.push(spare)
+          this.options.onReady?.(bucket.server)
           // A spare whose container ends while it waits frees its place; `take` skips it.
           void upstream.closed.then(() => {
             const i = bucket.ready.indexOf(spare)

@@ -34,7 +34,10 @@ describe('bounded connections: idle and trickling sockets do not lock out real c
   test('1,200 hostile sockets against a gateway with 1,024 descriptors: an authenticated client is served', async (t) => {
     // Before the fix every hostile socket stayed open for ever: past the process's descriptor budget,
     // accept() failed and the real client's connection was never answered ("fetch failed").
-    const gateway = await startHttpGateway([], {env: {MCP_GATEWAY_AUTH_TOKEN: TOKEN}, fdLimit: 1024})
+    const gateway = await startHttpGateway(['--dynamic-tools=false'], {
+      env: {MCP_GATEWAY_AUTH_TOKEN: TOKEN},
+      fdLimit: 1024,
+    })
     const sockets: net.Socket[] = []
     const trickle = setInterval(() => {
       for (const [i, s] of sockets.entries())

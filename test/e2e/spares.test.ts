@@ -32,13 +32,18 @@ const whoami = async (gw: Awaited<ReturnType<typeof connectGateway>>) =>
 test('every call gets a fresh container; between calls a spare waits, handshake done; SIGTERM leaves nothing', async () => {
   const gw = await connectGateway(
     sandbox,
-    ['--catalog', catalog, '--servers', 'fixture', '--spare-containers', '2', '--no-cache'],
+    ['--catalog', catalog, '--servers', 'fixture', '--spare-containers', '2', '--no-cache', '--verbose'],
     {viaDocker: false},
   )
   try {
     const seen: string[] = []
     seen.push(await whoami(gw))
-    // The call is answered; its container goes and a spare takes its place.
+    // The call is answered; its container goes and a spare, started meanwhile, is ready (its handshake done).
+    await eventually(
+      async () => gw.stderr(),
+      (log) => log.includes('fixture: a spare container is ready'),
+      120_000,
+    )
     const spare = await eventually(
       () => managedContainers('fixture'),
       (ids) => ids.length === 1 && !seen[0]!.startsWith(ids[0]!.slice(0, 12)),
