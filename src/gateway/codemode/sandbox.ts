@@ -52,11 +52,7 @@ function spawn(): Promise<Worker> {
       eval: isEval,
       workerData: input,
       resourceLimits: RESOURCE_LIMITS,
-      // Never the gateway's stdout (the stdio transport's channel): the worker prints nothing, and if it
-      // ever did, it is dropped.
-      stdout: true,
     })
-    worker.stdout.resume()
     // An idle worker does not keep the process alive.
     worker.unref()
     await new Promise<void>((resolve, reject) => {

@@ -35,6 +35,10 @@ export interface WorkerInput {
   wasm?: ArrayBuffer | undefined
 }
 
+// A worker's stdout is the process's, the stdio gateway's channel: whatever prints here goes to stderr.
+// (A `stdout: true` worker, piped elsewhere, keeps the process alive even when unref'd.)
+console.log = console.info = console.debug = console.error
+
 const port = parentPort
 if (!port) throw new Error('the code-mode worker runs only as a worker thread')
 
