@@ -79,6 +79,15 @@ function spawn(): Promise<Worker> {
       worker.on('error', onError)
       worker.on('exit', onExit)
     })
+    // Should it die while it is the spare, it is no longer the spare.
+    worker.once('exit', () => {
+      void spare?.then(
+        (w) => {
+          if (w === worker) spare = undefined
+        },
+        () => undefined,
+      )
+    })
     return worker
   })()
 }
@@ -120,12 +129,6 @@ function giveBack(worker: Worker): void {
     return
   }
   spare = Promise.resolve(worker)
-  // Should it die while idle, it is no longer the spare.
-  worker.once('exit', () => {
-    void spare?.then((w) => {
-      if (w === worker) spare = undefined
-    })
-  })
 }
 
 /** Run one script to its end: a value, or an error that says what happened. Never throws for the script's doing. */
