@@ -114,7 +114,7 @@ const results = {
   firstScriptRunMs: gateway.firstRunMs,
 }
 const rows = [
-  ['QuickJS module compile (once per process)', ms(compileMs)],
+  ['worker start + QuickJS compile (in the background)', ms(compileMs)],
   ['sandbox start + `return 1` (fresh runtime, median)', ms(results.sandboxRunMedianMs)],
   [`sandbox, ${CALLS} calls to a no-op host function (median)`, ms(results.sandbox10NoopCallsMedianMs)],
   [`client: ${CALLS} echo calls back to back (median of ${ROUNDS})`, ms(gateway.direct)],
