@@ -158,6 +158,12 @@ await build({
         )
         // QuickJS's WebAssembly comes from an asset; its loader's CommonJS build (the ES one needs
         // import.meta.url, which a CommonJS bundle has not) then never looks for the file.
+        // Code mode's worker thread: its own bundle, carried as an asset (src/single-file/codemode-worker.ts).
+        b.onResolve({filter: /^\.\/worker-source\.js$/}, (args) =>
+          args.importer.includes(`${path.sep}codemode${path.sep}`)
+            ? {path: singleFileModule('codemode-worker.js')}
+            : undefined,
+        )
         b.onResolve({filter: /^\.\/wasm\.js$/}, (args) =>
           args.importer.includes(`${path.sep}codemode${path.sep}`)
             ? {path: singleFileModule('quickjs-wasm.js')}
@@ -185,6 +191,31 @@ await build({
           contents:
             "module.exports = (_d, _a, cb) => cb(new Error('BuildKit sessions are not supported by docker-mcp'))",
           loader: 'js',
+        }))
+      },
+    },
+  ],
+})
+
+// Code mode's worker thread, one CommonJS script run with `eval` (no files in the executable). QuickJS's
+// WebAssembly comes from the main thread as bytes, so the loader's CommonJS build never looks for it.
+await build({
+  entryPoints: [path.join(DIST, 'src/gateway/codemode/worker.js')],
+  outfile: path.join(WORK, 'codemode-worker.cjs'),
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  minifyWhitespace: true,
+  minifySyntax: true,
+  legalComments: 'none',
+  logLevel: 'warning',
+  plugins: [
+    {
+      name: 'single-file-worker',
+      setup(b) {
+        b.onResolve({filter: /^@jitl\/quickjs-wasmfile-release-sync\/emscripten-module$/}, () => ({
+          path: require.resolve('@jitl/quickjs-wasmfile-release-sync/emscripten-module'),
         }))
       },
     },
@@ -239,6 +270,7 @@ const seaConfig = {
     // Read from memory only (getAsset), so not in the index of files written to disk.
     'quickjs.wasm': quickjsWasmFile,
     'sql-wasm.wasm': sqliteWasmFile,
+    'codemode-worker.js': path.join(WORK, 'codemode-worker.cjs'),
     ...Object.fromEntries(Object.entries(assetFiles).map(([name, a]) => [name, a.from])),
   },
 }

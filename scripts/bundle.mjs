@@ -20,6 +20,8 @@ const ENTRY_MODULES = [
   'src/cli/completion.js',
   'src/cli/not-found.js',
   'src/cli/run-oclif.js',
+  // Code mode's worker thread, started by path (src/gateway/codemode/worker-source.ts).
+  'src/gateway/codemode/worker.js',
 ]
 
 function commandFiles(dir) {

@@ -4,7 +4,14 @@ import type {ToolCall} from '../pipeline/call.js'
 import type {SessionCalls} from '../session/calls.js'
 import type {InternalCallContext, SessionRef, ToolTarget, ToolViewLayer} from '../session/tool-view.js'
 import {identifier, signature} from './describe.js'
-import {DEFAULT_LIMITS, formatBytes, runScript, type HostFunction, type SandboxLimits} from './sandbox.js'
+import {
+  DEFAULT_LIMITS,
+  formatBytes,
+  prewarmSandbox,
+  runScript,
+  type HostFunction,
+  type SandboxLimits,
+} from './sandbox.js'
 
 /**
  * Code mode (issue #17): the internal tool `code-mode {servers, name}` gives ONE session a tool
@@ -69,6 +76,8 @@ export function codeModeLayer(gateway: () => CodeModeGateway, options: CodeModeO
   }
 
   async function register(gw: CodeModeGateway, call: ToolCall, {session}: InternalCallContext) {
+    // A script is likely next: its worker starts (and compiles QuickJS) in the background now.
+    prewarmSandbox()
     const args = call.arguments ?? {}
     const name = args.name
     const servers = args.servers

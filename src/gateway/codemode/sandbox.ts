@@ -1,493 +1,223 @@
-import type {
-  QuickJSContext,
-  QuickJSDeferredPromise,
-  QuickJSHandle,
-  QuickJSRuntime,
-  QuickJSSyncVariant,
-  QuickJSWASMModule,
-} from 'quickjs-emscripten-core'
+import {Worker} from 'node:worker_threads'
 
+import {
+  DEFAULT_LIMITS,
+  memoryError,
+  timeoutError,
+  type ScriptError,
+  type ScriptOutcome,
+  type ScriptRun,
+} from './limits.js'
 import {quickjsWasm} from './wasm.js'
+import type {FromWorker, ToWorker, WorkerInput} from './worker.js'
+import {workerSource} from './worker-source.js'
+
+export * from './limits.js'
 
 /**
  * The code-mode sandbox: a script runs in QuickJS compiled to WebAssembly, a separate JavaScript engine
- * with its own heap inside the wasm instance's memory. Nothing of the host exists in there (no process,
- * require, import, timers, fetch, file system): the only way out is the functions a run hands in, and
- * they take and return JSON text, so no object ever crosses the boundary by reference. Each run gets a
- * fresh QuickJS runtime and context (about 0.3 ms), with a memory limit, a stack limit and an interrupt
- * handler for its wall time; what one run does to its globals or prototypes is gone with it.
+ * with its own heap inside the wasm instance's memory, and that engine runs in a worker thread
+ * (./worker.ts, ./engine.ts), never on the gateway's own thread. Nothing of the host exists in there (no
+ * process, require, import, timers, fetch, file system): the only way out is the tool functions, which
+ * are messages to this thread carrying JSON, so no object ever crosses by reference. Each run gets a fresh
+ * QuickJS runtime and context, with a memory limit, a stack limit and an interrupt handler for its wall
+ * time; what one run does to its globals or prototypes is gone with it.
+ *
+ * Why a thread: QuickJS runs synchronously, and some of its work cannot be interrupted (one builtin call
+ * near the memory limit collects garbage on every allocation: tens of seconds). The wall-time limit and
+ * the client's cancel are enforced from here with `worker.terminate()`, which stops the thread even
+ * inside such a call, while the gateway goes on serving everyone else. The thread's own `resourceLimits`
+ * bound its JavaScript heap as a second line.
+ *
+ * Start-up: one worker is kept warm (QuickJS compiled), so a run does not pay a thread start and a wasm
+ * compile (together ~100–200 ms). A worker whose run ended normally serves the next run (each run has its
+ * own QuickJS runtime anyway); one that was stopped or failed is terminated and replaced in the background.
  *
  * This is the difference from `node:vm` (same heap and engine, escapable through any host object that
  * leaks in) and vm2 (discontinued after repeated escapes).
  */
 
-const KiB = 1024
-const MiB = 1024 * KiB
+/** The worker thread's own heap: our code, messages and JSON text in transit (QuickJS's memory is apart). */
+const RESOURCE_LIMITS = {maxOldGenerationSizeMb: 128, maxYoungGenerationSizeMb: 16, stackSizeMb: 4}
 
-export interface SandboxLimits {
-  /** Wall time of a run, tool calls included. */
-  timeoutMs: number
-  /** The QuickJS runtime's heap. */
-  memoryBytes: number
-  /**
-   * QuickJS's stack. Kept well under what the host's own stack can hold: the interpreter recurses on it,
-   * and a deep script must hit QuickJS's clean "stack overflow" before the host's.
-   */
-  stackBytes: number
-  /** Tool calls one run may make. */
-  maxCalls: number
-  /** The return value, as JSON. */
-  maxResultBytes: number
-  /** Captured console output; beyond it, lines are dropped (with a note). */
-  maxLogBytes: number
-}
+let spare: Promise<Worker> | undefined
 
-export const DEFAULT_LIMITS: Readonly<SandboxLimits> = Object.freeze({
-  timeoutMs: 60_000,
-  memoryBytes: 64 * MiB,
-  stackBytes: 128 * KiB,
-  maxCalls: 64,
-  maxResultBytes: 1 * MiB,
-  maxLogBytes: 64 * KiB,
-})
-
-/**
- * A function the script can call (`await dice.roll_dice({sides: 6})`). It gets the arguments as a plain
- * host object parsed from the script's JSON, and a signal that aborts when the run ends early; its
- * result must be JSON-serialisable. A rejection becomes an exception in the script.
- */
-export type HostFunction = (args: Record<string, unknown>, signal: AbortSignal) => Promise<unknown>
-
-export interface ScriptRun {
-  /** The body of an async function: `await` works, `return` gives the result. */
-  script: string
-  /** Global objects of functions, by identifier: `{dice: {roll_dice: fn}}`. Names must be identifiers. */
-  globals: Readonly<Record<string, Readonly<Record<string, HostFunction>>>>
-  limits?: Partial<SandboxLimits> | undefined
-  /** Stops the run (the client cancelled). */
-  signal?: AbortSignal | undefined
-}
-
-export type ScriptErrorKind =
-  | 'syntax'
-  | 'threw'
-  | 'timeout'
-  | 'memory'
-  | 'stack'
-  | 'calls'
-  | 'result-size'
-  | 'not-serialisable'
-  | 'never-settles'
-  | 'cancelled'
-  | 'sandbox'
-
-export interface ScriptError {
-  kind: ScriptErrorKind
-  /** What happened and what to do, for the model that wrote the script. */
-  message: string
-}
-
-export type ScriptOutcome = {logs: string[]; calls: number} & (
-  | {ok: true; /** A JSON value; undefined when the script returned nothing. */ value: unknown}
-  | {ok: false; error: ScriptError}
-)
-
-/**
- * Set up inside each fresh context before the script: console, the tool namespaces, and the serialiser
- * of the result. It keeps its own references to JSON and Object functions, so a script that replaces
- * them (`JSON.stringify = …`) changes what it sees, never what crosses to the host. The host functions
- * are reachable only through these closures, not as globals.
- */
-const BOOTSTRAP = `(function (hostCall, hostLog, spec) {
-  'use strict'
-  const stringify = JSON.stringify, parse = JSON.parse, keys = Object.keys, freeze = Object.freeze
-  const define = Object.defineProperty, isArray = Array.isArray
-  const show = (v) => {
-    if (typeof v === 'string') return v
-    try { const s = stringify(v); return s === undefined ? String(v) : s } catch (e) { return String(v) }
-  }
-  const log = (level) => function () {
-    let line = ''
-    for (let i = 0; i < arguments.length; i++) line += (i ? ' ' : '') + show(arguments[i])
-    hostLog(level, line)
-  }
-  define(globalThis, 'console', {value: freeze({
-    log: log('log'), info: log('info'), warn: log('warn'), error: log('error'), debug: log('debug'),
-  })})
-  for (const [ns, fns] of parse(spec)) {
-    const obj = {}
-    for (const [fn, id] of fns) {
-      define(obj, fn, {enumerable: true, value: freeze(async function (args) {
-        return parse(await hostCall(id, stringify(args === undefined ? {} : args)))
-      })})
-    }
-    define(globalThis, ns, {value: freeze(obj), enumerable: true})
-  }
-  const bad = (what, path) => { throw new TypeError('\\u0000' + what + ' at ' + path) }
-  const check = (v, path, seen) => {
-    const t = typeof v
-    if (t === 'function') bad('a function', path)
-    if (t === 'bigint') bad('a BigInt (convert it with String() or Number())', path)
-    if (t === 'symbol') bad('a Symbol', path)
-    if (v === null || t !== 'object') return
-    for (let i = 0; i < seen.length; i++) if (seen[i] === v) bad('a circular reference', path)
-    seen.push(v)
-    const ks = keys(v), arr = isArray(v)
-    for (let i = 0; i < ks.length; i++) check(v[ks[i]], arr ? path + '[' + ks[i] + ']' : path + '.' + ks[i], seen)
-    seen.pop()
-  }
-  return function serialise(value) {
-    if (value === undefined) return undefined
-    check(value, 'the return value', [])
-    return stringify(value)
-  }
-})`
-
-/** Marks the serialiser's own TypeErrors (a value that cannot become JSON), as opposed to the script's. */
-const NOT_SERIALISABLE = '\u0000'
-
-let loaded: Promise<QuickJSWASMModule> | undefined
-
-/** The WebAssembly module, compiled once per process (about 150 ms); every run gets its own runtime in it. */
-export function loadQuickJS(): Promise<QuickJSWASMModule> {
-  loaded ??= (async () => {
-    const [{newQuickJSWASMModuleFromVariant, newVariant}, variantModule, wasm] = await Promise.all([
-      import('quickjs-emscripten-core'),
-      import('@jitl/quickjs-wasmfile-release-sync'),
-      quickjsWasm(),
-    ])
-    // An ES module with a default export; its types describe the CommonJS build.
-    const variant = (variantModule as unknown as {default: QuickJSSyncVariant}).default
-    return newQuickJSWASMModuleFromVariant(wasm ? newVariant(variant, {wasmBinary: wasm}) : variant)
+/** A new worker, resolved once QuickJS is compiled in it. */
+function spawn(): Promise<Worker> {
+  return (async () => {
+    const wasm = await quickjsWasm()
+    const {source, eval: isEval} = workerSource()
+    const input: WorkerInput = {wasm}
+    const worker = new Worker(source, {
+      eval: isEval,
+      workerData: input,
+      resourceLimits: RESOURCE_LIMITS,
+    })
+    // An idle worker does not keep the process alive.
+    worker.unref()
+    await new Promise<void>((resolve, reject) => {
+      const done = () => {
+        worker.off('message', onMessage)
+        worker.off('error', onError)
+        worker.off('exit', onExit)
+      }
+      const onMessage = (m: FromWorker) => {
+        if (m.type !== 'ready') return
+        done()
+        resolve()
+      }
+      const onError = (err: Error) => {
+        done()
+        void worker.terminate()
+        reject(err)
+      }
+      const onExit = (code: number) => {
+        done()
+        reject(new Error(`the code-mode worker exited with code ${code} while starting`))
+      }
+      worker.on('message', onMessage)
+      worker.on('error', onError)
+      worker.on('exit', onExit)
+    })
+    // Should it die while it is the spare, it is no longer the spare.
+    worker.once('exit', () => {
+      void spare?.then(
+        (w) => {
+          if (w === worker) spare = undefined
+        },
+        () => undefined,
+      )
+    })
+    return worker
   })()
-  loaded.catch(() => (loaded = undefined))
-  return loaded
 }
 
-/**
- * The module's state cannot be trusted any more (the host's stack overflowed inside it, or QuickJS
- * aborted): the next run compiles a fresh one. The old instance is left to the garbage collector.
- */
-function discardModule(module: QuickJSWASMModule): void {
-  void loaded?.then((m) => {
-    if (m === module) loaded = undefined
+/** Have a warm worker ready (in the background). */
+export function prewarmSandbox(): void {
+  if (spare) return
+  const s = spawn()
+  spare = s
+  s.catch(() => {
+    if (spare === s) spare = undefined
   })
+}
+
+/** Wait until a warm worker is ready (benchmarks, tests); rejects if one cannot start. */
+export async function warmSandbox(): Promise<void> {
+  prewarmSandbox()
+  await spare
+}
+
+async function take(): Promise<Worker> {
+  const s = spare
+  spare = undefined
+  if (s) {
+    try {
+      return await s
+    } catch {
+      // Start a fresh one below.
+    }
+  }
+  return spawn()
+}
+
+/** A worker whose run ended normally: the warm one, unless there already is one. */
+function giveBack(worker: Worker): void {
+  worker.unref()
+  if (spare) {
+    void worker.terminate()
+    return
+  }
+  spare = Promise.resolve(worker)
 }
 
 /** Run one script to its end: a value, or an error that says what happened. Never throws for the script's doing. */
 export async function runScript(run: ScriptRun): Promise<ScriptOutcome> {
-  const module = await loadQuickJS()
-  const execution = new Execution(module, run)
-  let sound = true
+  const limits = {...DEFAULT_LIMITS, ...run.limits}
+  const cancelled: ScriptError = {kind: 'cancelled', message: 'the client cancelled the call'}
+  if (run.signal?.aborted) return {ok: false, error: cancelled, logs: [], calls: 0}
+  let worker: Worker
   try {
-    return await execution.run()
+    worker = await take()
   } catch (err) {
-    // Not the script's exception (those come back as values) but the engine's: the host's own stack ran
-    // out inside the interpreter, or QuickJS aborted. This run fails; the next gets a fresh module.
-    sound = false
-    const hostStack = err instanceof RangeError
+    prewarmSandbox()
     return {
       ok: false,
       logs: [],
       calls: 0,
-      error: hostStack
-        ? {
-            kind: 'stack',
-            message: 'the script recursed too deeply and was stopped: use a loop instead of deep recursion',
-          }
-        : {kind: 'sandbox', message: `the sandbox failed (${(err as Error).message}); call again`},
+      error: {
+        kind: 'sandbox',
+        message: `the sandbox failed to start (${(err as Error).message}); call again`,
+      },
     }
-  } finally {
-    if (!execution.dispose() || !sound) discardModule(module)
   }
-}
-
-/** One run: its runtime, context, pending tool calls and captured output. */
-class Execution {
-  private readonly limits: SandboxLimits
-  private readonly deadline: number
-  private readonly runtime: QuickJSRuntime
-  private readonly vm: QuickJSContext
-  private readonly handles: QuickJSHandle[] = []
-  private readonly pending = new Set<QuickJSDeferredPromise>()
-  private readonly logs: string[] = []
-  private logBytes = 0
-  private logsDropped = false
-  private calls = 0
-  /** Set when the run must end whatever the script does next (a limit, the client cancelling). */
-  private fatal: ScriptError | undefined
-  private readonly abort = new AbortController()
-  private wake: (() => void) | undefined
-  private alive = true
-  /** Host functions by the id the script calls them with. */
-  private readonly functions: Array<{name: string; fn: HostFunction}> = []
-
-  constructor(
-    private readonly module: QuickJSWASMModule,
-    private readonly spec: ScriptRun,
-  ) {
-    this.limits = {...DEFAULT_LIMITS, ...spec.limits}
-    this.deadline = Date.now() + this.limits.timeoutMs
-    this.runtime = module.newRuntime()
-    this.runtime.setMemoryLimit(this.limits.memoryBytes)
-    this.runtime.setMaxStackSize(this.limits.stackBytes)
-    // Called regularly while the interpreter runs: ends loops that never yield.
-    this.runtime.setInterruptHandler(
-      () => this.fatal !== undefined || Date.now() > this.deadline || spec.signal?.aborted === true,
-    )
-    this.vm = this.runtime.newContext()
+  worker.ref()
+  const logs: string[] = []
+  let calls = 0
+  let finished = false
+  const abort = new AbortController()
+  const post = (message: ToWorker) => {
+    if (!finished) worker.postMessage(message)
   }
 
-  async run(): Promise<ScriptOutcome> {
-    const serialise = this.bootstrap()
-    const evaluated = this.vm.evalCode(`(async () => {${this.spec.script}\n})()`, 'script.js')
-    if (evaluated.error) return this.failed(this.classify(this.take(evaluated.error), 'syntax'))
-    const promise = this.take(evaluated.value)
-    const onAbort = () => this.stop({kind: 'cancelled', message: 'the client cancelled the call'})
-    this.spec.signal?.addEventListener('abort', onAbort)
-    const timer = setTimeout(
-      () => this.stop(timeoutError(this.limits)),
-      Math.max(0, this.deadline - Date.now()),
-    )
-    try {
-      for (;;) {
-        const jobs = this.runtime.executePendingJobs()
-        if (jobs.error) return this.failed(this.classify(this.take(jobs.error), 'threw'))
-        if (this.fatal) return this.failed(this.fatal)
-        const state = this.vm.getPromiseState(promise)
-        if (state.type === 'fulfilled') {
-          const value = this.take(state.value)
-          if (state.notAPromise) return this.failed({kind: 'sandbox', message: 'the script did not run'})
-          return this.result(serialise, value)
-        }
-        if (state.type === 'rejected') return this.failed(this.classify(this.take(state.error), 'threw'))
-        if (this.pending.size === 0)
-          return this.failed({
-            kind: 'never-settles',
-            message:
-              'the script is waiting on a promise that nothing will settle (there are no timers or events in the sandbox, only tool calls): await the tool functions directly',
-          })
-        await new Promise<void>((resolve) => (this.wake = resolve))
-      }
-    } finally {
+  return new Promise<ScriptOutcome>((resolve) => {
+    const finish = (outcome: ScriptOutcome, reuse: boolean) => {
+      if (finished) return
+      finished = true
       clearTimeout(timer)
-      this.spec.signal?.removeEventListener('abort', onAbort)
-    }
-  }
-
-  /** End the run now: a limit or the client. The loop wakes and reports it; tool calls in flight are aborted. */
-  private stop(error: ScriptError): void {
-    this.fatal ??= error
-    this.abort.abort(new Error(error.message))
-    this.wake?.()
-  }
-
-  /** Release everything; false when the module is no longer safe to use (see discardModule). */
-  dispose(): boolean {
-    this.alive = false
-    this.abort.abort(new Error('the script ended'))
-    try {
-      for (const d of this.pending) d.dispose()
-      this.pending.clear()
-      for (const h of this.handles) if (h.alive) h.dispose()
-      this.vm.dispose()
-      this.runtime.dispose()
-      return true
-    } catch {
-      return false
-    }
-  }
-
-  /** Own a handle until the run ends. */
-  private take(handle: QuickJSHandle): QuickJSHandle {
-    this.handles.push(handle)
-    return handle
-  }
-
-  private bootstrap(): QuickJSHandle {
-    const spec: Array<[string, Array<[string, number]>]> = []
-    for (const [ns, fns] of Object.entries(this.spec.globals)) {
-      const entries: Array<[string, number]> = []
-      for (const [name, fn] of Object.entries(fns)) {
-        entries.push([name, this.functions.length])
-        this.functions.push({name: `${ns}.${name}`, fn})
+      run.signal?.removeEventListener('abort', onAbort)
+      worker.off('message', onMessage)
+      worker.off('error', onError)
+      worker.off('exit', onExit)
+      abort.abort(new Error(outcome.ok ? 'the script ended' : outcome.error.message))
+      if (reuse) giveBack(worker)
+      else {
+        // A hard stop: works even while QuickJS is inside a long builtin. A fresh worker warms up meanwhile.
+        void worker.terminate()
+        prewarmSandbox()
       }
-      spec.push([ns, entries])
+      resolve(outcome)
     }
-    const vm = this.vm
-    const setup = this.take(vm.unwrapResult(vm.evalCode(BOOTSTRAP, 'bootstrap.js')))
-    const hostCall = this.take(
-      vm.newFunction('call', (id, text) => this.hostCall(vm.getNumber(id), vm.getString(text))),
-    )
-    const hostLog = this.take(
-      vm.newFunction('log', (level, line) => this.log(vm.getString(level), vm.getString(line))),
-    )
-    const specText = this.take(vm.newString(JSON.stringify(spec)))
-    return this.take(vm.unwrapResult(vm.callFunction(setup, vm.undefined, hostCall, hostLog, specText)))
-  }
+    const stopped = (error: ScriptError) => finish({ok: false, error, logs, calls}, false)
+    const onAbort = () => stopped(cancelled)
+    const timer = setTimeout(() => stopped(timeoutError(limits)), limits.timeoutMs)
+    const onMessage = (m: FromWorker) => {
+      if (m.type === 'log') logs.push(m.line)
+      else if (m.type === 'call') {
+        calls++
+        void hostCall(m)
+      } else if (m.type === 'done') finish(m.outcome, m.sound)
+    }
+    const onError = (err: Error & {code?: string}) =>
+      stopped(
+        err.code === 'ERR_WORKER_OUT_OF_MEMORY'
+          ? memoryError(limits)
+          : {kind: 'sandbox', message: `the sandbox failed (${err.message}); call again`},
+      )
+    const onExit = (code: number) =>
+      stopped({kind: 'sandbox', message: `the sandbox stopped unexpectedly (exit code ${code}); call again`})
 
-  private log(level: string, line: string): void {
-    if (this.logsDropped) return
-    const text = level === 'log' ? line : `[${level}] ${line}`
-    const bytes = Buffer.byteLength(text) + 1
-    if (this.logBytes + bytes > this.limits.maxLogBytes) {
-      this.logsDropped = true
-      this.logs.push(`… console output over ${formatBytes(this.limits.maxLogBytes)} was dropped`)
-      return
-    }
-    this.logBytes += bytes
-    this.logs.push(text)
-  }
-
-  /** The script called a tool function: a promise in the VM, settled when the host call settles. */
-  private hostCall(id: number, text: string): QuickJSHandle {
-    const deferred = this.vm.newPromise()
-    this.pending.add(deferred)
-    const target = this.functions[id]
-    // Settled after the handle is returned: settling disposes the deferred.
-    const refuse = (err: Error) => queueMicrotask(() => this.settle(deferred, err))
-    if (!target) {
-      refuse(new Error('no such function'))
-      return deferred.handle
-    }
-    if (++this.calls > this.limits.maxCalls) {
-      this.stop({
-        kind: 'calls',
-        message: `the script made more than ${this.limits.maxCalls} tool calls (code mode's limit per run) and was stopped: do the work in several runs, or call a tool that does more at once`,
-      })
-      return deferred.handle
-    }
-    let args: unknown
-    try {
-      args = JSON.parse(text)
-    } catch {
-      args = undefined
-    }
-    if (args === null || typeof args !== 'object' || Array.isArray(args)) {
-      refuse(new TypeError(`${target.name}() takes one object of arguments, e.g. ${target.name}({})`))
-      return deferred.handle
-    }
-    target.fn(args as Record<string, unknown>, this.abort.signal).then(
-      (value) => this.settle(deferred, undefined, value),
-      (err: unknown) => this.settle(deferred, err instanceof Error ? err : new Error(String(err))),
-    )
-    return deferred.handle
-  }
-
-  /** Settle a tool call's promise inside the VM (unless the run is over), and wake the loop. */
-  private settle(deferred: QuickJSDeferredPromise, error: Error | undefined, value?: unknown): void {
-    this.pending.delete(deferred)
-    if (!this.alive || !deferred.alive) return
-    try {
-      if (error) {
-        const handle = this.vm.newError({
-          name: error.name === 'TypeError' ? 'TypeError' : 'ToolError',
-          message: error.message,
-        })
-        deferred.reject(handle)
-        handle.dispose()
-      } else {
-        const handle = this.vm.newString(JSON.stringify(value ?? null))
-        deferred.resolve(handle)
-        handle.dispose()
+    const hostCall = async (m: Extract<FromWorker, {type: 'call'}>) => {
+      const fns = Object.hasOwn(run.globals, m.ns) ? run.globals[m.ns] : undefined
+      const fn = fns && Object.hasOwn(fns, m.name) ? fns[m.name] : undefined
+      let message: ToWorker
+      try {
+        if (!fn) throw new Error('no such function')
+        const value = await fn(m.args, abort.signal)
+        message = {type: 'settle', call: m.call, value: JSON.stringify(value ?? null)}
+      } catch (err) {
+        const e = err instanceof Error ? err : new Error(String(err))
+        message = {type: 'settle', call: m.call, error: {name: e.name, message: e.message}}
       }
-    } catch {
-      // The VM could not even hold the answer (its memory limit): the run ends with that.
-      this.stop(memoryError(this.limits))
+      post(message)
     }
-    deferred.dispose()
-    this.wake?.()
-  }
 
-  private result(serialise: QuickJSHandle, value: QuickJSHandle): ScriptOutcome {
-    const out = this.vm.callFunction(serialise, this.vm.undefined, value)
-    if (out.error) return this.failed(this.classify(this.take(out.error), 'threw'))
-    const json = this.take(out.value)
-    if (this.vm.typeof(json) === 'undefined')
-      return {ok: true, value: undefined, logs: this.logs, calls: this.calls}
-    const text = this.vm.getString(json)
-    const size = Buffer.byteLength(text)
-    if (size > this.limits.maxResultBytes)
-      return this.failed({
-        kind: 'result-size',
-        message: `the script's return value is ${formatBytes(size)} as JSON, over code mode's limit of ${formatBytes(this.limits.maxResultBytes)}: return a smaller value (a summary, the fields you need)`,
-      })
-    return {ok: true, value: JSON.parse(text) as unknown, logs: this.logs, calls: this.calls}
-  }
-
-  private failed(error: ScriptError): ScriptOutcome {
-    return {ok: false, error: this.fatal ?? error, logs: this.logs, calls: this.calls}
-  }
-
-  /** What an exception out of the VM means: a limit, a syntax error, or the script's own throw. */
-  private classify(handle: QuickJSHandle, fallback: 'syntax' | 'threw'): ScriptError {
-    if (this.fatal) return this.fatal
-    let dumped: unknown
-    try {
-      dumped = this.vm.dump(handle)
-    } catch {
-      dumped = undefined
-    }
-    const e = (dumped && typeof dumped === 'object' ? dumped : {}) as {
-      name?: unknown
-      message?: unknown
-      stack?: unknown
-    }
-    const name = typeof e.name === 'string' ? e.name : undefined
-    const message = typeof e.message === 'string' ? e.message : undefined
-    if (name === 'InternalError' && message === 'interrupted')
-      return this.spec.signal?.aborted
-        ? {kind: 'cancelled', message: 'the client cancelled the call'}
-        : timeoutError(this.limits)
-    if (name === 'InternalError' && message === 'out of memory') return memoryError(this.limits)
-    if ((name === 'InternalError' || name === 'RangeError') && message === 'stack overflow')
-      return {
-        kind: 'stack',
-        message: `the script recursed too deeply (code mode's stack limit is ${formatBytes(this.limits.stackBytes)}) and was stopped: use a loop instead of deep recursion`,
-      }
-    if (name === 'TypeError' && message?.startsWith(NOT_SERIALISABLE))
-      return {
-        kind: 'not-serialisable',
-        message: `the script returned something that cannot be sent back as JSON: ${message.slice(1)}. Return plain data (objects, arrays, strings, numbers, booleans, null)`,
-      }
-    const where = typeof e.stack === 'string' ? /script\.js:(\d+)(?::(\d+))?/.exec(e.stack) : null
-    const at = where ? ` (line ${where[1]})` : ''
-    const what =
-      name !== undefined || message !== undefined
-        ? `${name ?? 'Error'}: ${message ?? ''}`
-        : describeThrown(dumped)
-    if (fallback === 'syntax' && name === 'SyntaxError')
-      return {kind: 'syntax', message: `the script does not parse: ${what}${at}. Fix it and call again`}
-    return {kind: 'threw', message: `the script threw ${what}${at}`}
-  }
-}
-
-function describeThrown(value: unknown): string {
-  try {
-    return `the value ${JSON.stringify(value) ?? String(value)}`
-  } catch {
-    return 'a value'
-  }
-}
-
-function timeoutError(limits: SandboxLimits): ScriptError {
-  return {
-    kind: 'timeout',
-    message: `the script ran longer than ${limits.timeoutMs / 1000} s (code mode's time limit, tool calls included) and was stopped: do less in one run, or split the work across several calls`,
-  }
-}
-
-function memoryError(limits: SandboxLimits): ScriptError {
-  return {
-    kind: 'memory',
-    message: `the script used more than ${formatBytes(limits.memoryBytes)} of memory (code mode's limit) and was stopped: work on smaller pieces of data`,
-  }
-}
-
-export function formatBytes(n: number): string {
-  if (n >= MiB && n % MiB === 0) return `${n / MiB} MiB`
-  if (n >= MiB) return `${(n / MiB).toFixed(1)} MiB`
-  if (n >= KiB && n % KiB === 0) return `${n / KiB} KiB`
-  if (n >= KiB) return `${(n / KiB).toFixed(1)} KiB`
-  return `${n} bytes`
+    run.signal?.addEventListener('abort', onAbort)
+    worker.on('message', onMessage)
+    worker.on('error', onError)
+    worker.on('exit', onExit)
+    const names: Record<string, string[]> = {}
+    for (const [ns, fns] of Object.entries(run.globals)) names[ns] = Object.keys(fns)
+    post({type: 'run', script: run.script, globals: names, limits: run.limits})
+  })
 }
