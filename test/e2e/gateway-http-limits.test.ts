@@ -209,6 +209,9 @@ describe('bounded sessions', () => {
           headers: {...rpc, 'mcp-session-id': sid, 'mcp-protocol-version': '2025-06-18'},
           body: JSON.stringify({jsonrpc: '2.0', id: 9, method: 'ping'}),
         })
+      // The cap admitted one new session as soon as B1 expired; B2 was opened later (seconds later on a
+      // loaded machine): give it time to expire too, three times the idle timeout plus the sweep.
+      await new Promise((r) => setTimeout(r, 3500))
       for (const gone of [b1, b2]) {
         const r = await ping(gone.headers['mcp-session-id'] as string)
         assert.equal(r.status, 404, r.body)
