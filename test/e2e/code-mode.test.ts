@@ -7,13 +7,14 @@ import {Client, StreamableHTTPClientTransport} from '@modelcontextprotocol/clien
 
 import {
   connectGateway as connectStdio,
+  containersOfGateway,
   eventually,
   textOf,
   writeTestCatalog,
   type ConnectedGateway,
 } from '../helpers/gateway.js'
 import {startHttpGateway, type HttpGatewayProcess} from '../helpers/http-gateway.js'
-import {makeSandbox, run, type Sandbox} from '../helpers/sandbox.js'
+import {makeSandbox, type Sandbox} from '../helpers/sandbox.js'
 
 // Issue #17, code mode, through the real gateway, real containers (the dice image) and real clients, over
 // stdio and Streamable HTTP. Servers are enabled in registry.yaml: `--servers` turns the internal tools off.
@@ -44,19 +45,7 @@ const gatewayPids = new Set<number>()
 
 async function ownContainers(): Promise<string[]> {
   const ids: string[] = []
-  for (const pid of gatewayPids) {
-    const r = await run('docker', [
-      'ps',
-      '-a',
-      '--filter',
-      'label=docker-mcp=true',
-      '--filter',
-      `label=docker-mcp-gateway-pid=${pid}`,
-      '--format',
-      '{{.ID}}',
-    ])
-    ids.push(...r.stdout.split('\n').filter(Boolean))
-  }
+  for (const pid of gatewayPids) ids.push(...(await containersOfGateway(pid)))
   return ids
 }
 

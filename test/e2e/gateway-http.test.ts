@@ -12,9 +12,16 @@ import {createMcpHandler, McpServer} from '@modelcontextprotocol/server'
 import {toNodeHandler} from '@modelcontextprotocol/node'
 import * as z from 'zod'
 
-import {eventually, managedContainers, textOf, waitForHealth, testCatalog} from '../helpers/gateway.js'
+import {
+  containersOfGateway,
+  eventually,
+  managedContainers,
+  textOf,
+  waitForHealth,
+  testCatalog,
+} from '../helpers/gateway.js'
 import {freePort} from '../helpers/http-gateway.js'
-import {makeSandbox, ROOT, run, RUN_JS, type Sandbox} from '../helpers/sandbox.js'
+import {makeSandbox, ROOT, RUN_JS, type Sandbox} from '../helpers/sandbox.js'
 
 const TOKEN = 'test-token-0123456789'
 const REMOTE_KEY = 'remote-key-5e1f'
@@ -129,21 +136,6 @@ after(async () => {
 })
 
 const auth = {Authorization: `Bearer ${TOKEN}`}
-
-/** Containers started by the gateway process `pid` (its label), whoever else uses the engine. */
-async function containersOfGateway(pid: number): Promise<string[]> {
-  const r = await run('docker', [
-    'ps',
-    '-a',
-    '--filter',
-    'label=docker-mcp=true',
-    '--filter',
-    `label=docker-mcp-gateway-pid=${pid}`,
-    '--format',
-    '{{.ID}}',
-  ])
-  return r.stdout.split('\n').filter(Boolean)
-}
 
 function streamableClient(era: '2025' | '2026', name = 'http-test') {
   const client = new Client(

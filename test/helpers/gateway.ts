@@ -157,6 +157,21 @@ export async function managedContainers(server?: string, sessions?: ReadonlySet<
     .map(([id]) => id!)
 }
 
+/** Containers started by the gateway process `pid` (its label), whoever else uses the engine. */
+export async function containersOfGateway(pid: number): Promise<string[]> {
+  const r = await run('docker', [
+    'ps',
+    '-a',
+    '--filter',
+    'label=docker-mcp=true',
+    '--filter',
+    `label=docker-mcp-gateway-pid=${pid}`,
+    '--format',
+    '{{.ID}}',
+  ])
+  return r.stdout.split('\n').filter(Boolean)
+}
+
 /** Poll until `predicate` holds or `ms` passes. */
 export async function eventually<T>(
   fn: () => Promise<T>,
