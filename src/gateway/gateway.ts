@@ -465,6 +465,8 @@ export class Gateway {
     server.onclose = () => {
       if (options.ephemeral) return
       endSubscriptions()
+      this.scopes.forget(sessionId)
+      this.view.forget(sessionId)
       if (this.sessions.get(sessionId) === session) this.sessions.delete(sessionId)
       void this.pool.closeSession(sessionId)
     }
@@ -936,13 +938,11 @@ export class Gateway {
             : {onprogress: (p: Record<string, unknown>) => related.progress({...p, progressToken})}),
         })
         try {
-          // When the container goes, the SDK rejects every request pending on it: no race needed here
-          // (and none wanted: a handler per call on a long-lived connection would pile up).
+          // The SDK rejects every pending request when the container goes: no race here (nor a handler per call).
           return await result
         } catch (err) {
-          // A per-call container is removed right after its call: a cancelled one first answers a ping, sent
-          // after the cancellation on the same ordered stream, so that it has read it (a direct client would
-          // not kill the server the moment it cancels).
+          // A cancelled per-call container first answers a ping sent after the cancellation on the same ordered
+          // stream, so it has read it before removal (a direct client would not kill it the moment it cancels).
           if (signal.aborted && lifecycle === 'per-call')
             await upstream.client.ping({timeout: CANCEL_GRACE_MS}).catch(() => {})
           if (!upstream.isOpen || (err as {code?: unknown}).code === 'CONNECTION_CLOSED') {
@@ -968,6 +968,7 @@ export class Gateway {
     const session = this.sessions.get(id)
     if (session) this.sessions.delete(id)
     this.scopes.forget(id)
+    this.view.forget(id)
     await session?.server.close().catch(() => {})
     await this.pool.closeSession(id)
   }

@@ -58,4 +58,17 @@ export class DynamicToolsLayer implements ToolViewLayer {
   reserved(): Iterable<string> {
     return INTERNAL_TOOLS
   }
+
+  /**
+   * A session ended: what it added and set is forgotten. Its own containers stop with its pool session; a
+   * server no other session holds goes entirely, as after mcp-remove (its spares belong to no session).
+   */
+  forget(sessionId: string): void {
+    const {host, servers} = this.c
+    for (const name of servers.forget(sessionId)) {
+      if (servers.holders(name) > 0) continue
+      void host.gateway.pool.closeServer(name).catch(() => {})
+      host.uninstall(name)
+    }
+  }
 }

@@ -48,6 +48,18 @@ export class SessionServers {
     return added
   }
 
+  /**
+   * A 2025 session ended: its scope goes; returns the servers it had added. Stateless callers' scopes (`caller:<id>`) stay: the caller's
+   * next request is a new one-request session that expects what it added.
+   */
+  forget(sessionId: string): string[] {
+    if (sessionId.startsWith('caller:')) return []
+    const servers = [...(this.scopes.get(sessionId)?.keys() ?? [])]
+    this.scopes.delete(sessionId)
+    this.settings.delete(sessionId)
+    return servers
+  }
+
   /** Exposed tool name → target, over every server the session added. */
   tool(session: SessionRef, name: string): ToolTarget | undefined {
     for (const added of this.added(session).values()) {

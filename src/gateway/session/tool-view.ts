@@ -58,6 +58,8 @@ export interface ToolViewLayer {
    * own error and the audit log records the attempt. Layers without a guard must not set this.
    */
   readonly guarded?: boolean
+  /** A 2025 session ended: drop what the layer keeps for it (keyed by its id). */
+  forget?(sessionId: string): void
 }
 
 /**
@@ -69,6 +71,11 @@ export class ToolView {
 
   get empty(): boolean {
     return this.layers.length === 0
+  }
+
+  /** Session `id` ended: every layer drops what it kept for it. */
+  forget(id: string): void {
+    for (const layer of this.layers) layer.forget?.(id)
   }
 
   list(session: SessionRef, own: ReadonlyMap<string, ToolTarget>): Tool[] {

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict'
 import {test} from 'node:test'
 
+import {Client} from '@modelcontextprotocol/client'
+import {InMemoryTransport} from '@modelcontextprotocol/server'
+
 import {CallRouter} from '../../../src/gateway/call-routing.js'
 import {rateLimitedLog} from '../../../src/gateway/log-limit.js'
 import {CapacityError, UpstreamPool} from '../../../src/gateway/pool.js'
@@ -179,7 +182,9 @@ test('UpstreamPool: a parked call gives its running place up, within a bound of 
 test('Gateway: a session can be closed, with its containers', async () => {
   const {Gateway} = await import('../../../src/gateway/gateway.js')
   const closedSessions: string[] = []
+  const forgotten: string[] = []
   const gateway = new Gateway({
+    toolViews: [{name: 'recorder', forget: (id) => void forgotten.push(id)}],
     servers: [],
     toolFilter: () => true,
     prefixAll: false,
@@ -205,6 +210,45 @@ test('Gateway: a session can be closed, with its containers', async () => {
   assert.ok(sessions.has('s1'))
   await gateway.closeSession('s1')
   assert.equal(sessions.has('s1'), false, 'the session state is released')
+  assert.deepEqual(
+    forgotten,
+    ['s1'],
+    'the tool view layers forget it (dynamic tools kept a scope per session)',
+  )
   assert.ok(closedSessions.includes('s1'), 'its containers are closed')
+  await gateway.shutdown()
+})
+
+test('Gateway: a session its client closes leaves nothing behind (capability scope, tool view state)', async () => {
+  const {Gateway} = await import('../../../src/gateway/gateway.js')
+  const forgotten: string[] = []
+  const gateway = new Gateway({
+    toolViews: [{name: 'recorder', forget: (id) => void forgotten.push(id)}],
+    servers: [],
+    toolFilter: () => true,
+    prefixAll: false,
+    version: '0.0.0',
+    callTimeoutMs: 1000,
+    maxPerServer: 1,
+    idleMs: 0,
+    logCalls: false,
+    startUpstream: async () => {
+      throw new Error('no servers here')
+    },
+    logger: {debug: () => {}, info: () => {}, warn: () => {}} as never,
+  })
+  gateway.start()
+  const scopes = (gateway as unknown as {scopes: {scopes: Map<string, unknown>}}).scopes.scopes
+  for (const id of ['c1', 'c2']) {
+    const [clientSide, serverSide] = InMemoryTransport.createLinkedPair()
+    await gateway.createSession(id).connect(serverSide)
+    const client = new Client({name: 'c', version: '1'})
+    await client.connect(clientSide)
+    assert.ok(scopes.has(id), 'initialize records the client capabilities')
+    await client.close()
+  }
+  await new Promise((resolve) => setImmediate(resolve))
+  assert.deepEqual([...scopes.keys()], [], 'no capability scope is kept for ended sessions')
+  assert.deepEqual(forgotten, ['c1', 'c2'])
   await gateway.shutdown()
 })

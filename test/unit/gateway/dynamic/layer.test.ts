@@ -203,3 +203,28 @@ test('mcp-exec reaches a filtered tool of an added server, never an internal too
   assert.equal((await callTool(h.layer, a, 'mcp-exec', {name: 'mcp-add'})).isError, true)
   assert.equal((await callTool(h.layer, session('b'), 'mcp-exec', {name: 'secret_roll'})).isError, true)
 })
+
+test('a 2025 session that ends is forgotten: its servers go when nobody else holds them', async () => {
+  const h = fakeHost()
+  const a = session('a')
+  const b = session('b')
+  await callTool(h.layer, a, 'mcp-add', {name: 'dice'})
+  await callTool(h.layer, a, 'mcp-add', {name: 'echoer'}) // refused (clash): nothing kept
+  await callTool(h.layer, b, 'mcp-add', {name: 'dice'})
+  h.closed.length = 0
+  h.layer.forget('a')
+  assert.ok(!names(h.layer, session('a')).includes('roll_dice'), "a's additions are gone")
+  assert.ok(names(h.layer, b).includes('roll_dice'), 'b keeps its own')
+  assert.deepEqual(h.closed, [], 'b still holds dice: its containers stay')
+  h.layer.forget('b')
+  assert.deepEqual(h.closed, [['dice', undefined]], 'nobody holds dice: all of it stops')
+  assert.equal(h.sessionServer('dice'), undefined)
+})
+
+test('stateless callers keep what they added when a one-request session ends', async () => {
+  const h = fakeHost()
+  await callTool(h.layer, session('stateless', alice, true), 'mcp-add', {name: 'dice'})
+  h.layer.forget('stateless')
+  h.layer.forget('caller:token:alice')
+  assert.ok(names(h.layer, session('stateless', alice, true)).includes('roll_dice'))
+})
