@@ -26,7 +26,7 @@ import {RelatedNotifications} from './related.js'
 import {CONSTRUCTED_CAPABILITIES, describeOnHandshake, ENVELOPE_META_KEYS} from './handshake.js'
 import {InFlight} from './in-flight.js'
 import {EMPTY_LISTING, ListingCache, listUpstream, type ServerListing} from './listing.js'
-import {ListingRetry, Relister} from './relist.js'
+import {ListingRetry, RELIST_INTERVAL_MS, Relister} from './relist.js'
 import {DEFAULT_INPUT_TIMEOUT_MS, RoundTripCall, UPSTREAM_INPUT_KEY, type InputAsk} from './round-trip.js'
 import {stoppedMessage, toolNotFound, toProtocolError, UNAVAILABLE_META_KEY} from './call-errors.js'
 import {messageText} from './stdio-transport.js'
@@ -183,6 +183,7 @@ export class Gateway {
       closeWhenUnused: (server) => this.lifecycle(server) === 'per-call',
       route: (uri) => this.ready.then(() => this.resourceOwner(uri)),
       offers: (server) => !!this.listings.get(server)?.subscribe,
+      shows: (session, server) => this.view.showsServer(session, server),
       logger: options.logger,
     })
     this.ready = new Promise((resolve) => {
@@ -461,7 +462,7 @@ export class Gateway {
     }
     if (!options.ephemeral) this.sessions.set(sessionId, session)
     server.oninitialized = () => this.scopes.initialized(sessionId, server.getClientCapabilities())
-    const endSubscriptions = this.subscriptions.serve(server, sessionId)
+    const endSubscriptions = this.subscriptions.serve(server, session)
     server.onclose = () => {
       if (options.ephemeral) return
       endSubscriptions()
@@ -995,5 +996,3 @@ export class Gateway {
 export const DEFAULT_MAX_CONTAINERS = 64
 /** How long a cancelled call's per-call container may take to confirm it read the cancellation. */
 const CANCEL_GRACE_MS = 2000
-/** The least time between two re-listings of one noisy upstream (see Relister). */
-const RELIST_INTERVAL_MS = 1000

@@ -1,3 +1,6 @@
+/** The least time between two re-listings of one noisy upstream (see Relister). */
+export const RELIST_INTERVAL_MS = 1000
+
 /**
  * Re-listing on `notifications/*\/list_changed`, coalesced and rate-limited per upstream.
  *

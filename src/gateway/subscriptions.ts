@@ -9,6 +9,7 @@ import {
 import type {Logger} from './logger.js'
 import type {UpstreamPool} from './pool.js'
 import type {Upstream} from './upstream.js'
+import type {SessionRef} from './session/tool-view.js'
 
 /** What a subscriber is told when a resource it subscribed to changed (`notifications/resources/updated`). */
 export type UpdatedSink = (params: {uri: string} & Record<string, unknown>) => void
@@ -32,6 +33,8 @@ export interface SubscriptionOptions {
   route(uri: string): Promise<string | undefined>
   /** Whether `server` offers subscriptions (`resources.subscribe`). */
   offers(server: string): boolean
+  /** Whether the session may see `server`'s resources (the access policy); all of them when absent. */
+  shows?(session: SessionRef, server: string): boolean
   logger: Logger
 }
 
@@ -170,13 +173,15 @@ export class ResourceSubscriptions {
    * session's subscriptions, its 2026-07-28 listen streams' included. (Whether `resources.subscribe` is
    * advertised: see handshake.ts.)
    */
-  serve(server: Server, session: string): () => void {
+  serve(server: Server, ref: SessionRef): () => void {
+    const session = ref.id
     const deliver: UpdatedSink = (params) => void server.sendResourceUpdated(params).catch(() => {})
     this.sinks.set(session, deliver)
     server.setRequestHandler('resources/subscribe', async (request) => {
       const {uri} = request.params
       const {owner, subscribable} = await this.route(uri)
-      if (!owner) throw new ResourceNotFoundError(uri)
+      // A resource of a server the session may not see does not exist for it, as in resources/read.
+      if (!owner || this.options.shows?.(ref, owner) === false) throw new ResourceNotFoundError(uri)
       if (!subscribable)
         throw new ProtocolError(
           ProtocolErrorCode.MethodNotFound,

@@ -161,7 +161,11 @@ for (const era of ['2025', '2026'] as const) {
           assert.ok(!templates.some((t) => t.uriTemplate.startsWith('fixture://')))
           await assert.rejects(other.readResource({uri: 'fixture://info'}))
           await assert.rejects(other.getPrompt({name: 'greeting', arguments: {name: 'x'}}))
+          // A subscription to a hidden server's resource is refused as an unknown resource (it was taken).
+          if (era === '2025')
+            await assert.rejects(other.subscribeResource({uri: 'fixture://info'}), /not found/i)
         }
+        if (era === '2025') await bob.subscribeResource({uri: 'fixture://info'})
       } finally {
         await Promise.all([alice.close(), bob.close(), carol.close()])
       }
