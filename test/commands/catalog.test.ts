@@ -509,7 +509,7 @@ describe('catalog ls / show -q / --quiet: names alone, for scripts', () => {
       [['catalog', 'show', '--json', '-q'], '--json=true'],
       [['catalog', 'show', 'team', '--quiet', '--format', 'json'], '--format=json'],
     ] as const) {
-      const r = await q(args)
+      const r = await q([...args])
       assert.equal(r.code, 125, args.join(' '))
       assert.equal(r.stdout, '', args.join(' '))
       assert.ok(r.stderr.includes(`${other} cannot also be provided when using --quiet`), r.stderr)

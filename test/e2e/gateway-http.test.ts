@@ -153,7 +153,7 @@ describe('HTTP endpoint security', () => {
   })
 
   test('no token or a wrong token: 401 with WWW-Authenticate', async () => {
-    for (const headers of [{}, {Authorization: 'Bearer wrong'}]) {
+    for (const headers of [{}, {Authorization: 'Bearer wrong'}] as Array<Record<string, string>>) {
       const r = await fetch(`${base}/mcp`, {
         method: 'POST',
         headers: {...headers, 'content-type': 'application/json'},

@@ -19,7 +19,7 @@ import {makeSandbox, type Sandbox} from '../helpers/sandbox.js'
 const TOKEN = 'isolation-token-0123456789'
 const auth = {Authorization: `Bearer ${TOKEN}`}
 /** Safety net for calls that the old code left hanging: a failure, never a timing assertion. */
-const CALL_LIMIT = {timeout: 45_000}
+const CALL_LIMIT = {timeout: 120_000}
 let sandbox: Sandbox
 let catalog = ''
 const gateways: ChildProcess[] = []
@@ -128,7 +128,7 @@ async function concurrentInput(
     kind === 'elicit' ? {message: `${who}: ${tool}?`} : {prompt: `${who}: ${tool}?`}
   const results = await Promise.all(
     (['A', 'B'] as const).map((who, i) =>
-      clients[i]!.callTool({name: tool, arguments: arg(who)}, undefined, CALL_LIMIT),
+      clients[i]!.callTool({name: tool, arguments: arg(who)}, CALL_LIMIT),
     ),
   )
   return results.map((r) => {
@@ -294,7 +294,7 @@ describe('containers inside the caps', () => {
     const call = async (tool: string) => {
       const {client} = await httpClient(gw.base, '2025', `cap-${clients.length}`)
       clients.push(client)
-      return client.callTool({name: tool, arguments: {text: 'hi'}}, undefined, CALL_LIMIT)
+      return client.callTool({name: tool, arguments: {text: 'hi'}}, CALL_LIMIT)
     }
     try {
       // Two sessions on iso-sticky fill its cap, one on iso-other makes 3, the global cap (at once, so
@@ -356,15 +356,10 @@ describe('a client that does not answer', () => {
       })
       const b = await httpClient(gw.base, '2026', 'b')
       try {
-        const callA = a.client.callTool(
-          {name: `${prefix}__elicit`, arguments: {message: 'wait'}},
-          undefined,
-          CALL_LIMIT,
-        )
+        const callA = a.client.callTool({name: `${prefix}__elicit`, arguments: {message: 'wait'}}, CALL_LIMIT)
         await parked
         const r = await b.client.callTool(
           {name: `${prefix}__echo`, arguments: {text: 'not blocked'}},
-          undefined,
           CALL_LIMIT,
         )
         assert.equal(textOf(r), 'not blocked')
@@ -391,19 +386,14 @@ describe('a server flooding list_changed', () => {
     try {
       const flood = client.callTool(
         {name: 'sticky__flood', arguments: {count: COUNT, noise: true}},
-        undefined,
         CALL_LIMIT,
       )
-      const other = await client.callTool(
-        {name: 'fresh__echo', arguments: {text: 'still here'}},
-        undefined,
-        CALL_LIMIT,
-      )
+      const other = await client.callTool({name: 'fresh__echo', arguments: {text: 'still here'}}, CALL_LIMIT)
       assert.equal(textOf(other), 'still here')
       assert.equal(textOf(await flood), `sent ${COUNT}`)
       // The same session's container counts the tools/list requests it received: the gateway's re-lists.
       const relists = Number(
-        textOf(await client.callTool({name: 'sticky__list_calls', arguments: {}}, undefined, CALL_LIMIT)),
+        textOf(await client.callTool({name: 'sticky__list_calls', arguments: {}}, CALL_LIMIT)),
       )
       assert.ok(relists >= 1, 'the gateway never re-listed after list_changed')
       assert.ok(relists <= 20, `the gateway re-listed ${relists} times for ${COUNT} notifications`)

@@ -41,7 +41,7 @@ test('a gateway whose parent dies while it reads its configuration stops', async
   let gatewayPid = 0
   try {
     gatewayPid = await new Promise<number>((resolve) =>
-      parent.stdout.setEncoding('utf8').once('data', (d: string) => resolve(Number(d.trim()))),
+      parent.stdout!.setEncoding('utf8').once('data', (d: string) => resolve(Number(d.trim()))),
     )
     // Blocked on the catalog: the configuration is being read.
     await eventually(

@@ -272,7 +272,7 @@ describe('auto fallback when the Secret Service cannot store', {skip}, () => {
         XDG_RUNTIME_DIR: runtime,
         OCLIF_COLUMNS: '1000',
       }
-      delete env.DBUS_SESSION_BUS_ADDRESS
+      delete (env as NodeJS.ProcessEnv).DBUS_SESSION_BUS_ADDRESS
       const script = `node ${JSON.stringify(path.join(ROOT, 'bin/run.js'))} secret set fallback.token=fb-value; echo "rc=$?" >&2; node ${JSON.stringify(path.join(ROOT, 'bin/run.js'))} secret set forced=x --store keychain; echo "rc=$?" >&2`
       const r = await run('dbus-run-session', ['--', 'bash', '-c', script], {env, cwd: box.home})
       const ours = r.stderr.split('\n').filter((l) => /^(warning:|rc=| ›)/.test(l))

@@ -118,9 +118,9 @@ export async function startInboundIdp(
         registration: {enabled: true},
         resourceIndicators: {
           enabled: true,
-          defaultResource: async (_ctx, _client, oneOf) => oneOf ?? undefined,
+          defaultResource: async (_ctx: unknown, _client: unknown, oneOf?: string) => oneOf ?? undefined,
           useGrantedResource: async () => true,
-          getResourceServerInfo: async (_ctx, resourceIndicator) => ({
+          getResourceServerInfo: async (_ctx: unknown, resourceIndicator: string) => ({
             scope: scopes.join(' '),
             audience: resourceIndicator,
             accessTokenTTL: options.accessTokenTtlSeconds ?? 600,
@@ -129,15 +129,15 @@ export async function startInboundIdp(
           }),
         },
       },
-      async findAccount(_ctx, sub) {
+      async findAccount(_ctx: unknown, sub: string) {
         if (!accounts[sub]) return undefined
         return {accountId: sub, claims: async () => ({sub})}
       },
-      async extraTokenClaims(_ctx, token) {
+      async extraTokenClaims(_ctx: unknown, token: unknown) {
         const accountId = (token as {accountId?: string}).accountId
         return accountId ? accounts[accountId]?.claims : undefined
       },
-      interactions: {url: (_ctx, interaction) => `/interaction/${interaction.uid}`},
+      interactions: {url: (_ctx: unknown, interaction: {uid: string}) => `/interaction/${interaction.uid}`},
     })
   // Newest key first: oidc-provider signs with the first key of the algorithm.
   let provider = makeProvider()

@@ -95,9 +95,9 @@ export async function startOidcProvider(options: OidcProviderOptions): Promise<O
       devInteractions: {enabled: true},
       resourceIndicators: {
         enabled: true,
-        defaultResource: async (_ctx, _client, oneOf) => oneOf ?? undefined,
+        defaultResource: async (_ctx: unknown, _client: unknown, oneOf?: string) => oneOf ?? undefined,
         useGrantedResource: async () => true,
-        getResourceServerInfo: async (_ctx, indicator) => {
+        getResourceServerInfo: async (_ctx: unknown, indicator: string) => {
           const r = resources.get(indicator)
           if (!r) throw new errors.InvalidTarget()
           return {
@@ -112,13 +112,14 @@ export async function startOidcProvider(options: OidcProviderOptions): Promise<O
     pkce: {required: () => true},
     scopes: [...allScopes],
     // Refresh tokens for any client allowed the grant (no offline_access dance in tests).
-    issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+    issueRefreshToken: async (_ctx: unknown, client: {grantTypeAllowed(grant: string): boolean}) =>
+      client.grantTypeAllowed('refresh_token'),
     ttl: {RefreshToken: 3600, Grant: 3600, Session: 3600, Interaction: 600, AuthorizationCode: 60},
-    findAccount: async (_ctx, sub) => ({accountId: sub, claims: async () => ({sub})}),
+    findAccount: async (_ctx: unknown, sub: string) => ({accountId: sub, claims: async () => ({sub})}),
   })
   provider.on('access_token.issued', (token: {format?: string; jti: string}) => void token)
   // The JWT values themselves, for the tests' "never printed" greps: read from each token response.
-  provider.use(async (ctx, next) => {
+  provider.use(async (ctx: {path: string; body: unknown}, next: () => Promise<void>) => {
     await next()
     if (ctx.path === '/token' && ctx.body && typeof ctx.body === 'object') {
       const body = ctx.body as {access_token?: string; refresh_token?: string}

@@ -48,7 +48,7 @@ export async function startPrivateEngine(): Promise<PrivateEngine> {
   const socket = path.join(dir, 'docker.sock')
   const execRoot = path.join(dir, 'exec')
   const host = `unix://${socket}`
-  const env = {...process.env, DOCKER_HOST: host}
+  const env: NodeJS.ProcessEnv = {...process.env, DOCKER_HOST: host}
   delete env.DOCKER_CONTEXT
   let daemon: ChildProcess | undefined
   let exited: Promise<void> = Promise.resolve()

@@ -104,9 +104,9 @@ export async function startProtectedServer(options: {
       }
       if (req.method !== 'POST') return void res.writeHead(405).end()
       const id = randomUUID()
-      const transport = new NodeStreamableHTTPServerTransport({
+      const transport: NodeStreamableHTTPServerTransport = new NodeStreamableHTTPServerTransport({
         sessionIdGenerator: () => id,
-        onsessioninitialized: () => transports.set(id, transport),
+        onsessioninitialized: () => void transports.set(id, transport),
       })
       transport.onclose = () => transports.delete(id)
       await newServer(sub).connect(transport)

@@ -352,7 +352,7 @@ describe('context store and engine on disk', () => {
     const real = engineTarget(createDocker(process.env, mcpPaths(process.env)))!
     await writeContext(paths.dockerContextsDir, 'here', real.host)
     await writeFile(paths.dockerConfigFile, JSON.stringify({currentContext: 'here'}))
-    const env = {...process.env, DOCKER_CONFIG: dockerConfig}
+    const env: NodeJS.ProcessEnv = {...process.env, DOCKER_CONFIG: dockerConfig}
     delete env.DOCKER_HOST
     delete env.DOCKER_CONTEXT
     const docker = createDocker(env, paths)

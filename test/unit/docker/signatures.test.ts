@@ -223,7 +223,10 @@ describe('signature gate', () => {
         /signature: \{publicKey: <PEM>\}.*--signature-key <file>/.test(err.suggestions?.join(' ') ?? ''),
     )
     await assert.rejects(
-      gate.check({name: 's', entry: {image: `ghcr.io/o/r@${DIGEST}`, signature: {publicKey: 'nope'}}}),
+      gate.check({
+        name: 's',
+        entry: {image: `ghcr.io/o/r@${DIGEST}`, signature: {publicKey: 'nope'}},
+      } as never),
       /catalog entry "s", field signature.publicKey: not a PEM public key/,
     )
   })

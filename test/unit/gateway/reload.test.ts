@@ -24,7 +24,12 @@ function config(
     containers: new Map(
       Object.entries(servers).map(([name, s]) => [
         name,
-        {name, entry: {image: s.image}, evaluate: () => [], secretEnv: s.secret ? {TOKEN: s.secret} : {}},
+        {
+          name,
+          entry: {image: s.image},
+          evaluate: () => [],
+          secretEnv: s.secret ? {TOKEN: s.secret} : {},
+        } as never,
       ]),
     ),
     remotes: new Map(),

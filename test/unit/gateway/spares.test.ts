@@ -11,6 +11,8 @@ import {UpstreamPool} from '../../../src/gateway/pool.js'
 import type {Upstream} from '../../../src/gateway/upstream.js'
 import {fakeUpstream} from '../../helpers/fake-upstream.js'
 
+type Fake = Upstream & {session: string}
+
 function pool(
   options: {maxPerServer?: number; maxContainers?: number; maxSpares?: number; startMs?: number} = {},
 ) {
@@ -40,11 +42,11 @@ const settled = async (check: () => boolean) => {
 
 test('the first call starts its own container and a spare; the next call takes the spare, fresh', async () => {
   const {pool: p, started} = pool()
-  const first = await p.use('fx', 's1', 'per-call', undefined, async (u) => u)
+  const first = await p.use('fx', 's1', 'per-call', undefined, async (u) => u as Fake)
   assert.equal(first.session, 's1', 'no spare before the first call: it starts its own')
   assert.ok(await settled(() => p.spares.readyCount === 1), 'a spare is started after the first call')
   const spare = started.find((u) => u.session.startsWith('\u0000spare'))!
-  const second = await p.use('fx', 's2', 'per-call', undefined, async (u) => u)
+  const second = await p.use('fx', 's2', 'per-call', undefined, async (u) => u as Fake)
   assert.equal(second, spare, 'the second call ran on the spare')
   assert.notEqual(second, first)
   assert.ok(
@@ -70,9 +72,9 @@ test('a spare only serves the kind of client it was started for', async () => {
   const {pool: p, started} = pool()
   await p.use('fx', 'legacy-a', 'per-call', undefined, async () => {})
   assert.ok(await settled(() => p.spares.readyCount === 1))
-  const modern = await p.use('fx', 'modern-b', 'per-call', undefined, async (u) => u)
+  const modern = await p.use('fx', 'modern-b', 'per-call', undefined, async (u) => u as Fake)
   assert.equal(modern.session, 'modern-b', 'a 2026 call did not take the 2025 spare')
-  const legacy = await p.use('fx', 'legacy-c', 'per-call', undefined, async (u) => u)
+  const legacy = await p.use('fx', 'legacy-c', 'per-call', undefined, async (u) => u as Fake)
   assert.equal(legacy.session, '\u0000spare:legacy')
   await p.closeAll()
   assert.deepEqual(
@@ -101,11 +103,11 @@ test('spares stay inside the caps, and give their place to a call that needs it'
     p.use('fx', 'modern-b', 'per-call', undefined, async (u) => {
       assert.ok(p.containersHeld <= 2, `held ${p.containersHeld} with a cap of 2`)
       await new Promise((r) => setTimeout(r, 10))
-      return u
+      return u as Fake
     }),
     p.use('fx', 'modern-c', 'per-call', undefined, async (u) => {
       await new Promise((r) => setTimeout(r, 10))
-      return u
+      return u as Fake
     }),
   ])
   assert.deepEqual(
@@ -158,14 +160,14 @@ test('with a cap of 1, a spare still starting gives its place to a call of anoth
   await p.use('fx', 'legacy-a', 'per-call', undefined, async () => {})
   // The spare (for 2025 clients) is starting and holds the only place; a 2026 call comes meanwhile.
   const modern = await Promise.race([
-    p.use('fx', 'modern-b', 'per-call', undefined, async (u) => u),
+    p.use('fx', 'modern-b', 'per-call', undefined, async (u) => u as Fake),
     new Promise<undefined>((r) => setTimeout(() => r(undefined), 2000).unref()),
   ])
   assert.ok(modern, 'the call waited for a place a spare kept')
   assert.equal(modern.session, 'modern-b')
   // And a 2026 call never takes the place its own spare is starting in (the spare is started after it).
   const again = await Promise.race([
-    p.use('fx', 'modern-c', 'per-call', undefined, async (u) => u),
+    p.use('fx', 'modern-c', 'per-call', undefined, async (u) => u as Fake),
     new Promise<undefined>((r) => setTimeout(() => r(undefined), 2000).unref()),
   ])
   assert.ok(again, 'the second call waited for a place its own spare kept')

@@ -47,7 +47,9 @@ test('the gateway side waits for a bridge that is still starting, then each conn
     const echo = await a.client.callTool({name: 'echo', arguments: {text: 'over tcp'}})
     assert.match(JSON.stringify(echo.content), /over tcp/)
     const pidOf = async (u: typeof a) =>
-      JSON.parse((await u.client.callTool({name: 'whoami', arguments: {}})).content[0].text).pid as number
+      JSON.parse(
+        ((await u.client.callTool({name: 'whoami', arguments: {}})).content[0] as {text: string}).text,
+      ).pid as number
     assert.notEqual(await pidOf(a), await pidOf(b))
   } finally {
     await a.close()
