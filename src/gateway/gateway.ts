@@ -466,6 +466,7 @@ export class Gateway {
       if (options.ephemeral) return
       endSubscriptions()
       if (this.sessions.get(sessionId) === session) this.sessions.delete(sessionId)
+      this.scopes.forget(sessionId)
       void this.pool.closeSession(sessionId)
     }
 
