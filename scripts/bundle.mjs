@@ -4,11 +4,13 @@
 // for each file it resolves and loads (zod alone is 95 of them); this saves ~35 ms on every command and
 // on the gateway's time to `initialize`. The SDK and zod are bundled together, so they share one zod.
 // Packages loaded with require() (oclif, dockerode) and native ones stay external. Run by `npm run build`.
-import {readdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {readdirSync} from 'node:fs'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 import {build} from 'esbuild'
+
+import {leanNames} from './lib/lean-names.mjs'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const DIST = path.join(ROOT, 'dist')
@@ -71,23 +73,8 @@ await build({
   logLevel: 'warning',
 })
 
-// keepNames makes esbuild wrap every function whose name it could change in `__name(fn, "name")`, which
-// defines `name` on the function object as it is created. For an arrow or async function that is done on
-// every closure the code creates (per session: its request handlers; per call: its callbacks), and the
-// defineProperty gives each such closure a dictionary of properties of its own: ~250 bytes per closure
-// and ~40% of an idle HTTP session's heap (bench-scale.mjs --heap). Names only need keeping where they can
-// be observed: classes and functions with a prototype (error class names, `constructor.name`). Arrow and
-// async functions keep the name V8 gave them (none, in a stack trace "<anonymous>").
-const NAME_HELPER = 'var __name=(target,value)=>__defProp(target,"name",{value,configurable:!0})'
-const LEAN_NAME_HELPER =
-  'var __name=(target,value)=>Object.prototype.hasOwnProperty.call(target,"prototype")?__defProp(target,"name",{value,configurable:!0}):target'
-const helpers = readdirSync(path.join(DIST, 'bundle'))
-  .filter((f) => f.endsWith('.js'))
-  .map((f) => path.join(DIST, 'bundle', f))
-  .filter((f) => readFileSync(f, 'utf8').includes('var __name='))
-for (const file of helpers) {
-  const text = readFileSync(file, 'utf8')
-  if (!text.includes(NAME_HELPER))
-    throw new Error(`${file}: esbuild's __name helper changed; update scripts/bundle.mjs`)
-  writeFileSync(file, text.replace(NAME_HELPER, LEAN_NAME_HELPER))
-}
+leanNames(
+  readdirSync(path.join(DIST, 'bundle'))
+    .filter((f) => f.endsWith('.js'))
+    .map((f) => path.join(DIST, 'bundle', f)),
+)
