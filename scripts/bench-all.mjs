@@ -4,7 +4,7 @@
 // writes .tmp/bench-all.json (each script also writes its own .tmp/bench-<name>.json). The machine's load
 // average is noted at the start and end of the whole run and of each part: on a shared machine the absolute
 // times move with it, the ratios much less.
-//   node scripts/bench-all.mjs [--quick] [--only main,spares,scale,binary,policy,secrets]
+//   node scripts/bench-all.mjs [--quick] [--only main,spares,scale,binary,policy,secrets] [--report]
 // Needs `npm run build` and `node scripts/build-images.mjs --test`; the single-file figures need
 // `npm run build:binary` (skipped when dist/docker-mcp is missing).
 import {spawnSync} from 'node:child_process'
@@ -14,6 +14,8 @@ import path from 'node:path'
 import {load1, log, printTable, ROOT, writeResults} from './lib/bench-lib.mjs'
 
 const QUICK = process.argv.includes('--quick')
+/** --report: run nothing, make the table from the .tmp/bench-*.json the scripts wrote last. */
+const REPORT = process.argv.includes('--report')
 const onlyAt = process.argv.indexOf('--only')
 const ONLY = onlyAt > 0 ? new Set(process.argv[onlyAt + 1].split(',')) : undefined
 
@@ -35,6 +37,11 @@ const PARTS = [
 const run = {loadStart: load1(), startedAt: new Date().toISOString(), quick: QUICK, parts: {}}
 for (const part of PARTS) {
   if (ONLY && !ONLY.has(part.name)) continue
+  if (REPORT) {
+    const file = path.join(ROOT, '.tmp', part.json)
+    if (existsSync(file)) run.parts[part.name] = {exit: 0, results: JSON.parse(readFileSync(file, 'utf8'))}
+    continue
+  }
   const skipped = part.skip?.()
   if (skipped) {
     run.parts[part.name] = {skipped}
@@ -144,6 +151,15 @@ if (sc) {
       `${f(g.sessions.kibPerIdleSession, 'KiB')} = ${x(g.sessions.kibPerIdleSession, b.sessions.kibPerIdleSession)}`,
       '<= 20 KiB',
     ],
+    ...(g.sessions.heap && b.sessions.heap
+      ? [
+          [
+            'JS heap kept per idle session (snapshots): gateway / SDK alone',
+            `${f(g.sessions.heap.perSessionBytes / 1024, 'KiB')} = ${x(g.sessions.heap.perSessionBytes, b.sessions.heap.perSessionBytes)}`,
+            '<= 20 KiB',
+          ],
+        ]
+      : []),
     [
       `${sc.sessions} sessions: gateway RSS at rest / open`,
       `${f(g.sessions.rssBeforeMiB, 'MiB')} / ${f(g.sessions.rssWithSessionsMiB, 'MiB')}`,
