@@ -37,6 +37,9 @@ if (argv.length === 1 && argv[0] === 'docker-cli-plugin-metadata') {
     else process.env[key] = value
   }
   if (!(await runGatewayWithoutOclif(args))) {
+    // oclif checks node against its own `engines` as it loads, with `semver`: 48 more files to load on
+    // every command (a quarter of what oclif loads) for a check package.json's `engines` already makes.
+    process.env.OCLIF_DISABLE_ENGINE_WARNING ??= '1'
     const {runOclif} = await import('../dist/bundle/src/cli/run-oclif.js')
     await runOclif(args, {root: fileURLToPath(new URL('..', import.meta.url)).replace(/[\\/]$/, '')})
   }

@@ -2,28 +2,23 @@
 // Start-up of the single executable against the npm launcher (scripts/install-plugin.sh), both through
 // the docker CLI as users and MCP clients run them: `docker mcp version` wall time and the gateway's
 // first response to `initialize` on stdio (no server enabled). Median of 10 each, interleaved.
-// Needs `npm run build:binary` first.   node scripts/bench-binary.mjs
+// Needs `npm run build:binary` first.   node scripts/bench-binary.mjs [--quick]
+// Writes .tmp/bench-binary.json (medians in ms).
 import {spawn, spawnSync} from 'node:child_process'
-import {copyFileSync, mkdirSync, mkdtempSync, rmSync, statSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {copyFileSync, mkdirSync, statSync} from 'node:fs'
 import path from 'node:path'
-import {fileURLToPath} from 'node:url'
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
-const tmp = mkdtempSync(path.join(tmpdir(), 'docker-mcp-bench-'))
-const mk = (name) => {
-  const home = path.join(tmp, name)
-  mkdirSync(path.join(home, '.docker/cli-plugins'), {recursive: true})
-  return {home, env: {...process.env, HOME: home, DOCKER_CONFIG: path.join(home, '.docker')}}
-}
-const bin = mk('binary')
-copyFileSync(path.join(ROOT, 'dist/docker-mcp'), path.join(bin.home, '.docker/cli-plugins/docker-mcp'))
-const launcher = mk('launcher')
-spawnSync('bash', [path.join(ROOT, 'scripts/install-plugin.sh')], {env: launcher.env})
+
+import {benchHome, load1, median, ROOT, writeResults} from './lib/bench-lib.mjs'
+
+const RUNS = process.argv.includes('--quick') ? 5 : 10
+const loadStart = load1()
+const bin = benchHome('bench-binary')
+mkdirSync(path.join(bin.env.DOCKER_CONFIG, 'cli-plugins'), {recursive: true})
+copyFileSync(path.join(ROOT, 'dist/docker-mcp'), path.join(bin.env.DOCKER_CONFIG, 'cli-plugins/docker-mcp'))
+const launcher = benchHome('bench-launcher', {installPlugin: true})
 delete process.env.NODE_OPTIONS
-const median = (a) => {
-  const s = [...a].sort((x, y) => x - y)
-  return (s[4] + s[5]) / 2
-}
+delete bin.env.NODE_OPTIONS
+delete launcher.env.NODE_OPTIONS
 function timeVersion(env) {
   const t = process.hrtime.bigint()
   const r = spawnSync('docker', ['mcp', 'version'], {env})
@@ -73,7 +68,7 @@ timeVersion(launcher.env)
 await timeInit(bin.env)
 await timeInit(launcher.env)
 const res = {binVersion: [], launcherVersion: [], binInit: [], launcherInit: []}
-for (let i = 0; i < 10; i++) {
+for (let i = 0; i < RUNS; i++) {
   res.binVersion.push(timeVersion(bin.env))
   res.launcherVersion.push(timeVersion(launcher.env))
   res.binInit.push(await timeInit(bin.env))
@@ -84,4 +79,12 @@ console.log(
 )
 for (const [k, v] of Object.entries(res))
   console.log(k, 'median', median(v).toFixed(1), 'ms', 'all', v.map((x) => x.toFixed(0)).join(','))
-rmSync(tmp, {recursive: true, force: true})
+bin.cleanup()
+launcher.cleanup()
+writeResults('bench-binary', {
+  loadStart,
+  loadEnd: load1(),
+  sizeBytes: statSync(path.join(ROOT, 'dist/docker-mcp')).size,
+  ...Object.fromEntries(Object.entries(res).map(([k, v]) => [k, median(v)])),
+  runs: res,
+})

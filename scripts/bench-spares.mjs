@@ -5,36 +5,31 @@
 //   node scripts/bench-spares.mjs [--quick]
 // Writes the raw numbers to .tmp/bench-spares.json.
 import {execFileSync} from 'node:child_process'
-import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
-import {hostname, loadavg, tmpdir} from 'node:os'
-import path from 'node:path'
-import {fileURLToPath} from 'node:url'
+import {hostname} from 'node:os'
 
 import {Client} from '@modelcontextprotocol/client'
 import {StdioClientTransport} from '@modelcontextprotocol/client/stdio'
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
-const RUN_JS = path.join(ROOT, 'bin/run.js')
+import {
+  benchHome,
+  FIXTURE,
+  load1,
+  log,
+  percentile,
+  RUN_JS,
+  sleep,
+  writeCatalog,
+  writeResults,
+} from './lib/bench-lib.mjs'
+
 const QUICK = process.argv.includes('--quick')
 const SPACED = QUICK ? 6 : 12
-const FIXTURE = `docker-mcp-fixture:${process.env.DOCKER_MCP_TEST_TAG || 'test'}`
 
-const home = mkdtempSync(path.join(tmpdir(), 'docker-mcp-bench-spares-'))
-const env = {...process.env, HOME: home, DOCKER_CONFIG: path.join(home, '.docker'), NO_COLOR: '1'}
-delete env.DOCKER_CLI_PLUGIN_SOCKET
-mkdirSync(env.DOCKER_CONFIG, {recursive: true})
-const catalog = path.join(home, 'bench.yaml')
-writeFileSync(
-  catalog,
-  `version: 2\nname: bench\ndisplayName: Bench\nregistry:\n` +
-    `  fresh:\n    title: Fresh\n    description: per-call fixture\n    type: server\n    image: ${FIXTURE}\n` +
-    `  held:\n    title: Held\n    description: long-lived fixture\n    type: server\n    image: ${FIXTURE}\n    longLived: true\n    prefix: held\n`,
-)
-
-const percentile = (xs, p) =>
-  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
-const log = (line) => process.stderr.write(line + '\n')
+const {home, env, cleanup} = benchHome('bench-spares')
+const catalog = writeCatalog(home, [
+  `  fresh:\n    title: Fresh\n    description: per-call fixture\n    type: server\n    image: ${FIXTURE}\n`,
+  `  held:\n    title: Held\n    description: long-lived fixture\n    type: server\n    image: ${FIXTURE}\n    longLived: true\n    prefix: held\n`,
+])
 
 async function gateway(spares) {
   const transport = new StdioClientTransport({
@@ -94,7 +89,7 @@ const fixtureContainers = () =>
     .split('\n')
     .filter(Boolean)
 
-const results = {load: loadavg()[0]}
+const results = {load: load1()}
 try {
   for (const spares of [0, 2]) {
     log(`- per-call server, --spare-containers ${spares}`)
@@ -140,11 +135,10 @@ try {
     }
   }
 } finally {
-  rmSync(home, {recursive: true, force: true})
+  cleanup()
 }
-
-mkdirSync(path.join(ROOT, '.tmp'), {recursive: true})
-writeFileSync(path.join(ROOT, '.tmp/bench-spares.json'), JSON.stringify(results, null, 2))
+results.loadEnd = load1()
+writeResults('bench-spares', results)
 const off = results.spares0
 const on = results.spares2
 const f = (x) => `${x.toFixed(x < 10 ? 2 : 0)} ms`
@@ -167,7 +161,7 @@ const rows = [
     '>= 1x',
   ],
   ['spare containers at rest (memory, CPU)', (on.sparesAtRest ?? []).join('; ') || 'none', ''],
-  ['load average (1 min) at start', results.load.toFixed(2), ''],
+  ['load average (1 min) at start / end', `${results.load} / ${results.loadEnd}`, ''],
 ]
 const w = Math.max(...rows.map((x) => x[0].length))
 console.log(`${'measure'.padEnd(w)}  ${'result'.padEnd(44)}  target`)

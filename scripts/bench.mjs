@@ -3,12 +3,8 @@
 // the ratios mean something on any machine. Run after `npm run build` and `node scripts/build-images.mjs --test`:
 //   node scripts/bench.mjs [--quick]
 // Prints a table; writes the raw numbers to .tmp/bench.json.
-import {execFileSync, spawn} from 'node:child_process'
-import {mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {spawn} from 'node:child_process'
 import http from 'node:http'
-import {tmpdir} from 'node:os'
-import path from 'node:path'
-import {fileURLToPath} from 'node:url'
 
 import {Client, SSEClientTransport, StreamableHTTPClientTransport} from '@modelcontextprotocol/client'
 import {StdioClientTransport} from '@modelcontextprotocol/client/stdio'
@@ -17,64 +13,42 @@ import {NodeStreamableHTTPServerTransport} from '@modelcontextprotocol/node'
 import {SSEServerTransport} from '@modelcontextprotocol/server-legacy/sse'
 import * as z from 'zod'
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
-const RUN_JS = path.join(ROOT, 'bin/run.js')
+import {
+  benchHome,
+  FIXTURE,
+  fixtureEntry,
+  load1,
+  log,
+  median,
+  ms,
+  percentile,
+  rssMiB,
+  RUN_JS,
+  timeSpawn as timeSpawnIn,
+  writeCatalog,
+  writeResults,
+} from './lib/bench-lib.mjs'
+
 const QUICK = process.argv.includes('--quick')
 const N_CALLS = QUICK ? 200 : 1000
-const FIXTURE = `docker-mcp-fixture:${process.env.DOCKER_MCP_TEST_TAG || 'test'}`
-const results = {}
+const results = {loadStart: load1()}
 
-const home = mkdtempSync(path.join(tmpdir(), 'docker-mcp-bench-'))
-const env = {...process.env, HOME: home, DOCKER_CONFIG: path.join(home, '.docker'), NO_COLOR: '1'}
-delete env.DOCKER_CLI_PLUGIN_SOCKET
-mkdirSync(env.DOCKER_CONFIG, {recursive: true})
-execFileSync('bash', [path.join(ROOT, 'scripts/install-plugin.sh')], {env, stdio: 'ignore'})
+const {home, env, cleanup} = benchHome('bench', {installPlugin: true})
+const timeSpawn = (command, args, runs) => timeSpawnIn(command, args, runs, {env})
 
 const servers = [
-  'bench:\n    title: Bench\n    description: long-lived fixture\n    type: server\n    image: ' +
-    FIXTURE +
-    '\n    longLived: true\n',
+  fixtureEntry('bench', {longLived: true}),
   // The cheapest server there can be (no SDK, see the fixture's raw-echo.ts): the gateway's own cost shows.
-  'raw:\n    title: Raw\n    description: long-lived raw echo\n    type: server\n    image: ' +
-    FIXTURE +
-    '\n    longLived: true\n    env:\n      - name: FIXTURE_RAW_ECHO\n        value: "1"\n',
+  fixtureEntry('raw', {longLived: true, raw: true}),
+  ...Array.from({length: 10}, (_, i) => fixtureEntry(`s${i}`, {prefix: `s${i}`})),
+  // The same ten, with their tools declared in the catalog (as Docker's catalog does): listed before any start.
+  ...Array.from({length: 10}, (_, i) => fixtureEntry(`d${i}`, {prefix: `d${i}`, declared: true})),
 ]
-for (let i = 0; i < 10; i++) {
-  servers.push(
-    `s${i}:\n    title: S${i}\n    description: fixture ${i}\n    type: server\n    image: ${FIXTURE}\n    prefix: s${i}\n`,
-  )
-}
-// The same ten, with their tools declared in the catalog (as Docker's catalog does): listed before any start.
-for (let i = 0; i < 10; i++) {
-  servers.push(
-    `d${i}:\n    title: D${i}\n    description: fixture ${i}, tools declared\n    type: server\n    image: ${FIXTURE}\n    prefix: d${i}\n    tools:\n      - name: echo\n        description: Return the text unchanged\n        arguments:\n          - name: text\n            type: string\n`,
-  )
-}
-const catalog = path.join(home, 'bench.yaml')
-writeFileSync(catalog, `version: 2\nname: bench\ndisplayName: Bench\nregistry:\n  ${servers.join('  ')}`)
+const catalog = writeCatalog(home, servers)
 const TEN = Array.from({length: 10}, (_, i) => `s${i}`).join(',')
 const TEN_DECLARED = Array.from({length: 10}, (_, i) => `d${i}`).join(',')
 
 // ---------------------------------------------------------------- helpers
-const median = (xs) => percentile(xs, 50)
-function percentile(xs, p) {
-  const s = [...xs].sort((a, b) => a - b)
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]
-}
-const ms = (x) => `${x.toFixed(x < 10 ? 2 : 0)} ms`
-function log(line) {
-  process.stderr.write(line + '\n')
-}
-
-function timeSpawn(command, args, runs, options = {}) {
-  const times = []
-  for (let i = 0; i < runs; i++) {
-    const t = performance.now()
-    execFileSync(command, args, {env, stdio: 'ignore', ...options})
-    times.push(performance.now() - t)
-  }
-  return median(times)
-}
 
 async function stdioClient(command, args) {
   const transport = new StdioClientTransport({command, args, env, stderr: 'ignore'})
@@ -118,11 +92,6 @@ async function throughput(client, tool, total, inFlight) {
     }),
   )
   return total / ((performance.now() - t) / 1000)
-}
-
-function rssMiB(pid) {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
-  return Number(/VmRSS:\s+(\d+)/.exec(status)[1]) / 1024
 }
 
 /** `node bin/run.js gateway run …` with the bench catalog, no listing cache and no per-call logging. */
@@ -418,11 +387,10 @@ try {
     rssAfterLoadMiB: rssHttpAfter,
   }
 } finally {
-  rmSync(home, {recursive: true, force: true})
+  cleanup()
 }
-
-mkdirSync(path.join(ROOT, '.tmp'), {recursive: true})
-writeFileSync(path.join(ROOT, '.tmp/bench.json'), JSON.stringify(results, null, 2))
+results.loadEnd = load1()
+writeResults('bench', results)
 const r = results
 const rows = [
   [
@@ -513,6 +481,7 @@ const rows = [
     '<= 1.5x',
   ],
   ['32 clients x 50 calls (HTTP)', ms(r.http.load32x50Ms), ''],
+  ['load average (1 min) at start / end', `${r.loadStart} / ${r.loadEnd}`, ''],
   [
     'gateway RSS (HTTP) at rest / after 32x50',
     `${r.http.rssRestMiB.toFixed(0)} / ${r.http.rssAfterLoadMiB.toFixed(0)} MiB`,

@@ -25,6 +25,8 @@ import {createRequire} from 'node:module'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
+import {leanNames} from './lib/lean-names.mjs'
+
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const DIST = path.join(ROOT, 'dist')
 const WORK = path.join(DIST, 'single-file')
@@ -196,6 +198,8 @@ await build({
     },
   ],
 })
+
+leanNames([path.join(WORK, 'main.cjs')])
 
 // Code mode's worker thread, one CommonJS script run with `eval` (no files in the executable). QuickJS's
 // WebAssembly comes from the main thread as bytes, so the loader's CommonJS build never looks for it.

@@ -10,6 +10,8 @@ import {fileURLToPath} from 'node:url'
 
 import {build} from 'esbuild'
 
+import {leanNames} from './lib/lean-names.mjs'
+
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const DIST = path.join(ROOT, 'dist')
 
@@ -70,3 +72,9 @@ await build({
   },
   logLevel: 'warning',
 })
+
+leanNames(
+  readdirSync(path.join(DIST, 'bundle'))
+    .filter((f) => f.endsWith('.js'))
+    .map((f) => path.join(DIST, 'bundle', f)),
+)

@@ -31,24 +31,28 @@ export const EVENT_STORE_LIMITS: EventStoreLimits = {maxEvents: 1000, maxBytes: 
 export const RESUME_RETRY_MS = 1000
 
 interface StoredEvent {
-  id: EventId
+  /** Its number in this store: its id is `<prefix>.<seq>`. Consecutive: only the oldest are dropped. */
+  seq: number
   streamId: StreamId
   /** The message as JSON text; undefined when it was too large to keep. */
   text: string | undefined
 }
 
+/**
+ * Kept small, since every idle session holds one (bench-scale.mjs): no map by id (an id is its number,
+ * and the events are consecutive), and nothing allocated before the first event.
+ */
 export class SessionEventStore implements EventStore {
-  private readonly events: StoredEvent[] = []
-  private readonly byId = new Map<EventId, StoredEvent>()
+  private events: StoredEvent[] | undefined
   private bytes = 0
   private seq = 0
-  private readonly prefix = randomBytes(6).toString('hex')
+  private prefix: string | undefined
 
   constructor(private readonly limits: EventStoreLimits = EVENT_STORE_LIMITS) {}
 
   /** Events held now (tests, metrics). */
   get size(): number {
-    return this.events.length
+    return this.events?.length ?? 0
   }
 
   /** Bytes of message text held now. */
@@ -57,19 +61,17 @@ export class SessionEventStore implements EventStore {
   }
 
   async storeEvent(streamId: StreamId, message: JSONRPCMessage): Promise<EventId> {
-    const id = `${this.prefix}.${++this.seq}`
+    this.prefix ??= randomBytes(6).toString('hex')
+    const events = (this.events ??= [])
+    const seq = ++this.seq
     const text = JSON.stringify(message)
     const kept = text.length <= this.limits.maxBytes ? text : undefined
-    const event: StoredEvent = {id, streamId, text: kept}
-    this.events.push(event)
-    this.byId.set(id, event)
+    events.push({seq, streamId, text: kept})
     this.bytes += kept?.length ?? 0
-    while (this.events.length > this.limits.maxEvents || this.bytes > this.limits.maxBytes) {
-      const oldest = this.events.shift()!
-      this.byId.delete(oldest.id)
-      this.bytes -= oldest.text?.length ?? 0
+    while (events.length > this.limits.maxEvents || this.bytes > this.limits.maxBytes) {
+      this.bytes -= events.shift()!.text?.length ?? 0
     }
-    return id
+    return `${this.prefix}.${seq}`
   }
 
   /**
@@ -78,7 +80,7 @@ export class SessionEventStore implements EventStore {
    * was too large to keep.
    */
   async getStreamIdForEventId(eventId: EventId): Promise<StreamId | undefined> {
-    const event = this.byId.get(eventId)
+    const event = this.find(eventId)
     if (!event) return undefined
     return this.after(event).some((e) => e.text === undefined) ? undefined : event.streamId
   }
@@ -87,28 +89,37 @@ export class SessionEventStore implements EventStore {
     lastEventId: EventId,
     {send}: {send: (eventId: EventId, message: JSONRPCMessage) => Promise<void>},
   ): Promise<StreamId> {
-    const event = this.byId.get(lastEventId)
+    const event = this.find(lastEventId)
     if (!event) throw new Error(`unknown event id ${lastEventId}`)
     for (const later of this.after(event)) {
       if (later.text === undefined) throw new Error('a message of this stream was too large to keep')
       const message = JSON.parse(later.text) as JSONRPCMessage
       // Priming events (empty messages) only carry an id: nothing to redeliver.
       if (Object.keys(message).length === 0) continue
-      await send(later.id, message)
+      await send(`${this.prefix}.${later.seq}`, message)
     }
     return event.streamId
   }
 
   /** Forget everything (the session ended). */
   clear(): void {
-    this.events.length = 0
-    this.byId.clear()
+    this.events = undefined
     this.bytes = 0
+  }
+
+  /** The event with this id, if it is ours and still held. */
+  private find(eventId: EventId): StoredEvent | undefined {
+    const dot = eventId.lastIndexOf('.')
+    if (!this.events?.length || eventId.slice(0, dot) !== this.prefix) return undefined
+    const seq = Number(eventId.slice(dot + 1))
+    if (!Number.isInteger(seq)) return undefined
+    const event = this.events[seq - this.events[0]!.seq]
+    return event?.seq === seq ? event : undefined
   }
 
   /** The events of `event`'s stream stored after it, in order. */
   private after(event: StoredEvent): StoredEvent[] {
-    const at = this.events.indexOf(event)
-    return this.events.slice(at + 1).filter((e) => e.streamId === event.streamId)
+    const at = this.events!.indexOf(event)
+    return this.events!.slice(at + 1).filter((e) => e.streamId === event.streamId)
   }
 }

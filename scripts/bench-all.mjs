@@ -1,0 +1,225 @@
+#!/usr/bin/env node
+// Every #21 figure in one command (`npm run bench`): runs the benchmark scripts one after the other, each of
+// which measures its figures against a baseline taken in the same run, then prints one table of ratios and
+// writes .tmp/bench-all.json (each script also writes its own .tmp/bench-<name>.json). The machine's load
+// average is noted at the start and end of the whole run and of each part: on a shared machine the absolute
+// times move with it, the ratios much less.
+//   node scripts/bench-all.mjs [--quick] [--only main,spares,scale,binary,policy,secrets] [--report]
+// Needs `npm run build` and `node scripts/build-images.mjs --test`; the single-file figures need
+// `npm run build:binary` (skipped when dist/docker-mcp is missing).
+import {spawnSync} from 'node:child_process'
+import {existsSync, readFileSync} from 'node:fs'
+import path from 'node:path'
+
+import {load1, log, printTable, ROOT, writeResults} from './lib/bench-lib.mjs'
+
+const QUICK = process.argv.includes('--quick')
+/** --report: run nothing, make the table from the .tmp/bench-*.json the scripts wrote last. */
+const REPORT = process.argv.includes('--report')
+const onlyAt = process.argv.indexOf('--only')
+const ONLY = onlyAt > 0 ? new Set(process.argv[onlyAt + 1].split(',')) : undefined
+
+const PARTS = [
+  {name: 'main', script: 'bench.mjs', json: 'bench.json'},
+  {name: 'spares', script: 'bench-spares.mjs', json: 'bench-spares.json'},
+  {name: 'scale', script: 'bench-scale.mjs', json: 'bench-scale.json'},
+  {
+    name: 'binary',
+    script: 'bench-binary.mjs',
+    json: 'bench-binary.json',
+    skip: () =>
+      !existsSync(path.join(ROOT, 'dist/docker-mcp')) && 'no dist/docker-mcp (npm run build:binary)',
+  },
+  {name: 'policy', script: 'bench-policy.mjs', json: 'bench-policy.json'},
+  {name: 'secrets', script: 'bench-secrets.mjs', json: 'bench-secrets.json'},
+]
+
+const run = {loadStart: load1(), startedAt: new Date().toISOString(), quick: QUICK, parts: {}}
+for (const part of PARTS) {
+  if (ONLY && !ONLY.has(part.name)) continue
+  if (REPORT) {
+    const file = path.join(ROOT, '.tmp', part.json)
+    if (existsSync(file)) run.parts[part.name] = {exit: 0, results: JSON.parse(readFileSync(file, 'utf8'))}
+    continue
+  }
+  const skipped = part.skip?.()
+  if (skipped) {
+    run.parts[part.name] = {skipped}
+    log(`# ${part.name}: skipped (${skipped})`)
+    continue
+  }
+  log(`# ${part.name}: node scripts/${part.script}${QUICK ? ' --quick' : ''} (load ${load1()})`)
+  const t = performance.now()
+  const loadBefore = load1()
+  const r = spawnSync(
+    process.execPath,
+    [path.join(ROOT, 'scripts', part.script), ...(QUICK ? ['--quick'] : [])],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'inherit', 'inherit'],
+      env: process.env,
+    },
+  )
+  const file = path.join(ROOT, '.tmp', part.json)
+  run.parts[part.name] = {
+    exit: r.status,
+    seconds: (performance.now() - t) / 1000,
+    loadBefore,
+    loadAfter: load1(),
+    results: r.status === 0 && existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : undefined,
+  }
+}
+run.loadEnd = load1()
+
+// ---------------------------------------------------------------- the #21 table
+const P = (name) => run.parts[name]?.results
+const x = (a, b) => (Number.isFinite(a / b) ? `${(a / b).toFixed(2)}x` : 'n/a')
+const pct = (a, b) => (Number.isFinite(a / b) ? `${((100 * a) / b).toFixed(0)}%` : 'n/a')
+const f = (v, unit = 'ms') => (Number.isFinite(v) ? `${v.toFixed(v < 10 ? 2 : 0)} ${unit}` : 'n/a')
+const rows = []
+const m = P('main')
+if (m) {
+  const s = m.startup
+  rows.push(
+    ["start-up: node -e 0 (the machine's floor)", f(s.nodeBare), ''],
+    ...['docker mcp server ls', 'docker mcp secret ls'].map((k) => [
+      `start-up: ${k} (launcher) / node -e 0`,
+      `${f(s[k])} = ${x(s[k], s.nodeBare)}`,
+      '<= 150 ms',
+    ]),
+    [
+      'start-up: docker mcp version (launcher) / node -e 0',
+      `${f(s.versionViaDocker)} = ${x(s.versionViaDocker, s.nodeBare)}`,
+      '<= 150 ms',
+    ],
+    [
+      'gateway initialize via docker, 10 servers / node -e 0',
+      `${f(m.gatewayStart.initializeViaDocker)} = ${x(m.gatewayStart.initializeViaDocker, s.nodeBare)}`,
+      '<= 150 ms',
+    ],
+    [
+      'stdio p50, SDK fixture server: gateway / docker run -i',
+      `${f(m.stdio.gateway.p50)} / ${f(m.stdio.direct.p50)} = ${x(m.stdio.gateway.p50, m.stdio.direct.p50)}`,
+      '',
+    ],
+    [
+      'stdio p50, raw echo server: gateway / docker run -i',
+      `${f(m.stdioRaw.gateway.p50)} / ${f(m.stdioRaw.direct.p50)} = ${x(m.stdioRaw.gateway.p50, m.stdioRaw.direct.p50)}`,
+      '<= 1.2x',
+    ],
+    [
+      'stdio 32 in flight, raw echo: gateway / docker run -i',
+      pct(m.stdioRaw.gateway.callsPerSec32, m.stdioRaw.direct.callsPerSec32),
+      '>= 100%',
+    ],
+    [
+      'stdio 1 MiB argument, raw echo: gateway / docker run -i',
+      x(m.stdioRaw.gateway.bigArg, m.stdioRaw.direct.bigArg),
+      '<= 1.2x',
+    ],
+    ["Streamable HTTP: the gateway's own hop p50", f(m.http.streamable.hopP50), '<= 0.2 ms'],
+    [
+      'Streamable HTTP 32 in flight: gateway / no gateway',
+      pct(m.http.streamable.callsPerSec32Gateway, m.http.streamable.callsPerSec32NoGateway),
+      '>= 80%',
+    ],
+    ["SSE: the gateway's own hop p50", f(m.http.sse.hopP50), '<= 0.4 ms'],
+  )
+}
+const sp = P('spares')
+if (sp) {
+  rows.push(
+    [
+      'per-call, calls 1.5 s apart, spares: p50 / long-lived p50',
+      `${f(sp.spares2.spacedP50)} = ${x(sp.spares2.spacedP50, sp.spares2.longLivedP50)}`,
+      '<= 2x',
+    ],
+    [
+      'per-call back-to-back: spares / no spares (engine start rate)',
+      x(sp.spares2.backToBackPerSec, sp.spares0.backToBackPerSec),
+      '>= 1x',
+    ],
+  )
+}
+const sc = P('scale')
+if (sc) {
+  const g = sc.gateway
+  const b = sc.baseline
+  rows.push(
+    [
+      `memory per idle 2025 session, RSS delta / ${sc.sessions}: gateway / SDK alone`,
+      `${f(g.sessions.kibPerIdleSession, 'KiB')} = ${x(g.sessions.kibPerIdleSession, b.sessions.kibPerIdleSession)}`,
+      '<= 20 KiB',
+    ],
+    ...(g.sessions.heap && b.sessions.heap
+      ? [
+          [
+            'JS heap kept per idle session (snapshots): gateway / SDK alone',
+            `${f(g.sessions.heap.perSessionBytes / 1024, 'KiB')} = ${x(g.sessions.heap.perSessionBytes, b.sessions.heap.perSessionBytes)}`,
+            '<= 20 KiB',
+          ],
+        ]
+      : []),
+    [
+      `${sc.sessions} sessions: gateway RSS at rest / open`,
+      `${f(g.sessions.rssBeforeMiB, 'MiB')} / ${f(g.sessions.rssWithSessionsMiB, 'MiB')}`,
+      '',
+    ],
+    [
+      `tools/list p99 with ${sc.sessions} sessions open: gateway / SDK alone`,
+      `${f(g.sessions.listP99)} = ${x(g.sessions.listP99, b.sessions.listP99)}`,
+      '',
+    ],
+    [
+      'stateless 10,000/min: achieved by gateway / by SDK alone',
+      `${g.stateless.perMinuteAchieved.toFixed(0)} / ${b.stateless.perMinuteAchieved.toFixed(0)} per min`,
+      '10,000/min',
+    ],
+    [
+      'stateless p99: gateway (+ container) / SDK alone',
+      `${f(g.stateless.p99)} = ${x(g.stateless.p99, b.stateless.p99)}`,
+      '',
+    ],
+    [
+      'stateless CPU per request: gateway / SDK alone',
+      `${f(g.stateless.cpuPerRequestMs)} = ${x(g.stateless.cpuPerRequestMs, b.stateless.cpuPerRequestMs)}`,
+      '',
+    ],
+  )
+}
+const bi = P('binary')
+if (bi) {
+  rows.push(
+    [
+      'single file: docker mcp version / launcher',
+      `${f(bi.binVersion)} / ${f(bi.launcherVersion)} = ${x(bi.binVersion, bi.launcherVersion)}`,
+      '<= 150 ms',
+    ],
+    [
+      'single file: gateway initialize / launcher',
+      `${f(bi.binInit)} / ${f(bi.launcherInit)} = ${x(bi.binInit, bi.launcherInit)}`,
+      '<= 150 ms',
+    ],
+  )
+}
+const po = P('policy')
+if (po)
+  rows.push([
+    'guards: policy + limits + audit, stdio p50 with / without',
+    x(po.stdio.sharedP50, po.stdio.plainP50),
+    '',
+  ])
+const se = P('secrets')
+if (se)
+  for (const [name, r] of Object.entries(se.gateway ?? {}))
+    rows.push([`guards: --block-secrets on / off, ${name}`, x(r.onMs, r.offMs), '<= 1.2x'])
+rows.push(['load average (1 min) at start / end', `${run.loadStart} / ${run.loadEnd}`, ''])
+for (const [name, p] of Object.entries(run.parts))
+  if (p.skipped || p.exit !== 0)
+    rows.push([`part ${name}`, p.skipped ? `skipped: ${p.skipped}` : `failed (exit ${p.exit})`, ''])
+
+run.table = rows
+writeResults('bench-all', run)
+console.log('')
+printTable(rows)
+process.exit(0)

@@ -1,0 +1,143 @@
+// What the benchmark scripts share: a throw-away home directory with the plugin installed, the fixture
+// catalog, percentiles, and gateways spawned over stdio or HTTP. Every figure a bench script prints is a
+// ratio to a baseline measured in the same run; this module only does the setup they all repeat.
+import {execFileSync, spawn} from 'node:child_process'
+import {mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import net from 'node:net'
+import {loadavg, tmpdir} from 'node:os'
+import path from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
+export const RUN_JS = path.join(ROOT, 'bin/run.js')
+export const FIXTURE = `docker-mcp-fixture:${process.env.DOCKER_MCP_TEST_TAG || 'test'}`
+
+/** A temporary HOME/DOCKER_CONFIG (removed by `cleanup`), optionally with the npm launcher installed. */
+export function benchHome(name, {installPlugin = false} = {}) {
+  const home = mkdtempSync(path.join(tmpdir(), `docker-mcp-${name}-`))
+  const env = {...process.env, HOME: home, DOCKER_CONFIG: path.join(home, '.docker'), NO_COLOR: '1'}
+  delete env.DOCKER_CLI_PLUGIN_SOCKET
+  mkdirSync(env.DOCKER_CONFIG, {recursive: true})
+  if (installPlugin)
+    execFileSync('bash', [path.join(ROOT, 'scripts/install-plugin.sh')], {env, stdio: 'ignore'})
+  return {home, env, cleanup: () => rmSync(home, {recursive: true, force: true})}
+}
+
+/** A catalog entry for the test fixture image (`raw`: the SDK-free echo server, see the fixture's raw-echo.ts). */
+export function fixtureEntry(name, {longLived = false, raw = false, prefix, declared = false} = {}) {
+  return (
+    `  ${name}:\n    title: ${name}\n    description: fixture ${name}\n    type: server\n    image: ${FIXTURE}\n` +
+    (longLived ? '    longLived: true\n' : '') +
+    (prefix ? `    prefix: ${prefix}\n` : '') +
+    (raw ? '    env:\n      - name: FIXTURE_RAW_ECHO\n        value: "1"\n' : '') +
+    (declared
+      ? '    tools:\n      - name: echo\n        description: Return the text unchanged\n        arguments:\n          - name: text\n            type: string\n'
+      : '')
+  )
+}
+
+/** Write a catalog of `entries` (strings from fixtureEntry) into `home`; returns its path. */
+export function writeCatalog(home, entries) {
+  const file = path.join(home, 'bench.yaml')
+  writeFileSync(file, `version: 2\nname: bench\ndisplayName: Bench\nregistry:\n${entries.join('')}`)
+  return file
+}
+
+export function percentile(xs, p) {
+  const s = [...xs].sort((a, b) => a - b)
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]
+}
+export const median = (xs) => percentile(xs, 50)
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
+export const log = (line) => process.stderr.write(line + '\n')
+export const ms = (x) => `${x.toFixed(x < 10 ? 2 : 0)} ms`
+
+/** The 1-minute load average, noted at the start and end of every run (the machine is shared). */
+export const load1 = () => Number(loadavg()[0].toFixed(2))
+
+/** Median wall time of `runs` runs of a command (stdout/stderr ignored). */
+export function timeSpawn(command, args, runs, options = {}) {
+  const times = []
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now()
+    execFileSync(command, args, {stdio: 'ignore', ...options})
+    times.push(performance.now() - t)
+  }
+  return median(times)
+}
+
+/** Resident set size of a process, in KiB (Linux). */
+export function rssKiB(pid) {
+  return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1])
+}
+export const rssMiB = (pid) => rssKiB(pid) / 1024
+
+/** CPU time (user + system) a process has used so far, in ms (Linux; clock ticks of 10 ms). */
+export function cpuMs(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return (Number(fields[11]) + Number(fields[12])) * 10
+}
+
+/** A TCP port free on 127.0.0.1 now (the gateway's --port flag takes no 0). */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer()
+    s.once('error', reject)
+    s.listen(0, '127.0.0.1', () => {
+      const {port} = s.address()
+      s.close(() => resolve(port))
+    })
+  })
+}
+
+/**
+ * `node bin/run.js gateway run --transport streaming` on a free loopback port with a known token, waited
+ * for until /health answers. `stop()` ends it with SIGTERM and waits for it.
+ */
+export async function httpGateway(env, args, {token = 'bench-token', nodeArgs = [], cwd} = {}) {
+  const port = await freePort()
+  const proc = spawn(
+    process.execPath,
+    [...nodeArgs, RUN_JS, 'gateway', 'run', '--transport', 'streaming', '--port', String(port), ...args],
+    {env: {...env, MCP_GATEWAY_AUTH_TOKEN: token}, stdio: ['ignore', 'ignore', 'pipe'], cwd},
+  )
+  let stderr = ''
+  proc.stderr.on('data', (d) => (stderr = (stderr + d).slice(-4000)))
+  for (let i = 0; ; i++) {
+    const ok = await fetch(`http://127.0.0.1:${port}/health`)
+      .then((r) => r.ok)
+      .catch(() => false)
+    if (ok) break
+    if (proc.exitCode !== null || i > 300) throw new Error(`gateway did not start: ${stderr}`)
+    await sleep(100)
+  }
+  return {
+    proc,
+    port,
+    pid: proc.pid,
+    auth: {authorization: `Bearer ${token}`},
+    stderr: () => stderr,
+    stop: async () => {
+      if (proc.exitCode !== null) return
+      proc.kill('SIGTERM')
+      await new Promise((r) => proc.once('exit', r))
+    },
+  }
+}
+
+/** Write a bench script's figures to .tmp/<name>.json. */
+export function writeResults(name, results) {
+  mkdirSync(path.join(ROOT, '.tmp'), {recursive: true})
+  const file = path.join(ROOT, '.tmp', `${name}.json`)
+  writeFileSync(file, JSON.stringify(results, null, 2))
+  return file
+}
+
+/** Print rows [measure, result, target] as an aligned table on stdout. */
+export function printTable(rows) {
+  const w = Math.max(...rows.map((x) => x[0].length))
+  const w2 = Math.max(44, ...rows.map((x) => String(x[1]).length))
+  console.log(`${'measure'.padEnd(w)}  ${'result'.padEnd(w2)}  target`)
+  for (const [a, b, c] of rows) console.log(`${a.padEnd(w)}  ${String(b).padEnd(w2)}  ${c ?? ''}`)
+}
