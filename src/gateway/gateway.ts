@@ -469,7 +469,6 @@ export class Gateway {
       this.scopes.forget(sessionId)
       this.view.forget(sessionId)
       if (this.sessions.get(sessionId) === session) this.sessions.delete(sessionId)
-      this.scopes.forget(sessionId)
       void this.pool.closeSession(sessionId)
     }
 
