@@ -12,7 +12,15 @@ import {Client, SSEClientTransport, StreamableHTTPClientTransport} from '@modelc
 import {eventually} from '../helpers/gateway.js'
 import {freePort} from '../helpers/http-gateway.js'
 import {makeSandbox, ROOT, RUN_JS, type Sandbox} from '../helpers/sandbox.js'
-import {fingerprintOf, httpsFetch, issueCert, makeCa, peerFingerprint, type TestCa} from '../helpers/tls.js'
+import {
+  fingerprintOf,
+  http2Fetch,
+  httpsFetch,
+  issueCert,
+  makeCa,
+  peerFingerprint,
+  type TestCa,
+} from '../helpers/tls.js'
 
 /**
  * TLS and reverse proxies (issue #20): the gateway serving HTTPS itself with a certificate made here by
@@ -307,7 +315,7 @@ describe('behind NGINX on /main/ (deploy/nginx/tls-subpath.conf)', () => {
     nginxPort = await freePort()
     const conf = readFileSync(path.join(ROOT, 'deploy/nginx/tls-subpath.conf'), 'utf8')
       .replace('server 127.0.0.1:8811;', `server 127.0.0.1:${gw.port};`)
-      .replace('listen 443 ssl;', `listen 127.0.0.1:${nginxPort} ssl;`)
+      .replace('listen 443 ssl http2;', `listen 127.0.0.1:${nginxPort} ssl http2;`)
       .replace('/etc/nginx/tls/mcp.example.com.pem', one.certFile)
       .replace('/etc/nginx/tls/mcp.example.com.key', one.keyFile)
     assert.ok(
@@ -387,6 +395,23 @@ ${conf}
       await listAndCall(client)
     } finally {
       await client.close()
+    }
+  })
+
+  test('HTTP/2 clients (ALPN h2 at NGINX) use Streamable HTTP and SSE through it', async () => {
+    const h2 = http2Fetch(ca.ca)
+    try {
+      for (const kind of ['mcp', 'sse'] as const) {
+        const client = await connect(kind, `${base}/${kind}`, h2 as typeof fetch)
+        try {
+          await listAndCall(client)
+        } finally {
+          await client.close()
+        }
+      }
+      assert.deepEqual([...h2.protocols], ['h2'])
+    } finally {
+      h2.close()
     }
   })
 
