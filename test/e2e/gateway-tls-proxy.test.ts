@@ -188,6 +188,15 @@ describe('the gateway serves HTTPS itself (--tls-cert, --tls-key)', () => {
   })
   after(() => stop(gw))
 
+  test('the gateway itself speaks HTTP/1.1 only: an h2-only client fails the handshake (see README)', async () => {
+    const h2 = http2Fetch(ca.ca)
+    try {
+      await assert.rejects(h2(`https://127.0.0.1:${gw.port}/health`))
+    } finally {
+      h2.close()
+    }
+  })
+
   test('prints an https:// URL; plain HTTP on the TLS port gets no MCP answer', async () => {
     assert.match(gw.stderr(), new RegExp(`Start streaming server on https://localhost:${gw.port}/mcp`))
     const plain = await fetch(`http://127.0.0.1:${gw.port}/health`).then(
@@ -430,14 +439,56 @@ ${conf}
 describe('forwarding headers and public names straight at the gateway', () => {
   let plain: Gw
   let trusting: Gw
+  let oauth: Gw
   before(async () => {
-    ;[plain, trusting] = await Promise.all([
+    ;[plain, trusting, oauth] = await Promise.all([
       startGateway([], 'http'),
       startGateway(['--trusted-proxy', '127.0.0.1', '--public-url', 'https://mcp.example.com/main'], 'http'),
+      // The issuer is never reached: a request without a token is answered before any token check.
+      startGateway(
+        [
+          '--auth',
+          'oauth',
+          '--issuer',
+          'http://127.0.0.1:9/',
+          '--audience',
+          'mcp-api',
+          '--trusted-proxy',
+          '127.0.0.1',
+          '--public-url',
+          'mcp.example.com',
+        ],
+        'http',
+      ),
     ])
   })
   after(async () => {
-    await Promise.all([stop(plain), stop(trusting)])
+    await Promise.all([stop(plain), stop(trusting), stop(oauth)])
+  })
+
+  test('OAuth metadata URLs use the public origin and prefix a trusted proxy gives', async () => {
+    const forwarded = {
+      host: 'mcp.example.com',
+      'x-forwarded-proto': 'https',
+      'x-forwarded-host': 'mcp.example.com',
+      'x-forwarded-prefix': '/main',
+    }
+    const challenge = await raw(oauth.port, '/mcp', forwarded)
+    assert.equal(challenge.status, 401)
+    assert.match(
+      String(challenge.headers['www-authenticate']),
+      /resource_metadata="https:\/\/mcp\.example\.com\/\.well-known\/oauth-protected-resource\/main\/mcp"/,
+    )
+    // The proxy passes the well-known path through as is (deploy/nginx/tls-subpath.conf).
+    const metadata = await raw(oauth.port, '/.well-known/oauth-protected-resource/main/mcp', forwarded)
+    assert.equal(metadata.status, 200, metadata.body)
+    assert.equal(JSON.parse(metadata.body).resource, 'https://mcp.example.com/main/mcp')
+    // Without the forwarding headers: the URL the client reached, as before.
+    const direct = await raw(oauth.port, '/mcp', {})
+    assert.match(
+      String(direct.headers['www-authenticate']),
+      new RegExp(`resource_metadata="http://127\\.0\\.0\\.1:${oauth.port}/`),
+    )
   })
 
   test('an untrusted peer’s X-Forwarded-* are ignored (no --trusted-proxy)', async () => {
