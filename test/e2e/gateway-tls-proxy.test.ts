@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import {spawn, type ChildProcess} from 'node:child_process'
-import {copyFileSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs'
+import {copyFileSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs'
 import http from 'node:http'
 import https from 'node:https'
 import {tmpdir} from 'node:os'
@@ -370,10 +370,9 @@ ${conf}
       30_000,
     )
     if (status !== 200) {
-      let log = ''
-      try {
-        log = readFileSync(path.join(ngDir, 'error.log'), 'utf8')
-      } catch {}
+      const log = existsSync(path.join(ngDir, 'error.log'))
+        ? readFileSync(path.join(ngDir, 'error.log'), 'utf8')
+        : ''
       throw new Error(`nginx did not proxy /main/health (status ${status}):\n${nginxLog}\n${log}`)
     }
   })
