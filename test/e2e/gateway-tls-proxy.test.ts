@@ -271,6 +271,50 @@ describe('the gateway serves HTTPS itself (--tls-cert, --tls-key)', () => {
   })
 })
 
+describe('the connection cap over TLS', () => {
+  test('authenticated TLS connections with a stream open are never shed for a newcomer', async () => {
+    const gw = await startGateway(
+      ['--tls-cert', one.certFile, '--tls-key', one.keyFile, '--max-connections', '2'],
+      'https',
+      httpsFetch(ca.ca) as typeof fetch,
+    )
+    const streams: http.ClientRequest[] = []
+    try {
+      // Two SSE streams, each on its own TLS connection, authenticated and busy.
+      for (let i = 0; i < 2; i++) {
+        const opened = await new Promise<{req: http.ClientRequest; res: http.IncomingMessage}>(
+          (resolve, reject) => {
+            const req = https.request(
+              {host: '127.0.0.1', port: gw.port, path: '/sse', headers: auth, ca: ca.ca, agent: false},
+              (res) => resolve({req, res}),
+            )
+            req.once('error', reject)
+            req.end()
+          },
+        )
+        assert.equal(opened.res.statusCode, 200)
+        opened.res.resume()
+        streams.push(opened.req)
+      }
+      // A third connection at the cap: refused (closed), since both others are authenticated and busy. Were
+      // the TLS sockets not the ones tracked, the streams would count as unauthenticated and one be shed.
+      const third = await peerFingerprint(gw.port, ca.ca).then(
+        () => 'handshake completed',
+        () => 'refused',
+      )
+      const health = await (httpsFetch(ca.ca) as typeof fetch)(`https://127.0.0.1:${gw.port}/health`).then(
+        (r) => r.status,
+        () => 0,
+      )
+      assert.equal(health, 0, `a newcomer got through (${third})`)
+      for (const req of streams) assert.equal(req.destroyed, false, 'an authenticated stream was shed')
+    } finally {
+      for (const req of streams) req.destroy()
+      await stop(gw)
+    }
+  })
+})
+
 describe('TLS files that do not load stop the start with an error naming the file', () => {
   for (const [what, files, message] of [
     [
