@@ -1,5 +1,6 @@
 import type {FlagSpec, FlagValues} from '../cli/flag-spec.js'
 import {UsageError} from '../errors.js'
+import {frontDoorOptionsFromFlags} from './http/front-door.js'
 import {oauthOptionsFromFlags} from './http/oauth/options.js'
 import {DEFAULT_INTERCEPTOR_TIMEOUT_SECONDS, parseInterceptors} from './pipeline/interceptors/spec.js'
 import {parseTransport, type RunGatewayOptions} from './run.js'
@@ -352,6 +353,28 @@ export const GATEWAY_RUN_FLAGS = {
     default: true,
     allowNo: true,
   },
+  // TLS and reverse proxies (issue #20, src/gateway/http/front-door.ts, tls.ts, proxy.ts).
+  'tls-cert': {
+    type: 'string',
+    description:
+      'serve HTTPS with this PEM certificate (chain) file, reloaded when it changes (needs --tls-key; sse/streaming only)',
+  },
+  'tls-key': {
+    type: 'string',
+    description: 'the PEM private key of --tls-cert, reloaded when it changes',
+  },
+  'trusted-proxy': {
+    type: 'string',
+    description:
+      'IP addresses or CIDR networks of reverse proxies whose X-Forwarded-Prefix/-Proto/-Host (or Forwarded) headers are believed (repeatable, comma-separated; default none)',
+    multiple: true,
+  },
+  'public-url': {
+    type: 'string',
+    description:
+      'a URL or host name the gateway is reached at through a proxy (https://mcp.example.com/main): its Host and Origin are accepted beside the local names (repeatable, comma-separated)',
+    multiple: true,
+  },
 } as const satisfies Record<string, FlagSpec>
 
 export type GatewayRunFlags = FlagValues<typeof GATEWAY_RUN_FLAGS>
@@ -423,6 +446,7 @@ export function gatewayOptionsFromFlags(flags: GatewayRunFlags, version: string)
     auditLogMaxBytes: flags['audit-log-max-size'],
     auditLogKeep: flags['audit-log-keep'],
     dynamicTools: flags['dynamic-tools'],
+    frontDoor: frontDoorOptionsFromFlags(flags, transport),
     version,
   }
 }

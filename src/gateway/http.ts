@@ -1,5 +1,5 @@
 import {randomUUID} from 'node:crypto'
-import http from 'node:http'
+import type http from 'node:http'
 import type {AddressInfo} from 'node:net'
 
 import {NodeStreamableHTTPServerTransport, toNodeHandler, toWebRequest} from '@modelcontextprotocol/node'
@@ -21,6 +21,8 @@ import {
 } from './http/guards.js'
 import {sessionOwner, staticTokenAuthenticator, type Authenticator} from './http/auth.js'
 import type {NamedTokens} from './http/named-tokens.js'
+import {createFrontDoorServer, DEFAULT_FRONT_DOOR, type FrontDoorOptions} from './http/front-door.js'
+import {publicViewOf, resolvePublicView} from './http/proxy.js'
 import type {Caller} from './session/caller.js'
 import {probe} from './health.js'
 import {SessionTable} from './http/sessions.js'
@@ -58,6 +60,8 @@ export interface HttpOptions {
   namedTokens?: NamedTokens | undefined
   /** Per-identity request limit (src/gateway/policy/limits.ts): a refusal is answered 429 with Retry-After. */
   throttle?: ((caller: Caller) => {retryAfterSeconds: number; message: string} | undefined) | undefined
+  /** TLS, trusted proxies and public names (src/gateway/http/front-door.ts); default plain HTTP, no proxy. */
+  frontDoor?: FrontDoorOptions | undefined
 }
 
 export interface HttpGateway {
@@ -314,7 +318,8 @@ export async function serveHttp(
       const owner = ownerOf(req)
       const refused = sessions.refusal(owner)
       if (refused) return rpcError(res, refused.status, refused.message, {'retry-after': '30'})
-      const transport = new SSEServerTransport('/sse', res)
+      // The endpoint event names the path the client posts to, as the client sees it (behind a proxy's prefix).
+      const transport = new SSEServerTransport(`${publicViewOf(req).prefix}/message`, res)
       const id = transport.sessionId
       sseSessions.set(id, transport)
       sessions.add(id, owner, () => transport.close())
@@ -346,8 +351,10 @@ export async function serveHttp(
     return rpcError(res, 405, `method ${req.method} is not allowed on /sse`, {allow: 'GET, POST'})
   }
 
-  const server = http.createServer(timeoutOptions(), (req, res) => {
+  const door = options.frontDoor ?? DEFAULT_FRONT_DOOR
+  const front = createFrontDoorServer(door, timeoutOptions(), logger, (req, res) => {
     void (async () => {
+      const view = resolvePublicView(req, door.trustedProxies)
       let url: URL
       try {
         url = new URL(req.url ?? '/', 'http://gateway')
@@ -360,9 +367,9 @@ export async function serveHttp(
       }
       if (stopping) return refuse(res, 503, 'the gateway is shutting down')
       // DNS-rebinding defence: a page in a browser must not reach a loopback gateway through a hostile name.
-      const host = checkHost(req.headers.host, loopback)
+      const host = checkHost(req.headers.host, loopback, door.publicNames)
       if (!host.ok) return refuse(res, host.status, host.message)
-      const origin = checkOrigin(req.headers.origin)
+      const origin = checkOrigin(req.headers.origin, door.publicNames)
       if (!origin.ok) return refuse(res, origin.status, origin.message)
       if (authenticator.serve?.(req, res, url)) return
       // No OAuth here: say so where OAuth clients look, or they report a failed registration (see guards).
@@ -378,7 +385,7 @@ export async function serveHttp(
       callers.set(req, admission.caller)
       connections.admitted(req, res)
       if (url.pathname === '/') {
-        res.writeHead(307, {location: endpoint})
+        res.writeHead(307, {location: `${view.prefix}${endpoint}`})
         return res.end()
       }
       if (url.pathname === '/metrics' && metrics) {
@@ -405,7 +412,8 @@ export async function serveHttp(
       else res.end()
     })
   })
-  const connections = limitConnections(server, options.maxConnections)
+  const {server} = front
+  const connections = limitConnections(server, options.maxConnections, front.connectionEvent)
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) =>
@@ -422,7 +430,7 @@ export async function serveHttp(
   })
   const port = (server.address() as AddressInfo).port
   const shownHost = loopback ? 'localhost' : options.host
-  const url = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}${endpoint}`
+  const url = `${front.scheme}://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}${endpoint}`
   logger.info(`> Start ${options.transport} server on ${url}`)
   if (auth?.generated) logger.info(`> Use Bearer token: Authorization: Bearer ${auth.token}`)
 
@@ -437,6 +445,7 @@ export async function serveHttp(
     async close() {
       stopping = true
       if (sweeper) clearInterval(sweeper)
+      front.close()
       const closing = new Promise<void>((resolve) => {
         if (!server.listening) return resolve()
         server.close(() => resolve())

@@ -22,6 +22,7 @@ import {attachEngineWatch} from './health.js'
 import {InterceptedTransport, StreamTransport} from './stdio-transport.js'
 import type {Upstream} from './upstream.js'
 import type {OAuthResourceOptions} from './http/oauth/options.js'
+import type {FrontDoorOptions} from './http/front-door.js'
 
 export interface RunGatewayOptions extends GatewayFlags, AccessOptions {
   transport: 'stdio' | 'sse' | 'streaming'
@@ -75,6 +76,8 @@ export interface RunGatewayOptions extends GatewayFlags, AccessOptions {
   watch?: boolean | undefined
   /** `--auth oauth` and its flags (src/gateway/http/oauth/). */
   oauth?: OAuthResourceOptions | undefined
+  /** `--tls-cert`, `--trusted-proxy`, `--public-url` (src/gateway/http/front-door.ts). */
+  frontDoor?: FrontDoorOptions | undefined
   /** `--dynamic-tools` (default on): the internal tools, src/gateway/dynamic/ and src/gateway/codemode/. */
   dynamicTools?: boolean | undefined
   /** For tests and embedding; default process stdio. */
@@ -448,6 +451,7 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
       authenticator,
       namedTokens: access.namedTokens,
       throttle: access.throttle,
+      frontDoor: options.frontDoor,
       logger,
     },
     metrics,

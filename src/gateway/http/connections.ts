@@ -51,8 +51,15 @@ export interface ConnectionLimiter {
   admitted(req: http.IncomingMessage, res: http.ServerResponse): void
 }
 
-/** Cap `server`'s open connections at `max`, shedding unauthenticated ones first (see above). */
-export function limitConnections(server: http.Server, max: number): ConnectionLimiter {
+/**
+ * Cap `server`'s open connections at `max`, shedding unauthenticated ones first (see above). `event` is the
+ * one that hands over the socket requests will arrive on: 'secureConnection' for HTTPS (TLS sockets).
+ */
+export function limitConnections(
+  server: http.Server,
+  max: number,
+  event: 'connection' | 'secureConnection' = 'connection',
+): ConnectionLimiter {
   // Insertion order is age order: the first entries are the oldest connections.
   const open = new Map<Socket, Tracked>()
   let shed = 0
@@ -69,7 +76,7 @@ export function limitConnections(server: http.Server, max: number): ConnectionLi
     }
     return false
   }
-  server.on('connection', (socket: Socket) => {
+  server.on(event, (socket: Socket) => {
     if (open.size >= max && !evictOne()) {
       shed++
       socket.destroy()

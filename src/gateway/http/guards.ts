@@ -92,14 +92,19 @@ export type Verdict = {ok: true} | {ok: false; status: 400 | 403; message: strin
 /**
  * Check the `Host` header. Malformed: 400. On a loopback gateway only local names are accepted (403
  * otherwise): a page in a browser must not reach it through a hostile name that resolves to 127.0.0.1.
+ * `publicNames` (`--public-url`, lower-case) are accepted too: the names a reverse proxy forwards as Host.
  */
-export function checkHost(header: string | undefined, loopbackOnly: boolean): Verdict {
+export function checkHost(
+  header: string | undefined,
+  loopbackOnly: boolean,
+  publicNames: readonly string[] = [],
+): Verdict {
   if (header === undefined || header === '') {
     return {ok: false, status: 400, message: 'missing Host header'}
   }
   const parsed = parseHostHeader(header)
   if (!parsed) return {ok: false, status: 400, message: `malformed Host header "${header}"`}
-  if (loopbackOnly && !isLocalName(parsed.hostname)) {
+  if (loopbackOnly && !isLocalName(parsed.hostname) && !publicNames.includes(parsed.hostname)) {
     return {ok: false, status: 403, message: `Host "${header}" is not allowed`}
   }
   return {ok: true}
@@ -108,9 +113,9 @@ export function checkHost(header: string | undefined, loopbackOnly: boolean): Ve
 /**
  * Check the `Origin` header (sent by browsers): absent is fine (not a browser); otherwise it must be an
  * http(s) origin on a local name, parsed as a URL (a prefix test would let `http://localhost.evil.example`
- * through). `null` (sandboxed frames, files) is refused.
+ * through). `null` (sandboxed frames, files) is refused. `publicNames` (`--public-url`) are accepted too.
  */
-export function checkOrigin(header: string | undefined): Verdict {
+export function checkOrigin(header: string | undefined, publicNames: readonly string[] = []): Verdict {
   if (header === undefined) return {ok: true}
   const refused: Verdict = {ok: false, status: 403, message: `Origin "${header}" is not allowed`}
   let url: URL
@@ -121,7 +126,8 @@ export function checkOrigin(header: string | undefined): Verdict {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return refused
   if (url.username || url.password) return refused
-  return isLocalName(url.hostname.toLowerCase()) ? {ok: true} : refused
+  const name = url.hostname.toLowerCase()
+  return isLocalName(name) || publicNames.includes(name) ? {ok: true} : refused
 }
 
 /**

@@ -4,6 +4,7 @@ import type {Logger} from '../../logger.js'
 import type {Caller} from '../../session/caller.js'
 import type {Admission, Authenticator} from '../auth.js'
 import {isOAuthDiscoveryPath} from '../guards.js'
+import {publicViewOf} from '../proxy.js'
 import {
   bearerChallenge,
   endpointOf,
@@ -143,7 +144,10 @@ export function oauthAuthenticator(
     serve(req, res, url) {
       const {pathname} = url
       if (pathname === PRM_PATH || pathname.startsWith(`${PRM_PATH}/`)) {
-        const suffix = pathname.slice(PRM_PATH.length)
+        // A proxy may pass /.well-known/oauth-protected-resource/<prefix>/mcp through unchanged.
+        const {prefix} = publicViewOf(req)
+        const raw = pathname.slice(PRM_PATH.length)
+        const suffix = prefix && raw.startsWith(`${prefix}/`) ? raw.slice(prefix.length) : raw
         const configured = configuredResource(options)
         const known = ['', '/mcp', '/sse']
         if (configured) known.push(new URL(configured).pathname.replace(/\/$/, ''))

@@ -1,5 +1,6 @@
 import type http from 'node:http'
 
+import {publicBase, publicViewOf} from '../proxy.js'
 import type {OAuthResourceOptions} from './options.js'
 
 /**
@@ -26,15 +27,16 @@ export function configuredResource(options: OAuthResourceOptions): string | unde
 
 /**
  * The resource identifier clients should ask tokens for (RFC 8707 `resource`): the configured one, or the
- * URL the client reached (`http://<Host><endpoint>`: the gateway itself speaks no TLS; behind a TLS proxy
- * set `--resource-url`). The Host header was checked before we get here (guards.ts checkHost).
+ * URL the client reached: `<proto>://<host><prefix><endpoint>`, from the request (https with --tls-cert) or,
+ * from a trusted proxy, its X-Forwarded-Proto/-Host/-Prefix (proxy.ts). The Host header was checked before
+ * we get here (guards.ts checkHost).
  */
 export function resourceFor(
   options: OAuthResourceOptions,
   req: http.IncomingMessage,
   endpoint: string,
 ): string {
-  return configuredResource(options) ?? `http://${req.headers.host ?? 'localhost'}${endpoint}`
+  return configuredResource(options) ?? `${publicBase(publicViewOf(req))}${endpoint}`
 }
 
 /** The metadata URL for a resource: RFC 9728 §3.1 inserts the well-known path before the resource's path. */
