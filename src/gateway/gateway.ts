@@ -40,9 +40,10 @@ import {
 } from './raw-call.js'
 import {holdOnPool, ResourceSubscriptions} from './subscriptions.js'
 import type {Upstream, UpstreamBinding, UpstreamClient} from './upstream.js'
-import {callError, CallRefusedError, toolCall, type CallAnswer} from './pipeline/call.js'
+import {callError, CallRefusedError, forwardedParams, toolCall, type CallAnswer} from './pipeline/call.js'
 import {CallPipeline, type CallStage} from './pipeline/pipeline.js'
 import {observeStage, type ObserveOptions} from './pipeline/observe.js'
+import {carrierFromHeaders, carrierFromMeta} from './observe/tracing.js'
 import {LOCAL_CALLER, type Caller} from './session/caller.js'
 import {ToolView, type SessionRef, type ToolTarget, type ToolViewLayer} from './session/tool-view.js'
 import {sendListChanged} from './session/notify.js'
@@ -640,6 +641,7 @@ export class Gateway {
       arguments: params.arguments,
       via: 'sdk',
       resumed: typeof mcpReq.requestState?.() === 'string',
+      clientTrace: () => carrierFromMeta(params._meta) ?? carrierFromHeaders(ctx.http?.req?.headers),
     })
     let answer: CallAnswer
     try {
@@ -647,11 +649,7 @@ export class Gateway {
         if (internal) return {kind: 'result', result: await internal(c, {session, ctx})}
         const value = await this.forwardInRounds(session, binding, c.server, ctx, {
           method: 'tools/call',
-          params: {
-            ...params,
-            name: c.tool,
-            ...(c.arguments === params.arguments ? {} : {arguments: c.arguments}),
-          },
+          params: forwardedParams(params, c),
         })
         return (value as {resultType?: unknown}).resultType === 'input_required'
           ? {kind: 'input', value}
@@ -748,6 +746,7 @@ export class Gateway {
       arguments: params.arguments,
       via: 'raw',
       sourceText,
+      clientTrace: () => carrierFromMeta(params._meta),
     })
     // Until the call is sent (stages run first), a cancellation only marks it: it is then never sent.
     let cancelled = false

@@ -16,6 +16,7 @@ import {blockSecretsOptions} from './pipeline/block-secrets.js'
 import {interceptorOptions, type InterceptorSpec} from './pipeline/interceptors/gateway-options.js'
 import {Gateway} from './gateway.js'
 import {createLogger, type Logger} from './logger.js'
+import {flushTracing, traceStage} from './observe/tracing.js'
 import {linkEngine, type EngineLink} from './engine-link.js'
 import {ShuttingDownError} from './pool.js'
 import {attachEngineWatch} from './health.js'
@@ -298,6 +299,7 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
     idleMs: options.idleTimeoutSeconds * 1000,
     logCalls: options.logCalls,
     callStages: callStages({
+      trace: await traceStage(ctx.env, logger),
       access: access.stages,
       ...interceptorOptions(ctx, options, logger, gatewayId),
       blockSecrets:
@@ -337,6 +339,7 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
       logger.info(`- Stopping (${reason})...`)
       stopReloading?.()
       await gateway.shutdown()
+      await flushTracing()
       access.close()
       link?.close()
       // Safety net: whatever this gateway started and did not remove yet.
