@@ -352,6 +352,13 @@ export const GATEWAY_RUN_FLAGS = {
     default: true,
     allowNo: true,
   },
+  // Observability (issue #20, src/gateway/observe/): log format; tracing is configured by the OTEL_* variables.
+  'log-format': {
+    type: 'string',
+    description:
+      'format of every log line on stderr and in --log, the call log included: text, or json (one object per line: time, level, msg and fields); default text, or DOCKER_MCP_LOG_FORMAT',
+    options: ['text', 'json'],
+  },
 } as const satisfies Record<string, FlagSpec>
 
 export type GatewayRunFlags = FlagValues<typeof GATEWAY_RUN_FLAGS>
@@ -423,6 +430,7 @@ export function gatewayOptionsFromFlags(flags: GatewayRunFlags, version: string)
     auditLogMaxBytes: flags['audit-log-max-size'],
     auditLogKeep: flags['audit-log-keep'],
     dynamicTools: flags['dynamic-tools'],
+    logFormat: flags['log-format'], // observability
     version,
   }
 }

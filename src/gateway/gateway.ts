@@ -586,7 +586,7 @@ export class Gateway {
       capabilities: this.scopes.capabilities(scope),
       legacy: this.scopes.legacy(scope),
     })
-    upstream.reportErrors((line) => this.options.logger.warn(line))
+    upstream.reportErrors((line) => this.options.logger.warn(line, {server}))
     return upstream
   }
 

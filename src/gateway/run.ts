@@ -15,7 +15,7 @@ import {accessControl, type AccessOptions} from './policy/index.js'
 import {blockSecretsOptions} from './pipeline/block-secrets.js'
 import {interceptorOptions, type InterceptorSpec} from './pipeline/interceptors/gateway-options.js'
 import {Gateway} from './gateway.js'
-import {createLogger, type Logger} from './logger.js'
+import {createLogger, logFormat, type Logger} from './logger.js'
 import {flushTracing, traceStage} from './observe/tracing.js'
 import {linkEngine, type EngineLink} from './engine-link.js'
 import {ShuttingDownError} from './pool.js'
@@ -39,6 +39,8 @@ export interface RunGatewayOptions extends GatewayFlags, AccessOptions {
   toolNamePrefix: boolean
   /** `--log`: also append the log to this file. */
   logFile?: string | undefined
+  /** `--log-format` (text or json; else DOCKER_MCP_LOG_FORMAT), src/gateway/logger.ts. */
+  logFormat?: string | undefined
   /** `--profile`: the profile to serve (src/profiles/; exclusive with the selection flags, compat.ts). */
   profile?: string | undefined
   callTimeoutSeconds: number
@@ -132,10 +134,12 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
   )
   // On a terminal, log lines pass through a LiveTerminal so that they print above pull progress being redrawn.
   const display = pullDisplay(process.stderr, ctx.env)
-  const terminal = display.mode === 'tty' ? new LiveTerminal(process.stderr) : undefined
+  const format = logFormat(options.logFormat, ctx.env) // --log-format json: no redrawn progress either
+  const terminal = display.mode === 'tty' && format === 'text' ? new LiveTerminal(process.stderr) : undefined
   const {checkProfile, openLogFile} = await import('./compat.js')
   const logFile = options.logFile ? openLogFile(options.logFile, ctx.cwd) : undefined
   const logger = createLogger({
+    format,
     verbose: options.verbose,
     ...(terminal ? {stream: terminal} : {}),
     ...(logFile ? {tee: logFile} : {}),

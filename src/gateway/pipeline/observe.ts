@@ -23,9 +23,14 @@ export function observeStage(options: ObserveOptions): CallStage {
     name: 'observe',
     async run(call, next) {
       const started = performance.now()
+      // With --log-format json these are the lines' fields (README.md, "Observability").
+      const fields = logCalls
+        ? {server: call.server, tool: call.name, session: call.session, caller: call.caller.id}
+        : undefined
       if (logCalls)
         logger.info(
           `  - Calling tool ${call.name} (${call.server})${callerNote(call.caller)} with arguments: ${argumentShape(call.arguments)}`,
+          {event: 'call.start', ...fields, arguments: argumentShape(call.arguments)},
         )
       let outcome: unknown = new Error('no answer')
       try {
@@ -41,8 +46,15 @@ export function observeStage(options: ObserveOptions): CallStage {
         observeCall?.(call.server, call.tool, seconds, failure === undefined, call.caller)
         if (logCalls) {
           const ms = Math.round(seconds * 1000)
-          if (failure === undefined) logger.info(`  > Calling tool ${call.name} took: ${ms}ms`)
-          else logger.warn(`  > Calling tool ${call.name} failed after ${ms}ms: ${failure}`)
+          const end = {event: 'call.end', ...fields, duration_ms: ms}
+          if (failure === undefined)
+            logger.info(`  > Calling tool ${call.name} took: ${ms}ms`, {...end, outcome: 'ok'})
+          else
+            logger.warn(`  > Calling tool ${call.name} failed after ${ms}ms: ${failure}`, {
+              ...end,
+              outcome: 'error',
+              error: failure,
+            })
         }
       }
     },
