@@ -43,7 +43,6 @@ import type {Upstream, UpstreamBinding, UpstreamClient} from './upstream.js'
 import {callError, CallRefusedError, forwardedParams, toolCall, type CallAnswer} from './pipeline/call.js'
 import {CallPipeline, type CallStage} from './pipeline/pipeline.js'
 import {observeStage, type ObserveOptions} from './pipeline/observe.js'
-import {carrierFromHeaders, carrierFromMeta} from './observe/tracing.js'
 import {LOCAL_CALLER, type Caller} from './session/caller.js'
 import {ToolView, type SessionRef, type ToolTarget, type ToolViewLayer} from './session/tool-view.js'
 import {sendListChanged} from './session/notify.js'
@@ -641,7 +640,8 @@ export class Gateway {
       arguments: params.arguments,
       via: 'sdk',
       resumed: typeof mcpReq.requestState?.() === 'string',
-      clientTrace: () => carrierFromMeta(params._meta) ?? carrierFromHeaders(ctx.http?.req?.headers),
+      clientMeta: params._meta,
+      clientHeaders: ctx.http?.req?.headers,
     })
     let answer: CallAnswer
     try {
@@ -746,7 +746,7 @@ export class Gateway {
       arguments: params.arguments,
       via: 'raw',
       sourceText,
-      clientTrace: () => carrierFromMeta(params._meta),
+      clientMeta: params._meta,
     })
     // Until the call is sent (stages run first), a cancellation only marks it: it is then never sent.
     let cancelled = false

@@ -58,6 +58,8 @@ export interface HttpOptions {
   namedTokens?: NamedTokens | undefined
   /** Per-identity request limit (src/gateway/policy/limits.ts): a refusal is answered 429 with Retry-After. */
   throttle?: ((caller: Caller) => {retryAfterSeconds: number; message: string} | undefined) | undefined
+  /** `/status` (src/gateway/observe/status.ts): every server's state, containers, calls and errors. */
+  status?: (() => unknown) | undefined
 }
 
 export interface HttpGateway {
@@ -386,6 +388,7 @@ export async function serveHttp(
         res.writeHead(200, {'content-type': metrics.contentType})
         return res.end(text)
       }
+      if (url.pathname === '/status' && options.status) return sendJson(res, 200, options.status())
       if (url.pathname === '/mcp') return handleMcp(req, res)
       if (url.pathname === '/sse' || url.pathname === '/message' || url.pathname === '/messages') {
         return handleSse(req, res, url)

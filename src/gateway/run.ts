@@ -16,6 +16,7 @@ import {blockSecretsOptions} from './pipeline/block-secrets.js'
 import {interceptorOptions, type InterceptorSpec} from './pipeline/interceptors/gateway-options.js'
 import {Gateway} from './gateway.js'
 import {createLogger, logFormat, type Logger} from './logger.js'
+import {CallCounts, statusReport} from './observe/status.js'
 import {flushTracing, traceStage} from './observe/tracing.js'
 import {linkEngine, type EngineLink} from './engine-link.js'
 import {ShuttingDownError} from './pool.js'
@@ -284,12 +285,13 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
   const codeMode = internalTools
     ? [(await import('./codemode/layer.js')).codeModeLayer(() => ref.gateway!)]
     : []
+  const calls = new CallCounts(options.transport !== 'stdio') // for /status
   const gateway = new Gateway({
     // The internal tools first; the access policy filters them too.
     toolViews: [...(dynamic ? [dynamic.layer] : []), ...codeMode, ...access.toolViews],
     sessionServer: dynamic?.sessionServer,
     ownPrompts: dynamic?.prompts,
-    observeCall: metrics?.observeCall,
+    observeCall: calls.observer(metrics?.observeCall),
     servers: toGatewayServers(configuration),
     toolFilter: configuration.toolFilter,
     prefixAll,
@@ -455,6 +457,8 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
       authenticator,
       namedTokens: access.namedTokens,
       throttle: access.throttle,
+      status: () =>
+        statusReport({...configuration, servers: () => toGatewayServers(configuration), gateway, calls}),
       logger,
     },
     metrics,

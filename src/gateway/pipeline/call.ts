@@ -1,6 +1,6 @@
 import type {CallToolResult} from '@modelcontextprotocol/server'
 
-import {metaWithTrace, type TraceCarrier} from '../observe/tracing.js'
+import {carrierFromHeaders, carrierFromMeta, metaWithTrace, type TraceCarrier} from '../observe/tracing.js'
 import type {Caller} from '../session/caller.js'
 
 /**
@@ -55,8 +55,10 @@ export interface ToolCallInit {
   via: 'raw' | 'sdk'
   resumed?: boolean
   sourceText?: string | undefined
-  /** Where the client's trace context is read from, if asked (see ToolCall.clientTrace). */
-  clientTrace?: (() => TraceCarrier | undefined) | undefined
+  /** Where the client's trace context is read from, if asked (see ToolCall.clientTrace): its `_meta`… */
+  clientMeta?: Record<string, unknown> | undefined
+  /** …else the headers of its HTTP request. */
+  clientHeaders?: unknown
   trace?: TraceCarrier | undefined
 }
 
@@ -73,7 +75,7 @@ export function toolCall(init: ToolCallInit): ToolCall {
     resumed: init.resumed ?? false,
     requestText: () => (text ??= JSON.stringify({name: init.name, arguments: init.arguments ?? {}})),
     withArguments: (args) => toolCall({...init, arguments: args, sourceText: undefined}),
-    clientTrace: () => init.clientTrace?.(),
+    clientTrace: () => carrierFromMeta(init.clientMeta) ?? carrierFromHeaders(init.clientHeaders),
     trace: init.trace,
     withTrace: (trace) => toolCall({...init, sourceText: text, trace}),
   }

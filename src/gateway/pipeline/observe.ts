@@ -10,7 +10,16 @@ export interface ObserveOptions {
   logger: Logger
   /** Told about every call's end (metrics), and who made it. */
   observeCall?:
-    ((server: string, tool: string, seconds: number, ok: boolean, caller: Caller) => void) | undefined
+    | ((
+        server: string,
+        tool: string,
+        seconds: number,
+        ok: boolean,
+        caller: Caller,
+        /** Why it failed, in one line (the call log's reason), when it did. */
+        failure?: string,
+      ) => void)
+    | undefined
 }
 
 /**
@@ -43,7 +52,7 @@ export function observeStage(options: ObserveOptions): CallStage {
       } finally {
         const failure = callFailureReason(outcome)
         const seconds = (performance.now() - started) / 1000
-        observeCall?.(call.server, call.tool, seconds, failure === undefined, call.caller)
+        observeCall?.(call.server, call.tool, seconds, failure === undefined, call.caller, failure)
         if (logCalls) {
           const ms = Math.round(seconds * 1000)
           const end = {event: 'call.end', ...fields, duration_ms: ms}
