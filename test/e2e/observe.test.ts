@@ -51,7 +51,9 @@ async function startReceiver() {
         }>
       }
       for (const rs of doc.resourceSpans) {
-        const resource = Object.fromEntries(rs.resource.attributes.map((a) => [a.key, Object.values(a.value)[0]]))
+        const resource = Object.fromEntries(
+          rs.resource.attributes.map((a) => [a.key, Object.values(a.value)[0]]),
+        )
         for (const ss of rs.scopeSpans) for (const s of ss.spans) spans.push({...s, resource})
       }
       res.writeHead(200, {'content-type': 'application/json'}).end('{}')
@@ -264,7 +266,10 @@ describe('tracing off by default; on over stdio (the raw hot path)', () => {
             assert.equal(textOf(await g.client.callTool({name: 'echo', arguments: {text: 'hi'}})), 'hi')
           await g.close()
           const loaded = (await readFile(log, 'utf8')).split('\n')
-          assert.ok(loaded.some((u) => u.includes('gateway-fast-path')), 'the hook sees the gateway modules')
+          assert.ok(
+            loaded.some((u) => u.includes('gateway-fast-path')),
+            'the hook sees the gateway modules',
+          )
           assert.deepEqual(
             loaded.filter((u) => /opentelemetry|\/otel-[^/]*\.js/.test(u)),
             [],
@@ -316,6 +321,54 @@ describe('tracing off by default; on over stdio (the raw hot path)', () => {
       await g.close()
       await sandbox.cleanup()
       await receiver.close()
+    }
+  })
+})
+
+describe('/status with a long-lived container server', () => {
+  test('shows its container, lifecycle, calls and errors, and a server that cannot start with its error', async () => {
+    const sandbox = await makeSandbox()
+    const catalog = path.join(sandbox.home, 'status.yaml')
+    await writeFile(
+      catalog,
+      `version: 2\nname: status\ndisplayName: Status\nregistry:\n  sticky:\n    title: Sticky\n    description: the fixture, long-lived\n    type: server\n    image: ${IMAGES.fixture}\n    longLived: true\n    env:\n      - name: FIXTURE_NAME\n        value: sticky\n  broken:\n    title: Broken\n    description: an image that does not exist\n    type: server\n    image: docker-mcp-does-not-exist:never\n`,
+    )
+    const gateway = await startHttpGateway(
+      ['--catalog', catalog, '--servers', 'sticky,broken', '--no-cache'],
+      {
+        sandbox,
+        env: {MCP_GATEWAY_AUTH_TOKEN: TOKEN},
+        readyMs: 120_000,
+      },
+    )
+    try {
+      const client = new Client({name: 'observe-status', version: '1.0.0'})
+      await client.connect(
+        new StreamableHTTPClientTransport(new URL(`${gateway.base}/mcp`), {
+          requestInit: {headers: {Authorization: `Bearer ${TOKEN}`}},
+        }),
+      )
+      assert.equal(textOf(await client.callTool({name: 'echo', arguments: {text: 'hi'}})), 'hi')
+      const status = (await (
+        await fetch(`${gateway.base}/status`, {headers: {Authorization: `Bearer ${TOKEN}`}})
+      ).json()) as {servers: Array<Record<string, unknown>>; containers: number}
+      const sticky = status.servers.find((s) => s.name === 'sticky')
+      assert.ok(sticky, JSON.stringify(status))
+      assert.deepEqual(
+        {kind: sticky.kind, lifecycle: sticky.lifecycle, state: sticky.state, containers: sticky.containers},
+        {kind: 'container', lifecycle: 'long-lived', state: 'ready', containers: 1},
+      )
+      assert.ok((sticky.tools as number) > 5)
+      assert.ok((sticky.calls as number) >= 1 && (sticky.errors as number) === 0, JSON.stringify(sticky))
+      assert.ok(status.containers >= 1)
+      const broken = status.servers.find((s) => s.name === 'broken')
+      assert.ok(broken, JSON.stringify(status))
+      assert.notEqual(broken.state, 'ready')
+      assert.match(String(broken.lastError), /docker-mcp-does-not-exist/)
+      await client.close()
+    } finally {
+      await gateway.stop()
+      await sandbox.cleanup()
     }
   })
 })
