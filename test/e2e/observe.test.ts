@@ -23,6 +23,8 @@ const CLIENT_TRACE = '4bf92f3577b34da6a3ce929d0e0e4736'
 const CLIENT_SPAN = '00f067aa0ba902b7'
 const META_TRACE = '0af7651916cd43dd8448eb211c80319c'
 const META_SPAN = 'b7ad6b7169203331'
+/** A first call starts a container: minutes on a loaded machine (no timed assertion, a generous bound). */
+const SLOW = 300_000
 
 interface Span {
   traceId: string
@@ -263,7 +265,10 @@ describe('tracing off by default; on over stdio (the raw hot path)', () => {
         const {g, sandbox, log} = await stdioRun(env, [])
         try {
           for (let i = 0; i < 3; i++)
-            assert.equal(textOf(await g.client.callTool({name: 'echo', arguments: {text: 'hi'}})), 'hi')
+            assert.equal(
+              textOf(await g.client.callTool({name: 'echo', arguments: {text: 'hi'}}, {timeout: SLOW})),
+              'hi',
+            )
           await g.close()
           const loaded = (await readFile(log, 'utf8')).split('\n')
           assert.ok(
@@ -295,7 +300,7 @@ describe('tracing off by default; on over stdio (the raw hot path)', () => {
     )
     try {
       const trace = 'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb'
-      await g.client.callTool({name: 'echo', arguments: {text: 'one'}})
+      await g.client.callTool({name: 'echo', arguments: {text: 'one'}}, {timeout: SLOW})
       await g.client.callTool({
         name: 'echo',
         arguments: {text: 'two'},
@@ -348,7 +353,10 @@ describe('/status with a long-lived container server', () => {
           requestInit: {headers: {Authorization: `Bearer ${TOKEN}`}},
         }),
       )
-      assert.equal(textOf(await client.callTool({name: 'echo', arguments: {text: 'hi'}})), 'hi')
+      assert.equal(
+        textOf(await client.callTool({name: 'echo', arguments: {text: 'hi'}}, {timeout: SLOW})),
+        'hi',
+      )
       const status = (await (
         await fetch(`${gateway.base}/status`, {headers: {Authorization: `Bearer ${TOKEN}`}})
       ).json()) as {servers: Array<Record<string, unknown>>; containers: number}
