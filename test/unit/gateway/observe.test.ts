@@ -146,8 +146,8 @@ test('JSON log lines: time, level, msg without its bullet, fields; secrets maske
   ) as Record<string, unknown>
   assert.equal(line.level, 'warn')
   assert.ok(!Number.isNaN(Date.parse(String(line.time))))
-  assert.equal(line.msg, 'server said s3cr****')
-  assert.equal(line.note, 'has s3cr****')
+  assert.equal(line.msg, 'server said s3c****')
+  assert.equal(line.note, 'has s3c****')
   assert.equal(line.server, 'dice')
   assert.equal(line.n, 3)
   // A field may not overwrite the line's own.
