@@ -162,7 +162,59 @@ async function compare(clients) {
 }
 
 const results = {}
+const STAGES_ONLY = process.argv.includes('--stages-only')
 try {
+  // ------------------------------------------------------------ the stage alone, in process
+  // A loaded machine makes end-to-end latencies noise; the stage's own CPU cost per call is measured here.
+  log('- The trace stage alone: a pipeline with no stage vs the trace stage (SDK on, spans exported)')
+  const dist = (p) => import(path.join(ROOT, 'dist/src/gateway', p))
+  const {CallPipeline} = await dist('pipeline/pipeline.js')
+  const {toolCall} = await dist('pipeline/call.js')
+  const {tracingStage} = await dist('pipeline/trace.js')
+  process.env.OTEL_EXPORTER_OTLP_ENDPOINT = TRACING.OTEL_EXPORTER_OTLP_ENDPOINT
+  const {startOtelTracer} = await dist('observe/otel.js')
+  const quiet = {info() {}, warn() {}, debug() {}}
+  const tracer = startOtelTracer(quiet)
+  const answer = {kind: 'result', result: {content: [{type: 'text', text: 'x'}]}}
+  const forward = async () => answer
+  const caller = Object.freeze({id: 'local', via: 'local', name: 'local'})
+  const call = () =>
+    toolCall({
+      session: 's',
+      caller,
+      name: 'echo',
+      server: 'raw',
+      tool: 'echo',
+      arguments: {text: 'x'},
+      via: 'raw',
+    })
+  const perCall = async (pipeline, n) => {
+    const t = performance.now()
+    for (let i = 0; i < n; i++) {
+      await pipeline.run(call(), forward)
+      await new Promise((r) => setImmediate(r))
+    }
+    return ((performance.now() - t) / n) * 1000
+  }
+  const bare = new CallPipeline([])
+  const traced = new CallPipeline([tracingStage(tracer)])
+  const N_INPROC = QUICK ? 10_000 : 40_000
+  await perCall(bare, 5000)
+  await perCall(traced, 5000)
+  const bareUs = []
+  const tracedUs = []
+  for (let r = 0; r < 5; r++) {
+    bareUs.push(await perCall(bare, N_INPROC))
+    tracedUs.push(await perCall(traced, N_INPROC))
+  }
+  await tracer.shutdown()
+  results.inProcess = {
+    bareUs: median(bareUs),
+    tracedUs: median(tracedUs),
+    addedUsPerCall: median(tracedUs) - median(bareUs),
+  }
+  if (STAGES_ONLY) throw new Error('stages only')
+
   log('- stdio (raw hot path): tracing off vs on; text call log vs --log-format json')
   const stdio = {
     off: await stdioClient({}),
@@ -178,6 +230,8 @@ try {
   results.http = await compare(httpClients)
   for (const c of Object.values(httpClients)) await c.close()
   results.otlpExports = exports
+} catch (err) {
+  if (err.message !== 'stages only') throw err
 } finally {
   for (const c of children) c.kill('SIGTERM')
   receiver.close()
