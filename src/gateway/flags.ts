@@ -375,6 +375,13 @@ export const GATEWAY_RUN_FLAGS = {
       'a URL or host name the gateway is reached at through a proxy (https://mcp.example.com/main): its Host and Origin are accepted beside the local names (repeatable, comma-separated)',
     multiple: true,
   },
+  // Observability (issue #20, src/gateway/observe/): log format; tracing is configured by the OTEL_* variables.
+  'log-format': {
+    type: 'string',
+    description:
+      'format of every log line on stderr and in --log, the call log included: text, or json (one object per line: time, level, msg and fields); default text, or DOCKER_MCP_LOG_FORMAT',
+    options: ['text', 'json'],
+  },
 } as const satisfies Record<string, FlagSpec>
 
 export type GatewayRunFlags = FlagValues<typeof GATEWAY_RUN_FLAGS>
@@ -447,6 +454,7 @@ export function gatewayOptionsFromFlags(flags: GatewayRunFlags, version: string)
     auditLogKeep: flags['audit-log-keep'],
     dynamicTools: flags['dynamic-tools'],
     frontDoor: frontDoorOptionsFromFlags(flags, transport),
+    logFormat: flags['log-format'], // observability
     version,
   }
 }

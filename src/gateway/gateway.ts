@@ -40,7 +40,7 @@ import {
 } from './raw-call.js'
 import {holdOnPool, ResourceSubscriptions} from './subscriptions.js'
 import type {Upstream, UpstreamBinding, UpstreamClient} from './upstream.js'
-import {callError, CallRefusedError, toolCall, type CallAnswer} from './pipeline/call.js'
+import {callError, CallRefusedError, forwardedParams, toolCall, type CallAnswer} from './pipeline/call.js'
 import {CallPipeline, type CallStage} from './pipeline/pipeline.js'
 import {observeStage, type ObserveOptions} from './pipeline/observe.js'
 import {LOCAL_CALLER, type Caller} from './session/caller.js'
@@ -588,7 +588,7 @@ export class Gateway {
       capabilities: this.scopes.capabilities(scope),
       legacy: this.scopes.legacy(scope),
     })
-    upstream.reportErrors((line) => this.options.logger.warn(line))
+    upstream.reportErrors((line) => this.options.logger.warn(line, {server}))
     return upstream
   }
 
@@ -643,6 +643,8 @@ export class Gateway {
       arguments: params.arguments,
       via: 'sdk',
       resumed: typeof mcpReq.requestState?.() === 'string',
+      clientMeta: params._meta,
+      clientHeaders: ctx.http?.req?.headers,
     })
     let answer: CallAnswer
     try {
@@ -650,11 +652,7 @@ export class Gateway {
         if (internal) return {kind: 'result', result: await internal(c, {session, ctx})}
         const value = await this.forwardInRounds(session, binding, c.server, ctx, {
           method: 'tools/call',
-          params: {
-            ...params,
-            name: c.tool,
-            ...(c.arguments === params.arguments ? {} : {arguments: c.arguments}),
-          },
+          params: forwardedParams(params, c),
         })
         return (value as {resultType?: unknown}).resultType === 'input_required'
           ? {kind: 'input', value}
@@ -751,6 +749,7 @@ export class Gateway {
       arguments: params.arguments,
       via: 'raw',
       sourceText,
+      clientMeta: params._meta,
     })
     // Until the call is sent (stages run first), a cancellation only marks it: it is then never sent.
     let cancelled = false

@@ -62,6 +62,8 @@ export interface HttpOptions {
   throttle?: ((caller: Caller) => {retryAfterSeconds: number; message: string} | undefined) | undefined
   /** TLS, trusted proxies and public names (src/gateway/http/front-door.ts); default plain HTTP, no proxy. */
   frontDoor?: FrontDoorOptions | undefined
+  /** `/status` (src/gateway/observe/status.ts): every server's state, containers, calls and errors. */
+  status?: (() => unknown) | undefined
 }
 
 export interface HttpGateway {
@@ -393,6 +395,7 @@ export async function serveHttp(
         res.writeHead(200, {'content-type': metrics.contentType})
         return res.end(text)
       }
+      if (url.pathname === '/status' && options.status) return sendJson(res, 200, options.status())
       if (url.pathname === '/mcp') return handleMcp(req, res)
       if (url.pathname === '/sse' || url.pathname === '/message' || url.pathname === '/messages') {
         return handleSse(req, res, url)

@@ -1,13 +1,20 @@
 import type {Writable} from 'node:stream'
 
+import {UsageError} from '../errors.js'
 import {SecretMasker} from '../secrets/mask.js'
+
+/** `--log-format`: lines as people read them (the default), or one JSON object per line. */
+export type LogFormat = 'text' | 'json'
+
+/** Structured facts of a log line (server, session, tool…): JSON lines carry them as fields, text ignores them. */
+export type LogFields = Readonly<Record<string, string | number | boolean | undefined>>
 
 /** The gateway's log: always stderr, because in stdio mode stdout belongs to JSON-RPC. */
 export interface Logger {
-  info(message: string): void
-  warn(message: string): void
+  info(message: string, fields?: LogFields): void
+  warn(message: string, fields?: LogFields): void
   /** Only with --verbose. */
-  debug(message: string): void
+  debug(message: string, fields?: LogFields): void
   /**
    * Secret values masked in every line this logger writes. Whoever resolves secrets registers them here
    * (src/gateway/configuration.ts), so that no message (a derived env value, a server's stderr, an error
@@ -16,6 +23,9 @@ export interface Logger {
   readonly secrets?: SecretMasker
 }
 
+/** The fields every JSON line has, before the line's own (README.md, "Observability"). */
+const RESERVED = new Set(['time', 'level', 'msg'])
+
 export function createLogger(options: {
   verbose: boolean
   stream?: Writable
@@ -23,21 +33,60 @@ export function createLogger(options: {
   tee?: {write(text: string): void}
   quiet?: boolean
   secrets?: SecretMasker
+  format?: LogFormat
 }): Logger {
   const out = options.stream ?? process.stderr
   const secrets = options.secrets ?? new SecretMasker()
-  const write = (line: string) => {
-    const masked = secrets.mask(line)
-    const text = masked.endsWith('\n') ? masked : `${masked}\n`
+  const emit = (text: string) => {
     void out.write(text)
     options.tee?.write(text)
   }
+  const write =
+    options.format === 'json'
+      ? (level: string, m: string, fields?: LogFields) => emit(jsonLine(level, m, fields, secrets))
+      : (_level: string, m: string) => {
+          const masked = secrets.mask(m)
+          emit(masked.endsWith('\n') ? masked : `${masked}\n`)
+        }
   return {
-    info: (m) => (options.quiet ? undefined : write(m)),
-    warn: (m) => write(m),
-    debug: (m) => (options.verbose ? write(m) : undefined),
+    info: (m, f) => (options.quiet ? undefined : write('info', m, f)),
+    warn: (m, f) => write('warn', m, f),
+    debug: (m, f) => (options.verbose ? write('debug', m, f) : undefined),
     secrets,
   }
+}
+
+/**
+ * One JSON log line: `time` (ISO 8601, UTC), `level`, `msg` (the text line without its indentation and
+ * bullet), then the line's fields. Secrets are masked in every string before it is serialised, so that
+ * JSON escaping cannot hide one from the mask.
+ */
+export function jsonLine(
+  level: string,
+  message: string,
+  fields: LogFields | undefined,
+  secrets: SecretMasker,
+): string {
+  const line: Record<string, unknown> = {
+    time: new Date().toISOString(),
+    level,
+    msg: secrets.mask(message.replace(/^\s*(?:[-*>]\s+)?/, '').trimEnd()),
+  }
+  for (const [key, value] of Object.entries(fields ?? {})) {
+    if (value === undefined || RESERVED.has(key)) continue
+    line[key] = typeof value === 'string' ? secrets.mask(value) : value
+  }
+  return `${JSON.stringify(line)}\n`
+}
+
+/** `--log-format`, else `DOCKER_MCP_LOG_FORMAT`, else text. */
+export function logFormat(flag: string | undefined, env: NodeJS.ProcessEnv): LogFormat {
+  const value = flag ?? env.DOCKER_MCP_LOG_FORMAT?.trim()
+  if (value === undefined || value === '' || value === 'text') return 'text'
+  if (value === 'json') return 'json'
+  throw new UsageError(
+    `${flag === undefined ? `DOCKER_MCP_LOG_FORMAT="${value}"` : `--log-format "${value}"`} is not a log format: use text or json`,
+  )
 }
 
 /** A logger that drops everything (tests, library callers that do not care). */

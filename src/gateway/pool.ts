@@ -498,6 +498,11 @@ export class UpstreamPool {
     return this.longLived.size + this.perCall.size + leases + this.spares.readyCount
   }
 
+  /** Containers of each server right now (its places under `--max-containers-per-server`), for /status. */
+  containersByServer(): Map<string, number> {
+    return new Map([...this.slots].map(([server, slots]) => [server, slots.used]))
+  }
+
   /** Containers counted against `--max-containers` right now (those being removed included). */
   get containersHeld(): number {
     return this.global.used

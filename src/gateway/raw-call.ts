@@ -1,7 +1,7 @@
 import type {CallToolResult, JSONRPCMessage} from '@modelcontextprotocol/server'
 
 import {stoppedMessage, timeoutMessage} from './call-errors.js'
-import type {CallAnswer, ToolCall} from './pipeline/call.js'
+import {forwardedParams, type CallAnswer, type ToolCall} from './pipeline/call.js'
 import type {NextStage} from './pipeline/pipeline.js'
 import {trailingId, withIdAt} from './stdio-transport.js'
 import type {RawReply, Upstream} from './upstream.js'
@@ -88,12 +88,14 @@ export function rawForward(options: {
       }
       state.cancel = () => settle()
       const rewritten = call.arguments !== params.arguments
+      // With tracing on, the server gets the call's trace context in `_meta`: the client's text is not reused.
+      const {trace} = call
       state.upstreamId = upstream.sendRaw(
         {
           method: 'tools/call',
-          params: {...params, name: call.tool, ...(rewritten ? {arguments: call.arguments} : {})},
+          params: forwardedParams(params, call),
           // A large request goes out as the client's own text, unless a stage rewrote its arguments.
-          text: rewritten ? undefined : retargeted(sourceText, clientId, call.name, call.tool),
+          text: rewritten || trace ? undefined : retargeted(sourceText, clientId, call.name, call.tool),
         },
         settle,
       )

@@ -8,6 +8,7 @@ import type {Tool} from '@modelcontextprotocol/server'
 import {expandEnvRefs} from '../docker/container-spec.js'
 import {DockerMcpError} from '../errors.js'
 import {oauthStandIn, type RemoteAuth} from '../oauth/gateway.js'
+import {tracingFetch} from './observe/tracing.js'
 import {checkRemoteTarget, guardedFetch, remotePolicy, type Resolver} from './remote-fetch.js'
 import {connectUpstream, type Upstream, type UpstreamClient} from './upstream.js'
 
@@ -106,7 +107,8 @@ async function connectRemote(
   const kind = server.transport.toLowerCase()
   const common = {
     requestInit: {headers},
-    fetch: guardedFetch(policy),
+    // With tracing on, requests made for a call carry its trace context (src/gateway/observe/).
+    fetch: tracingFetch(guardedFetch(policy)),
     ...(authProvider ? {authProvider} : {}),
   }
   let transport

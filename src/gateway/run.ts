@@ -15,7 +15,9 @@ import {accessControl, type AccessOptions} from './policy/index.js'
 import {blockSecretsOptions} from './pipeline/block-secrets.js'
 import {interceptorOptions, type InterceptorSpec} from './pipeline/interceptors/gateway-options.js'
 import {Gateway} from './gateway.js'
-import {createLogger, type Logger} from './logger.js'
+import {createLogger, logFormat, type Logger} from './logger.js'
+import {CallCounts, statusReport} from './observe/status.js'
+import {flushTracing, traceStage} from './observe/tracing.js'
 import {linkEngine, type EngineLink} from './engine-link.js'
 import {ShuttingDownError} from './pool.js'
 import {attachEngineWatch} from './health.js'
@@ -39,6 +41,8 @@ export interface RunGatewayOptions extends GatewayFlags, AccessOptions {
   toolNamePrefix: boolean
   /** `--log`: also append the log to this file. */
   logFile?: string | undefined
+  /** `--log-format` (text or json; else DOCKER_MCP_LOG_FORMAT), src/gateway/logger.ts. */
+  logFormat?: string | undefined
   /** `--profile`: the profile to serve (src/profiles/; exclusive with the selection flags, compat.ts). */
   profile?: string | undefined
   callTimeoutSeconds: number
@@ -134,10 +138,12 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
   )
   // On a terminal, log lines pass through a LiveTerminal so that they print above pull progress being redrawn.
   const display = pullDisplay(process.stderr, ctx.env)
-  const terminal = display.mode === 'tty' ? new LiveTerminal(process.stderr) : undefined
+  const format = logFormat(options.logFormat, ctx.env) // --log-format json: no redrawn progress either
+  const terminal = display.mode === 'tty' && format === 'text' ? new LiveTerminal(process.stderr) : undefined
   const {checkProfile, openLogFile} = await import('./compat.js')
   const logFile = options.logFile ? openLogFile(options.logFile, ctx.cwd) : undefined
   const logger = createLogger({
+    format,
     verbose: options.verbose,
     ...(terminal ? {stream: terminal} : {}),
     ...(logFile ? {tee: logFile} : {}),
@@ -282,12 +288,13 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
   const codeMode = internalTools
     ? [(await import('./codemode/layer.js')).codeModeLayer(() => ref.gateway!)]
     : []
+  const calls = new CallCounts(options.transport !== 'stdio') // for /status
   const gateway = new Gateway({
     // The internal tools first; the access policy filters them too.
     toolViews: [...(dynamic ? [dynamic.layer] : []), ...codeMode, ...access.toolViews],
     sessionServer: dynamic?.sessionServer,
     ownPrompts: dynamic?.prompts,
-    observeCall: metrics?.observeCall,
+    observeCall: calls.observer(metrics?.observeCall),
     servers: toGatewayServers(configuration),
     toolFilter: configuration.toolFilter,
     prefixAll,
@@ -301,6 +308,7 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
     idleMs: options.idleTimeoutSeconds * 1000,
     logCalls: options.logCalls,
     callStages: callStages({
+      trace: await traceStage(ctx.env, logger),
       access: access.stages,
       ...interceptorOptions(ctx, options, logger, gatewayId),
       blockSecrets:
@@ -340,6 +348,7 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
       logger.info(`- Stopping (${reason})...`)
       stopReloading?.()
       await gateway.shutdown()
+      await flushTracing()
       access.close()
       link?.close()
       // Safety net: whatever this gateway started and did not remove yet.
@@ -452,6 +461,8 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
       namedTokens: access.namedTokens,
       throttle: access.throttle,
       frontDoor: options.frontDoor,
+      status: () =>
+        statusReport({...configuration, servers: () => toGatewayServers(configuration), gateway, calls}),
       logger,
     },
     metrics,

@@ -22,6 +22,9 @@ export interface RemoteServer {
   readonly deleted: number
   /** Sessions open now. */
   readonly open: number
+  /** Headers of every POST it received, and the `_meta` of every `<name>_ping` call, in order. */
+  readonly posts: http.IncomingHttpHeaders[]
+  readonly pingMeta: unknown[]
   /** Let `steps` calls waiting after their first step go on. */
   gate(): void
   /** Resolves when a `steps` call has sent its first step and waits at the gate. */
@@ -34,6 +37,8 @@ export async function startRemoteServer(port = 0, name = 'remote'): Promise<Remo
   const transports = new Map<string, NodeStreamableHTTPServerTransport>()
   let opened = 0
   let deleted = 0
+  const posts: http.IncomingHttpHeaders[] = []
+  const pingMeta: unknown[] = []
   let openGate!: () => void
   let gateOpen = new Promise<void>((r) => (openGate = r))
   let reachGate!: () => void
@@ -44,9 +49,10 @@ export async function startRemoteServer(port = 0, name = 'remote'): Promise<Remo
     server.registerTool(
       `${name}_ping`,
       {description: 'answers pong', inputSchema: z.object({})},
-      async () => ({
-        content: [{type: 'text', text: `pong from ${name}`}],
-      }),
+      async (_args, ctx) => {
+        pingMeta.push(ctx.mcpReq._meta)
+        return {content: [{type: 'text', text: `pong from ${name}`}]}
+      },
     )
     server.registerTool(
       `${name}_steps`,
@@ -74,6 +80,7 @@ export async function startRemoteServer(port = 0, name = 'remote'): Promise<Remo
 
   const httpServer = http.createServer((req, res) => {
     void (async () => {
+      if (req.method === 'POST') posts.push(req.headers)
       const sid = req.headers['mcp-session-id'] as string | undefined
       if (sid) {
         const transport = transports.get(sid)
@@ -109,6 +116,8 @@ export async function startRemoteServer(port = 0, name = 'remote'): Promise<Remo
     get open() {
       return transports.size
     },
+    posts,
+    pingMeta,
     gate() {
       openGate()
       gateOpen = new Promise<void>((r) => (openGate = r))

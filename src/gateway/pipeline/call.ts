@@ -1,5 +1,6 @@
 import type {CallToolResult} from '@modelcontextprotocol/server'
 
+import {carrierFromHeaders, carrierFromMeta, metaWithTrace, type TraceCarrier} from '../observe/tracing.js'
 import type {Caller} from '../session/caller.js'
 
 /**
@@ -32,6 +33,15 @@ export interface ToolCall {
   requestText(): string
   /** The same call with other arguments: the client's own text no longer describes it. */
   withArguments(args: Record<string, unknown> | undefined): ToolCall
+  /**
+   * The trace context the client sent with the call (`_meta.traceparent`, else the HTTP headers), read
+   * only by the trace stage (src/gateway/observe/), when tracing is on.
+   */
+  clientTrace(): TraceCarrier | undefined
+  /** The trace context to pass to the server (set by the trace stage; undefined when tracing is off). */
+  readonly trace: TraceCarrier | undefined
+  /** The same call, to be forwarded with this trace context. */
+  withTrace(trace: TraceCarrier): ToolCall
 }
 
 /** A call as built by a path: what it knows, and the client's own JSON text when it has it. */
@@ -45,6 +55,11 @@ export interface ToolCallInit {
   via: 'raw' | 'sdk'
   resumed?: boolean
   sourceText?: string | undefined
+  /** Where the client's trace context is read from, if asked (see ToolCall.clientTrace): its `_meta`… */
+  clientMeta?: Record<string, unknown> | undefined
+  /** …else the headers of its HTTP request. */
+  clientHeaders?: unknown
+  trace?: TraceCarrier | undefined
 }
 
 export function toolCall(init: ToolCallInit): ToolCall {
@@ -60,8 +75,27 @@ export function toolCall(init: ToolCallInit): ToolCall {
     resumed: init.resumed ?? false,
     requestText: () => (text ??= JSON.stringify({name: init.name, arguments: init.arguments ?? {}})),
     withArguments: (args) => toolCall({...init, arguments: args, sourceText: undefined}),
+    clientTrace: () => carrierFromMeta(init.clientMeta) ?? carrierFromHeaders(init.clientHeaders),
+    trace: init.trace,
+    withTrace: (trace) => toolCall({...init, sourceText: text, trace}),
   }
   return call
+}
+
+/**
+ * The client's `tools/call` params as forwarded to the server for `call`: the server's own tool name, the
+ * arguments a stage rewrote, and the trace context in `_meta` when tracing is on.
+ */
+export function forwardedParams<P extends {arguments?: unknown; _meta?: Record<string, unknown> | undefined}>(
+  params: P,
+  call: ToolCall,
+): P & {name: string} {
+  return {
+    ...params,
+    name: call.tool,
+    ...(call.arguments === params.arguments ? {} : {arguments: call.arguments}),
+    ...(call.trace ? {_meta: metaWithTrace(params._meta, call.trace)} : {}),
+  }
 }
 
 /** A JSON-RPC error as a server (or the gateway) answers a request with it. */

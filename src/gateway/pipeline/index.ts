@@ -11,6 +11,8 @@ export interface GuardOptions extends InterceptorOptions {
   blockSecrets?: BlockSecretsOptions | undefined
   /** Audit log, access policy and rate limits (src/gateway/policy/), in that order; none when not asked for. */
   access?: readonly CallStage[] | undefined
+  /** Tracing (src/gateway/observe/, `trace.ts`): only when the OTEL_* variables ask for traces. */
+  trace?: CallStage | undefined
 }
 
 /**
@@ -19,6 +21,8 @@ export interface GuardOptions extends InterceptorOptions {
  */
 export function callStages(options: GuardOptions): CallStage[] {
   return [
+    // One span per call, around every guard: it records their refusals.
+    ...(options.trace ? [options.trace] : []),
     // The audit log records every outcome of what follows; a call the policy or a limit refuses goes no further.
     ...(options.access ?? []),
     // Interceptors see the call first, and only results that secret blocking let through.

@@ -10,7 +10,16 @@ export interface ObserveOptions {
   logger: Logger
   /** Told about every call's end (metrics), and who made it. */
   observeCall?:
-    ((server: string, tool: string, seconds: number, ok: boolean, caller: Caller) => void) | undefined
+    | ((
+        server: string,
+        tool: string,
+        seconds: number,
+        ok: boolean,
+        caller: Caller,
+        /** Why it failed, in one line (the call log's reason), when it did. */
+        failure?: string,
+      ) => void)
+    | undefined
 }
 
 /**
@@ -23,9 +32,14 @@ export function observeStage(options: ObserveOptions): CallStage {
     name: 'observe',
     async run(call, next) {
       const started = performance.now()
+      // With --log-format json these are the lines' fields (README.md, "Observability").
+      const fields = logCalls
+        ? {server: call.server, tool: call.name, session: call.session, caller: call.caller.id}
+        : undefined
       if (logCalls)
         logger.info(
           `  - Calling tool ${call.name} (${call.server})${callerNote(call.caller)} with arguments: ${argumentShape(call.arguments)}`,
+          {event: 'call.start', ...fields, arguments: argumentShape(call.arguments)},
         )
       let outcome: unknown = new Error('no answer')
       try {
@@ -38,11 +52,18 @@ export function observeStage(options: ObserveOptions): CallStage {
       } finally {
         const failure = callFailureReason(outcome)
         const seconds = (performance.now() - started) / 1000
-        observeCall?.(call.server, call.tool, seconds, failure === undefined, call.caller)
+        observeCall?.(call.server, call.tool, seconds, failure === undefined, call.caller, failure)
         if (logCalls) {
           const ms = Math.round(seconds * 1000)
-          if (failure === undefined) logger.info(`  > Calling tool ${call.name} took: ${ms}ms`)
-          else logger.warn(`  > Calling tool ${call.name} failed after ${ms}ms: ${failure}`)
+          const end = {event: 'call.end', ...fields, duration_ms: ms}
+          if (failure === undefined)
+            logger.info(`  > Calling tool ${call.name} took: ${ms}ms`, {...end, outcome: 'ok'})
+          else
+            logger.warn(`  > Calling tool ${call.name} failed after ${ms}ms: ${failure}`, {
+              ...end,
+              outcome: 'error',
+              error: failure,
+            })
         }
       }
     },
