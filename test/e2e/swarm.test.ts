@@ -1,0 +1,274 @@
+/**
+ * Issue #20, Swarm: deploy/swarm/stack.yaml deployed with `docker stack deploy` on this machine's engine.
+ *
+ * - the engine joins a single-node swarm (`docker swarm init --advertise-addr 127.0.0.1`) unless it is in one
+ *   already; the test leaves it only if it initialised it;
+ * - the token is a Docker secret, read by the gateway from /run/secrets (MCP_GATEWAY_AUTH_TOKEN_FILE); the
+ *   catalog is a Docker config;
+ * - the stack starts with 1 replica, is scaled to 3 with `docker service scale`; each replica answers a
+ *   2026-07-28 (stateless) client and a 2025-era session, and calls a tool in a server container it started
+ *   on the stack's attachable overlay network;
+ * - with --peers (cross-replica forwarding, when the gateway has it), a 2025 session opened on one replica is
+ *   served through another;
+ * - `docker stack rm` leaves no container, network or service of the stack, and no server container.
+ *
+ * This machine's kernel has no IPVS (CONFIG_IP_VS is not set): Swarm's routing mesh and VIPs need it (dockerd
+ * logs "Could not get ipvs family information from the kernel ... Native loadbalancing will not work"), so
+ * the ingress-published port accepts connections that reach no replica. The test publishes each replica in
+ * host mode on a port the engine picks, with `endpoint_mode: dnsrr`, and changes nothing else in the file.
+ *
+ * Needs root's engine and the fixture image (DOCKER_MCP_TEST_TAG); builds its own gateway image tag.
+ */
+import assert from 'node:assert/strict'
+import {randomBytes} from 'node:crypto'
+import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
+import {after, before, test} from 'node:test'
+
+import {Client, StreamableHTTPClientTransport} from '@modelcontextprotocol/client'
+import {parse, stringify} from 'yaml'
+
+import {eventually, textOf} from '../helpers/gateway.js'
+import {ROOT, run, RUN_JS} from '../helpers/sandbox.js'
+
+const TEST_TAG = process.env.DOCKER_MCP_TEST_TAG || 'test'
+const FIXTURE = `docker-mcp-fixture:${TEST_TAG}`
+// Our own gateway tag: docker-mcp-gateway:local may be rebuilt from another checkout while this runs.
+const GATEWAY = `docker-mcp-gateway:swarm-${TEST_TAG}`
+const id = randomBytes(4).toString('hex')
+const STACK = `dmcpswarm${id}`
+const SERVICE = `${STACK}_gateway`
+const SERVER = `swarmprobe-${id}`
+const SECRET = `dmcp_swarm_${id}_token`
+const TOKEN = randomBytes(16).toString('hex')
+const auth = {Authorization: `Bearer ${TOKEN}`}
+
+let dir: string
+let skipReason: string | undefined
+let initialisedSwarm = false
+let peersSupported = false
+let completed = false
+
+const docker = (args: string[], options: {input?: string; env?: NodeJS.ProcessEnv} = {}) =>
+  run('docker', args, {timeoutMs: 180_000, ...options})
+
+async function lines(args: string[]): Promise<string[]> {
+  return (await docker(args)).stdout
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+}
+
+/** Whatever of the stack and of the gateways' servers is still on the engine. */
+async function leftovers(): Promise<string[]> {
+  const label = `label=com.docker.stack.namespace=${STACK}`
+  return [
+    ...(await lines(['service', 'ls', '-q', '--filter', label])),
+    ...(await lines(['ps', '-aq', '--filter', label])),
+    ...(await lines(['network', 'ls', '-q', '--filter', label])),
+    ...(await lines(['config', 'ls', '-q', '--filter', label])),
+    ...(await lines(['ps', '-aq', '--filter', `label=docker-mcp-name=${SERVER}`])),
+  ]
+}
+
+// A fetch to a port whose listener is not up yet can hang holding no ref'd handle: keep the process alive.
+const keepAlive = setInterval(() => {}, 1000)
+
+before(async () => {
+  const state = (await docker(['info', '--format', '{{.Swarm.LocalNodeState}} {{.Swarm.ControlAvailable}}']))
+    .stdout.trim()
+  if (state.startsWith('active') && !state.endsWith('true')) {
+    skipReason = 'this engine is a swarm worker: a stack is deployed from a manager'
+    return
+  }
+  if (!state.startsWith('active')) {
+    if (state !== 'inactive false') {
+      skipReason = `the engine's swarm state is "${state}"`
+      return
+    }
+    const init = await docker(['swarm', 'init', '--advertise-addr', '127.0.0.1'])
+    assert.equal(init.code, 0, init.stderr)
+    initialisedSwarm = true
+  }
+  const help = await run(process.execPath, [RUN_JS, 'gateway', 'run', '--help'])
+  peersSupported = help.stdout.includes('--peers')
+
+  const built = await run(process.execPath, [path.join(ROOT, 'scripts/build-images.mjs'), '--only', 'gateway'], {
+    env: {...process.env, DOCKER_MCP_GATEWAY_TAG: GATEWAY},
+    timeoutMs: 300_000,
+  })
+  assert.equal(built.code, 0, built.stderr)
+
+  dir = await mkdtemp(path.join(tmpdir(), 'docker-mcp-swarm-'))
+  await writeFile(
+    path.join(dir, 'catalog.yaml'),
+    [
+      'version: 2',
+      'name: swarm-test',
+      'registry:',
+      `  ${SERVER}:`,
+      `    image: ${FIXTURE}`,
+      // One container per session, on the gateway's network: the stack's overlay.
+      '    longLived: true',
+      '',
+    ].join('\n'),
+  )
+  // The stack file as shipped, but for what this kernel cannot do (see the header) and the first replica count.
+  const stack = parse(await readFile(path.join(ROOT, 'deploy/swarm/stack.yaml'), 'utf8')) as {
+    services: {gateway: {ports: unknown[]; deploy: {replicas: number; endpoint_mode?: string}; command: string[]}}
+  }
+  const gateway = stack.services.gateway
+  assert.equal(gateway.deploy.replicas, 3, 'the shipped stack runs 3 replicas')
+  gateway.ports = [{target: 8811, protocol: 'tcp', mode: 'host'}]
+  gateway.deploy.endpoint_mode = 'dnsrr'
+  gateway.deploy.replicas = 1
+  if (peersSupported) gateway.command.push(`--peers=tasks.gateway:8811`)
+  await writeFile(path.join(dir, 'stack.yaml'), stringify(stack))
+
+  const secret = await docker(['secret', 'create', '--label', `io.docker-mcp.test=swarm-${id}`, SECRET, '-'], {
+    input: `${TOKEN}\n`,
+  })
+  assert.equal(secret.code, 0, secret.stderr)
+})
+
+after(async () => {
+  clearInterval(keepAlive)
+  if (dir) {
+    if (!completed) {
+      const logs = await docker(['service', 'logs', '--raw', '--tail', '60', SERVICE])
+      process.stderr.write(logs.stdout + logs.stderr)
+    }
+    await docker(['stack', 'rm', STACK])
+    await eventually(leftovers, (left) => left.length === 0, 90_000)
+    const servers = await lines(['ps', '-aq', '--filter', `label=docker-mcp-name=${SERVER}`])
+    if (servers.length) await docker(['rm', '-f', ...servers])
+    await rm(dir, {recursive: true, force: true})
+  }
+  await docker(['secret', 'rm', SECRET])
+  if (initialisedSwarm) await docker(['swarm', 'leave', '--force'])
+})
+
+/** The host port of each running replica (host-mode publishing: one per task). */
+async function replicaPorts(): Promise<number[]> {
+  const ids = await lines(['ps', '-q', '--filter', `label=com.docker.swarm.service.name=${SERVICE}`])
+  const ports: number[] = []
+  for (const cid of ids) {
+    const out = (await docker(['port', cid, '8811/tcp'])).stdout
+    const m = /:(\d+)\s*$/m.exec(out)
+    if (m) ports.push(Number(m[1]))
+  }
+  return ports.sort()
+}
+
+async function healthy(port: number): Promise<boolean> {
+  return fetch(`http://127.0.0.1:${port}/health`, {signal: AbortSignal.timeout(3000)})
+    .then((r) => r.status === 200)
+    .catch(() => false)
+}
+
+/** Wait until `n` replicas run and answer /health; their ports. */
+async function waitForReplicas(n: number): Promise<number[]> {
+  const ports = await eventually(
+    async () => {
+      const found = await replicaPorts()
+      const ok = await Promise.all(found.map(healthy))
+      return found.filter((_, i) => ok[i])
+    },
+    (p) => p.length === n,
+    150_000,
+  )
+  assert.equal(ports.length, n, `${n} healthy replicas of ${SERVICE}: ${ports.join(', ')}`)
+  return ports
+}
+
+function client(port: number, era: '2025' | '2026', routed?: typeof fetch) {
+  const c = new Client(
+    {name: 'swarm-test', version: '1'},
+    era === '2026' ? {versionNegotiation: {mode: {pin: '2026-07-28'}}} : {},
+  )
+  const transport = new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`), {
+    requestInit: {headers: auth},
+    ...(routed ? {fetch: routed} : {}),
+  })
+  return {client: c, transport}
+}
+
+/** A call through one replica; the server container's host name (its container id). */
+async function whoamiThrough(port: number, era: '2025' | '2026'): Promise<string> {
+  const {client: c, transport} = client(port, era)
+  await c.connect(transport)
+  try {
+    const names = (await c.listTools()).tools.map((t) => t.name)
+    assert.ok(names.includes('echo'), `replica on ${port} lists the server's tools: ${names.join(', ')}`)
+    const echoed = await c.callTool({name: 'echo', arguments: {text: `hi ${era} via ${port}`}})
+    assert.equal(textOf(echoed), `hi ${era} via ${port}`)
+    return (JSON.parse(textOf(await c.callTool({name: 'whoami', arguments: {}}))) as {hostname: string})
+      .hostname
+  } finally {
+    await c.close()
+  }
+}
+
+test('swarm: the stack deploys, scales to 3, serves each era through the published ports, and rm leaves nothing', async (t) => {
+  if (skipReason) return t.skip(skipReason)
+  const stackFile = path.join(dir, 'stack.yaml')
+  const deployed = await docker(['stack', 'deploy', '--resolve-image', 'never', '-c', stackFile, STACK], {
+    env: {
+      ...process.env,
+      MCP_GATEWAY_IMAGE: GATEWAY,
+      MCP_SERVERS: SERVER,
+      MCP_CATALOG_FILE: path.join(dir, 'catalog.yaml'),
+      MCP_TOKEN_SECRET: SECRET,
+    },
+  })
+  assert.equal(deployed.code, 0, deployed.stderr)
+
+  const [first] = await waitForReplicas(1)
+  // The token is the secret's: without it, 401; with it, calls work.
+  const refused = await fetch(`http://127.0.0.1:${first}/mcp`, {method: 'POST', body: '{}'})
+  assert.equal(refused.status, 401)
+  await whoamiThrough(first!, '2026')
+
+  const scaled = await docker(['service', 'scale', '--detach', `${SERVICE}=3`])
+  assert.equal(scaled.code, 0, scaled.stderr)
+  const ports = await waitForReplicas(3)
+
+  const gatewayContainers = await lines(['ps', '-q', '--filter', `label=com.docker.swarm.service.name=${SERVICE}`])
+  for (const port of ports) {
+    await whoamiThrough(port, '2026')
+    const host = await whoamiThrough(port, '2025')
+    // The session's server container runs on the stack's overlay network, started by this replica.
+    const networks = JSON.parse(
+      (await docker(['inspect', '--format', '{{json .NetworkSettings.Networks}}', host])).stdout,
+    ) as Record<string, unknown>
+    assert.deepEqual(Object.keys(networks), [`${STACK}_mcp`], `server ${host} via ${port}`)
+  }
+  assert.equal(gatewayContainers.length, 3)
+
+  await t.test('a 2025 session opened on one replica is served by another (--peers)', async (s) => {
+    if (!peersSupported) return s.skip('gateway run has no --peers yet (cross-replica forwarding)')
+    // Initialise on replica A; send the rest of the session to replica B: B forwards to A, the owner.
+    let target = ports[0]!
+    const routed: typeof fetch = (input, init) => {
+      const url = new URL(input instanceof Request ? input.url : String(input))
+      url.port = String(target)
+      return fetch(url, init)
+    }
+    const {client: c, transport} = client(ports[0]!, '2025', routed)
+    await c.connect(transport)
+    try {
+      target = ports[1]!
+      const echoed = await c.callTool({name: 'echo', arguments: {text: 'forwarded'}})
+      assert.equal(textOf(echoed), 'forwarded')
+    } finally {
+      await c.close()
+    }
+  })
+
+  const removed = await docker(['stack', 'rm', STACK])
+  assert.equal(removed.code, 0, removed.stderr)
+  // Each gateway got SIGTERM and removed its server containers before Swarm removed the network.
+  assert.deepEqual(await eventually(leftovers, (left) => left.length === 0, 90_000), [])
+  completed = true
+})
