@@ -30,6 +30,7 @@ export async function authTokenFromEnv(
     )
   }
   const token = text.split(/\r?\n/, 1)[0]!.trim()
-  if (!token) throw new UsageError(`MCP_GATEWAY_AUTH_TOKEN_FILE "${file}" is empty: put the token on its first line.`)
+  if (!token)
+    throw new UsageError(`MCP_GATEWAY_AUTH_TOKEN_FILE "${file}" is empty: put the token on its first line.`)
   return token
 }

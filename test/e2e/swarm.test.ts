@@ -14,8 +14,10 @@
  *
  * This machine's kernel has no IPVS (CONFIG_IP_VS is not set): Swarm's routing mesh and VIPs need it (dockerd
  * logs "Could not get ipvs family information from the kernel ... Native loadbalancing will not work"), so
- * the ingress-published port accepts connections that reach no replica. The test publishes each replica in
- * host mode on a port the engine picks, with `endpoint_mode: dnsrr`, and changes nothing else in the file.
+ * the ingress-published port accepts connections that reach no replica. The test deploys the file as shipped
+ * (routing mesh) and calls a tool from inside the replica (the server container must not try to join
+ * `ingress`); then, by a rolling `docker service update`, publishes each replica in host mode on a port the
+ * engine picks, with `endpoint_mode: dnsrr`, to reach the replicas from here.
  *
  * Needs root's engine and the fixture image (DOCKER_MCP_TEST_TAG); builds its own gateway image tag.
  */
@@ -76,8 +78,9 @@ async function leftovers(): Promise<string[]> {
 const keepAlive = setInterval(() => {}, 1000)
 
 before(async () => {
-  const state = (await docker(['info', '--format', '{{.Swarm.LocalNodeState}} {{.Swarm.ControlAvailable}}']))
-    .stdout.trim()
+  const state = (
+    await docker(['info', '--format', '{{.Swarm.LocalNodeState}} {{.Swarm.ControlAvailable}}'])
+  ).stdout.trim()
   if (state.startsWith('active') && !state.endsWith('true')) {
     skipReason = 'this engine is a swarm worker: a stack is deployed from a manager'
     return
@@ -94,10 +97,14 @@ before(async () => {
   const help = await run(process.execPath, [RUN_JS, 'gateway', 'run', '--help'])
   peersSupported = help.stdout.includes('--peers')
 
-  const built = await run(process.execPath, [path.join(ROOT, 'scripts/build-images.mjs'), '--only', 'gateway'], {
-    env: {...process.env, DOCKER_MCP_GATEWAY_TAG: GATEWAY},
-    timeoutMs: 300_000,
-  })
+  const built = await run(
+    process.execPath,
+    [path.join(ROOT, 'scripts/build-images.mjs'), '--only', 'gateway'],
+    {
+      env: {...process.env, DOCKER_MCP_GATEWAY_TAG: GATEWAY},
+      timeoutMs: 300_000,
+    },
+  )
   assert.equal(built.code, 0, built.stderr)
 
   dir = await mkdtemp(path.join(tmpdir(), 'docker-mcp-swarm-'))
@@ -114,21 +121,22 @@ before(async () => {
       '',
     ].join('\n'),
   )
-  // The stack file as shipped, but for what this kernel cannot do (see the header) and the first replica count.
+  // The stack file as shipped, but for the first replica count (scaled to 3 below) and --peers when supported.
   const stack = parse(await readFile(path.join(ROOT, 'deploy/swarm/stack.yaml'), 'utf8')) as {
-    services: {gateway: {ports: unknown[]; deploy: {replicas: number; endpoint_mode?: string}; command: string[]}}
+    services: {gateway: {deploy: {replicas: number}; command: string[]}}
   }
   const gateway = stack.services.gateway
   assert.equal(gateway.deploy.replicas, 3, 'the shipped stack runs 3 replicas')
-  gateway.ports = [{target: 8811, protocol: 'tcp', mode: 'host'}]
-  gateway.deploy.endpoint_mode = 'dnsrr'
   gateway.deploy.replicas = 1
   if (peersSupported) gateway.command.push(`--peers=tasks.gateway:8811`)
   await writeFile(path.join(dir, 'stack.yaml'), stringify(stack))
 
-  const secret = await docker(['secret', 'create', '--label', `io.docker-mcp.test=swarm-${id}`, SECRET, '-'], {
-    input: `${TOKEN}\n`,
-  })
+  const secret = await docker(
+    ['secret', 'create', '--label', `io.docker-mcp.test=swarm-${id}`, SECRET, '-'],
+    {
+      input: `${TOKEN}\n`,
+    },
+  )
   assert.equal(secret.code, 0, secret.stderr)
 })
 
@@ -210,6 +218,40 @@ async function whoamiThrough(port: number, era: '2025' | '2026'): Promise<string
   }
 }
 
+/**
+ * A 2025-era call made inside a replica's container, to its own 127.0.0.1:8811 (the routing mesh does not
+ * work on this machine): the token is read there from the secret's file, never put on a command line.
+ * Prints the hostname the server's whoami tool answers.
+ */
+const CALL_INSIDE = `
+const token = require('fs').readFileSync('/run/secrets/mcp_gateway_token', 'utf8').trim()
+const url = 'http://127.0.0.1:8811/mcp'
+let session
+async function rpc(method, params, id) {
+  const headers = {authorization: 'Bearer ' + token, 'content-type': 'application/json',
+    accept: 'application/json, text/event-stream'}
+  if (session) headers['mcp-session-id'] = session
+  const r = await fetch(url, {method: 'POST', headers, body: JSON.stringify({jsonrpc: '2.0', method, params, id})})
+  session = session || r.headers.get('mcp-session-id')
+  const text = await r.text()
+  if (id === undefined) return
+  const line = text.split('\\n').find((l) => l.startsWith('data: '))
+  return JSON.parse(line ? line.slice(6) : text)
+}
+;(async () => {
+  await rpc('initialize', {protocolVersion: '2025-06-18', capabilities: {}, clientInfo: {name: 'inside', version: '1'}}, 1)
+  await rpc('notifications/initialized', {})
+  const answer = await rpc('tools/call', {name: 'whoami', arguments: {}}, 2)
+  if (!answer.result || answer.result.isError) throw new Error(JSON.stringify(answer))
+  process.stdout.write(JSON.parse(answer.result.content[0].text).hostname)
+})().catch((e) => { console.error(e.message); process.exit(1) })
+`
+
+async function serverNetworks(container: string): Promise<string[]> {
+  const out = (await docker(['inspect', '--format', '{{json .NetworkSettings.Networks}}', container])).stdout
+  return Object.keys(JSON.parse(out) as Record<string, unknown>)
+}
+
 test('swarm: the stack deploys, scales to 3, serves each era through the published ports, and rm leaves nothing', async (t) => {
   if (skipReason) return t.skip(skipReason)
   const stackFile = path.join(dir, 'stack.yaml')
@@ -224,6 +266,41 @@ test('swarm: the stack deploys, scales to 3, serves each era through the publish
   })
   assert.equal(deployed.code, 0, deployed.stderr)
 
+  // As shipped (routing mesh): the replica is on `ingress` and the stack's network; its server joins only
+  // the latter (the engine refuses containers on `ingress`: the server would not start).
+  const healthyTask = await eventually(
+    () =>
+      lines([
+        'ps',
+        '-q',
+        '--filter',
+        `label=com.docker.swarm.service.name=${SERVICE}`,
+        '--filter',
+        'health=healthy',
+      ]),
+    (ids) => ids.length === 1,
+    150_000,
+  )
+  assert.equal(healthyTask.length, 1, 'one healthy replica (the stack healthcheck)')
+  assert.deepEqual((await serverNetworks(healthyTask[0]!)).sort(), ['ingress', `${STACK}_mcp`].sort())
+  const inside = await docker(['exec', healthyTask[0]!, 'node', '-e', CALL_INSIDE])
+  assert.equal(inside.code, 0, inside.stderr)
+  assert.deepEqual(await serverNetworks(inside.stdout.trim()), [`${STACK}_mcp`])
+
+  // What this machine needs to reach replicas from outside (no IPVS, see the header): a rolling update.
+  const updated = await docker([
+    'service',
+    'update',
+    '--detach',
+    '--publish-rm',
+    '8811',
+    '--publish-add',
+    'mode=host,target=8811',
+    '--endpoint-mode',
+    'dnsrr',
+    SERVICE,
+  ])
+  assert.equal(updated.code, 0, updated.stderr)
   const [first] = await waitForReplicas(1)
   // The token is the secret's: without it, 401; with it, calls work.
   const refused = await fetch(`http://127.0.0.1:${first}/mcp`, {method: 'POST', body: '{}'})
@@ -234,17 +311,12 @@ test('swarm: the stack deploys, scales to 3, serves each era through the publish
   assert.equal(scaled.code, 0, scaled.stderr)
   const ports = await waitForReplicas(3)
 
-  const gatewayContainers = await lines(['ps', '-q', '--filter', `label=com.docker.swarm.service.name=${SERVICE}`])
   for (const port of ports) {
     await whoamiThrough(port, '2026')
     const host = await whoamiThrough(port, '2025')
     // The session's server container runs on the stack's overlay network, started by this replica.
-    const networks = JSON.parse(
-      (await docker(['inspect', '--format', '{{json .NetworkSettings.Networks}}', host])).stdout,
-    ) as Record<string, unknown>
-    assert.deepEqual(Object.keys(networks), [`${STACK}_mcp`], `server ${host} via ${port}`)
+    assert.deepEqual(await serverNetworks(host), [`${STACK}_mcp`], `server ${host} via ${port}`)
   }
-  assert.equal(gatewayContainers.length, 3)
 
   await t.test('a 2025 session opened on one replica is served by another (--peers)', async (s) => {
     if (!peersSupported) return s.skip('gateway run has no --peers yet (cross-replica forwarding)')
@@ -266,9 +338,24 @@ test('swarm: the stack deploys, scales to 3, serves each era through the publish
     }
   })
 
+  // Each gateway gets SIGTERM, drains and removes its server containers; the stack's network can only go once
+  // they have: `docker stack rm` does not wait for that, so a second one (as deploy/README.md says) removes it.
   const removed = await docker(['stack', 'rm', STACK])
-  assert.equal(removed.code, 0, removed.stderr)
-  // Each gateway got SIGTERM and removed its server containers before Swarm removed the network.
-  assert.deepEqual(await eventually(leftovers, (left) => left.length === 0, 90_000), [])
+  const gone = (left: string[]) => left.length === 0
+  const containersGone = await eventually(
+    async () => [
+      ...(await lines(['ps', '-aq', '--filter', `label=com.docker.stack.namespace=${STACK}`])),
+      ...(await lines(['ps', '-aq', '--filter', `label=docker-mcp-name=${SERVER}`])),
+    ],
+    gone,
+    90_000,
+  )
+  assert.deepEqual(containersGone, [], 'the gateways and their server containers are gone')
+  if (removed.code !== 0) {
+    process.stderr.write(`first docker stack rm: ${removed.stderr}\n`)
+    const again = await docker(['stack', 'rm', STACK])
+    assert.equal(again.code, 0, again.stderr)
+  }
+  assert.deepEqual(await eventually(leftovers, gone, 60_000), [])
   completed = true
 })
