@@ -2,7 +2,7 @@
  * Issue #20, deploy/kubernetes: the manifests checked as far as this machine allows without a cluster.
  *
  * - every document parses (yaml) and has a known apiVersion/kind;
- * - when kubernetes-models is installed (scripts/test.sh puts it in .tmp/third-party, outside our dependency
+ * - when kubernetes-models is installed (scripts/test.sh puts it in .tmp/kubernetes, outside our dependency
  *   tree), every document is validated against the Kubernetes OpenAPI schema it ships: field names, types,
  *   required fields (what `kubectl apply --dry-run=server` would catch first; `--dry-run=client` needs a
  *   cluster's discovery API and fails offline);
@@ -17,6 +17,7 @@ import {existsSync} from 'node:fs'
 import {readdir, readFile} from 'node:fs/promises'
 import path from 'node:path'
 import {pathToFileURL} from 'node:url'
+import {createRequire} from 'node:module'
 import {test} from 'node:test'
 
 import {parseAllDocuments} from 'yaml'
@@ -24,9 +25,20 @@ import {parseAllDocuments} from 'yaml'
 import {ROOT, run} from '../helpers/sandbox.js'
 
 const DIR = path.join(ROOT, 'deploy/kubernetes')
-const MODELS = path.join(ROOT, '.tmp/third-party/node_modules/kubernetes-models')
+const MODELS = path.join(ROOT, '.tmp/kubernetes/node_modules/kubernetes-models')
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+/** A module of kubernetes-models (e.g. 'apps/v1'), resolved through its package exports. */
+async function models(group: string): Promise<Record<string, new (data: unknown) => {validate(): void}>> {
+  const resolved = createRequire(path.join(ROOT, '.tmp/kubernetes/package.json')).resolve(
+    `kubernetes-models/${group}`,
+  )
+  return (await import(pathToFileURL(resolved).href)) as Record<
+    string,
+    new (data: unknown) => {validate(): void}
+  >
+}
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- manifests are walked field by field, as parsed */
 type Doc = {
   apiVersion: string
   kind: string
@@ -36,6 +48,7 @@ type Doc = {
   stringData?: any
   file: string
 }
+/* eslint-enable @typescript-eslint/no-explicit-any */
 
 /** apiVersion/kind → the module of kubernetes-models that has its class. */
 const KNOWN: Record<string, string> = {
@@ -80,17 +93,12 @@ test('kubernetes: every manifest is a known kind, in the docker-mcp namespace', 
 test('kubernetes: every manifest validates against the Kubernetes schema (kubernetes-models)', async (t) => {
   if (!existsSync(MODELS)) return t.skip('kubernetes-models is not installed (scripts/test.sh installs it)')
   for (const d of await manifests()) {
-    const module = (await import(
-      pathToFileURL(path.join(MODELS, KNOWN[`${d.apiVersion}/${d.kind}`]!, 'index.js')).href
-    )) as Record<string, new (data: unknown) => {validate(): void}>
-    const Model = module[d.kind]!
+    const Model = (await models(KNOWN[`${d.apiVersion}/${d.kind}`]!))[d.kind]!
     const {file, ...data} = d
     assert.doesNotThrow(() => new Model(data).validate(), `${file} ${d.kind}`)
   }
   // The check can fail: a port given as a word is refused.
-  const {Deployment} = (await import(pathToFileURL(path.join(MODELS, 'apps/v1/index.js')).href)) as {
-    Deployment: new (data: unknown) => {validate(): void}
-  }
+  const {Deployment} = await models('apps/v1')
   const bad = structuredClone((await manifests()).find((d) => d.kind === 'Deployment')!) as Doc
   delete (bad as Partial<Doc>).file
   bad.spec.template.spec.containers[0].ports[0].containerPort = 'http'
