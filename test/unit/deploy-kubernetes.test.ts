@@ -3,9 +3,9 @@
  *
  * - every document parses (yaml) and has a known apiVersion/kind;
  * - when kubernetes-models is installed (scripts/test.sh puts it in .tmp/kubernetes, outside our dependency
- *   tree), every document is validated against the Kubernetes OpenAPI schema it ships: field names, types,
- *   required fields (what `kubectl apply --dry-run=server` would catch first; `--dry-run=client` needs a
- *   cluster's discovery API and fails offline);
+ *   tree), every document is validated against the Kubernetes OpenAPI schema it ships: types and required
+ *   fields, not unknown field names (its schemas allow them). `kubectl apply --dry-run=client` needs a
+ *   cluster's discovery API and fails offline;
  * - the fields that matter here: selectors match the pod labels, Service target ports name a container
  *   port, probes ask for paths our HTTP server answers without a token, env names are ones the gateway
  *   reads, the token comes from the Secret's file, the grace period covers preStop and the drain, the HPA
