@@ -56,7 +56,7 @@ fi
 if [ ! -f .tmp/kubernetes/node_modules/kubernetes-models/package.json ]; then
   echo "- Installing kubernetes-models (Kubernetes schemas) into .tmp/kubernetes" >&2
   mkdir -p .tmp/kubernetes
-  npm install --prefix .tmp/kubernetes --no-save --no-audit --no-fund kubernetes-models@5.1.0 >&2
+  npm install --prefix .tmp/kubernetes --no-save --no-audit --no-fund kubernetes-models@4.5.1 >&2
 fi
 
 if [ "$#" -gt 0 ]; then

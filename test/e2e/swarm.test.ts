@@ -5,9 +5,10 @@
  *   already; the test leaves it only if it initialised it;
  * - the token is a Docker secret, read by the gateway from /run/secrets (MCP_GATEWAY_AUTH_TOKEN_FILE); the
  *   catalog is a Docker config;
- * - the stack starts with 1 replica, is scaled to 3 with `docker service scale`; each replica answers a
- *   2026-07-28 (stateless) client and a 2025-era session, and calls a tool in a server container it started
- *   on the stack's attachable overlay network;
+ * - the stack starts with 1 replica, is scaled to 3 with `docker service scale`, then updated (rolling,
+ *   start-first, waited for until "completed"); each replica answers a 2026-07-28 (stateless) client and a
+ *   2025-era session, and calls a tool in a server container it started on the stack's attachable overlay
+ *   network;
  * - with --peers (cross-replica forwarding, when the gateway has it), a 2025 session opened on one replica is
  *   served through another;
  * - `docker stack rm` leaves no container, network or service of the stack, and no server container.
@@ -16,7 +17,7 @@
  * logs "Could not get ipvs family information from the kernel ... Native loadbalancing will not work"), so
  * the ingress-published port accepts connections that reach no replica. The test deploys the file as shipped
  * (routing mesh) and calls a tool from inside the replica (the server container must not try to join
- * `ingress`); then, by a rolling `docker service update`, publishes each replica in host mode on a port the
+ * `ingress`); after the scale, a rolling `docker service update` publishes each replica in host mode on a port the
  * engine picks, with `endpoint_mode: dnsrr`, to reach the replicas from here.
  *
  * Needs root's engine and the fixture image (DOCKER_MCP_TEST_TAG); builds its own gateway image tag.
@@ -287,11 +288,36 @@ test('swarm: the stack deploys, scales to 3, serves each era through the publish
   assert.equal(inside.code, 0, inside.stderr)
   assert.deepEqual(await serverNetworks(inside.stdout.trim()), [`${STACK}_mcp`])
 
-  // What this machine needs to reach replicas from outside (no IPVS, see the header): a rolling update.
+  // Scaled to 3 (still behind the routing mesh): three healthy replicas.
+  const scaled = await docker(['service', 'scale', '--detach', `${SERVICE}=3`])
+  assert.equal(scaled.code, 0, scaled.stderr)
+  const threeHealthy = await eventually(
+    () =>
+      lines([
+        'ps',
+        '-q',
+        '--filter',
+        `label=com.docker.swarm.service.name=${SERVICE}`,
+        '--filter',
+        'health=healthy',
+      ]),
+    (ids) => ids.length === 3,
+    150_000,
+  )
+  assert.equal(threeHealthy.length, 3, 'three healthy replicas')
+
+  // What this machine needs to reach replicas from outside (no IPVS, see the header), as a rolling update of
+  // the three (the stack's update_config: one at a time, start-first); the CLI waits until it has converged.
+  // A shorter monitor period than the file's 30 s: the test does not need to wait for a rollback window.
   const updated = await docker([
     'service',
     'update',
-    '--detach',
+    '--detach=false',
+    '--quiet',
+    '--update-monitor',
+    '5s',
+    '--update-delay',
+    '1s',
     '--publish-rm',
     '8811',
     '--publish-add',
@@ -301,15 +327,14 @@ test('swarm: the stack deploys, scales to 3, serves each era through the publish
     SERVICE,
   ])
   assert.equal(updated.code, 0, updated.stderr)
-  const [first] = await waitForReplicas(1)
-  // The token is the secret's: without it, 401; with it, calls work.
-  const refused = await fetch(`http://127.0.0.1:${first}/mcp`, {method: 'POST', body: '{}'})
-  assert.equal(refused.status, 401)
-  await whoamiThrough(first!, '2026')
-
-  const scaled = await docker(['service', 'scale', '--detach', `${SERVICE}=3`])
-  assert.equal(scaled.code, 0, scaled.stderr)
+  const state = (
+    await docker(['service', 'inspect', '--format', '{{.UpdateStatus.State}}', SERVICE])
+  ).stdout.trim()
+  assert.equal(state, 'completed', 'the rolling update completed (no rollback)')
   const ports = await waitForReplicas(3)
+  // The token is the secret's: without it, 401; with it, calls work.
+  const refused = await fetch(`http://127.0.0.1:${ports[0]}/mcp`, {method: 'POST', body: '{}'})
+  assert.equal(refused.status, 401)
 
   for (const port of ports) {
     await whoamiThrough(port, '2026')
