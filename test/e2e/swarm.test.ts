@@ -33,6 +33,7 @@ import {Client, StreamableHTTPClientTransport} from '@modelcontextprotocol/clien
 import {parse, stringify} from 'yaml'
 
 import {eventually, textOf} from '../helpers/gateway.js'
+import {freePort} from '../helpers/http-gateway.js'
 import {ROOT, run, RUN_JS} from '../helpers/sandbox.js'
 
 const TEST_TAG = process.env.DOCKER_MCP_TEST_TAG || 'test'
@@ -185,7 +186,7 @@ async function waitForReplicas(n: number): Promise<number[]> {
       return found.filter((_, i) => ok[i])
     },
     (p) => p.length === n,
-    150_000,
+    240_000,
   )
   assert.equal(ports.length, n, `${n} healthy replicas of ${SERVICE}: ${ports.join(', ')}`)
   return ports
@@ -263,6 +264,8 @@ test('swarm: the stack deploys, scales to 3, serves each era through the publish
       MCP_SERVERS: SERVER,
       MCP_CATALOG_FILE: path.join(dir, 'catalog.yaml'),
       MCP_TOKEN_SECRET: SECRET,
+      // Not the default 8811: the routing mesh would take that port on every address of this shared machine.
+      MCP_GATEWAY_PORT: String(await freePort()),
     },
   })
   assert.equal(deployed.code, 0, deployed.stderr)
@@ -280,7 +283,7 @@ test('swarm: the stack deploys, scales to 3, serves each era through the publish
         'health=healthy',
       ]),
     (ids) => ids.length === 1,
-    150_000,
+    240_000,
   )
   assert.equal(healthyTask.length, 1, 'one healthy replica (the stack healthcheck)')
   assert.deepEqual((await serverNetworks(healthyTask[0]!)).sort(), ['ingress', `${STACK}_mcp`].sort())
@@ -302,7 +305,7 @@ test('swarm: the stack deploys, scales to 3, serves each era through the publish
         'health=healthy',
       ]),
     (ids) => ids.length === 3,
-    150_000,
+    240_000,
   )
   assert.equal(threeHealthy.length, 3, 'three healthy replicas')
 
