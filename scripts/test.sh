@@ -14,7 +14,8 @@ command -v gnome-keyring-daemon >/dev/null 2>&1 || need_apt+=(gnome-keyring)
 command -v docker-registry >/dev/null 2>&1 || need_apt+=(docker-registry) # test/e2e/signatures.test.ts
 command -v htpasswd >/dev/null 2>&1 || need_apt+=(apache2-utils) # test/commands/catalog-oci.test.ts (bcrypt htpasswd)
 command -v docker-compose >/dev/null 2>&1 || need_apt+=(docker-compose)
-command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need_apt+=(nginx) # test/e2e/gateway-tls-proxy.test.ts
+[ -x /usr/bin/prometheus ] || need_apt+=(prometheus) # test/e2e/deploy-compose.test.ts (scrapes real gateways)
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need_apt+=(nginx) # gateway-tls-proxy, deploy-compose, replicas-nginx
 if [ "${#need_apt[@]}" -gt 0 ]; then
   if [ "$(id -u)" = "0" ]; then
     echo "- Installing ${need_apt[*]} from apt..." >&2
@@ -49,6 +50,13 @@ if [ ! -f .tmp/third-party/node_modules/mcp-remote/dist/proxy.js ]; then
   echo "- Installing mcp-remote (third-party MCP client) into .tmp/third-party" >&2
   mkdir -p .tmp/third-party
   npm install --prefix .tmp/third-party --no-save --no-audit --no-fund mcp-remote@0.15.1 >&2
+fi
+# Kubernetes' OpenAPI schemas as validators, for test/unit/deploy-kubernetes.test.ts (no cluster here).
+# Its own prefix: an install --no-save into .tmp/third-party would prune mcp-remote as extraneous.
+if [ ! -f .tmp/kubernetes/node_modules/kubernetes-models/package.json ]; then
+  echo "- Installing kubernetes-models (Kubernetes schemas) into .tmp/kubernetes" >&2
+  mkdir -p .tmp/kubernetes
+  npm install --prefix .tmp/kubernetes --no-save --no-audit --no-fund kubernetes-models@4.5.1 >&2
 fi
 
 if [ "$#" -gt 0 ]; then

@@ -39,12 +39,15 @@ async function fileExists(file: string): Promise<boolean> {
 
 /**
  * Networks a server may join: a container's networks minus those that are not networks to share (`host`
- * would hand the server the host's network stack; `none` is no network). Sorted, so the first (the one
- * given at create) is stable.
+ * would hand the server the host's network stack; `none` is no network; `ingress` is Swarm's routing-mesh
+ * network, which a task joins when its service publishes a port and no container may be attached to:
+ * the engine refuses). Sorted, so the first (the one given at create) is stable.
  */
 export function shareableNetworks(networks: readonly string[]): string[] {
-  return [...new Set(networks)].filter((n) => n !== 'host' && n !== 'none').sort()
+  return [...new Set(networks)].filter((n) => !NOT_SHAREABLE.has(n)).sort()
 }
+
+const NOT_SHAREABLE = new Set(['host', 'none', 'ingress'])
 
 /**
  * How the gateway finds its own container, in order: `DOCKER_MCP_CONTAINER_ID` if set; the id in the paths of

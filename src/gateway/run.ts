@@ -21,6 +21,7 @@ import {flushTracing, traceStage} from './observe/tracing.js'
 import {linkEngine, type EngineLink} from './engine-link.js'
 import {ShuttingDownError} from './pool.js'
 import {attachEngineWatch} from './health.js'
+import {authTokenFromEnv} from './auth-token-file.js'
 import {InterceptedTransport, StreamTransport} from './stdio-transport.js'
 import type {Upstream} from './upstream.js'
 import type {OAuthResourceOptions} from './http/oauth/options.js'
@@ -449,7 +450,7 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
       // In a container the port is published by docker: listen on every interface there (a token is still required).
       host: options.host ?? (ctx.env.DOCKER_MCP_IN_CONTAINER === '1' ? '0.0.0.0' : '127.0.0.1'),
       allowUnauthenticated: options.allowUnauthenticated,
-      token: ctx.env.MCP_GATEWAY_AUTH_TOKEN,
+      token: await authTokenFromEnv(ctx.env),
       maxBodyBytes: options.maxBodyBytes,
       metrics: options.metrics,
       maxConnections: options.maxConnections,

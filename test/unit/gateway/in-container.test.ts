@@ -33,3 +33,9 @@ test('networks to share: never host or none; stable order', () => {
     'proj_front',
   ])
 })
+
+// Issue #20: a Swarm task whose service publishes a port (routing mesh) is on `ingress` too; attaching a
+// server container to it fails ("network ingress not manually attachable"), so the server never started.
+test("networks to share: never Swarm's ingress network", () => {
+  assert.deepEqual(shareableNetworks(['ingress', 'mcp_mcp']), ['mcp_mcp'])
+})
