@@ -1,8 +1,9 @@
-import {PassThrough, type Readable, type Writable} from 'node:stream'
+import type {Readable, Writable} from 'node:stream'
 
 import type Dockerode from 'dockerode'
 
 import {DockerMcpError} from '../errors.js'
+import {demux} from './demux.js'
 import {LABEL_GATEWAY, LABEL_HOST, LABEL_MANAGED, LABEL_PID, type ContainerSpec} from './container-spec.js'
 
 /** A running server container with its stdio attached. */
@@ -84,19 +85,13 @@ export class ContainerRuntime {
       hijack: true,
     })) as NodeJS.ReadWriteStream | undefined
     if (!stream) throw new DockerMcpError(`cannot attach to container ${container.id.slice(0, 12)}`)
-    const stdout = new PassThrough({highWaterMark: 1024 * 1024})
-    const stderr = new PassThrough()
-    this.docker.modem.demuxStream(stream, stdout, stderr)
+    // Our own demultiplexer (demux.ts): no copy per chunk; it ends stdout and stderr when the stream ends.
+    const {stdout, stderr} = demux(stream)
     let removed = false
     const exited = new Promise<void>((resolve) => {
-      const done = () => {
-        stdout.end()
-        stderr.end()
-        resolve()
-      }
-      stream.on('end', done)
-      stream.on('close', done)
-      stream.on('error', done)
+      stream.on('end', resolve)
+      stream.on('close', resolve)
+      stream.on('error', resolve)
     })
     const remove = async () => {
       if (removed) return

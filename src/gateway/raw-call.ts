@@ -79,7 +79,13 @@ export function rawForward(options: {
         if (answer === 'timeout') return reject(new Error(timeoutMessage(server, 'tools/call', timeoutMs)))
         if (answer instanceof Error)
           return void stoppedMessage(server, 'tools/call', upstream).then((text) => reject(new Error(text)))
-        if ('text' in answer) return resolve({kind: 'text', text: answer.text, idMemberAt: answer.idMemberAt})
+        if ('text' in answer)
+          return resolve({
+            kind: 'text',
+            text: answer.text,
+            idMemberAt: answer.idMemberAt,
+            idMemberEnd: answer.idMemberEnd,
+          })
         resolve(
           answer.error
             ? {kind: 'error', error: answer.error}
@@ -106,7 +112,7 @@ export function rawForward(options: {
 export function rawAnswer(answer: CallAnswer, id: string | number): JSONRPCMessage | string {
   switch (answer.kind) {
     case 'text':
-      return withIdAt(answer.text, answer.idMemberAt, id)
+      return withIdAt(answer.text, answer.idMemberAt, id, answer.idMemberEnd)
     case 'error':
       return {jsonrpc: '2.0', id, error: answer.error} as JSONRPCMessage
     case 'result':

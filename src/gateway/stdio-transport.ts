@@ -32,8 +32,26 @@ export function trailingId(text: string): {json: string; at: number} | undefined
 }
 
 /** `text` up to `at` (where its id member started), closed with another id. */
-export function withIdAt(text: string, at: number, id: string | number): string {
+export function withIdAt(text: string, at: number, id: string | number, end?: number): string {
+  // An id member in the middle (`leadingId`): only the member is replaced.
+  if (end !== undefined) return `${text.slice(0, at)}"id":${JSON.stringify(id)}${text.slice(end)}`
   return `${text.slice(0, at)}"id":${JSON.stringify(id)}}`
+}
+
+/** `{"jsonrpc":"2.0","id":"gw-<n>"` opening a line, then `,` or `}`. */
+const LEADING_ID = /^\{(?:"jsonrpc":"2\.0",)?"id":"(gw-\d+)"[,}]/
+
+/**
+ * The gateway's own id (`gw-<n>`) as the first member of a response, or the second after `"jsonrpc"`, as
+ * servers that are not SDK-TypeScript write it (Python's SDK, hand-written servers): its value and where
+ * the member starts and ends. A member right after the opening brace (or after the complete
+ * `"jsonrpc":"2.0"` member) is the message's own, so it can be swapped without parsing the rest.
+ */
+export function leadingId(text: string): {id: string; at: number; end: number} | undefined {
+  const head = LEADING_ID.exec(text.slice(0, 48))
+  if (!head) return undefined
+  const end = head[0].length - 1
+  return {id: head[1]!, at: end - head[1]!.length - 7, end}
 }
 
 /** Default cap on one JSON-RPC line from a server: large results (tens of MiB) pass, runaway output does not. */
@@ -176,9 +194,25 @@ export class StreamTransport implements Transport {
   /** Send one message that is already JSON text (a single line). */
   async sendText(json: string): Promise<void> {
     if (this.closed) throw new Error('connection to the server is closed')
+    if (!this.corked) {
+      this.corked = true
+      this.output.cork()
+      process.nextTick(this.uncork)
+    }
     if (!this.output.write(json + '\n')) {
       await new Promise<void>((resolve) => this.output.once('drain', resolve))
     }
+  }
+
+  /**
+   * Messages sent in one turn of the event loop leave in one write (writev): 32 calls in flight answered
+   * from one chunk of input cost one system call, not 32. The turn's writes are held until its
+   * microtasks have run (the raw path's answers are sent from promise callbacks), then flushed.
+   */
+  private corked = false
+  private readonly uncork = () => {
+    this.corked = false
+    this.output.uncork()
   }
 
   async close(): Promise<void> {

@@ -4,7 +4,7 @@ import type {ClientCapabilities, JSONRPCMessage, Transport} from '@modelcontextp
 import {DockerMcpError} from '../errors.js'
 import {CallRouter} from './call-routing.js'
 import {rateLimitedLog} from './log-limit.js'
-import {LARGE_MESSAGE_BYTES, StreamTransport, trailingId} from './stdio-transport.js'
+import {LARGE_MESSAGE_BYTES, leadingId, StreamTransport, trailingId} from './stdio-transport.js'
 
 /**
  * Where an upstream server's own requests and notifications go: the client (session, or call of a
@@ -25,7 +25,7 @@ export type ListChangedHandler = (server: string, kind: 'tools' | 'prompts' | 'r
  */
 export type RawReply =
   | {jsonrpc: '2.0'; id: string; result?: unknown; error?: {code: number; message: string; data?: unknown}}
-  | {text: string; idMemberAt: number}
+  | {text: string; idMemberAt: number; idMemberEnd?: number | undefined}
 
 /** A connected MCP client of one server (a container, or a remote URL). */
 export class Upstream {
@@ -116,10 +116,19 @@ export class Upstream {
    * A large answer to a raw request passes through unparsed. SDK servers write a result as
    * `{"result":…,"jsonrpc":"2.0","id":…}`: when a line ends with one of our ids, that member is the
    * response's own (a nested one would be followed by more closing braces), so the gateway only has to
-   * swap the id. Anything else is parsed as usual.
+   * swap the id. Other servers (Python's SDK) write `{"jsonrpc":"2.0","id":…,"result":…}`: an id
+   * member that opens the line is the response's own too (`leadingId`). Anything else is parsed as usual.
    */
   private takeLargeReply(text: string): boolean {
     if (text.length < LARGE_MESSAGE_BYTES || this.rawPending.size === 0 || !text.startsWith('{')) return false
+    const head = leadingId(text)
+    if (head) {
+      const done = this.rawPending.get(head.id)
+      if (!done) return false
+      this.rawPending.delete(head.id)
+      done({text, idMemberAt: head.at, idMemberEnd: head.end})
+      return true
+    }
     const tail = trailingId(text)
     // Our ids are `"gw-<n>"`: no escapes, so the JSON text minus its quotes is the id.
     const id = tail?.json.startsWith('"gw-') ? tail.json.slice(1, -1) : undefined

@@ -107,13 +107,14 @@ export interface RpcError {
 
 /**
  * What came back for a call. `text` is a large raw-path answer left unparsed (a whole JSON-RPC response,
- * `idMemberAt` where its id member starts, see Upstream.takeLargeReply): stages that only scan it never
+ * `idMemberAt` where its id member starts, `idMemberEnd` where it ends when it is not the last one, see
+ * Upstream.takeLargeReply): stages that only scan it never
  * pay for parsing it. `input` is a 2026-07-28 round that asks the client for input: not the call's end.
  */
 export type CallAnswer =
   | {kind: 'result'; result: CallToolResult}
   | {kind: 'error'; error: RpcError}
-  | {kind: 'text'; text: string; idMemberAt: number}
+  | {kind: 'text'; text: string; idMemberAt: number; idMemberEnd?: number | undefined}
   | {kind: 'input'; value: unknown}
 
 /** The answer as JSON text, for stages that scan it: the raw text when there is one, else serialised. */
