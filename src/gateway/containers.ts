@@ -133,7 +133,10 @@ export function containerUpstreams(
       version: options.version,
       startTimeoutMs: options.startTimeoutMs,
       client,
-      onCreated: (u) => (upstreamRef = u),
+      onCreated: (u) => {
+        upstreamRef = u
+        u.label = container.id.slice(0, 12)
+      },
       onListChanged: options.onListChanged,
     })
   }
