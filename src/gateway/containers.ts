@@ -13,6 +13,8 @@ import {connectStreamUpstream, type Upstream, type UpstreamClient} from './upstr
 /** A container server with everything resolved: its entry, config and the secrets it declares. */
 export interface ContainerServer {
   name: string
+  /** Replica containers per session (catalog `replicas`, `--server-replicas`; src/gateway/balance/). */
+  replicas?: number | undefined
   entry: ContainerEntry
   /** Evaluates the catalog's `{{…}}` templates against this server's config. */
   evaluate: (expr: string) => string[]

@@ -352,6 +352,25 @@ export const GATEWAY_RUN_FLAGS = {
     default: true,
     allowNo: true,
   },
+  // Server replicas and circuit breakers (issue #20, src/gateway/balance/).
+  'server-replicas': {
+    type: 'string',
+    description:
+      'run <server>=<n> replica containers of a server for each session, calls balanced least-outstanding-first, lost ones replaced (repeatable; over the catalog\'s "replicas"; within the container caps)',
+    multiple: true,
+  },
+  'circuit-failures': {
+    type: 'integer',
+    description:
+      'failures in a row (start, closed connection, timeout; not tool errors) after which calls to a server fail at once for --circuit-cooldown, then one probe call decides (0 = off)',
+    default: 5,
+    min: 0,
+  },
+  'circuit-cooldown': {
+    type: 'string',
+    description: 'how long an open circuit fails calls at once before a probe: seconds or 30s, 2m, 500ms',
+    default: '30s',
+  },
 } as const satisfies Record<string, FlagSpec>
 
 export type GatewayRunFlags = FlagValues<typeof GATEWAY_RUN_FLAGS>
@@ -423,6 +442,10 @@ export function gatewayOptionsFromFlags(flags: GatewayRunFlags, version: string)
     auditLogMaxBytes: flags['audit-log-max-size'],
     auditLogKeep: flags['audit-log-keep'],
     dynamicTools: flags['dynamic-tools'],
+    // Server replicas and circuit breakers (src/gateway/balance/).
+    serverReplicas: flags['server-replicas'],
+    circuitFailures: flags['circuit-failures'],
+    circuitCooldown: flags['circuit-cooldown'],
     version,
   }
 }
