@@ -22,6 +22,8 @@ export interface RemoteServer {
   readonly deleted: number
   /** Sessions open now. */
   readonly open: number
+  /** `<name>_ping` calls answered (which of several servers took a call). */
+  readonly pings: number
   /** Let `steps` calls waiting after their first step go on. */
   gate(): void
   /** Resolves when a `steps` call has sent its first step and waits at the gate. */
@@ -34,6 +36,7 @@ export async function startRemoteServer(port = 0, name = 'remote'): Promise<Remo
   const transports = new Map<string, NodeStreamableHTTPServerTransport>()
   let opened = 0
   let deleted = 0
+  let pings = 0
   let openGate!: () => void
   let gateOpen = new Promise<void>((r) => (openGate = r))
   let reachGate!: () => void
@@ -44,9 +47,10 @@ export async function startRemoteServer(port = 0, name = 'remote'): Promise<Remo
     server.registerTool(
       `${name}_ping`,
       {description: 'answers pong', inputSchema: z.object({})},
-      async () => ({
-        content: [{type: 'text', text: `pong from ${name}`}],
-      }),
+      async () => {
+        pings++
+        return {content: [{type: 'text', text: `pong from ${name}`}]}
+      },
     )
     server.registerTool(
       `${name}_steps`,
@@ -108,6 +112,9 @@ export async function startRemoteServer(port = 0, name = 'remote'): Promise<Remo
     },
     get open() {
       return transports.size
+    },
+    get pings() {
+      return pings
     },
     gate() {
       openGate()
