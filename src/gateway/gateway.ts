@@ -764,19 +764,19 @@ export class Gateway {
       timeoutMs: this.options.callTimeoutMs,
       cancelled: () => cancelled,
     })
-    const done = (err?: unknown) => {
+    const done = (end: {error?: unknown}) => {
       session.rawCalls.delete(clientId)
       endRoute()
-      held.release(err)
+      held.release(end)
       this.inFlight.end()
     }
     this.pipeline.run(call, forward).then(
       (answer) => {
-        done()
+        done({})
         reply(rawAnswer(answer, clientId))
       },
       (err: Error) => {
-        done(err)
+        done({error: err})
         // Cancelled by the client: no answer is expected.
         if (err instanceof ClientCancelledError) return
         reply({jsonrpc: '2.0', id: clientId, error: callError(err)})

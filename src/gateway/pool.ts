@@ -1,5 +1,5 @@
 import {DockerMcpError} from '../errors.js'
-import {CircuitBreaker, type BreakerTicket} from './balance/breaker.js'
+import {CircuitBreaker} from './balance/breaker.js'
 import {classify} from './balance/outcome.js'
 import {ReplicaSet} from './balance/replicas.js'
 import type {BalanceOptions} from './balance/options.js'
@@ -604,10 +604,12 @@ export class UpstreamPool {
   holdReady(
     server: string,
     session: string,
-  ): {upstream: Upstream; release: (error?: unknown) => void} | undefined {
+  ): {upstream: Upstream; release: (end?: {error?: unknown}) => void} | undefined {
     if (this.closing) return undefined
-    // A circuit that is not closed: the regular path fails the call, or makes it the probe.
-    if (this.breakers.get(server)?.state !== undefined && this.breakers.get(server)!.state !== 'closed')
+    // An open circuit: the regular path fails the call at once, or makes it the probe when it is time.
+    // (While a probe runs, holds go on: a subscription held inside the probe call itself needs one.)
+    const breaker = this.breakers.get(server)
+    if (breaker && (breaker.state === 'open' || (breaker.state === 'half-open' && !breaker.probing)))
       return undefined
     const key = longLivedKey(server, session)
     const replicated = this.replicated.get(key)
@@ -628,22 +630,27 @@ export class UpstreamPool {
     return this.heldCall(server, live.ready, () => this.release(key, live))
   }
 
-  /** A raw-path call held on `upstream`: its end (with the error it failed with, if any) goes to the breaker. */
+  /**
+   * A hold on `upstream` (a raw-path call, a subscription). `release({})` = a call that was answered,
+   * `release({error})` = one that failed: the server's breaker hears it; `release()` = nothing to report
+   * (a subscription's end, a call that did not take the raw path after all).
+   */
   private heldCall(
     server: string,
     upstream: Upstream,
     done: () => void,
-  ): {upstream: Upstream; release: (error?: unknown) => void} {
-    const ticket: BreakerTicket = this.breakerOf(server).admit()
+  ): {upstream: Upstream; release: (end?: {error?: unknown}) => void} {
     let released = false
     return {
       upstream,
-      release: (error) => {
+      release: (end) => {
         if (released) return
         released = true
-        // Here the error may be a guard's or the client's: only what says the server failed counts.
-        const c = classify(error, upstream.isOpen, 'neutral')
-        ticket.done(c.outcome, c.reason)
+        if (end) {
+          // Here the error may be a guard's or the client's: only what says the server failed counts.
+          const c = classify(end.error, upstream.isOpen, 'neutral')
+          this.breakerOf(server).record(c.outcome, c.reason)
+        }
         done()
       },
     }

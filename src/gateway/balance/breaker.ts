@@ -39,7 +39,8 @@ export class CircuitBreaker {
   private current: CircuitState = 'closed'
   private consecutive = 0
   private openedAt = 0
-  private probing = false
+  /** The probe call is in flight (half-open). */
+  probing = false
   /** Bumped whenever the circuit changes state: a ticket from an earlier state no longer decides anything. */
   private generation = 0
   /** Calls let through and their failures, since the gateway started. */
@@ -100,6 +101,24 @@ export class CircuitBreaker {
           if (this.options.failures > 0 && this.consecutive >= this.options.failures) this.open()
         }
       },
+    }
+  }
+
+  /**
+   * The end of a call that was not admitted by `admit` (the raw path takes calls only while the circuit is
+   * closed, on a connection already open): counted, and deciding only while the circuit is still closed.
+   */
+  record(outcome: CallOutcome, error?: string): void {
+    this.calls++
+    if (outcome === 'failure') {
+      this.errors++
+      if (error !== undefined) this.lastError = error
+    }
+    if (this.current !== 'closed') return
+    if (outcome === 'success') this.consecutive = 0
+    else if (outcome === 'failure') {
+      this.consecutive++
+      if (this.options.failures > 0 && this.consecutive >= this.options.failures) this.open()
     }
   }
 

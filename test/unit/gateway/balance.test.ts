@@ -349,3 +349,32 @@ test('pool: the breaker opens after repeated start failures, fails fast, and the
   assert.equal(p.holdReady('one', 's1'), undefined)
   await p.closeAll()
 })
+
+test('pool: raw-path holds report to the breaker only when they carry an outcome (a hold that ends says nothing)', async () => {
+  const {pool: p} = replicatedPool()
+  await p.use('one', 's1', 'long-lived', undefined, async () => {})
+  const timeout = Object.assign(new Error('server "one" did not answer tools/call within 5s'), {})
+  // One failure on the regular path, then a hold released without outcome (the raw path declined the call,
+  // or a subscription ended): it must not reset the count, as it did when every release was a success.
+  await assert.rejects(
+    p.use('one', 's1', 'long-lived', undefined, async () => {
+      throw Object.assign(new Error('Request timed out'), {code: 'REQUEST_TIMEOUT'})
+    }),
+  )
+  p.holdReady('one', 's1')!.release()
+  p.holdReady('one', 's1')!.release({error: timeout})
+  assert.equal(p.serverStatus().find((s) => s.server === 'one')!.circuit, 'open', 'two failures in a row')
+  assert.equal(p.holdReady('one', 's1'), undefined, 'an open circuit: no raw path')
+  await p.closeAll()
+  const {pool: q} = replicatedPool()
+  await q.use('one', 's1', 'long-lived', undefined, async () => {})
+  q.holdReady('one', 's1')!.release({error: timeout})
+  q.holdReady('one', 's1')!.release({})
+  q.holdReady('one', 's1')!.release({error: timeout})
+  assert.equal(
+    q.serverStatus().find((s) => s.server === 'one')!.circuit,
+    'closed',
+    'an answer in between resets',
+  )
+  await q.closeAll()
+})
