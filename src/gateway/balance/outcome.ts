@@ -4,6 +4,8 @@ import type {CallOutcome} from './breaker.js'
 const TRANSPORT_CODES = new Set(['REQUEST_TIMEOUT', 'CONNECTION_CLOSED', 'SEND_FAILED', 'NOT_CONNECTED'])
 /** Socket errors met before a request left: the server never saw it. */
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN'])
+/** Socket errors after a connection was made: the request may have arrived, but the connection is done. */
+const RESET_CODES = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET'])
 /** The gateway's own wording of a timeout and of a server that went (call-errors.ts). */
 const TRANSPORT_MESSAGE =
   /did not answer .* within|stopped during|timed? ?out|connection (to the server )?(is )?closed|fetch failed/i
@@ -45,7 +47,10 @@ export function classify(
     ].includes(name)
   )
     return {outcome: 'neutral', notSent: false}
-  const notSent = causeCodes(error).some((c) => NOT_SENT_CODES.has(c))
+  const codes = causeCodes(error)
+  const notSent = codes.some((c) => NOT_SENT_CODES.has(c))
+  if (codes.some((c) => RESET_CODES.has(c)))
+    return {outcome: 'failure', notSent: false, broken: true, reason: message.split('\n')[0]!.slice(0, 300)}
   const reason = message.split('\n')[0]!.slice(0, 300)
   if (!open || notSent) return {outcome: 'failure', notSent, broken: notSent, reason}
   if (typeof e?.code === 'string' && e.code.startsWith('CLIENT_HTTP'))
