@@ -1,5 +1,5 @@
 import {DockerMcpError} from '../errors.js'
-import {CircuitBreaker} from './balance/breaker.js'
+import {CircuitBreaker, type BreakerTicket} from './balance/breaker.js'
 import {classify} from './balance/outcome.js'
 import {ReplicaSet} from './balance/replicas.js'
 import type {BalanceOptions} from './balance/options.js'
@@ -345,7 +345,12 @@ export class UpstreamPool {
     fn: (upstream: Upstream, slot: ContainerSlot) => Promise<T>,
   ): Promise<T> {
     if (this.closing) throw new ShuttingDownError()
-    const ticket = this.breakerOf(server).admit()
+    // The gateway's own requests (listings, with their retries while a server is down: sessions `\u0000…`)
+    // are never failed fast: they are how a server that came back is found. They only report.
+    const breaker = this.breakerOf(server)
+    const ticket: BreakerTicket = session.startsWith('\u0000')
+      ? {done: (outcome, error) => breaker.record(outcome, error)}
+      : breaker.admit()
     let reached: Upstream | undefined
     const watched = (upstream: Upstream, slot: ContainerSlot) => {
       reached = upstream

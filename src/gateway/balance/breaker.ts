@@ -105,8 +105,9 @@ export class CircuitBreaker {
   }
 
   /**
-   * The end of a call that was not admitted by `admit` (the raw path takes calls only while the circuit is
-   * closed, on a connection already open): counted, and deciding only while the circuit is still closed.
+   * The end of a request that was not admitted by `admit` (the raw path takes calls only while the circuit
+   * is closed; the gateway's own listings are never refused): counted; a success closes the circuit in any
+   * state (the server answered), a failure counts only while it is closed.
    */
   record(outcome: CallOutcome, error?: string): void {
     this.calls++
@@ -114,6 +115,7 @@ export class CircuitBreaker {
       this.errors++
       if (error !== undefined) this.lastError = error
     }
+    if (outcome === 'success' && this.current !== 'closed' && !this.probing) return this.close()
     if (this.current !== 'closed') return
     if (outcome === 'success') this.consecutive = 0
     else if (outcome === 'failure') {
