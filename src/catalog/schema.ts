@@ -71,8 +71,13 @@ export const configSchemaItem = z.looseObject({
 /** `remote.transport_type` values the original accepts (`http` and its spellings mean streamable HTTP). */
 export const TRANSPORT_TYPES = ['sse', 'http', 'streamable', 'streaming', 'streamable-http'] as const
 
+/** An http(s) URL (ours: `remote.urls` items; `remote.url` stays as loose as the original's). */
+const httpUrl = z.string().regex(/^https?:\/\/[^\s/?#]+/i, {error: 'expected an http:// or https:// URL'})
+
 const remote = z.looseObject({
   url: z.string().optional(),
+  /** Ours: more URLs of the same server, balanced with `url` and health-checked (src/gateway/balance/). */
+  urls: z.array(httpUrl).min(1, {error: 'expected at least one URL (or leave "urls" out)'}).optional(),
   transport_type: z.enum(TRANSPORT_TYPES).optional(),
   headers: z.record(z.string(), scalarString).optional(),
 })
@@ -137,6 +142,13 @@ export const catalogEntrySchema = z.looseObject({
   user: scalarString.optional(),
   extraHosts: stringList.optional(),
   longLived: z.boolean().optional(),
+  /** Ours: run this many containers of the server, calls balanced over them (implies longLived). */
+  replicas: z
+    .number({error: 'expected a whole number of replicas, 1 or more'})
+    .int({error: 'expected a whole number of replicas, 1 or more'})
+    .min(1, {error: 'expected 1 or more replicas'})
+    .max(64, {error: 'at most 64 replicas'})
+    .optional(),
   disableNetwork: z.boolean().optional(),
   allowHosts: stringList.optional(),
   /** Ours: `publicKey` (PEM) that signs `image`, for `gateway run --verify-signatures`. */

@@ -21,6 +21,7 @@ import {declaresOAuth, standInTools} from '../oauth/declared.js'
 import {closestMatches} from '../text/suggest.js'
 import type {ContainerServer} from './containers.js'
 import type {GatewayServer} from './gateway.js'
+import {parseServerReplicas} from './balance/options.js'
 import {definitionKey} from './listing.js'
 import type {Logger} from './logger.js'
 import {allowlistFilter, parseToolFilter} from './naming.js'
@@ -58,6 +59,8 @@ export interface GatewayFlags {
   networkDefault?: 'bridge' | 'none' | undefined
   /** `--profile`: serve this profile (src/profiles/); `default` is the legacy files, read as usual. */
   profile?: string | undefined
+  /** `--server-replicas <server>=<n>`: replicas, over the catalog's `replicas` (src/gateway/balance/). */
+  serverReplicas?: string[] | undefined
 }
 
 export interface GatewayConfiguration {
@@ -84,11 +87,13 @@ interface EntryLike extends ContainerEntry {
   type?: string | undefined
   tools?: CatalogTool[] | undefined
   longLived?: boolean | undefined
+  replicas?: number | undefined
   prefix?: string | undefined
   secrets?: Array<{name: string; env: string}> | undefined
   remote?:
     | {
         url?: string | undefined
+        urls?: string[] | undefined
         transport_type?: string | undefined
         headers?: Record<string, string> | undefined
       }
@@ -180,6 +185,9 @@ export async function loadGatewayConfiguration(
       })
     : undefined
 
+  const replicaFlags = parseServerReplicas(flags.serverReplicas)
+  for (const name of replicaFlags.keys())
+    if (!selected.includes(name)) warnings.push(`--server-replicas: server "${name}" is not enabled: ignored`)
   const servers: GatewayServer[] = []
   const containers = new Map<string, ContainerServer>()
   const remotes = new Map<string, RemoteServer>()
@@ -207,9 +215,15 @@ export async function loadGatewayConfiguration(
     }
     const serverConfig = serverConfigOf(config, name)
     const isRemote = isRemoteEntry(entry)
+    // A remote server's URLs are its replicas (`remote.url` first, then `remote.urls`).
+    const urls = [
+      ...new Set([entry.remote?.url ?? entry.sseEndpoint, ...(entry.remote?.urls ?? [])].filter(Boolean)),
+    ] as string[]
+    const replicas = replicaFlags.get(name) ?? entry.replicas ?? (isRemote ? urls.length : 1)
     servers.push({
       name,
-      longLived: isRemote || entry.longLived === true,
+      // Replicas run for the session like a long-lived container: a per-call container serves one call.
+      longLived: isRemote || entry.longLived === true || replicas > 1,
       prefix: entry.prefix,
       catalogTools: toolsFromCatalog(entry.tools),
       cacheKey: definitionKey({
@@ -221,11 +235,13 @@ export async function loadGatewayConfiguration(
       }),
     })
     if (isRemote) {
-      const url = entry.remote?.url ?? entry.sseEndpoint!
+      const url = urls[0]!
       const transport = entry.remote?.url ? (entry.remote.transport_type ?? '') : 'sse'
       remotes.set(name, {
         name,
         url,
+        urls,
+        replicas,
         transport,
         headers: entry.remote?.headers ?? {},
         secretEnv,
@@ -247,6 +263,7 @@ export async function loadGatewayConfiguration(
     }
     containers.set(name, {
       name,
+      replicas,
       entry,
       evaluate: templateEvaluator(name, entry, config),
       secretEnv,

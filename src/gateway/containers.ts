@@ -13,6 +13,8 @@ import {connectStreamUpstream, type Upstream, type UpstreamClient} from './upstr
 /** A container server with everything resolved: its entry, config and the secrets it declares. */
 export interface ContainerServer {
   name: string
+  /** Replica containers per session (catalog `replicas`, `--server-replicas`; src/gateway/balance/). */
+  replicas?: number | undefined
   entry: ContainerEntry
   /** Evaluates the catalog's `{{…}}` templates against this server's config. */
   evaluate: (expr: string) => string[]
@@ -133,7 +135,10 @@ export function containerUpstreams(
       version: options.version,
       startTimeoutMs: options.startTimeoutMs,
       client,
-      onCreated: (u) => (upstreamRef = u),
+      onCreated: (u) => {
+        upstreamRef = u
+        u.label = container.id.slice(0, 12)
+      },
       onListChanged: options.onListChanged,
     })
   }

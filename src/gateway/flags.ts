@@ -382,6 +382,25 @@ export const GATEWAY_RUN_FLAGS = {
       'format of every log line on stderr and in --log, the call log included: text, or json (one object per line: time, level, msg and fields); default text, or DOCKER_MCP_LOG_FORMAT',
     options: ['text', 'json'],
   },
+  // Server replicas and circuit breakers (issue #20, src/gateway/balance/).
+  'server-replicas': {
+    type: 'string',
+    description:
+      'run <server>=<n> replica containers of a server for each session, calls balanced least-outstanding-first, lost ones replaced (repeatable; over the catalog\'s "replicas"; within the container caps)',
+    multiple: true,
+  },
+  'circuit-failures': {
+    type: 'integer',
+    description:
+      'failures in a row (start, closed connection, timeout; not tool errors) after which calls to a server fail at once for --circuit-cooldown, then one probe call decides (0 = off)',
+    default: 5,
+    min: 0,
+  },
+  'circuit-cooldown': {
+    type: 'string',
+    description: 'how long an open circuit fails calls at once before a probe: seconds or 30s, 2m, 500ms',
+    default: '30s',
+  },
 } as const satisfies Record<string, FlagSpec>
 
 export type GatewayRunFlags = FlagValues<typeof GATEWAY_RUN_FLAGS>
@@ -455,6 +474,10 @@ export function gatewayOptionsFromFlags(flags: GatewayRunFlags, version: string)
     dynamicTools: flags['dynamic-tools'],
     frontDoor: frontDoorOptionsFromFlags(flags, transport),
     logFormat: flags['log-format'], // observability
+    // Server replicas and circuit breakers (src/gateway/balance/).
+    serverReplicas: flags['server-replicas'],
+    circuitFailures: flags['circuit-failures'],
+    circuitCooldown: flags['circuit-cooldown'],
     version,
   }
 }

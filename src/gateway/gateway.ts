@@ -39,7 +39,7 @@ import {
   type RawRequest,
 } from './raw-call.js'
 import {holdOnPool, ResourceSubscriptions} from './subscriptions.js'
-import type {Upstream, UpstreamBinding, UpstreamClient} from './upstream.js'
+import type {StartUpstream, Upstream, UpstreamBinding} from './upstream.js'
 import {callError, CallRefusedError, forwardedParams, toolCall, type CallAnswer} from './pipeline/call.js'
 import {CallPipeline, type CallStage} from './pipeline/pipeline.js'
 import {observeStage, type ObserveOptions} from './pipeline/observe.js'
@@ -82,7 +82,7 @@ export interface GatewayOptions {
   /** Where listings are cached between runs; undefined = no cache. */
   cacheDir?: string | undefined
   /** Start a connected upstream for a server (a container, or a remote URL), for `client`. */
-  startUpstream: (server: string, session: string, client: UpstreamClient) => Promise<Upstream>
+  startUpstream: StartUpstream
   logger: Logger
   /**
    * Work that must finish before any server starts (engine checks, image pulls). The gateway answers
@@ -91,6 +91,8 @@ export interface GatewayOptions {
   prepare?: Promise<unknown> | undefined
   /** Why container servers cannot run right now (the engine is unreachable), once known; else undefined. */
   unavailable?: (() => Promise<string | undefined>) | undefined
+  /** Replicas and circuit breakers (`--server-replicas`, `--circuit-*`: src/gateway/balance/), for the pool. */
+  balance?: Partial<ConstructorParameters<typeof UpstreamPool>[1]> | undefined
   /** Told about every tool call (metrics). */
   observeCall?: ObserveOptions['observeCall']
   /** The guards every tool call passes, in order, inside the call log and metrics (pipeline/README.md). */
@@ -166,7 +168,8 @@ export class Gateway {
 
   constructor(private readonly options: GatewayOptions) {
     this.byName = new Map(options.servers.map((s) => [s.name, s]))
-    this.pool = new UpstreamPool((server, scope) => this.startUpstream(server, scope), {
+    this.pool = new UpstreamPool((server, scope, replica) => this.startUpstream(server, scope, replica), {
+      ...options.balance,
       maxPerServer: options.maxPerServer,
       maxContainers: options.maxContainers ?? DEFAULT_MAX_CONTAINERS,
       idleMs: options.idleMs,
@@ -583,11 +586,9 @@ export class Gateway {
   }
 
   /** Start an upstream for a pool session, declaring the capabilities of the client(s) it serves. */
-  private async startUpstream(server: string, scope: string): Promise<Upstream> {
-    const upstream = await this.options.startUpstream(server, scope, {
-      capabilities: this.scopes.capabilities(scope),
-      legacy: this.scopes.legacy(scope),
-    })
+  private async startUpstream(server: string, scope: string, replica?: number): Promise<Upstream> {
+    const client = {capabilities: this.scopes.capabilities(scope), legacy: this.scopes.legacy(scope)}
+    const upstream = await this.options.startUpstream(server, scope, client, replica)
     upstream.reportErrors((line) => this.options.logger.warn(line, {server}))
     return upstream
   }
@@ -765,19 +766,19 @@ export class Gateway {
       timeoutMs: this.options.callTimeoutMs,
       cancelled: () => cancelled,
     })
-    const done = () => {
+    const done = (end: {error?: unknown}) => {
       session.rawCalls.delete(clientId)
       endRoute()
-      held.release()
+      held.release(end)
       this.inFlight.end()
     }
     this.pipeline.run(call, forward).then(
       (answer) => {
-        done()
+        done({})
         reply(rawAnswer(answer, clientId))
       },
       (err: Error) => {
-        done()
+        done({error: err})
         // Cancelled by the client: no answer is expected.
         if (err instanceof ClientCancelledError) return
         reply({jsonrpc: '2.0', id: clientId, error: callError(err)})

@@ -1,5 +1,6 @@
 import {Counter, Gauge, Histogram, Registry} from 'prom-client'
 
+import type {ServerStatus} from './balance/status.js'
 import type {Caller} from './session/caller.js'
 
 /** Prometheus metrics of one gateway (served on /metrics when asked for). */
@@ -10,7 +11,14 @@ export interface GatewayMetrics {
   contentType: string
 }
 
-export function createMetrics(containers: () => number): GatewayMetrics {
+/** Circuit states as a gauge value. */
+const CIRCUIT_VALUE = {closed: 0, 'half-open': 1, open: 2} as const
+
+export function createMetrics(
+  containers: () => number,
+  /** The pool's `serverStatus()`: replica and circuit gauges, read when scraped. */
+  servers: () => ServerStatus[] = () => [],
+): GatewayMetrics {
   const registry = new Registry()
   const calls = new Counter({
     name: 'mcp_gateway_tool_calls_total',
@@ -43,6 +51,41 @@ export function createMetrics(containers: () => number): GatewayMetrics {
     registers: [registry],
     collect() {
       this.set(containers())
+    },
+  })
+  // Servers scaled and balanced (src/gateway/balance/): read from the pool's snapshot at each scrape.
+  new Gauge({
+    name: 'mcp_gateway_server_replicas',
+    help: 'Long-lived containers (replicas) of a server by state (starting, ready, failed, stopped)',
+    labelNames: ['server', 'state'],
+    registers: [registry],
+    collect() {
+      this.reset()
+      for (const s of servers()) {
+        const counts: Record<string, number> = {starting: 0, ready: 0, failed: 0}
+        for (const r of s.replicas) counts[r.state] = (counts[r.state] ?? 0) + 1
+        for (const [state, n] of Object.entries(counts)) this.set({server: s.server, state}, n)
+      }
+    },
+  })
+  new Gauge({
+    name: 'mcp_gateway_circuit_state',
+    help: "A server's circuit breaker: 0 closed, 1 half-open (a probe may go), 2 open (calls fail at once)",
+    labelNames: ['server'],
+    registers: [registry],
+    collect() {
+      this.reset()
+      for (const s of servers()) this.set({server: s.server}, CIRCUIT_VALUE[s.circuit])
+    },
+  })
+  new Gauge({
+    name: 'mcp_gateway_server_request_failures',
+    help: 'Requests to a server that failed on the way (start, closed connection, timeout), not tool errors',
+    labelNames: ['server'],
+    registers: [registry],
+    collect() {
+      this.reset()
+      for (const s of servers()) this.set({server: s.server}, s.errors)
     },
   })
   return {

@@ -1,6 +1,14 @@
 import {DockerMcpError} from '../errors.js'
+import {CircuitBreaker, type BreakerTicket} from './balance/breaker.js'
+import {classify} from './balance/outcome.js'
+import {ReplicaSet} from './balance/replicas.js'
+import type {BalanceOptions} from './balance/options.js'
+import type {ServerStatus} from './balance/status.js'
 import {SpareContainers} from './spares.js'
 import type {Upstream} from './upstream.js'
+
+export type {ServerStatus, ReplicaStatus} from './balance/status.js'
+export type {BalanceOptions} from './balance/options.js'
 
 const longLivedKey = (server: string, session: string) => `${server}\u0000${session}`
 
@@ -118,7 +126,7 @@ class Slot implements ContainerSlot {
   }
 }
 
-export interface PoolOptions {
+export interface PoolOptions extends BalanceOptions {
   /** Containers of one server at once: per-call ones queue beyond this, long-lived ones are refused. */
   maxPerServer: number
   /** Containers of all servers at once; beyond it a new container is refused. */
@@ -131,6 +139,15 @@ export interface PoolOptions {
   spareScope?: ((scope: string) => string) | undefined
   /** Told when a spare is ready (the --verbose log). */
   onSpareReady?: ((server: string) => void) | undefined
+}
+
+/** A (server, session) of a server with replicas: its replica set, held like a long-lived container. */
+interface ReplicatedEntry {
+  set: ReplicaSet
+  server: string
+  session: string
+  inFlight: number
+  idleTimer?: NodeJS.Timeout | undefined
 }
 
 /** How a call gets its container. */
@@ -190,9 +207,14 @@ export class UpstreamPool {
   /** Per-call containers started ahead of their calls. */
   readonly spares: SpareContainers<Slot>
   private closing = false
+  /** Servers with replicas: one replica set per (server, session). */
+  private readonly replicated = new Map<string, ReplicatedEntry>()
+  /** One circuit breaker per server (also the calls/errors counters of `serverStatus`). */
+  private readonly breakers = new Map<string, CircuitBreaker>()
 
   constructor(
-    private readonly connect: (server: string, session: string) => Promise<Upstream>,
+    /** Start a server's upstream for a pool session; `replica` = which replica (a remote server: which URL). */
+    private readonly connect: (server: string, session: string, replica?: number) => Promise<Upstream>,
     private readonly options: PoolOptions,
   ) {
     this.global = new Semaphore(options.maxContainers)
@@ -285,8 +307,9 @@ export class UpstreamPool {
     return false
   }
 
-  private async started(server: string, session: string): Promise<Upstream> {
-    const starting = this.connect(server, session)
+  private async started(server: string, session: string, replica?: number): Promise<Upstream> {
+    const starting =
+      replica === undefined ? this.connect(server, session) : this.connect(server, session, replica)
     this.starting.add(starting)
     try {
       return await starting
@@ -295,7 +318,25 @@ export class UpstreamPool {
     }
   }
 
-  /** Run `fn` with an upstream of `server` for `session`, per `lifecycle`. */
+  private breakerOf(server: string): CircuitBreaker {
+    let b = this.breakers.get(server)
+    if (!b)
+      this.breakers.set(
+        server,
+        (b = new CircuitBreaker(server, {
+          failures: this.options.circuitFailures ?? DEFAULT_CIRCUIT_FAILURES,
+          cooldownMs: this.options.circuitCooldownMs ?? DEFAULT_CIRCUIT_COOLDOWN_MS,
+        })),
+      )
+    return b
+  }
+
+  /**
+   * Run `fn` with an upstream of `server` for `session`, per `lifecycle`. The server's circuit breaker
+   * decides first (an open circuit fails the call at once with a `CircuitOpenError`) and hears how it
+   * ended: a failure of the way to the server (start, closed connection, timeout) counts, an answer of any
+   * kind (a tool error too) resets the count, a cancelled call does neither (see balance/outcome.ts).
+   */
   async use<T>(
     server: string,
     session: string,
@@ -304,9 +345,30 @@ export class UpstreamPool {
     fn: (upstream: Upstream, slot: ContainerSlot) => Promise<T>,
   ): Promise<T> {
     if (this.closing) throw new ShuttingDownError()
-    if (lifecycle === 'long-lived') return this.useLongLived(server, session, fn)
-    if (lifecycle === 'exclusive') return this.useExclusive(server, session, fn)
-    return this.usePerCall(server, session, signal, fn)
+    // The gateway's own requests (listings, with their retries while a server is down: sessions `\u0000…`)
+    // are never failed fast: they are how a server that came back is found. They only report.
+    const breaker = this.breakerOf(server)
+    const ticket: BreakerTicket = session.startsWith('\u0000')
+      ? {done: (outcome, error) => breaker.record(outcome, error)}
+      : breaker.admit()
+    let reached: Upstream | undefined
+    const watched = (upstream: Upstream, slot: ContainerSlot) => {
+      reached = upstream
+      return fn(upstream, slot)
+    }
+    try {
+      const result = await (lifecycle === 'long-lived'
+        ? this.useLongLived(server, session, watched)
+        : lifecycle === 'exclusive'
+          ? this.useExclusive(server, session, watched)
+          : this.usePerCall(server, session, signal, watched))
+      ticket.done('success')
+      return result
+    } catch (err) {
+      const c = signal?.aborted ? {outcome: 'neutral' as const} : classify(err, reached?.isOpen ?? true)
+      ticket.done(c.outcome, 'reason' in c ? c.reason : undefined)
+      throw err
+    }
   }
 
   private async usePerCall<T>(
@@ -410,6 +472,7 @@ export class UpstreamPool {
     fn: (u: Upstream, slot: ContainerSlot) => Promise<T>,
   ): Promise<T> {
     const key = longLivedKey(server, session)
+    if ((this.options.replicas?.(server) ?? 1) > 1) return this.useReplicated(key, server, session, fn)
     let entry = this.longLived.get(key)
     if (entry) {
       const current = await entry.upstream.catch(() => undefined)
@@ -422,10 +485,99 @@ export class UpstreamPool {
     const live = entry
     this.hold(live)
     try {
-      // The session's container is not parked: a 2025 session answers its server's requests directly.
-      return await fn(await live.upstream, noPark)
+      const upstream = await live.upstream
+      try {
+        // The session's container is not parked: a 2025 session answers its server's requests directly.
+        return await fn(upstream, noPark)
+      } catch (err) {
+        // A connection that can no longer reach its server (a remote one refusing, or that forgot our
+        // session) would fail every call: the next call opens another.
+        if (classify(err, upstream.isOpen).broken && this.longLived.get(key) === live) {
+          this.longLived.delete(key)
+          void upstream.close().catch(() => {})
+        }
+        throw err
+      }
     } finally {
       this.release(key, live)
+    }
+  }
+
+  /**
+   * A call on a server with replicas: on the replica with the fewest calls in flight (`ReplicaSet`). A
+   * request that provably never left (the replica's address refused the connection) is tried on another
+   * replica; any other failure is the caller's: a `tools/call` that may have reached a server is never
+   * sent twice (tools are not idempotent in general: a retried "send the e-mail" sends two).
+   */
+  private async useReplicated<T>(
+    key: string,
+    server: string,
+    session: string,
+    fn: (u: Upstream, slot: ContainerSlot) => Promise<T>,
+  ): Promise<T> {
+    const entry = this.replicated.get(key) ?? this.createReplicated(key, server, session)
+    this.holdReplicated(entry)
+    try {
+      for (let attempt = 0; ; attempt++) {
+        const replica = await entry.set.acquire()
+        const upstream = replica.upstream!
+        replica.outstanding++
+        try {
+          return await fn(upstream, noPark)
+        } catch (err) {
+          const c = classify(err, upstream.isOpen)
+          if (c.broken) entry.set.takeOut(replica, c.reason ?? 'unreachable')
+          if (c.notSent && attempt + 1 < entry.set.replicas.length) continue
+          throw err
+        } finally {
+          replica.outstanding--
+        }
+      }
+    } finally {
+      this.releaseReplicated(key, entry)
+    }
+  }
+
+  /** The replica set of (server, session), its first replica placed now (a CapacityError when it cannot be). */
+  private createReplicated(key: string, server: string, session: string): ReplicatedEntry {
+    const set = new ReplicaSet({
+      server,
+      size: this.options.replicas?.(server) ?? 1,
+      start: (index) => this.started(server, session, index),
+      place: (mustHave) => {
+        if (mustHave) return this.takeNow(server)
+        try {
+          return this.takeNow(server)
+        } catch (err) {
+          if (err instanceof CapacityError) return undefined
+          throw err
+        }
+      },
+      pingIntervalMs: this.options.replicaPingMs ?? REPLICA_PING_MS,
+      pingTimeoutMs: this.options.replicaPingTimeoutMs ?? REPLICA_PING_TIMEOUT_MS,
+      warn: (line) => this.options.onReplicaEvent?.(line),
+    })
+    set.fill()
+    const entry: ReplicatedEntry = {set, server, session, inFlight: 0}
+    this.replicated.set(key, entry)
+    return entry
+  }
+
+  private holdReplicated(entry: ReplicatedEntry): void {
+    entry.inFlight++
+    clearTimeout(entry.idleTimer)
+  }
+
+  private releaseReplicated(key: string, entry: ReplicatedEntry): void {
+    entry.inFlight--
+    if (entry.inFlight === 0 && this.options.idleMs > 0) {
+      entry.idleTimer = setTimeout(() => {
+        if (entry.inFlight === 0 && this.replicated.get(key) === entry) {
+          this.replicated.delete(key)
+          void entry.set.close()
+        }
+      }, this.options.idleMs)
+      entry.idleTimer.unref()
     }
   }
 
@@ -454,19 +606,57 @@ export class UpstreamPool {
    * The long-lived upstream of (server, session) if it is connected and open right now, held like a call
    * in flight until `release` is called; undefined when a call would have to wait for it (then use `use`).
    */
-  holdReady(server: string, session: string): {upstream: Upstream; release: () => void} | undefined {
+  holdReady(
+    server: string,
+    session: string,
+  ): {upstream: Upstream; release: (end?: {error?: unknown}) => void} | undefined {
     if (this.closing) return undefined
+    // An open circuit: the regular path fails the call at once, or makes it the probe when it is time.
+    // (While a probe runs, holds go on: a subscription held inside the probe call itself needs one.)
+    const breaker = this.breakers.get(server)
+    if (breaker && (breaker.state === 'open' || (breaker.state === 'half-open' && !breaker.probing)))
+      return undefined
     const key = longLivedKey(server, session)
+    const replicated = this.replicated.get(key)
+    if (replicated) {
+      // The replica with the fewest calls in flight, as on the regular path.
+      const replica = replicated.set.pick()
+      if (!replica) return undefined
+      replica.outstanding++
+      this.holdReplicated(replicated)
+      return this.heldCall(server, replica.upstream!, () => {
+        replica.outstanding--
+        this.releaseReplicated(key, replicated)
+      })
+    }
     const live = this.longLived.get(key)
     if (!live?.ready?.isOpen) return undefined
     this.hold(live)
+    return this.heldCall(server, live.ready, () => this.release(key, live))
+  }
+
+  /**
+   * A hold on `upstream` (a raw-path call, a subscription). `release({})` = a call that was answered,
+   * `release({error})` = one that failed: the server's breaker hears it; `release()` = nothing to report
+   * (a subscription's end, a call that did not take the raw path after all).
+   */
+  private heldCall(
+    server: string,
+    upstream: Upstream,
+    done: () => void,
+  ): {upstream: Upstream; release: (end?: {error?: unknown}) => void} {
     let released = false
     return {
-      upstream: live.ready,
-      release: () => {
+      upstream,
+      release: (end) => {
         if (released) return
         released = true
-        this.release(key, live)
+        if (end) {
+          // Here the error may be a guard's or the client's: only what says the server failed counts.
+          const c = classify(end.error, upstream.isOpen, 'neutral')
+          this.breakerOf(server).record(c.outcome, c.reason)
+        }
+        done()
       },
     }
   }
@@ -495,7 +685,53 @@ export class UpstreamPool {
   get size(): number {
     let leases = this.busyLeases.size
     for (const idle of this.idleLeases.values()) leases += idle.length
-    return this.longLived.size + this.perCall.size + leases + this.spares.readyCount
+    let replicas = 0
+    for (const entry of this.replicated.values()) replicas += entry.set.held
+    return this.longLived.size + this.perCall.size + leases + this.spares.readyCount + replicas
+  }
+
+  /**
+   * A read-only snapshot of every server that has had a request or holds a long-lived container: its
+   * replicas (containers or remote connections, per session), circuit state, requests, failures and last
+   * failure. For `/status` and metrics; see `ServerStatus` (balance/status.ts) for each field.
+   */
+  serverStatus(): ServerStatus[] {
+    const byServer = new Map<string, ServerStatus>()
+    const of = (server: string): ServerStatus => {
+      let s = byServer.get(server)
+      if (!s) {
+        const b = this.breakers.get(server)
+        s = {
+          server,
+          replicas: [],
+          circuit: b?.state ?? 'closed',
+          calls: b?.calls ?? 0,
+          errors: b?.errors ?? 0,
+          failuresInRow: b?.failuresInRow ?? 0,
+          ...(b?.lastError === undefined ? {} : {lastError: b.lastError}),
+        }
+        byServer.set(server, s)
+      }
+      return s
+    }
+    for (const server of this.breakers.keys()) of(server)
+    for (const entry of this.replicated.values())
+      for (const r of entry.set.replicas)
+        of(entry.server).replicas.push({
+          container: r.label,
+          session: entry.session,
+          state: r.state,
+          outstanding: r.outstanding,
+          ...(r.lastError === undefined ? {} : {lastError: r.lastError}),
+        })
+    for (const entry of this.longLived.values())
+      of(entry.server).replicas.push({
+        container: entry.ready?.label ?? 'starting',
+        session: entry.session,
+        state: entry.ready ? (entry.ready.isOpen ? 'ready' : 'stopped') : 'starting',
+        outstanding: entry.inFlight,
+      })
+    return [...byServer.values()].sort((a, b) => a.server.localeCompare(b.server))
   }
 
   /** Containers of each server right now (its places under `--max-containers-per-server`), for /status. */
@@ -511,6 +747,12 @@ export class UpstreamPool {
   /** A client session ended: stop its long-lived and idle exclusive containers. */
   async closeSession(session: string): Promise<void> {
     const closing: Promise<unknown>[] = []
+    for (const [key, entry] of this.replicated) {
+      if (entry.session !== session) continue
+      this.replicated.delete(key)
+      clearTimeout(entry.idleTimer)
+      closing.push(entry.set.close())
+    }
     for (const [key, entry] of this.longLived) {
       if (entry.session !== session) continue
       this.longLived.delete(key)
@@ -542,6 +784,12 @@ export class UpstreamPool {
     // One session's containers only (a server one session added and removes): `session` and its scopes.
     const mine = (s: string) => session === undefined || s === session || s.startsWith(`${session}+`)
     const closing: Promise<unknown>[] = []
+    for (const [key, entry] of this.replicated) {
+      if (entry.server !== server || !mine(entry.session)) continue
+      this.replicated.delete(key)
+      clearTimeout(entry.idleTimer)
+      closing.push(entry.set.close())
+    }
     for (const [key, entry] of this.longLived) {
       if (entry.server !== server || !mine(entry.session)) continue
       this.longLived.delete(key)
@@ -573,6 +821,11 @@ export class UpstreamPool {
   async closeAll(): Promise<void> {
     this.closing = true
     const closing: Promise<unknown>[] = [this.spares.closeAll()]
+    for (const entry of this.replicated.values()) {
+      clearTimeout(entry.idleTimer)
+      closing.push(entry.set.close())
+    }
+    this.replicated.clear()
     for (const entry of this.longLived.values()) {
       clearTimeout(entry.idleTimer)
       closing.push(entry.upstream.then((u) => u.close()).catch(() => {}))
@@ -594,6 +847,13 @@ export class UpstreamPool {
 
 /** A per-call server with no call for this long has its spare containers closed (or --idle-timeout, if shorter). */
 const SPARE_IDLE_MS = 120_000
+
+/** `--circuit-failures` and `--circuit-cooldown` defaults. */
+export const DEFAULT_CIRCUIT_FAILURES = 5
+export const DEFAULT_CIRCUIT_COOLDOWN_MS = 30_000
+/** Idle replicas are pinged this often, and taken out when a ping takes longer than the timeout. */
+const REPLICA_PING_MS = 15_000
+const REPLICA_PING_TIMEOUT_MS = 5000
 
 /** The slot handed to calls on a session's long-lived container, which is never parked. */
 const noPark: ContainerSlot = {park: () => false}

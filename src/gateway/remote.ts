@@ -45,6 +45,10 @@ class SessionEndingTransport extends StreamableHTTPClientTransport {
 export interface RemoteServer {
   name: string
   url: string
+  /** Every URL of the server (`remote.url`, then `remote.urls`): replica `i` connects to `urls[i % n]`. */
+  urls?: string[] | undefined
+  /** Connections per session, balanced (src/gateway/balance/); default: one per URL. */
+  replicas?: number | undefined
   /** `sse`, or `http`/`streamable`/`streaming`/`streamable-http`. */
   transport: string
   /** Header values may use `${VAR}` from the server's declared secrets. */
@@ -71,10 +75,13 @@ export interface RemoteUpstreamOptions {
 /** Connect MCP clients to remote servers, no container involved. */
 export function remoteUpstreams(
   options: RemoteUpstreamOptions,
-): (server: string, session: string, client?: UpstreamClient) => Promise<Upstream> {
-  return async (name, _session, client) => {
-    const server = options.servers.get(name)
-    if (!server) throw new Error(`server "${name}" is not enabled`)
+): (server: string, session: string, client?: UpstreamClient, replica?: number) => Promise<Upstream> {
+  return async (name, _session, client, replica) => {
+    const configured = options.servers.get(name)
+    if (!configured) throw new Error(`server "${name}" is not enabled`)
+    // A replica connects to its own URL; every URL passes the remote guard (checkRemoteTarget) as it connects.
+    const urls = configured.urls?.length ? configured.urls : [configured.url]
+    const server = replica === undefined ? configured : {...configured, url: urls[replica % urls.length]!}
     const bearer = await options.auth?.bearerFor(name, server.oauth === true)
     if (bearer && !(await bearer.usable())) {
       return oauthStandIn({
@@ -122,6 +129,11 @@ async function connectRemote(
   }
   let upstreamRef: Upstream | undefined
   return connectUpstream({
+    onCreated: (u) => {
+      upstreamRef = u
+      // For /status: where it connects, without credentials a URL may carry (user info, query).
+      u.label = labelOf(server.url)
+    },
     server: name,
     transport,
     version: options.version,
@@ -131,9 +143,18 @@ async function connectRemote(
     // passes answers through rather than translating them. Else probe for 2026-07-28, fall back to 2025.
     negotiation: client?.legacy ? 'legacy' : 'auto',
     clientCapabilities: client?.capabilities,
-    onCreated: (u) => (upstreamRef = u),
     onListChanged: () => {
       if (upstreamRef) options.onListChanged(upstreamRef)
     },
   })
+}
+
+/** A remote URL as `/status` shows it: origin and path only. */
+function labelOf(url: string): string {
+  try {
+    const u = new URL(url)
+    return `${u.protocol}//${u.host}${u.pathname}`
+  } catch {
+    return 'remote'
+  }
 }

@@ -11,6 +11,7 @@ import {DockerMcpError, UsageError} from '../errors.js'
 import {watchParent, watchPluginSocket} from '../plugin/socket.js'
 import type {GatewayConfiguration, GatewayFlags} from './configuration.js'
 import {callStages} from './pipeline/index.js'
+import {balanceOptions, type BalanceSources} from './balance/options.js'
 import {accessControl, type AccessOptions} from './policy/index.js'
 import {blockSecretsOptions} from './pipeline/block-secrets.js'
 import {interceptorOptions, type InterceptorSpec} from './pipeline/interceptors/gateway-options.js'
@@ -27,7 +28,7 @@ import type {Upstream} from './upstream.js'
 import type {OAuthResourceOptions} from './http/oauth/options.js'
 import type {FrontDoorOptions} from './http/front-door.js'
 
-export interface RunGatewayOptions extends GatewayFlags, AccessOptions {
+export interface RunGatewayOptions extends GatewayFlags, AccessOptions, BalanceSources {
   transport: 'stdio' | 'sse' | 'streaming'
   port?: number | undefined
   host?: string | undefined
@@ -252,7 +253,10 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
   if (configuration.remotes.size > 0) await ensureRemote()
   const metrics =
     options.metrics && options.transport !== 'stdio'
-      ? (await import('./metrics.js')).createMetrics(() => ref.gateway?.pool.size ?? 0)
+      ? (await import('./metrics.js')).createMetrics(
+          () => ref.gateway?.pool.size ?? 0,
+          () => ref.gateway?.pool.serverStatus() ?? [],
+        )
       : undefined
   const toGatewayServers = (c: GatewayConfiguration) =>
     c.servers.map((s) => ({
@@ -296,6 +300,7 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
     sessionServer: dynamic?.sessionServer,
     ownPrompts: dynamic?.prompts,
     observeCall: calls.observer(metrics?.observeCall),
+    balance: balanceOptions(options, configuration, (line) => logger.warn(line)),
     servers: toGatewayServers(configuration),
     toolFilter: configuration.toolFilter,
     prefixAll,
@@ -317,11 +322,14 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
     }),
     cacheDir: options.cache ? ctx.paths.cacheDir : undefined,
     prepare: configuration.remotes.size > 0 ? prepare.catch(() => {}) : prepare,
-    startUpstream: async (server, session, client) => {
+    startUpstream: async (server, session, client, replica) => {
       try {
         const unavailable = configuration.unavailable.get(server)
         if (unavailable) throw new DockerMcpError(`server "${server}" cannot run: ${unavailable}`)
-        if (configuration.remotes.has(server)) return await (await ensureRemote())(server, session, client)
+        if (configuration.remotes.has(server))
+          return await (
+            await ensureRemote()
+          )(server, session, client, replica)
         if (startStatic) return await startStatic(server, session, client)
         await signatures?.check(configuration.containers.get(server)!)
         return await (await ensureLink()).startContainer(server, session, client)

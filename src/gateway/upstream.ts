@@ -53,6 +53,9 @@ export class Upstream {
   /** Why the server went away, once it did on its own (containers: the engine's account, see ContainerExits). */
   explainExit?: (() => Promise<string>) | undefined
 
+  /** What this connection reaches, for `/status`: a container's short id, or a remote URL. */
+  label?: string | undefined
+
   get isOpen(): boolean {
     return !this.isClosed
   }
@@ -236,6 +239,17 @@ export function connectStreamUpstream(options: {
 }
 
 /** Who a new upstream connection serves: what the gateway passes to `startUpstream`. */
+/**
+ * Start a connected upstream of `server` for pool session `session`, for `client`; `replica` = which of
+ * the server's replicas (a remote server with several URLs: which URL, see balance/replicas.ts).
+ */
+export type StartUpstream = (
+  server: string,
+  session: string,
+  client: UpstreamClient,
+  replica?: number,
+) => Promise<Upstream>
+
 export interface UpstreamClient {
   /** The capabilities to declare to the server (see `ConnectOptions.clientCapabilities`). */
   capabilities: ClientCapabilities

@@ -25,6 +25,8 @@ export interface RemoteServer {
   /** Headers of every POST it received, and the `_meta` of every `<name>_ping` call, in order. */
   readonly posts: http.IncomingHttpHeaders[]
   readonly pingMeta: unknown[]
+  /** `<name>_ping` calls answered (which of several servers took a call). */
+  readonly pings: number
   /** Let `steps` calls waiting after their first step go on. */
   gate(): void
   /** Resolves when a `steps` call has sent its first step and waits at the gate. */
@@ -39,6 +41,7 @@ export async function startRemoteServer(port = 0, name = 'remote'): Promise<Remo
   let deleted = 0
   const posts: http.IncomingHttpHeaders[] = []
   const pingMeta: unknown[] = []
+  let pings = 0
   let openGate!: () => void
   let gateOpen = new Promise<void>((r) => (openGate = r))
   let reachGate!: () => void
@@ -51,6 +54,7 @@ export async function startRemoteServer(port = 0, name = 'remote'): Promise<Remo
       {description: 'answers pong', inputSchema: z.object({})},
       async (_args, ctx) => {
         pingMeta.push(ctx.mcpReq._meta)
+        pings++
         return {content: [{type: 'text', text: `pong from ${name}`}]}
       },
     )
@@ -118,6 +122,9 @@ export async function startRemoteServer(port = 0, name = 'remote'): Promise<Remo
     },
     posts,
     pingMeta,
+    get pings() {
+      return pings
+    },
     gate() {
       openGate()
       gateOpen = new Promise<void>((r) => (openGate = r))
