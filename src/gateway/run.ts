@@ -12,6 +12,7 @@ import {watchParent, watchPluginSocket} from '../plugin/socket.js'
 import type {GatewayConfiguration, GatewayFlags} from './configuration.js'
 import {callStages} from './pipeline/index.js'
 import {balanceOptions, type BalanceSources} from './balance/options.js'
+import {poolStatusProvider} from './balance/status.js'
 import {accessControl, type AccessOptions} from './policy/index.js'
 import {blockSecretsOptions} from './pipeline/block-secrets.js'
 import {interceptorOptions, type InterceptorSpec} from './pipeline/interceptors/gateway-options.js'
@@ -471,7 +472,13 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
       throttle: access.throttle,
       frontDoor: options.frontDoor,
       status: () =>
-        statusReport({...configuration, servers: () => toGatewayServers(configuration), gateway, calls}),
+        statusReport({
+          ...configuration,
+          servers: () => toGatewayServers(configuration),
+          gateway,
+          calls,
+          providers: [poolStatusProvider(gateway.pool)],
+        }),
       logger,
     },
     metrics,

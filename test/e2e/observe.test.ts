@@ -369,6 +369,11 @@ describe('/status with a long-lived container server', () => {
       assert.ok((sticky.tools as number) > 5)
       assert.ok((sticky.calls as number) >= 1 && (sticky.errors as number) === 0, JSON.stringify(sticky))
       assert.ok(status.containers >= 1)
+      // The pool's view: the session's long-lived container as a replica, the circuit closed.
+      const replicas = sticky.replicas as Array<{state: string; outstanding: number}>
+      assert.equal(replicas.length, 1, JSON.stringify(sticky))
+      assert.equal(replicas[0]!.outstanding, 0)
+      assert.equal((sticky.circuit as {state: string}).state, 'closed', JSON.stringify(sticky))
       const broken = status.servers.find((s) => s.name === 'broken')
       assert.ok(broken, JSON.stringify(status))
       assert.notEqual(broken.state, 'ready')

@@ -36,3 +36,31 @@ export interface ReplicaStatus {
   outstanding: number
   lastError?: string | undefined
 }
+
+/**
+ * The pool's view of each server for `/status` (observe/status.ts merges it into the server's entry):
+ * `replicas` and `circuit`. The pool counts requests on the way (listings too) and failures of transport,
+ * not tool calls and their errors, so its counts sit under `circuit`, never over the entry's own.
+ */
+export function poolStatusProvider(pool: {serverStatus(): ServerStatus[]}): {
+  serverStatus(): ReadonlyMap<string, Readonly<Record<string, unknown>>>
+} {
+  return {
+    serverStatus: () =>
+      new Map(
+        pool.serverStatus().map((s) => [
+          s.server,
+          {
+            replicas: s.replicas,
+            circuit: {
+              state: s.circuit,
+              failuresInRow: s.failuresInRow,
+              requests: s.calls,
+              failures: s.errors,
+              lastError: s.lastError ?? null,
+            },
+          },
+        ]),
+      ),
+  }
+}
