@@ -22,6 +22,7 @@ import {
 import {sessionOwner, staticTokenAuthenticator, type Authenticator} from './http/auth.js'
 import type {NamedTokens} from './http/named-tokens.js'
 import type {Caller} from './session/caller.js'
+import type {Cluster} from './http/cluster/index.js'
 import {probe} from './health.js'
 import {SessionTable} from './http/sessions.js'
 import type {Logger} from './logger.js'
@@ -58,6 +59,8 @@ export interface HttpOptions {
   namedTokens?: NamedTokens | undefined
   /** Per-identity request limit (src/gateway/policy/limits.ts): a refusal is answered 429 with Retry-After. */
   throttle?: ((caller: Caller) => {retryAfterSeconds: number; message: string} | undefined) | undefined
+  /** Replicas without sticky sessions (`--peers`, src/gateway/http/cluster/): session ids and forwarding. */
+  cluster?: Cluster | undefined
 }
 
 export interface HttpGateway {
@@ -147,7 +150,7 @@ export async function serveHttp(
   options: HttpOptions,
   metrics?: GatewayMetrics,
 ): Promise<HttpGateway> {
-  const {logger} = options
+  const {logger, cluster} = options
   // Another authenticator (OAuth) replaces the one token: none is generated or printed then.
   const auth =
     options.allowUnauthenticated || options.authenticator ? undefined : resolveAuthToken(options.token)
@@ -244,6 +247,10 @@ export async function serveHttp(
     if (req.method !== 'POST' && req.method !== 'GET' && req.method !== 'DELETE') {
       return rpcError(res, 405, `method ${req.method} is not allowed on /mcp`, {allow: 'GET, POST, DELETE'})
     }
+    const unknownSession = () =>
+      rpcError(res, 404, `unknown session ${sessionId}: start a new one with initialize`)
+    // Another replica's session: relayed to it (before the body is read here).
+    if (sessionId && (await cluster?.route(req, res, sessionId, unknownSession))) return
     let parsed: unknown
     if (req.method === 'POST') {
       parsed = await readJsonBody(req, options.maxBodyBytes)
@@ -251,8 +258,7 @@ export async function serveHttp(
     }
     if (sessionId) {
       const transport = legacySessions.get(sessionId)
-      if (!transport || strayCaller(sessionId, req))
-        return rpcError(res, 404, `unknown session ${sessionId}: start a new one with initialize`)
+      if (!transport || strayCaller(sessionId, req)) return unknownSession()
       track(sessionId, req, res)
       return transport.handleRequest(req, res, parsed)
     }
@@ -279,7 +285,7 @@ export async function serveHttp(
     if (refused) {
       return rpcError(res, refused.status, refused.message, {'retry-after': '30'}, requestId(parsed))
     }
-    const id = randomUUID()
+    const id = cluster?.newSessionId() ?? randomUUID()
     // Resumable streams: a client whose stream breaks reconnects with Last-Event-ID and misses nothing.
     const events = new SessionEventStore()
     const transport = new NodeStreamableHTTPServerTransport({
@@ -315,7 +321,7 @@ export async function serveHttp(
       const refused = sessions.refusal(owner)
       if (refused) return rpcError(res, refused.status, refused.message, {'retry-after': '30'})
       const transport = new SSEServerTransport('/sse', res)
-      const id = transport.sessionId
+      const id = cluster?.nameSseSession(transport) ?? transport.sessionId
       sseSessions.set(id, transport)
       sessions.add(id, owner, () => transport.close())
       openedBy.set(id, callerOf(req)?.id ?? '')
@@ -335,9 +341,10 @@ export async function serveHttp(
     }
     if (req.method === 'POST') {
       const sid = url.searchParams.get('sessionId') ?? url.searchParams.get('sessionid') ?? ''
+      const unknownSse = () => rpcError(res, 404, `unknown SSE session "${sid}": open GET /sse first`)
+      if (sid && (await cluster?.route(req, res, sid, unknownSse))) return
       const transport = sseSessions.get(sid)
-      if (!transport || strayCaller(sid, req))
-        return rpcError(res, 404, `unknown SSE session "${sid}": open GET /sse first`)
+      if (!transport || strayCaller(sid, req)) return unknownSse()
       track(sid, req, res)
       const parsed = await readJsonBody(req, options.maxBodyBytes)
       if (parsed === NOT_JSON) return parseError(res)
@@ -358,7 +365,12 @@ export async function serveHttp(
         const answer = probe(gateway, url.pathname, {ready, stopping})
         return sendJson(res, answer.status, answer.body)
       }
-      if (stopping) return refuse(res, 503, 'the gateway is shutting down')
+      if (stopping) {
+        // A replica hands what is not its own to another (src/gateway/http/cluster/): no call lost in a rolling update.
+        const decision = cluster?.whileStopping(req, res, url) ?? 'refuse'
+        if (decision === 'handled') return
+        if (decision === 'refuse') return refuse(res, 503, 'the gateway is shutting down')
+      }
       // DNS-rebinding defence: a page in a browser must not reach a loopback gateway through a hostile name.
       const host = checkHost(req.headers.host, loopback)
       if (!host.ok) return refuse(res, host.status, host.message)
@@ -382,7 +394,7 @@ export async function serveHttp(
         return res.end()
       }
       if (url.pathname === '/metrics' && metrics) {
-        const text = await metrics.render()
+        const text = (await metrics.render()) + (cluster?.metricsText() ?? '')
         res.writeHead(200, {'content-type': metrics.contentType})
         return res.end(text)
       }
@@ -441,6 +453,8 @@ export async function serveHttp(
         if (!server.listening) return resolve()
         server.close(() => resolve())
       })
+      await cluster?.drain(10_000)
+      cluster?.close()
       await sessions.closeAll()
       await modern.close().catch(() => {})
       server.closeAllConnections()

@@ -22,8 +22,9 @@ import {attachEngineWatch} from './health.js'
 import {InterceptedTransport, StreamTransport} from './stdio-transport.js'
 import type {Upstream} from './upstream.js'
 import type {OAuthResourceOptions} from './http/oauth/options.js'
+import type {ReplicaOptions} from './http/cluster/index.js'
 
-export interface RunGatewayOptions extends GatewayFlags, AccessOptions {
+export interface RunGatewayOptions extends GatewayFlags, AccessOptions, ReplicaOptions {
   transport: 'stdio' | 'sse' | 'streaming'
   port?: number | undefined
   host?: string | undefined
@@ -448,6 +449,14 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
       authenticator,
       namedTokens: access.namedTokens,
       throttle: access.throttle,
+      cluster: await (
+        await import('./http/cluster/index.js')
+      ).startCluster(
+        options,
+        ctx.env,
+        {host: options.host ?? '', port: options.port || 8811, maxBodyBytes: options.maxBodyBytes},
+        logger,
+      ),
       logger,
     },
     metrics,
