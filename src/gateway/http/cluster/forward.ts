@@ -1,4 +1,5 @@
 import http from 'node:http'
+import net from 'node:net'
 
 import type {Peer} from './peers.js'
 
@@ -34,7 +35,7 @@ const HOP_BY_HOP = new Set([
 /**
  * `answered`: the peer's answer (any status) was relayed, or began to be. `unreachable`: the peer never got
  * the request (connection refused, unreachable, timed out before connecting). `failed`: the connection broke
- * after the request was sent and before an answer began (the peer died during it); a 502 was sent.
+ * after the request was sent and before an answer began (the peer died during it); nothing was sent.
  */
 export type ForwardOutcome = 'answered' | 'unreachable' | 'failed'
 
@@ -106,15 +107,7 @@ function attempt(
       if (res.destroyed) return settle('answered')
       if (out.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE')) return settle('retry')
       if (!connected) return settle('unreachable')
-      if (!res.headersSent) {
-        const text = JSON.stringify({
-          jsonrpc: '2.0',
-          id: null,
-          error: {code: -32000, message: 'the replica that owns this session stopped during the request'},
-        })
-        res.writeHead(502, {'content-type': 'application/json', 'content-length': Buffer.byteLength(text)})
-        res.end(text)
-      } else res.destroy()
+      if (res.headersSent) res.destroy()
       settle('failed')
     })
     out.once('response', (upstream) => {
@@ -143,6 +136,20 @@ export async function forward(
   // The pooled socket was closed by the peer as we reused it: the request never reached it; once more, fresh.
   const again = await attempt(req, res, peer, {...options, agent: freshAgent})
   return again === 'retry' ? 'unreachable' : again
+}
+
+/** Whether a TCP connection to `peer` opens now (after a relay failed: is the owner gone, or was it a hiccup?). */
+export function reachable(peer: Peer, ms = CONNECT_TIMEOUT_MS): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({host: peer.host, port: peer.port})
+    const done = (ok: boolean) => {
+      clearTimeout(timer)
+      socket.destroy()
+      resolve(ok)
+    }
+    const timer = setTimeout(() => done(false), ms)
+    socket.once('connect', () => done(true)).once('error', () => done(false))
+  })
 }
 
 /** No pooling: for the one retry after a stale keep-alive socket. */

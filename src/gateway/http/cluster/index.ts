@@ -4,7 +4,7 @@ import type {SSEServerTransport} from '@modelcontextprotocol/server-legacy/sse'
 
 import {readBody} from '../body.js'
 import type {Logger} from '../../logger.js'
-import {forward, HOP_HEADER} from './forward.js'
+import {forward, HOP_HEADER, reachable} from './forward.js'
 import {advertisedAddress, parsePeerSpec, PeerSet, type Lookup, type Peer} from './peers.js'
 import {formatAddress, ownedSessionId, ownerTag, replicaTag} from './session-id.js'
 
@@ -64,6 +64,14 @@ interface Counts {
 
 /** What a stopping replica does with a request (see `whileStopping`). */
 export type DrainDecision = 'local' | 'handled' | 'refuse'
+
+function badGateway(res: http.ServerResponse, message: string): void {
+  if (res.headersSent) return void res.destroy()
+  const text = JSON.stringify({jsonrpc: '2.0', id: null, error: {code: -32000, message}})
+  res
+    .writeHead(502, {'content-type': 'application/json', 'content-length': Buffer.byteLength(text)})
+    .end(text)
+}
 
 export class Cluster {
   readonly tag: string
@@ -153,12 +161,16 @@ export class Cluster {
     }
     const body = await this.bodyOf(req)
     const outcome = await this.relay(req, res, peer, body)
-    if (outcome === 'unreachable') {
+    // The owner broke the connection before answering: if it is gone, so is the session (404: the client
+    // starts a new one, as the spec says); if it still listens, that was a fault of this one request (502).
+    if (outcome === 'unreachable' || (outcome === 'failed' && !(await reachable(peer)))) {
       this.counts.ownerGone++
       this.options.logger.debug(`http: the replica owning session ${sessionId} (${peer.address}) is gone`)
       unknown()
-    } else if (outcome === 'failed') this.counts.failed++
-    else this.counts.forwarded++
+    } else if (outcome === 'failed') {
+      this.counts.failed++
+      badGateway(res, 'the replica that owns this session broke the connection during the request')
+    } else this.counts.forwarded++
     return true
   }
 
@@ -181,15 +193,13 @@ export class Cluster {
     void this.handOff(req, res, others).catch((err: Error) => {
       this.options.logger.warn(`  - http: handing a request to another replica failed: ${err.message}`)
       if (!res.headersSent)
-        res
-          .writeHead(503, {'content-type': 'application/json'})
-          .end(
-            JSON.stringify({
-              jsonrpc: '2.0',
-              id: null,
-              error: {code: -32000, message: 'the gateway is shutting down'},
-            }),
-          )
+        res.writeHead(503, {'content-type': 'application/json'}).end(
+          JSON.stringify({
+            jsonrpc: '2.0',
+            id: null,
+            error: {code: -32000, message: 'the gateway is shutting down'},
+          }),
+        )
       else res.destroy()
     })
     return 'handled'
@@ -202,6 +212,9 @@ export class Cluster {
     for (let i = 0; i < others.length; i++) {
       const peer = others[(start + i) % others.length]!
       const outcome = await this.relay(req, res, peer, body)
+      // Broken after it was sent: it may have run there, so it is not tried anywhere else.
+      if (outcome === 'failed')
+        return badGateway(res, 'the replica the request was handed to broke the connection')
       if (outcome !== 'unreachable') {
         this.counts.handedOff++
         return
