@@ -1,6 +1,6 @@
 import {randomUUID} from 'node:crypto'
 import http from 'node:http'
-import type {AddressInfo} from 'node:net'
+import net, {type AddressInfo} from 'node:net'
 
 import {NodeStreamableHTTPServerTransport, toNodeHandler, toWebRequest} from '@modelcontextprotocol/node'
 import {createMcpHandler, isLegacyRequest, type Transport} from '@modelcontextprotocol/server'
@@ -444,7 +444,9 @@ export async function serveHttp(
     token,
     stopAccepting() {
       stopping = true
-      server.close()
+      // A replica keeps its load balancer's idle connections until it drains (cluster/index.ts `drain`).
+      if (cluster) net.Server.prototype.close.call(server)
+      else server.close()
     },
     async close() {
       stopping = true

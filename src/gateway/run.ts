@@ -454,7 +454,11 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
       ).startCluster(
         options,
         ctx.env,
-        {host: options.host ?? '', port: options.port || 8811, maxBodyBytes: options.maxBodyBytes},
+        {
+          host: options.host ?? (ctx.env.DOCKER_MCP_IN_CONTAINER === '1' ? '0.0.0.0' : '127.0.0.1'),
+          port: options.port || 8811,
+          maxBodyBytes: options.maxBodyBytes,
+        },
         logger,
       ),
       logger,

@@ -65,6 +65,9 @@ interface Counts {
 /** What a stopping replica does with a request (see `whileStopping`). */
 export type DrainDecision = 'local' | 'handled' | 'refuse'
 
+/** A stopping replica closes its connections once no request came for this long (see `drain`). */
+export const QUIET_MS = 1000
+
 function badGateway(res: http.ServerResponse, message: string): void {
   if (res.headersSent) return void res.destroy()
   const text = JSON.stringify({jsonrpc: '2.0', id: null, error: {code: -32000, message}})
@@ -88,7 +91,8 @@ export class Cluster {
   }
   /** Relayed requests under way that end by themselves (not event streams), for the drain. */
   private inFlight = 0
-  private idle: Array<() => void> = []
+  /** When the last request came in since this replica began stopping. */
+  private lastRequestAt: number | undefined
 
   constructor(private readonly options: ClusterOptions) {
     const own = advertisedAddress(options.advertise, {host: options.host, port: options.port})
@@ -183,10 +187,18 @@ export class Cluster {
   whileStopping(req: http.IncomingMessage, res: http.ServerResponse, url: URL): DrainDecision {
     // This connection ends after the answer: the load balancer opens its next one to a live replica.
     res.shouldKeepAlive = false
+    this.lastRequestAt = Date.now()
     if (req.headers[HOP_HEADER] !== undefined) return 'refuse'
     const session =
       req.headers['mcp-session-id'] ?? url.searchParams.get('sessionId') ?? url.searchParams.get('sessionid')
-    if (session) return 'local'
+    if (session) {
+      // Served here (ours) or relayed (another's): either way the drain waits for it, unless it is a stream.
+      if (req.method !== 'GET') {
+        this.inFlight++
+        res.once('close', () => this.settled())
+      }
+      return 'local'
+    }
     if (req.method !== 'POST') return 'refuse'
     const others = this.others()
     if (others.length === 0) return 'refuse'
@@ -247,20 +259,28 @@ export class Cluster {
         res.writableFinished || res.destroyed ? resolve() : res.once('close', resolve),
       )
     }
-    if (counted && --this.inFlight === 0) for (const wake of this.idle.splice(0)) wake()
+    if (counted) this.settled()
     return outcome
   }
 
-  /** Wait (at most `ms`) for relayed requests under way to end. */
+  private settled(): void {
+    this.inFlight--
+  }
+
+  /**
+   * Wait (at most `ms`) until the load balancer has stopped sending here (no request for QUIET_MS) and the
+   * requests that came in meanwhile have ended. The listening socket is closed already, but the load
+   * balancer's kept-alive connections are not: it still sends on them until it has marked this replica
+   * down, and each request that comes that way is served or handed on, its connection closed after the
+   * answer. Closing those connections at once would race the load balancer's next request on one of them,
+   * and a POST lost that way cannot be retried safely.
+   */
   async drain(ms: number): Promise<void> {
-    if (this.inFlight === 0) return
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, ms)
-      this.idle.push(() => {
-        clearTimeout(timer)
-        resolve()
-      })
-    })
+    const deadline = Date.now() + ms
+    this.lastRequestAt ??= Date.now()
+    while (Date.now() < deadline && (this.inFlight > 0 || Date.now() - this.lastRequestAt < QUIET_MS)) {
+      await new Promise((r) => setTimeout(r, 50))
+    }
   }
 
   /** Prometheus text for /metrics (appended to the gateway's own). */
