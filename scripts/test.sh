@@ -14,6 +14,7 @@ command -v gnome-keyring-daemon >/dev/null 2>&1 || need_apt+=(gnome-keyring)
 command -v docker-registry >/dev/null 2>&1 || need_apt+=(docker-registry) # test/e2e/signatures.test.ts
 command -v htpasswd >/dev/null 2>&1 || need_apt+=(apache2-utils) # test/commands/catalog-oci.test.ts (bcrypt htpasswd)
 command -v docker-compose >/dev/null 2>&1 || need_apt+=(docker-compose)
+command -v nginx >/dev/null 2>&1 || need_apt+=(nginx) # test/e2e/replicas-nginx.test.ts (TLS, round robin)
 if [ "${#need_apt[@]}" -gt 0 ]; then
   if [ "$(id -u)" = "0" ]; then
     echo "- Installing ${need_apt[*]} from apt..." >&2
