@@ -188,9 +188,9 @@ export class Cluster {
     // This connection ends after the answer: the load balancer opens its next one to a live replica.
     res.shouldKeepAlive = false
     this.lastRequestAt = Date.now()
-    if (req.headers[HOP_HEADER] !== undefined) return 'refuse'
     const session =
       req.headers['mcp-session-id'] ?? url.searchParams.get('sessionId') ?? url.searchParams.get('sessionid')
+    // Checked before the hop marker: a request relayed to us on one of our sessions is served to the end.
     if (session) {
       // Served here (ours) or relayed (another's): either way the drain waits for it, unless it is a stream.
       if (req.method !== 'GET') {
@@ -199,7 +199,8 @@ export class Cluster {
       }
       return 'local'
     }
-    if (req.method !== 'POST') return 'refuse'
+    // Handed to us by another stopping replica: not handed on again.
+    if (req.headers[HOP_HEADER] !== undefined || req.method !== 'POST') return 'refuse'
     const others = this.others()
     if (others.length === 0) return 'refuse'
     void this.handOff(req, res, others).catch((err: Error) => {
