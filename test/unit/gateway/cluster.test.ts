@@ -307,3 +307,53 @@ describe('relay', () => {
     assert.equal(ownerTag(sid), cluster.tag)
   })
 })
+
+describe('a stopping replica', () => {
+  test('serves requests on sessions (its own, even relayed), hands stateless POSTs to a peer, refuses the rest', async () => {
+    const peer = await recorder()
+    const ownPort = await freePort()
+    const cluster = new Cluster({
+      peers: `127.0.0.1:${ownPort},127.0.0.1:${peer.port}`,
+      host: '127.0.0.1',
+      port: ownPort,
+      maxBodyBytes: 1 << 20,
+      logger: quiet,
+    })
+    await cluster.start()
+    const front = http.createServer((req, res) => {
+      const decision = cluster.whileStopping(req, res, new URL(req.url!, 'http://x'))
+      if (decision === 'local') res.writeHead(200).end('served here')
+      else if (decision === 'refuse') res.writeHead(503).end('shutting down')
+    })
+    await new Promise<void>((r) => front.listen(0, '127.0.0.1', r))
+    const port = (front.address() as net.AddressInfo).port
+    const send = async (method: string, headers: Record<string, string> = {}, path = '/mcp') => {
+      const r = await fetch(`http://127.0.0.1:${port}${path}`, {
+        method,
+        headers,
+        ...(method === 'POST' ? {body: '{"jsonrpc":"2.0","id":1,"method":"tools/call"}'} : {}),
+      })
+      return {status: r.status, connection: r.headers.get('connection'), text: await r.text()}
+    }
+    try {
+      const own = cluster.newSessionId()
+      const relayed = await send('POST', {'mcp-session-id': own, [HOP_HEADER]: 'peer'})
+      assert.deepEqual([relayed.status, relayed.text], [200, 'served here'])
+      assert.equal(relayed.connection, 'close')
+      assert.equal((await send('POST', {}, `/sse?sessionId=${own}`)).text, 'served here')
+      const handed = await send('POST')
+      assert.equal(handed.status, 200)
+      assert.match(handed.text, /tools\/call/)
+      assert.equal(peer.seen.at(-1)![HOP_HEADER], cluster.tag)
+      assert.equal((await send('POST', {[HOP_HEADER]: 'other'})).status, 503)
+      assert.equal((await send('GET')).status, 503)
+      assert.match(cluster.metricsText(), /handed_off_requests_total 1\n/)
+    } finally {
+      cluster.close()
+      for (const s of [front, peer.server]) {
+        s.closeAllConnections()
+        await new Promise((r) => s.close(r))
+      }
+    }
+  })
+})
