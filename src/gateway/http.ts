@@ -72,6 +72,12 @@ export interface HttpGateway {
   close(): Promise<void>
 }
 
+/**
+ * How long a replica's close waits for requests under way (a tool call starting a container on a loaded
+ * machine takes seconds): under Kubernetes' default grace period (30 s); Swarm's (10 s) needs stop_grace_period.
+ */
+const DRAIN_MS = 25_000
+
 /** How long a refused request body is read and thrown away before the 413 is sent anyway. */
 const DISCARD_MS = 2000
 
@@ -354,6 +360,7 @@ export async function serveHttp(
   }
 
   const server = http.createServer(timeoutOptions(), (req, res) => {
+    cluster?.track(req, res)
     void (async () => {
       let url: URL
       try {
@@ -455,7 +462,7 @@ export async function serveHttp(
         if (!server.listening) return resolve()
         server.close(() => resolve())
       })
-      await cluster?.drain(10_000)
+      await cluster?.drain(DRAIN_MS)
       cluster?.close()
       await sessions.closeAll()
       await modern.close().catch(() => {})

@@ -89,7 +89,7 @@ export class Cluster {
     received: 0,
     handedOff: 0,
   }
-  /** Relayed requests under way that end by themselves (not event streams), for the drain. */
+  /** Requests under way that end by themselves (not event streams), for the drain. */
   private inFlight = 0
   /** When the last request came in since this replica began stopping. */
   private lastRequestAt: number | undefined
@@ -191,14 +191,7 @@ export class Cluster {
     const session =
       req.headers['mcp-session-id'] ?? url.searchParams.get('sessionId') ?? url.searchParams.get('sessionid')
     // Checked before the hop marker: a request relayed to us on one of our sessions is served to the end.
-    if (session) {
-      // Served here (ours) or relayed (another's): either way the drain waits for it, unless it is a stream.
-      if (req.method !== 'GET') {
-        this.inFlight++
-        res.once('close', () => this.settled())
-      }
-      return 'local'
-    }
+    if (session) return 'local'
     // Handed to us by another stopping replica: not handed on again.
     if (req.headers[HOP_HEADER] !== undefined || req.method !== 'POST') return 'refuse'
     const others = this.others()
@@ -245,27 +238,18 @@ export class Cluster {
     return req.method === 'POST' ? readBody(req, this.options.maxBodyBytes) : Promise.resolve(undefined)
   }
 
-  private async relay(
-    req: http.IncomingMessage,
-    res: http.ServerResponse,
-    peer: Peer,
-    body: Buffer | undefined,
-  ) {
-    // Event streams stay open as long as the client holds them: the drain does not wait for those.
-    const counted = req.method !== 'GET'
-    if (counted) this.inFlight++
-    const outcome = await forward(req, res, peer, {agent: this.agent, hop: this.tag, body})
-    if (counted && outcome !== 'unreachable') {
-      await new Promise<void>((resolve) =>
-        res.writableFinished || res.destroyed ? resolve() : res.once('close', resolve),
-      )
-    }
-    if (counted) this.settled()
-    return outcome
+  private relay(req: http.IncomingMessage, res: http.ServerResponse, peer: Peer, body: Buffer | undefined) {
+    return forward(req, res, peer, {agent: this.agent, hop: this.tag, body})
   }
 
-  private settled(): void {
-    this.inFlight--
+  /**
+   * Count a request until its answer ends, for the drain: every request but event streams (GET), which
+   * stay open as long as their client holds them (the client reconnects them elsewhere and resumes).
+   */
+  track(req: http.IncomingMessage, res: http.ServerResponse): void {
+    if (req.method === 'GET') return
+    this.inFlight++
+    res.once('close', () => this.inFlight--)
   }
 
   /**
