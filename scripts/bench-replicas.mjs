@@ -1,122 +1,149 @@
 #!/usr/bin/env node
-// Servers scaled and balanced (#20): calls/s with 32 calls in flight to a long-lived server run as 1 and as 3
-// replica containers, a tool that sleeps 20 ms (`slow {ms: 20, steps: 1}` of the fixture), both through the
-// same gateway build, in one run (ratios to the 1-replica baseline). Run after `npm run build` and
-// `node scripts/build-images.mjs --test`:
-//   node scripts/bench-replicas.mjs [--quick]
-// Writes the raw numbers to .tmp/bench-replicas.json.
+// The cost of a 2025-era session request landing on a replica that does not own the session: relayed to
+// the owner (src/gateway/http/cluster/) against the same request sent to the owner directly, in the same
+// run, interleaved. Two gateway processes (`gateway run --transport streaming --peers`), no servers (no
+// Docker), one session opened on replica A; `ping` and `tools/list` requests sent to A (direct) and to B
+// (relayed to A), sequentially, over kept-alive connections. Reports p50/p99 of each and the difference.
+// Run after `npm run build`: node scripts/bench-replicas.mjs [--quick]. Writes .tmp/bench-replicas.json.
+import {spawn} from 'node:child_process'
 import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
-import {loadavg, tmpdir} from 'node:os'
+import http from 'node:http'
+import net from 'node:net'
+import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
-import {Client} from '@modelcontextprotocol/client'
-import {StdioClientTransport} from '@modelcontextprotocol/client/stdio'
-
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const RUN_JS = path.join(ROOT, 'bin/run.js')
-const QUICK = process.argv.includes('--quick')
-const IN_FLIGHT = 32
-const CALLS = QUICK ? 320 : 1280
-const FIXTURE = `docker-mcp-fixture:${process.env.DOCKER_MCP_TEST_TAG || 'test'}`
+const N = process.argv.includes('--quick') ? 200 : 2000
+const TOKEN = 'bench-replicas-token-0123456789'
 
-const home = mkdtempSync(path.join(tmpdir(), 'docker-mcp-bench-replicas-'))
-const env = {...process.env, HOME: home, DOCKER_CONFIG: path.join(home, '.docker'), NO_COLOR: '1'}
-delete env.DOCKER_CLI_PLUGIN_SOCKET
-mkdirSync(env.DOCKER_CONFIG, {recursive: true})
-const catalog = path.join(home, 'bench.yaml')
-writeFileSync(
-  catalog,
-  `version: 2\nname: bench\ndisplayName: Bench\nregistry:\n` +
-    `  pool:\n    title: Pool\n    description: long-lived fixture\n    type: server\n    image: ${FIXTURE}\n    longLived: true\n`,
-)
-const log = (line) => process.stderr.write(line + '\n')
 const percentile = (xs, p) =>
   [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]
+async function freePort() {
+  const s = net.createServer()
+  await new Promise((r) => s.listen(0, '127.0.0.1', r))
+  const port = s.address().port
+  await new Promise((r) => s.close(r))
+  return port
+}
 
-async function gateway(replicas) {
-  const transport = new StdioClientTransport({
-    command: process.execPath,
-    args: [
+const home = mkdtempSync(path.join(tmpdir(), 'bench-replicas-'))
+mkdirSync(path.join(home, '.docker'))
+const ports = [await freePort(), await freePort()]
+const peers = ports.map((p) => `127.0.0.1:${p}`).join(',')
+const children = ports.map((port) =>
+  spawn(
+    process.execPath,
+    [
       RUN_JS,
       'gateway',
       'run',
-      '--catalog',
-      catalog,
-      '--servers',
-      'pool',
-      '--no-cache',
-      '--log-calls=false',
-      '--server-replicas',
-      `pool=${replicas}`,
+      '--transport',
+      'streaming',
+      '--port',
+      String(port),
+      '--peers',
+      peers,
+      '--no-watch',
     ],
-    env: {...env},
-    stderr: 'ignore',
-  })
-  const client = new Client({name: 'bench-replicas', version: '1'})
-  await client.connect(transport)
-  await client.listTools()
-  return {client, pid: transport.pid}
-}
+    {
+      env: {
+        ...process.env,
+        HOME: home,
+        DOCKER_CONFIG: path.join(home, '.docker'),
+        MCP_GATEWAY_AUTH_TOKEN: TOKEN,
+      },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  ),
+)
+const agent = new http.Agent({keepAlive: true, maxSockets: 4})
 
-const whoami = async (client) =>
-  JSON.parse((await client.callTool({name: 'whoami', arguments: {}}, {timeout: 120_000})).content[0].text)
-    .hostname
-
-async function load(client) {
-  const times = []
-  let next = 0
-  const cpuBefore = process.cpuUsage()
-  const t = performance.now()
-  await Promise.all(
-    Array.from({length: IN_FLIGHT}, async () => {
-      while (next < CALLS) {
-        next++
-        const s = performance.now()
-        await client.callTool({name: 'slow', arguments: {ms: 20, steps: 1}}, {timeout: 120_000})
-        times.push(performance.now() - s)
-      }
-    }),
-  )
-  const seconds = (performance.now() - t) / 1000
-  return {
-    callsPerSec: CALLS / seconds,
-    p50: percentile(times, 50),
-    p99: percentile(times, 99),
-    clientCpu: process.cpuUsage(cpuBefore),
-  }
-}
-
-const results = {load: loadavg()[0], inFlight: IN_FLIGHT, calls: CALLS}
-try {
-  for (const replicas of [1, 3]) {
-    log(`- ${replicas} replica(s)`)
-    const {client} = await gateway(replicas)
-    const seen = new Set()
-    const deadline = Date.now() + 180_000
-    while (seen.size < replicas && Date.now() < deadline) seen.add(await whoami(client))
-    // Warm: JIT and connections on every replica.
-    await Promise.all(
-      Array.from({length: 64}, () => client.callTool({name: 'slow', arguments: {ms: 20, steps: 1}})),
+function post(port, body, sessionId) {
+  return new Promise((resolve, reject) => {
+    const text = JSON.stringify(body)
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/mcp',
+        method: 'POST',
+        agent,
+        headers: {
+          authorization: `Bearer ${TOKEN}`,
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          'content-length': Buffer.byteLength(text),
+          ...(sessionId ? {'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-06-18'} : {}),
+        },
+      },
+      (res) => {
+        let out = ''
+        res.setEncoding('utf8').on('data', (d) => (out += d))
+        res.on('end', () => resolve({status: res.statusCode, headers: res.headers, body: out}))
+      },
     )
-    results[`replicas${replicas}`] = {answering: seen.size, ...(await load(client))}
-    await client.close()
+    req.once('error', reject)
+    req.end(text)
+  })
+}
+
+try {
+  for (const port of ports) {
+    for (let i = 0; ; i++) {
+      const ok = await fetch(`http://127.0.0.1:${port}/health`).then(
+        (r) => r.status === 200,
+        () => false,
+      )
+      if (ok) break
+      if (i > 600) throw new Error(`replica on ${port} did not start`)
+      await new Promise((r) => setTimeout(r, 100))
+    }
   }
+  const init = await post(ports[0], {
+    jsonrpc: '2.0',
+    id: 0,
+    method: 'initialize',
+    params: {protocolVersion: '2025-06-18', capabilities: {}, clientInfo: {name: 'bench', version: '1'}},
+  })
+  const sid = init.headers['mcp-session-id']
+  if (init.status !== 200 || !sid) throw new Error(`initialize: ${init.status} ${init.body}`)
+  await post(ports[0], {jsonrpc: '2.0', method: 'notifications/initialized'}, sid)
+
+  const results = {}
+  for (const method of ['ping', 'tools/list']) {
+    const direct = []
+    const relayed = []
+    // Warm up both paths (connections, JIT), then interleave so that load on the machine hits both alike.
+    for (let i = 0; i < 50; i++)
+      for (const port of ports) await post(port, {jsonrpc: '2.0', id: i, method}, sid)
+    for (let i = 0; i < N; i++) {
+      for (const [port, into] of [
+        [ports[0], direct],
+        [ports[1], relayed],
+      ]) {
+        const t = performance.now()
+        const r = await post(port, {jsonrpc: '2.0', id: i, method}, sid)
+        into.push(performance.now() - t)
+        if (r.status !== 200) throw new Error(`${method} on ${port}: ${r.status} ${r.body}`)
+      }
+    }
+    const row = (xs) => ({p50: +percentile(xs, 50).toFixed(3), p99: +percentile(xs, 99).toFixed(3)})
+    results[method] = {
+      direct: row(direct),
+      relayed: row(relayed),
+      addedP50: +(percentile(relayed, 50) - percentile(direct, 50)).toFixed(3),
+      addedP99: +(percentile(relayed, 99) - percentile(direct, 99)).toFixed(3),
+    }
+  }
+  const out = {n: N, ms: results}
+  console.log(JSON.stringify(out, null, 2))
+  mkdirSync(path.join(ROOT, '.tmp'), {recursive: true})
+  writeFileSync(path.join(ROOT, '.tmp/bench-replicas.json'), JSON.stringify(out, null, 2))
 } finally {
+  agent.destroy()
+  for (const child of children) child.kill('SIGTERM')
+  await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : null)))
   rmSync(home, {recursive: true, force: true})
 }
-mkdirSync(path.join(ROOT, '.tmp'), {recursive: true})
-writeFileSync(path.join(ROOT, '.tmp/bench-replicas.json'), JSON.stringify(results, null, 2))
-const one = results.replicas1
-const three = results.replicas3
-const f = (x) => `${x.toFixed(1)} ms`
-console.log(
-  `calls/s, ${IN_FLIGHT} in flight, 20 ms tool: 1 replica ${one.callsPerSec.toFixed(0)}, 3 replicas ${three.callsPerSec.toFixed(0)} = ${(three.callsPerSec / one.callsPerSec).toFixed(2)}x`,
-)
-console.log(
-  `latency p50/p99: 1 replica ${f(one.p50)}/${f(one.p99)}, 3 replicas ${f(three.p50)}/${f(three.p99)}`,
-)
-console.log(
-  `replicas answering: ${one.answering} / ${three.answering}; load average (1 min) at start ${results.load.toFixed(2)}`,
-)
-process.exit(0)

@@ -401,6 +401,17 @@ export const GATEWAY_RUN_FLAGS = {
     description: 'how long an open circuit fails calls at once before a probe: seconds or 30s, 2m, 500ms',
     default: '30s',
   },
+  // Replicas without sticky sessions (issue #20, src/gateway/http/cluster/; env MCP_GATEWAY_PEERS, MCP_GATEWAY_ADVERTISE).
+  peers: {
+    type: 'string',
+    description:
+      'the other replicas behind the same load balancer: DNS names (all their A/AAAA records, e.g. tasks.<service>) and host:port items, comma-separated; a request on a session of another replica is relayed to it',
+  },
+  advertise: {
+    type: 'string',
+    description:
+      'host:port the other replicas reach this one at (default with --peers: --host if specific, else the first non-loopback IPv4, and --port)',
+  },
 } as const satisfies Record<string, FlagSpec>
 
 export type GatewayRunFlags = FlagValues<typeof GATEWAY_RUN_FLAGS>
@@ -478,6 +489,8 @@ export function gatewayOptionsFromFlags(flags: GatewayRunFlags, version: string)
     serverReplicas: flags['server-replicas'],
     circuitFailures: flags['circuit-failures'],
     circuitCooldown: flags['circuit-cooldown'],
+    peers: flags.peers,
+    advertise: flags.advertise,
     version,
   }
 }

@@ -1,6 +1,6 @@
 import {randomUUID} from 'node:crypto'
-import type http from 'node:http'
-import type {AddressInfo} from 'node:net'
+import http from 'node:http'
+import net, {type AddressInfo} from 'node:net'
 
 import {NodeStreamableHTTPServerTransport, toNodeHandler, toWebRequest} from '@modelcontextprotocol/node'
 import {createMcpHandler, isLegacyRequest, type Transport} from '@modelcontextprotocol/server'
@@ -24,6 +24,7 @@ import type {NamedTokens} from './http/named-tokens.js'
 import {createFrontDoorServer, DEFAULT_FRONT_DOOR, type FrontDoorOptions} from './http/front-door.js'
 import {publicViewOf, resolvePublicView} from './http/proxy.js'
 import type {Caller} from './session/caller.js'
+import type {Cluster} from './http/cluster/index.js'
 import {probe} from './health.js'
 import {SessionTable} from './http/sessions.js'
 import type {Logger} from './logger.js'
@@ -64,6 +65,8 @@ export interface HttpOptions {
   frontDoor?: FrontDoorOptions | undefined
   /** `/status` (src/gateway/observe/status.ts): every server's state, containers, calls and errors. */
   status?: (() => unknown) | undefined
+  /** Replicas without sticky sessions (`--peers`, src/gateway/http/cluster/): session ids and forwarding. */
+  cluster?: Cluster | undefined
 }
 
 export interface HttpGateway {
@@ -74,6 +77,12 @@ export interface HttpGateway {
   stopAccepting(): void
   close(): Promise<void>
 }
+
+/**
+ * How long a replica's close waits for requests under way (a tool call starting a container on a loaded
+ * machine takes seconds): under Kubernetes' default grace period (30 s); Swarm's (10 s) needs stop_grace_period.
+ */
+const DRAIN_MS = 25_000
 
 /** How long a refused request body is read and thrown away before the 413 is sent anyway. */
 const DISCARD_MS = 2000
@@ -153,7 +162,7 @@ export async function serveHttp(
   options: HttpOptions,
   metrics?: GatewayMetrics,
 ): Promise<HttpGateway> {
-  const {logger} = options
+  const {logger, cluster} = options
   // Another authenticator (OAuth) replaces the one token: none is generated or printed then.
   const auth =
     options.allowUnauthenticated || options.authenticator ? undefined : resolveAuthToken(options.token)
@@ -250,6 +259,10 @@ export async function serveHttp(
     if (req.method !== 'POST' && req.method !== 'GET' && req.method !== 'DELETE') {
       return rpcError(res, 405, `method ${req.method} is not allowed on /mcp`, {allow: 'GET, POST, DELETE'})
     }
+    const unknownSession = () =>
+      rpcError(res, 404, `unknown session ${sessionId}: start a new one with initialize`)
+    // Another replica's session: relayed to it (before the body is read here).
+    if (sessionId && (await cluster?.route(req, res, sessionId, unknownSession))) return
     let parsed: unknown
     if (req.method === 'POST') {
       parsed = await readJsonBody(req, options.maxBodyBytes)
@@ -257,8 +270,7 @@ export async function serveHttp(
     }
     if (sessionId) {
       const transport = legacySessions.get(sessionId)
-      if (!transport || strayCaller(sessionId, req))
-        return rpcError(res, 404, `unknown session ${sessionId}: start a new one with initialize`)
+      if (!transport || strayCaller(sessionId, req)) return unknownSession()
       track(sessionId, req, res)
       return transport.handleRequest(req, res, parsed)
     }
@@ -285,7 +297,7 @@ export async function serveHttp(
     if (refused) {
       return rpcError(res, refused.status, refused.message, {'retry-after': '30'}, requestId(parsed))
     }
-    const id = randomUUID()
+    const id = cluster?.newSessionId() ?? randomUUID()
     // Resumable streams: a client whose stream breaks reconnects with Last-Event-ID and misses nothing.
     const events = new SessionEventStore()
     const transport = new NodeStreamableHTTPServerTransport({
@@ -322,7 +334,7 @@ export async function serveHttp(
       if (refused) return rpcError(res, refused.status, refused.message, {'retry-after': '30'})
       // The endpoint event names the path the client posts to, as the client sees it (behind a proxy's prefix).
       const transport = new SSEServerTransport(`${publicViewOf(req).prefix}/message`, res)
-      const id = transport.sessionId
+      const id = cluster?.nameSseSession(transport) ?? transport.sessionId
       sseSessions.set(id, transport)
       sessions.add(id, owner, () => transport.close())
       openedBy.set(id, callerOf(req)?.id ?? '')
@@ -342,9 +354,10 @@ export async function serveHttp(
     }
     if (req.method === 'POST') {
       const sid = url.searchParams.get('sessionId') ?? url.searchParams.get('sessionid') ?? ''
+      const unknownSse = () => rpcError(res, 404, `unknown SSE session "${sid}": open GET /sse first`)
+      if (sid && (await cluster?.route(req, res, sid, unknownSse))) return
       const transport = sseSessions.get(sid)
-      if (!transport || strayCaller(sid, req))
-        return rpcError(res, 404, `unknown SSE session "${sid}": open GET /sse first`)
+      if (!transport || strayCaller(sid, req)) return unknownSse()
       track(sid, req, res)
       const parsed = await readJsonBody(req, options.maxBodyBytes)
       if (parsed === NOT_JSON) return parseError(res)
@@ -355,6 +368,7 @@ export async function serveHttp(
 
   const door = options.frontDoor ?? DEFAULT_FRONT_DOOR
   const front = createFrontDoorServer(door, timeoutOptions(), logger, (req, res) => {
+    cluster?.track(req, res)
     void (async () => {
       const view = resolvePublicView(req, door.trustedProxies)
       let url: URL
@@ -367,7 +381,12 @@ export async function serveHttp(
         const answer = probe(gateway, url.pathname, {ready, stopping})
         return sendJson(res, answer.status, answer.body)
       }
-      if (stopping) return refuse(res, 503, 'the gateway is shutting down')
+      if (stopping) {
+        // A replica hands what is not its own to another (src/gateway/http/cluster/): no call lost in a rolling update.
+        const decision = cluster?.whileStopping(req, res, url) ?? 'refuse'
+        if (decision === 'handled') return
+        if (decision === 'refuse') return refuse(res, 503, 'the gateway is shutting down')
+      }
       // DNS-rebinding defence: a page in a browser must not reach a loopback gateway through a hostile name.
       const host = checkHost(req.headers.host, loopback, door.publicNames)
       if (!host.ok) return refuse(res, host.status, host.message)
@@ -391,7 +410,7 @@ export async function serveHttp(
         return res.end()
       }
       if (url.pathname === '/metrics' && metrics) {
-        const text = await metrics.render()
+        const text = (await metrics.render()) + (cluster?.metricsText() ?? '')
         res.writeHead(200, {'content-type': metrics.contentType})
         return res.end(text)
       }
@@ -443,7 +462,9 @@ export async function serveHttp(
     token,
     stopAccepting() {
       stopping = true
-      server.close()
+      // A replica keeps its load balancer's idle connections until it drains (cluster/index.ts `drain`).
+      if (cluster) net.Server.prototype.close.call(server)
+      else server.close()
     },
     async close() {
       stopping = true
@@ -453,6 +474,8 @@ export async function serveHttp(
         if (!server.listening) return resolve()
         server.close(() => resolve())
       })
+      await cluster?.drain(DRAIN_MS)
+      cluster?.close()
       await sessions.closeAll()
       await modern.close().catch(() => {})
       server.closeAllConnections()

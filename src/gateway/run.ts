@@ -28,8 +28,9 @@ import {InterceptedTransport, StreamTransport} from './stdio-transport.js'
 import type {Upstream} from './upstream.js'
 import type {OAuthResourceOptions} from './http/oauth/options.js'
 import type {FrontDoorOptions} from './http/front-door.js'
+import type {ReplicaOptions} from './http/cluster/index.js'
 
-export interface RunGatewayOptions extends GatewayFlags, AccessOptions, BalanceSources {
+export interface RunGatewayOptions extends GatewayFlags, AccessOptions, BalanceSources, ReplicaOptions {
   transport: 'stdio' | 'sse' | 'streaming'
   port?: number | undefined
   host?: string | undefined
@@ -479,6 +480,18 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
           calls,
           providers: [poolStatusProvider(gateway.pool)],
         }),
+      cluster: await (
+        await import('./http/cluster/index.js')
+      ).startCluster(
+        options,
+        ctx.env,
+        {
+          host: options.host ?? (ctx.env.DOCKER_MCP_IN_CONTAINER === '1' ? '0.0.0.0' : '127.0.0.1'),
+          port: options.port || 8811,
+          maxBodyBytes: options.maxBodyBytes,
+        },
+        logger,
+      ),
       logger,
     },
     metrics,
