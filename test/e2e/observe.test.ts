@@ -261,7 +261,9 @@ describe('tracing off by default; on over stdio (the raw hot path)', () => {
   test('without OTEL variables (or with OTEL_SDK_DISABLED) no OpenTelemetry module is loaded and nothing is sent', async () => {
     const receiver = await startReceiver()
     try {
-      for (const env of [{}, {OTEL_SDK_DISABLED: 'true', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url}]) {
+      for (const env of [{}, {OTEL_SDK_DISABLED: 'true', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url}] as Array<
+        Record<string, string>
+      >) {
         const {g, sandbox, log} = await stdioRun(env, [])
         try {
           for (let i = 0; i < 3; i++)
