@@ -20,10 +20,9 @@ import http from 'node:http'
 import net from 'node:net'
 import os, {tmpdir} from 'node:os'
 import path from 'node:path'
-import {fileURLToPath} from 'node:url'
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
-const RUN_JS = path.join(ROOT, 'bin/run.js')
+import {cpuMs, freePort, log, percentile, ROOT, RUN_JS} from './lib/bench-lib.mjs'
+
 const QUICK = process.argv.includes('--quick')
 const SECONDS = QUICK ? 5 : 15
 const LATENCY_CALLS = QUICK ? 300 : 1000
@@ -38,21 +37,10 @@ const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => {
 })
 if (!NGINX) throw new Error('nginx is not installed (apt-get install nginx)')
 
-const percentile = (xs, p) =>
-  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]
-const log = (line) => process.stderr.write(`${line}\n`)
-async function freePort() {
-  const s = net.createServer()
-  await new Promise((r) => s.listen(0, '127.0.0.1', r))
-  const {port} = s.address()
-  await new Promise((r) => s.close(r))
-  return port
-}
-/** CPU time (user + system) of a process so far, in ms (Linux /proc). */
-function cpuMs(pid) {
+/** CPU time of a process so far, in ms; 0 once it is gone. */
+const cpuMsOf = (pid) => {
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
-    return (Number(fields[11]) + Number(fields[12])) * (1000 / 100)
+    return cpuMs(pid)
   } catch {
     return 0
   }
@@ -219,7 +207,7 @@ async function measure(label, base, pids) {
     lat.push(performance.now() - t)
   }
   const clients = await Promise.all(Array.from({length: CLIENTS}, () => openSession(base)))
-  const cpu0 = pids().reduce((s, p) => s + cpuMs(p), 0)
+  const cpu0 = pids().reduce((s, p) => s + cpuMsOf(p), 0)
   const deadline = performance.now() + SECONDS * 1000
   let calls = 0
   const t0 = performance.now()
@@ -232,7 +220,7 @@ async function measure(label, base, pids) {
     }),
   )
   const elapsed = (performance.now() - t0) / 1000
-  const cpu = pids().reduce((s, p) => s + cpuMs(p), 0) - cpu0
+  const cpu = pids().reduce((s, p) => s + cpuMsOf(p), 0) - cpu0
   const result = {
     p50: percentile(lat, 50),
     p99: percentile(lat, 99),

@@ -8,25 +8,13 @@
 import {spawn} from 'node:child_process'
 import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import http from 'node:http'
-import net from 'node:net'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
-import {fileURLToPath} from 'node:url'
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
-const RUN_JS = path.join(ROOT, 'bin/run.js')
+import {freePort, percentile, ROOT, RUN_JS} from './lib/bench-lib.mjs'
+
 const N = process.argv.includes('--quick') ? 200 : 2000
 const TOKEN = 'bench-replicas-token-0123456789'
-
-const percentile = (xs, p) =>
-  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]
-async function freePort() {
-  const s = net.createServer()
-  await new Promise((r) => s.listen(0, '127.0.0.1', r))
-  const port = s.address().port
-  await new Promise((r) => s.close(r))
-  return port
-}
 
 const home = mkdtempSync(path.join(tmpdir(), 'bench-replicas-'))
 mkdirSync(path.join(home, '.docker'))

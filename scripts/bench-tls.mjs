@@ -9,31 +9,19 @@ import {execFileSync, spawn} from 'node:child_process'
 import {mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import http from 'node:http'
 import https from 'node:https'
-import net from 'node:net'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {Readable} from 'node:stream'
-import {fileURLToPath} from 'node:url'
 
 import {Client, StreamableHTTPClientTransport} from '@modelcontextprotocol/client'
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
-const RUN_JS = path.join(ROOT, 'bin/run.js')
+import {freePort, percentile, ROOT, RUN_JS} from './lib/bench-lib.mjs'
+
 const QUICK = process.argv.includes('--quick')
 const ROUNDS = QUICK ? 4 : 10
 const CALLS_PER_ROUND = QUICK ? 50 : 100
 const FRESH_PER_ROUND = QUICK ? 20 : 50
 const TOKEN = 'bench-tls-token-0123456789'
-
-const percentile = (xs, p) =>
-  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]
-async function freePort() {
-  const s = net.createServer()
-  await new Promise((r) => s.listen(0, '127.0.0.1', r))
-  const port = s.address().port
-  await new Promise((r) => s.close(r))
-  return port
-}
 
 const dir = mkdtempSync(path.join(tmpdir(), 'docker-mcp-bench-tls-'))
 const home = path.join(dir, 'home')

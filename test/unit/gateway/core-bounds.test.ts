@@ -180,24 +180,9 @@ test('UpstreamPool: a parked call gives its running place up, within a bound of 
 })
 
 test('Gateway: a session can be closed, with its containers', async () => {
-  const {Gateway} = await import('../../../src/gateway/gateway.js')
   const closedSessions: string[] = []
   const forgotten: string[] = []
-  const gateway = new Gateway({
-    toolViews: [{name: 'recorder', forget: (id) => void forgotten.push(id)}],
-    servers: [],
-    toolFilter: () => true,
-    prefixAll: false,
-    version: '0.0.0',
-    callTimeoutMs: 1000,
-    maxPerServer: 1,
-    idleMs: 0,
-    logCalls: false,
-    startUpstream: async () => {
-      throw new Error('no servers here')
-    },
-    logger: {debug: () => {}, info: () => {}, warn: () => {}} as never,
-  })
+  const gateway = await bareGateway(forgotten)
   const pool = gateway.pool as unknown as {closeSession: (id: string) => Promise<void>}
   const closeSession = pool.closeSession.bind(pool)
   pool.closeSession = async (id) => {
@@ -220,23 +205,8 @@ test('Gateway: a session can be closed, with its containers', async () => {
 })
 
 test('Gateway: a session its client closes leaves nothing behind (capability scope, tool view state)', async () => {
-  const {Gateway} = await import('../../../src/gateway/gateway.js')
   const forgotten: string[] = []
-  const gateway = new Gateway({
-    toolViews: [{name: 'recorder', forget: (id) => void forgotten.push(id)}],
-    servers: [],
-    toolFilter: () => true,
-    prefixAll: false,
-    version: '0.0.0',
-    callTimeoutMs: 1000,
-    maxPerServer: 1,
-    idleMs: 0,
-    logCalls: false,
-    startUpstream: async () => {
-      throw new Error('no servers here')
-    },
-    logger: {debug: () => {}, info: () => {}, warn: () => {}} as never,
-  })
+  const gateway = await bareGateway(forgotten)
   gateway.start()
   const scopes = (gateway as unknown as {scopes: {scopes: Map<string, unknown>}}).scopes.scopes
   for (const id of ['c1', 'c2']) {
@@ -252,3 +222,23 @@ test('Gateway: a session its client closes leaves nothing behind (capability sco
   assert.deepEqual(forgotten, ['c1', 'c2'])
   await gateway.shutdown()
 })
+
+/** A gateway with no servers, whose one tool view layer records the sessions it is told to forget. */
+async function bareGateway(forgotten: string[]) {
+  const {Gateway} = await import('../../../src/gateway/gateway.js')
+  return new Gateway({
+    toolViews: [{name: 'recorder', forget: (id) => void forgotten.push(id)}],
+    servers: [],
+    toolFilter: () => true,
+    prefixAll: false,
+    version: '0.0.0',
+    callTimeoutMs: 1000,
+    maxPerServer: 1,
+    idleMs: 0,
+    logCalls: false,
+    startUpstream: async () => {
+      throw new Error('no servers here')
+    },
+    logger: {debug: () => {}, info: () => {}, warn: () => {}} as never,
+  })
+}
