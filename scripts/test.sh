@@ -75,9 +75,9 @@ export NODE_OPTIONS="${NODE_OPTIONS:+$NODE_OPTIONS }--unhandled-rejections=stric
 # containers. Every lane but the first runs under its own host name (a UTS namespace), and the gateway
 # labels every container with its host name, so a lane's tests count only that lane's containers
 # (test/helpers/gateway.ts managedContainers). A file that needs this machine's real host name says
-# `e2e-lane: main` and stays in the first e2e lane. E2E files are shared out by size, largest first, to
-# the lightest lane. Without root (no namespaces) the lanes run one after the other. The last line sums
-# every run for CI.
+# `e2e-lane: main` and stays in the first e2e lane. E2E files are shared out by weight (e2e_weight),
+# heaviest first, to the lightest lane. Without root (no namespaces) the lanes run one after the other.
+# The last line sums every run for CI.
 run_lane() {
   node --import tsx --test --test-concurrency=1 --test-timeout=600000 --test-reporter=spec "$@" 2>&1
 }
@@ -91,7 +91,16 @@ in_lane() {
   shift
   unshare --uts bash -c 'hostname "$(hostname)-'"$name"'" && "$@"' bash "$@"
 }
-export -f run_lane run_quick in_lane
+export -f run_lane run_quick in_lane e2e_weight
+
+# How heavy an e2e file is, for sharing files out to lanes: its size in bytes (about 250 bytes of test per
+# second of run), or, for files whose run is mostly waiting on the engine (a swarm, a compose project),
+# the seconds a full run took, from a `e2e-seconds: N` comment in the file.
+e2e_weight() {
+  local seconds
+  seconds=$(grep -m1 -oE 'e2e-seconds: [0-9]+' "$1" | grep -oE '[0-9]+$' || true)
+  if [ -n "$seconds" ]; then echo $((seconds * 250)); else wc -c <"$1"; fi
+}
 
 run_tests() {
   local quick=() log status=0 f size n i lanes="${E2E_LANES:-2}"
@@ -107,7 +116,7 @@ run_tests() {
     fi
     lane_files[n]+="$f "
     lane_size[n]=$((lane_size[n] + size))
-  done < <(for f in "$@"; do case "$f" in test/e2e/*) echo "$(wc -c <"$f") $f" ;; esac; done | sort -rn)
+  done < <(for f in "$@"; do case "$f" in test/e2e/*) echo "$(e2e_weight "$f") $f" ;; esac; done | sort -rn)
   log="$(mktemp "${TMPDIR:-/tmp}/docker-mcp-tests.XXXXXX")"
   if [ "$(id -u)" = "0" ] && command -v unshare >/dev/null 2>&1; then
     local dir

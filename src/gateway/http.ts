@@ -333,7 +333,7 @@ export async function serveHttp(
       const refused = sessions.refusal(owner)
       if (refused) return rpcError(res, refused.status, refused.message, {'retry-after': '30'})
       // The endpoint event names the path the client posts to, as the client sees it (behind a proxy's prefix).
-      const transport = new SSEServerTransport(`${publicViewOf(req).prefix}/message`, res)
+      const transport = new SSEServerTransport(`${publicViewOf(req).prefix}/sse`, res)
       const id = cluster?.nameSseSession(transport) ?? transport.sessionId
       sseSessions.set(id, transport)
       sessions.add(id, owner, () => transport.close())

@@ -432,7 +432,7 @@ ${conf}
   test('the SSE endpoint event keeps the /main prefix; the SDK SSE client lists and calls tools', async () => {
     const event = await firstSseEvent(`${base}/sse`, {}, {ca: ca.ca})
     assert.equal(event.status, 200)
-    assert.match(event.data, /^\/main\/message\?sessionId=[0-9a-f-]+$/)
+    assert.match(event.data, /^\/main\/sse\?sessionId=[0-9a-f-]+$/)
     const client = await connect('sse', `${base}/sse`, httpsFetch(ca.ca) as typeof fetch)
     try {
       await listAndCall(client)
@@ -475,7 +475,7 @@ ${conf}
 
   test('a client cannot override the prefix the proxy sets', async () => {
     const event = await firstSseEvent(`${base}/sse`, {'x-forwarded-prefix': '/evil'}, {ca: ca.ca})
-    assert.match(event.data, /^\/main\/message\?sessionId=/)
+    assert.match(event.data, /^\/main\/sse\?sessionId=/)
   })
 })
 
@@ -541,7 +541,7 @@ describe('forwarding headers and public names straight at the gateway', () => {
       'x-forwarded-host': 'evil.example',
     }
     const event = await firstSseEvent(`http://127.0.0.1:${plain.port}/sse`, spoof)
-    assert.match(event.data, /^\/message\?sessionId=/)
+    assert.match(event.data, /^\/sse\?sessionId=/)
     const r = await raw(plain.port, '/', {...auth, host: `127.0.0.1:${plain.port}`, ...spoof})
     assert.equal(r.status, 307)
     assert.equal(r.headers.location, '/mcp')
@@ -551,7 +551,7 @@ describe('forwarding headers and public names straight at the gateway', () => {
     const good = await firstSseEvent(`http://127.0.0.1:${trusting.port}/sse`, {
       'x-forwarded-prefix': '/team/a/',
     })
-    assert.match(good.data, /^\/team\/a\/message\?sessionId=/)
+    assert.match(good.data, /^\/team\/a\/sse\?sessionId=/)
     for (const bad of ['//evil.example', '/a/../b', 'relative', '/a b']) {
       const r = await raw(trusting.port, '/', {
         ...auth,

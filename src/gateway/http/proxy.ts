@@ -10,7 +10,7 @@ import {parseHostHeader} from './guards.js'
  * A proxy that serves the gateway on `https://mcp.example.com/main/` forwards `GET /main/sse` as `GET /sse`
  * to `http://127.0.0.1:8811`. The gateway then builds URLs the client must use (the SSE `endpoint` event,
  * the `/` redirect, OAuth metadata URLs) from what it sees, which is wrong for the client: it needs
- * `/main/message?sessionId=…` on `https://mcp.example.com`. The proxy says so in `X-Forwarded-Prefix`,
+ * `/main/sse?sessionId=…` on `https://mcp.example.com`. The proxy says so in `X-Forwarded-Prefix`,
  * `X-Forwarded-Proto` and `X-Forwarded-Host` (or RFC 7239 `Forwarded`), but anybody can send those headers:
  * they are believed only from the peer addresses given with `--trusted-proxy` (none by default), and only
  * the values the nearest proxy set count (the last one of a list: a client's own value in front of it is
