@@ -91,7 +91,7 @@ in_lane() {
   shift
   unshare --uts bash -c 'hostname "$(hostname)-'"$name"'" && "$@"' bash "$@"
 }
-export -f run_lane run_quick in_lane e2e_weight
+export -f run_lane run_quick in_lane
 
 # How heavy an e2e file is, for sharing files out to lanes: its size in bytes (about 250 bytes of test per
 # second of run), or, for files whose run is mostly waiting on the engine (a swarm, a compose project),
@@ -101,6 +101,7 @@ e2e_weight() {
   seconds=$(grep -m1 -oE 'e2e-seconds: [0-9]+' "$1" | grep -oE '[0-9]+$' || true)
   if [ -n "$seconds" ]; then echo $((seconds * 250)); else wc -c <"$1"; fi
 }
+export -f e2e_weight
 
 run_tests() {
   local quick=() log status=0 f size n i lanes="${E2E_LANES:-2}"
