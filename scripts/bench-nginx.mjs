@@ -14,7 +14,7 @@
 //   The client is a minimal JSON-RPC-over-HTTP one (node:http, keep-alive), so it costs little.
 // - Baseline: the same client straight to one gateway (no NGINX).
 // Writes .tmp/bench-nginx.json.
-import {execFileSync, spawn} from 'node:child_process'
+import {spawn} from 'node:child_process'
 import {mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import http from 'node:http'
 import net from 'node:net'
@@ -71,9 +71,17 @@ async function startReplicas(n) {
   const procs = ports.map((port) => {
     const child = spawn(
       process.execPath,
-      [RUN_JS, 'gateway', 'run', '--transport', 'streaming', '--port', String(port), '--no-watch'].concat(
-        n > 1 ? ['--peers', peers] : [],
-      ),
+      [
+        RUN_JS,
+        'gateway',
+        'run',
+        '--transport',
+        'streaming',
+        '--port',
+        String(port),
+        '--no-watch',
+        '--metrics',
+      ].concat(n > 1 ? ['--peers', peers] : []),
       {
         env: {
           ...process.env,
@@ -196,17 +204,27 @@ async function openSession(base) {
   }
 }
 
-/** Sequential latency (one client), then 32 clients for SECONDS: calls/s and CPU per call of `pids`. */
-async function measure(label, base, pids) {
-  const one = await openSession(base)
-  for (let i = 0; i < 50; i++) await one()
-  const lat = []
-  for (let i = 0; i < LATENCY_CALLS; i++) {
-    const t = performance.now()
-    await one()
-    lat.push(performance.now() - t)
+/** Sequential latency of one session per target, the targets interleaved in rounds of 50 calls. */
+async function latencies(bases) {
+  const sessions = await Promise.all(bases.map((base) => openSession(base)))
+  for (const call of sessions) for (let i = 0; i < 100; i++) await call()
+  const lat = bases.map(() => [])
+  for (let round = 0; round < LATENCY_CALLS / 50; round++) {
+    for (const [i, call] of sessions.entries()) {
+      for (let n = 0; n < 50; n++) {
+        const t = performance.now()
+        await call()
+        lat[i].push(performance.now() - t)
+      }
+    }
   }
+  return lat.map((xs) => ({p50: percentile(xs, 50), p99: percentile(xs, 99)}))
+}
+
+/** 32 clients for SECONDS: calls/s and CPU per call of `pids` (gateways, NGINX). */
+async function throughput(base, pids) {
   const clients = await Promise.all(Array.from({length: CLIENTS}, () => openSession(base)))
+  for (const call of clients) await call()
   const cpu0 = pids().reduce((s, p) => s + cpuMsOf(p), 0)
   const deadline = performance.now() + SECONDS * 1000
   let calls = 0
@@ -221,31 +239,30 @@ async function measure(label, base, pids) {
   )
   const elapsed = (performance.now() - t0) / 1000
   const cpu = pids().reduce((s, p) => s + cpuMsOf(p), 0) - cpu0
-  const result = {
-    p50: percentile(lat, 50),
-    p99: percentile(lat, 99),
-    callsPerSec32: calls / elapsed,
-    cpuMsPerCall: cpu / calls,
-  }
-  log(
-    `  ${label.padEnd(28)} p50 ${result.p50.toFixed(2)} ms  p99 ${result.p99.toFixed(2)} ms  ` +
-      `${result.callsPerSec32.toFixed(0)} calls/s (32 clients)  CPU ${result.cpuMsPerCall.toFixed(2)} ms/call`,
-  )
-  return result
+  return {callsPerSec32: calls / elapsed, cpuMsPerCall: cpu / calls}
 }
 
 const results = {load: {start: os.loadavg()[0]}}
 try {
-  log(`- NGINX ${execFileSync(NGINX, ['-v'], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe']}) || ''}`)
   const one = await startReplicas(1)
-  const gwPids1 = () => one.procs.map((p) => p.pid)
-  results.direct = await measure('direct to 1 gateway', `http://127.0.0.1:${one.ports[0]}`, gwPids1)
   const nginx1 = await startNginx(one.ports)
-  const withNginx = (n, procs) => () => [...procs.map((p) => p.pid), n.child.pid, ...childrenOf(n.child.pid)]
-  results.nginx1 = await measure('NGINX -> 1 replica', nginx1.base, withNginx(nginx1, one.procs))
   const three = await startReplicas(3)
   const nginx3 = await startNginx(three.ports)
-  results.nginx3 = await measure('NGINX -> 3 replicas', nginx3.base, withNginx(nginx3, three.procs))
+  const withNginx = (n, procs) => () => [...procs.map((p) => p.pid), n.child.pid, ...childrenOf(n.child.pid)]
+  const targets = [
+    ['direct', 'direct to 1 gateway', `http://127.0.0.1:${one.ports[0]}`, () => one.procs.map((p) => p.pid)],
+    ['nginx1', 'NGINX -> 1 replica', nginx1.base, withNginx(nginx1, one.procs)],
+    ['nginx3', 'NGINX -> 3 replicas', nginx3.base, withNginx(nginx3, three.procs)],
+  ]
+  const lat = await latencies(targets.map(([, , base]) => base))
+  for (const [i, [key, label, base, pids]] of targets.entries()) {
+    results[key] = {...lat[i], ...(await throughput(base, pids))}
+    const r = results[key]
+    log(
+      `  ${label.padEnd(22)} p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms  ` +
+        `${r.callsPerSec32.toFixed(0)} calls/s (32 clients)  CPU ${r.cpuMsPerCall.toFixed(2)} ms/call`,
+    )
+  }
   // Where the 32 sessions live: each replica's sessions gauge.
   results.sessionsPerReplica = await Promise.all(
     three.ports.map(async (port) => {
@@ -267,7 +284,7 @@ try {
   log(
     `sequential p50 through NGINX to 3 replicas (2 in 3 relayed to the owner): ${r.nginx3.p50.toFixed(2)} ms (1 replica: ${r.nginx1.p50.toFixed(2)} ms)`,
   )
-  log(`sessions per replica (metrics, 33 opened): ${r.sessionsPerReplica.join(', ')}`)
+  log(`sessions per replica (metrics; 33 opened through NGINX): ${r.sessionsPerReplica.join(', ')}`)
   log(
     `load average: ${r.load.start.toFixed(1)} at start, ${r.load.end.toFixed(1)} at end (${os.cpus().length} cores)`,
   )
