@@ -4,7 +4,7 @@
 // for each file it resolves and loads (zod alone is 95 of them); this saves ~35 ms on every command and
 // on the gateway's time to `initialize`. The SDK and zod are bundled together, so they share one zod.
 // Packages loaded with require() (oclif, dockerode) and native ones stay external. Run by `npm run build`.
-import {readdirSync} from 'node:fs'
+import {readdirSync, rmSync} from 'node:fs'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
@@ -35,6 +35,10 @@ function commandFiles(dir) {
         : [],
   )
 }
+
+// Chunk names carry a content hash: without a clean folder, every build leaves the last one's chunks behind
+// (a thousand files after a day of work), and leanNames below would meet chunks it had already rewritten.
+rmSync(path.join(DIST, 'bundle'), {recursive: true, force: true})
 
 await build({
   entryPoints: [

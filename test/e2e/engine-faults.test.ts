@@ -124,7 +124,14 @@ describe('engine faults', {skip}, () => {
   })
 
   test('HTTP gateway, idle through an engine restart: it lives, /health and /ready say the engine is down, then recover', async () => {
-    const gw = await startHttpGateway(['--catalog', catalog, '--servers', 'sticky', '--no-cache'], {sandbox})
+    const gw = await startHttpGateway(
+      ['--catalog', catalog, '--servers', 'sticky', '--no-cache', '--verbose'],
+      {
+        sandbox,
+      },
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}\nthe private engine's log:\n${engine.log().slice(-4000)}`)
+    })
     try {
       await engine.stop()
       const health = await eventually(
