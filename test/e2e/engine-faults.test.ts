@@ -124,11 +124,11 @@ describe('engine faults', {skip}, () => {
   })
 
   test('HTTP gateway, idle through an engine restart: it lives, /health and /ready say the engine is down, then recover', async () => {
+    // Ready once sticky is listed: its first container on an engine restarted moments ago, on a loaded CI
+    // machine, once took more than the default 30 s (the listing's own handshake timeout is 60 s).
     const gw = await startHttpGateway(
       ['--catalog', catalog, '--servers', 'sticky', '--no-cache', '--verbose'],
-      {
-        sandbox,
-      },
+      {sandbox, readyMs: 90_000},
     ).catch((err: Error) => {
       throw new Error(`${err.message}\nthe private engine's log:\n${engine.log().slice(-4000)}`)
     })
