@@ -427,7 +427,9 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
       gateway.rawForwarder(
         'stdio',
         (response) =>
-          void (typeof response === 'string' ? wire.sendText(response) : wire.send(response)).catch(() => {}),
+          void (
+            typeof response === 'string' ? wire.sendText(response, 'response') : wire.send(response)
+          ).catch(() => {}),
       ),
     )
     const closed = new Promise<string>((resolve) => {

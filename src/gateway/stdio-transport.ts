@@ -54,6 +54,9 @@ export function leadingId(text: string): {id: string; at: number; end: number} |
   return {id: head[1]!, at: end - head[1]!.length - 7, end}
 }
 
+/** What an outgoing line is: a response must not share a write with a notification before it. */
+export type OutgoingKind = 'request' | 'notification' | 'response'
+
 /** Default cap on one JSON-RPC line from a server: large results (tens of MiB) pass, runaway output does not. */
 export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 
@@ -188,17 +191,33 @@ export class StreamTransport implements Transport {
   }
 
   async send(message: JSONRPCMessage): Promise<void> {
-    await this.sendText(JSON.stringify(message))
+    const kind = 'method' in message ? ('id' in message ? 'request' : 'notification') : 'response'
+    await this.sendText(JSON.stringify(message), kind)
   }
 
-  /** Send one message that is already JSON text (a single line). */
-  async sendText(json: string): Promise<void> {
+  /** Send one message that is already JSON text (a single line); `kind` as in `send`. */
+  async sendText(json: string, kind: OutgoingKind = 'request'): Promise<void> {
     if (this.closed) throw new Error('connection to the server is closed')
+    if (this.deferred) {
+      this.deferred.push({json, kind})
+      return
+    }
+    if (kind === 'response' && this.notifiedThisBatch) {
+      // The peer may be an SDK reader: it settles a response at once but hands a notification to its handler
+      // a microtask later, so a response read in the same chunk as the progress before it ends the call first
+      // and the progress is dropped (the mirror of `handleLine`). The notifications leave now, the response
+      // (and whatever follows it) on the next turn, in a write of its own, as a server writing one message at
+      // a time would have sent them.
+      this.deferred = [{json, kind}]
+      setImmediate(this.sendDeferred)
+      return
+    }
     if (!this.corked) {
       this.corked = true
       this.output.cork()
       process.nextTick(this.uncork)
     }
+    if (kind === 'notification') this.notifiedThisBatch = true
     if (!this.output.write(json + '\n')) {
       await new Promise<void>((resolve) => this.output.once('drain', resolve))
     }
@@ -210,9 +229,22 @@ export class StreamTransport implements Transport {
    * microtasks have run (the raw path's answers are sent from promise callbacks), then flushed.
    */
   private corked = false
+  /** A notification is in the writes held now: a response must not join them (see `sendText`). */
+  private notifiedThisBatch = false
+  /** Messages held for the next turn behind a response that followed a notification, in order. */
+  private deferred: Array<{json: string; kind: OutgoingKind}> | undefined
   private readonly uncork = () => {
     this.corked = false
+    this.notifiedThisBatch = false
     this.output.uncork()
+  }
+  private readonly sendDeferred = () => {
+    const messages = this.deferred ?? []
+    this.deferred = undefined
+    for (const {json, kind} of messages) {
+      if (this.closed) return
+      this.sendText(json, kind).catch((err: Error) => this.onerror?.(err))
+    }
   }
 
   async close(): Promise<void> {

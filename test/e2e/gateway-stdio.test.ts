@@ -88,7 +88,7 @@ describe('gateway over stdio through the docker CLI', () => {
   test('progress notifications flow back to the caller', async () => {
     const seen: number[] = []
     const result = await gw.client.callTool(
-      {name: 'slow', arguments: {ms: 600, steps: 3}},
+      {name: 'slow', arguments: {ms: 1500, steps: 3}},
       {onprogress: (p) => void seen.push(p.progress)},
     )
     assert.equal(textOf(result), 'done')
