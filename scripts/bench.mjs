@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Benchmarks for docker-mcp. Every figure is reported next to a baseline measured in the same run, so
 // the ratios mean something on any machine. Run after `npm run build` and `node scripts/build-images.mjs --test`:
-//   node scripts/bench.mjs [--quick] [--hot]
-// --hot: only the per-call figures (stdio and HTTP), not start-up. Prints a table with the machine's load
+//   node scripts/bench.mjs [--quick] [--hot] [--stdio] [--rounds N]
+// --hot: only the per-call figures (stdio and HTTP), not start-up. --stdio: only the raw echo stdio rows
+// (the issue's stdio targets), in N interleaved rounds (default 2, 3 with --stdio). Prints a table with the machine's load
 // average at the start and the end; writes the raw numbers to .tmp/bench.json.
 //
 // What each baseline includes (so that it never hides the gateway's own cost):
@@ -38,7 +39,9 @@ import * as z from 'zod'
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const RUN_JS = path.join(ROOT, 'bin/run.js')
 const QUICK = process.argv.includes('--quick')
-const HOT = process.argv.includes('--hot')
+const STDIO = process.argv.includes('--stdio')
+const HOT = STDIO || process.argv.includes('--hot')
+const ROUNDS = Number(process.argv[process.argv.indexOf('--rounds') + 1]) || (STDIO ? 3 : 2)
 const N_CALLS = QUICK ? 200 : 1000
 const FIXTURE = `docker-mcp-fixture:${process.env.DOCKER_MCP_TEST_TAG || 'test'}`
 const results = {}
@@ -334,6 +337,7 @@ async function startupFigures() {
 }
 
 async function hotPathFigures() {
+  if (STDIO) return rawStdioFigures()
   // ------------------------------------------------------------ per-call latency, stdio
   log('- Per-call latency over stdio: direct docker run -i vs through the gateway')
   const direct = await directClient()
@@ -362,6 +366,11 @@ async function hotPathFigures() {
     bigResultRatio: gwBigResult / directBigResult,
   }
 
+  await rawStdioFigures()
+  await httpFigures(directLat, directBigArg)
+}
+
+async function rawStdioFigures() {
   // ------------------------------------------------------------ the same, with the cheapest server
   // An SDK server spends more per call than the gateway's hop: behind it the gateway's cost looks smaller
   // than it is. Against a server that does nothing but answer, the ratios are the gateway's own.
@@ -379,11 +388,17 @@ async function hotPathFigures() {
     'FIXTURE_RAW_ECHO=1',
     FIXTURE,
   ]
-  const rawRuns = {direct: [], gateway: [], gatewayNoSecrets: []}
-  // Interleaved, twice: a loaded machine's drift lands on every side alike; the median of the two is kept.
-  for (let round = 0; round < 2; round++) {
+  const rawRuns = {direct: [], nodeRelay: [], gateway: [], gatewayNoSecrets: []}
+  // Interleaved rounds: a loaded machine's drift lands on every side alike; the median of each side is kept.
+  for (let round = 0; round < ROUNDS; round++) {
     for (const [side, command, args] of [
       ['direct', 'docker', rawDirectArgs],
+      // The floor for Node in the gateway's place: the same attach socket, bytes copied, nothing parsed.
+      [
+        'nodeRelay',
+        process.execPath,
+        [path.join(ROOT, 'scripts/lib/stdio-relay.mjs'), FIXTURE, 'FIXTURE_RAW_ECHO=1'],
+      ],
       ['gateway', process.execPath, g(['--servers', 'raw'])],
       ['gatewayNoSecrets', process.execPath, g(['--servers', 'raw', '--block-secrets=false'])],
     ]) {
@@ -397,9 +412,14 @@ async function hotPathFigures() {
   const rawDirect = mid(rawRuns.direct)
   const rawGw = mid(rawRuns.gateway)
   const rawGwOff = mid(rawRuns.gatewayNoSecrets)
+  const rawRelay = mid(rawRuns.nodeRelay)
   results.stdioRaw = {
     runs: rawRuns,
     direct: rawDirect,
+    nodeRelay: rawRelay,
+    relayP50Ratio: rawRelay.p50 / rawDirect.p50,
+    relayThroughputShare: rawRelay.callsPerSec32 / rawDirect.callsPerSec32,
+    relayBigArgRatio: rawRelay.bigArg / rawDirect.bigArg,
     gateway: rawGw,
     gatewayNoSecrets: rawGwOff,
     p50Ratio: rawGw.p50 / rawDirect.p50,
@@ -411,7 +431,10 @@ async function hotPathFigures() {
     blockSecretsCpuUs: rawGw.cpuUsPerCall32 - rawGwOff.cpuUsPerCall32,
     blockSecretsP50Ms: rawGw.p50 - rawGwOff.p50,
   }
+}
 
+async function httpFigures(directLat, directBigArg) {
+  const mib = 'x'.repeat(1024 * 1024)
   // ------------------------------------------------------------ HTTP hop
   log('- HTTP: SDK client and server with no gateway vs the gateway hop')
   const echoServer = () => {
@@ -577,8 +600,7 @@ const startupRows = () => [
   ],
   ['gateway RSS, 10 servers idle', `${r.gatewayStart.rssIdle10MiB.toFixed(0)} MiB`, '<= 100 MiB'],
 ]
-const rows = [
-  ...(HOT ? [] : startupRows()),
+const sdkStdioRows = () => [
   [
     'stdio p50: gateway / direct',
     `${ms(r.stdio.gateway.p50)} / ${ms(r.stdio.direct.p50)} = ${r.stdio.p50Ratio.toFixed(2)}x`,
@@ -604,6 +626,8 @@ const rows = [
     `${ms(r.stdio.gateway.bigResult)} / ${ms(r.stdio.direct.bigResult)} = ${r.stdio.bigResultRatio.toFixed(2)}x`,
     '<= 1.5x',
   ],
+]
+const rawStdioRows = () => [
   [
     'raw echo, minimal client, stdio p50: gateway / docker run -i',
     `${ms(r.stdioRaw.gateway.p50)} / ${ms(r.stdioRaw.direct.p50)} = ${r.stdioRaw.p50Ratio.toFixed(2)}x`,
@@ -640,6 +664,18 @@ const rows = [
     '',
   ],
   [
+    'raw echo, node relay (attach socket, bytes copied, nothing parsed) / docker run -i: p50, 32 in flight, 1 MiB',
+    `${r.stdioRaw.relayP50Ratio.toFixed(2)}x, ${(100 * r.stdioRaw.relayThroughputShare).toFixed(0)}%, ${r.stdioRaw.relayBigArgRatio.toFixed(2)}x`,
+    'the floor for Node',
+  ],
+  [
+    'raw echo, CPU per call, 32 in flight: node relay / docker CLI',
+    `${us(r.stdioRaw.nodeRelay.cpuUsPerCall32)} / ${us(r.stdioRaw.direct.cpuUsPerCall32)}`,
+    '',
+  ],
+]
+const httpRows = () => [
+  [
     'Streamable HTTP p50: gateway / no gateway',
     `${ms(r.http.streamable.gateway.p50)} / ${ms(r.http.streamable.noGateway.p50)}`,
     '',
@@ -667,6 +703,12 @@ const rows = [
     `${r.http.rssRestMiB.toFixed(0)} / ${r.http.rssAfterLoadMiB.toFixed(0)} MiB`,
     '',
   ],
+]
+const rows = [
+  ...(HOT ? [] : startupRows()),
+  ...(STDIO ? [] : sdkStdioRows()),
+  ...rawStdioRows(),
+  ...(STDIO ? [] : httpRows()),
 ]
 const w = Math.max(...rows.map((x) => x[0].length))
 const load = (l) => l.map((x) => x.toFixed(1)).join(' ')
