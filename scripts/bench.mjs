@@ -1,8 +1,12 @@
 #!/usr/bin/env node
 // Benchmarks for docker-mcp. Every figure is reported next to a baseline measured in the same run, so
 // the ratios mean something on any machine. Run after `npm run build` and `node scripts/build-images.mjs --test`:
-//   node scripts/bench.mjs [--quick] [--hot]
-// --hot: only the per-call figures (stdio and HTTP), not start-up. Prints a table with the machine's load
+//   node scripts/bench.mjs [--quick] [--hot] [--stdio] [--rounds N] [--compare <other checkout>/bin/run.js]
+// --hot: only the per-call figures (stdio and HTTP), not start-up. --stdio: only the raw echo stdio rows
+// (the issue's stdio targets); every side runs at once and takes turns in 10 x N short blocks (N rounds:
+// default 2, 3 with --stdio). --compare: another
+// build of the gateway (an earlier commit, built in its own checkout) as one more side of those rounds:
+// before and after from the same run, under the same load. Prints a table with the machine's load
 // average at the start and the end; writes the raw numbers to .tmp/bench.json.
 //
 // What each baseline includes (so that it never hides the gateway's own cost):
@@ -38,7 +42,12 @@ import * as z from 'zod'
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const RUN_JS = path.join(ROOT, 'bin/run.js')
 const QUICK = process.argv.includes('--quick')
-const HOT = process.argv.includes('--hot')
+const STDIO = process.argv.includes('--stdio')
+const HOT = STDIO || process.argv.includes('--hot')
+const COMPARE = process.argv.includes('--compare')
+  ? path.resolve(process.argv[process.argv.indexOf('--compare') + 1])
+  : undefined
+const ROUNDS = Number(process.argv[process.argv.indexOf('--rounds') + 1]) || (STDIO ? 3 : 2)
 const N_CALLS = QUICK ? 200 : 1000
 const FIXTURE = `docker-mcp-fixture:${process.env.DOCKER_MCP_TEST_TAG || 'test'}`
 const results = {}
@@ -189,24 +198,6 @@ async function rawStdioClient(command, args) {
   }
 }
 
-/** Latency, throughput and 1 MiB echo through one client, with the relaying process's CPU per call. */
-async function hotFigures(client, pid) {
-  await latency(client, 'echo', {text: 'warm'}, 100)
-  const cpu0 = cpuMs(pid)
-  const lat = await latency(client, 'echo', {text: 'x'}, N_CALLS)
-  const cpu1 = cpuMs(pid)
-  const tput = await throughput(client, 'echo', N_CALLS * 2, 32)
-  const cpu2 = cpuMs(pid)
-  const big = (await latency(client, 'echo', {text: 'x'.repeat(1024 * 1024)}, 40)).p50
-  return {
-    ...lat,
-    callsPerSec32: tput,
-    bigArg: big,
-    cpuUsPerCall: ((cpu1 - cpu0) * 1000) / N_CALLS,
-    cpuUsPerCall32: ((cpu2 - cpu1) * 1000) / (N_CALLS * 2),
-  }
-}
-
 function rssMiB(pid) {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8')
   return Number(/VmRSS:\s+(\d+)/.exec(status)[1]) / 1024
@@ -334,6 +325,7 @@ async function startupFigures() {
 }
 
 async function hotPathFigures() {
+  if (STDIO) return rawStdioFigures()
   // ------------------------------------------------------------ per-call latency, stdio
   log('- Per-call latency over stdio: direct docker run -i vs through the gateway')
   const direct = await directClient()
@@ -362,6 +354,11 @@ async function hotPathFigures() {
     bigResultRatio: gwBigResult / directBigResult,
   }
 
+  await rawStdioFigures()
+  await httpFigures(directLat, directBigArg)
+}
+
+async function rawStdioFigures() {
   // ------------------------------------------------------------ the same, with the cheapest server
   // An SDK server spends more per call than the gateway's hop: behind it the gateway's cost looks smaller
   // than it is. Against a server that does nothing but answer, the ratios are the gateway's own.
@@ -379,27 +376,77 @@ async function hotPathFigures() {
     'FIXTURE_RAW_ECHO=1',
     FIXTURE,
   ]
-  const rawRuns = {direct: [], gateway: [], gatewayNoSecrets: []}
-  // Interleaved, twice: a loaded machine's drift lands on every side alike; the median of the two is kept.
-  for (let round = 0; round < 2; round++) {
-    for (const [side, command, args] of [
-      ['direct', 'docker', rawDirectArgs],
-      ['gateway', process.execPath, g(['--servers', 'raw'])],
-      ['gatewayNoSecrets', process.execPath, g(['--servers', 'raw', '--block-secrets=false'])],
-    ]) {
-      const client = await rawStdioClient(command, args)
-      rawRuns[side].push(await hotFigures(client, client.pid))
-      await client.close()
+  const sides = [
+    ['direct', 'docker', rawDirectArgs],
+    // The floor for Node in the gateway's place: the same attach socket, bytes copied, nothing parsed.
+    [
+      'nodeRelay',
+      process.execPath,
+      [path.join(ROOT, 'scripts/lib/stdio-relay.mjs'), FIXTURE, 'FIXTURE_RAW_ECHO=1'],
+    ],
+    ['gateway', process.execPath, g(['--servers', 'raw'])],
+    ['gatewayNoSecrets', process.execPath, g(['--servers', 'raw', '--block-secrets=false'])],
+    ...(COMPARE ? [['compared', process.execPath, [COMPARE, ...g(['--servers', 'raw']).slice(1)]]] : []),
+  ]
+  // Every side runs at once and takes turns in short blocks (the order rotating): on a loaded machine the
+  // drift of a minute lands on every side alike, which whole runs one after the other did not manage.
+  const clients = {}
+  for (const [side, command, args] of sides) clients[side] = await rawStdioClient(command, args)
+  const acc = Object.fromEntries(
+    sides.map(([side]) => [side, {lat: [], cpuSeq: 0, seq: 0, ms32: 0, n32: 0, cpu32: 0, big: []}]),
+  )
+  const mib = 'x'.repeat(1024 * 1024)
+  for (const [side] of sides) await latency(clients[side], 'echo', {text: 'warm'}, 100)
+  const blocks = ROUNDS * 10
+  const seqPerBlock = N_CALLS / 10
+  for (let b = 0; b < blocks; b++) {
+    const order = sides.map(([side]) => side)
+    for (let k = 0; k < b % order.length; k++) order.push(order.shift())
+    for (const side of order) {
+      const client = clients[side]
+      const a = acc[side]
+      let cpu = cpuMs(client.pid)
+      for (let i = 0; i < seqPerBlock; i++) {
+        const t = performance.now()
+        await client.callTool({name: 'echo', arguments: {text: 'x'}})
+        a.lat.push(performance.now() - t)
+      }
+      let now = cpuMs(client.pid)
+      a.cpuSeq += now - cpu
+      a.seq += seqPerBlock
+      cpu = now
+      const t = performance.now()
+      await throughput(client, 'echo', seqPerBlock * 2, 32)
+      a.ms32 += performance.now() - t
+      now = cpuMs(client.pid)
+      a.cpu32 += now - cpu
+      a.n32 += seqPerBlock * 2
+      const tb = performance.now()
+      await client.callTool({name: 'echo', arguments: {text: mib}})
+      a.big.push(performance.now() - tb)
     }
   }
-  const mid = (runs) =>
-    Object.fromEntries(Object.keys(runs[0]).map((k) => [k, median(runs.map((r) => r[k]))]))
-  const rawDirect = mid(rawRuns.direct)
-  const rawGw = mid(rawRuns.gateway)
-  const rawGwOff = mid(rawRuns.gatewayNoSecrets)
+  for (const [side] of sides) await clients[side].close()
+  const figures = (a) => ({
+    p50: percentile(a.lat, 50),
+    p99: percentile(a.lat, 99),
+    callsPerSec32: a.n32 / (a.ms32 / 1000),
+    bigArg: median(a.big),
+    cpuUsPerCall: (a.cpuSeq * 1000) / a.seq,
+    cpuUsPerCall32: (a.cpu32 * 1000) / a.n32,
+  })
+  const mid = (side) => figures(acc[side])
+  const rawDirect = mid('direct')
+  const rawGw = mid('gateway')
+  const rawGwOff = mid('gatewayNoSecrets')
+  const rawRelay = mid('nodeRelay')
   results.stdioRaw = {
-    runs: rawRuns,
+    blocks,
     direct: rawDirect,
+    nodeRelay: rawRelay,
+    relayP50Ratio: rawRelay.p50 / rawDirect.p50,
+    relayThroughputShare: rawRelay.callsPerSec32 / rawDirect.callsPerSec32,
+    relayBigArgRatio: rawRelay.bigArg / rawDirect.bigArg,
     gateway: rawGw,
     gatewayNoSecrets: rawGwOff,
     p50Ratio: rawGw.p50 / rawDirect.p50,
@@ -411,7 +458,11 @@ async function hotPathFigures() {
     blockSecretsCpuUs: rawGw.cpuUsPerCall32 - rawGwOff.cpuUsPerCall32,
     blockSecretsP50Ms: rawGw.p50 - rawGwOff.p50,
   }
+  if (COMPARE) results.stdioRaw.compared = {runJs: COMPARE, ...mid('compared')}
+}
 
+async function httpFigures(directLat, directBigArg) {
+  const mib = 'x'.repeat(1024 * 1024)
   // ------------------------------------------------------------ HTTP hop
   log('- HTTP: SDK client and server with no gateway vs the gateway hop')
   const echoServer = () => {
@@ -577,8 +628,7 @@ const startupRows = () => [
   ],
   ['gateway RSS, 10 servers idle', `${r.gatewayStart.rssIdle10MiB.toFixed(0)} MiB`, '<= 100 MiB'],
 ]
-const rows = [
-  ...(HOT ? [] : startupRows()),
+const sdkStdioRows = () => [
   [
     'stdio p50: gateway / direct',
     `${ms(r.stdio.gateway.p50)} / ${ms(r.stdio.direct.p50)} = ${r.stdio.p50Ratio.toFixed(2)}x`,
@@ -604,6 +654,8 @@ const rows = [
     `${ms(r.stdio.gateway.bigResult)} / ${ms(r.stdio.direct.bigResult)} = ${r.stdio.bigResultRatio.toFixed(2)}x`,
     '<= 1.5x',
   ],
+]
+const rawStdioRows = () => [
   [
     'raw echo, minimal client, stdio p50: gateway / docker run -i',
     `${ms(r.stdioRaw.gateway.p50)} / ${ms(r.stdioRaw.direct.p50)} = ${r.stdioRaw.p50Ratio.toFixed(2)}x`,
@@ -640,6 +692,36 @@ const rows = [
     '',
   ],
   [
+    'raw echo, node relay (attach socket, bytes copied, nothing parsed) / docker run -i: p50, 32 in flight, 1 MiB',
+    `${r.stdioRaw.relayP50Ratio.toFixed(2)}x, ${(100 * r.stdioRaw.relayThroughputShare).toFixed(0)}%, ${r.stdioRaw.relayBigArgRatio.toFixed(2)}x`,
+    'the floor for Node',
+  ],
+  [
+    'raw echo, CPU per call, 32 in flight: node relay / docker CLI',
+    `${us(r.stdioRaw.nodeRelay.cpuUsPerCall32)} / ${us(r.stdioRaw.direct.cpuUsPerCall32)}`,
+    '',
+  ],
+  ...(r.stdioRaw.compared ? comparedRows(r.stdioRaw) : []),
+]
+/** --compare: the other build's figures and this one's, both as ratios to docker run -i of the same run. */
+const comparedRows = (raw) => {
+  const c = raw.compared
+  const d = raw.direct
+  return [
+    [
+      '--compare build, p50 / 32 in flight / 1 MiB, ratio to docker run -i',
+      `${(c.p50 / d.p50).toFixed(2)}x / ${((100 * c.callsPerSec32) / d.callsPerSec32).toFixed(0)}% / ${(c.bigArg / d.bigArg).toFixed(2)}x`,
+      'before',
+    ],
+    [
+      '--compare build, CPU per call one at a time / 32 in flight',
+      `${us(c.cpuUsPerCall)} / ${us(c.cpuUsPerCall32)}`,
+      'before',
+    ],
+  ]
+}
+const httpRows = () => [
+  [
     'Streamable HTTP p50: gateway / no gateway',
     `${ms(r.http.streamable.gateway.p50)} / ${ms(r.http.streamable.noGateway.p50)}`,
     '',
@@ -667,6 +749,12 @@ const rows = [
     `${r.http.rssRestMiB.toFixed(0)} / ${r.http.rssAfterLoadMiB.toFixed(0)} MiB`,
     '',
   ],
+]
+const rows = [
+  ...(HOT ? [] : startupRows()),
+  ...(STDIO ? [] : sdkStdioRows()),
+  ...rawStdioRows(),
+  ...(STDIO ? [] : httpRows()),
 ]
 const w = Math.max(...rows.map((x) => x[0].length))
 const load = (l) => l.map((x) => x.toFixed(1)).join(' ')

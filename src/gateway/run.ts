@@ -412,7 +412,7 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
     const stdin = options.stdin ?? process.stdin
     // Our framing instead of the SDK's: no schema validation of every line (the SDK validates what it
     // handles), and tool calls may be answered on the gateway's raw path before the SDK sees them.
-    const wire = new StreamTransport(stdin, options.stdout ?? process.stdout)
+    const wire = new StreamTransport(stdin, options.stdout ?? process.stdout, {keepText: true})
     // Started by hand in a terminal, the gateway waits for JSON-RPC that nobody will type: say what it is
     // and how to use it, once, and again when a typed line is ignored (stderr: stdout is JSON-RPC only).
     const atTerminal = (stdin as {isTTY?: boolean}).isTTY === true

@@ -94,7 +94,15 @@ export class StreamTransport implements Transport {
   constructor(
     private readonly input: Readable,
     private readonly output: Writable,
-    private readonly options: {maxMessageBytes?: number; close?: () => Promise<void>} = {},
+    private readonly options: {
+      maxMessageBytes?: number
+      close?: () => Promise<void>
+      /**
+       * Hand every message's text along (`messageText`), not only a large one's: the client's side of the
+       * raw path scans and forwards a request's own text instead of serialising it again.
+       */
+      keepText?: boolean
+    } = {},
   ) {}
 
   async start(): Promise<void> {
@@ -145,9 +153,11 @@ export class StreamTransport implements Transport {
     let text = raw.toString('utf8')
     if (text.endsWith('\r')) text = text.slice(0, -1)
     if (text.trim() === '') return true
-    // A large line may be a response taken unparsed by `ontext`: it waits too.
-    if (this.notifiedThisTurn && text.length >= LARGE_MESSAGE_BYTES) return false
-    if (this.ontext?.(text)) return true
+    if (this.notifiedThisTurn) {
+      // A large line may be a response taken unparsed by `ontext`: it waits too. A small one is parsed
+      // first (below): a response waits, and is offered to `ontext` in the next turn.
+      if (text.length >= LARGE_MESSAGE_BYTES) return false
+    } else if (this.ontext?.(text)) return true
     let message: unknown
     try {
       message = JSON.parse(text)
@@ -166,7 +176,8 @@ export class StreamTransport implements Transport {
       setImmediate(this.nextTurn)
     }
     // Large messages carry their text along, for whoever can forward it without serialising it again.
-    this.onmessage?.(message, text.length >= LARGE_MESSAGE_BYTES ? ({text} as MessageExtraInfo) : undefined)
+    const keep = this.options.keepText === true || text.length >= LARGE_MESSAGE_BYTES
+    this.onmessage?.(message, keep ? ({text} as MessageExtraInfo) : undefined)
     return true
   }
 
@@ -190,17 +201,29 @@ export class StreamTransport implements Transport {
     this.onerror?.(error)
   }
 
-  async send(message: JSONRPCMessage): Promise<void> {
-    const kind = 'method' in message ? ('id' in message ? 'request' : 'notification') : 'response'
-    await this.sendText(JSON.stringify(message), kind)
+  send(message: JSONRPCMessage): Promise<void> {
+    let json: string
+    try {
+      json = JSON.stringify(message)
+    } catch (err) {
+      return Promise.reject(err as Error)
+    }
+    return this.sendText(
+      json,
+      'method' in message ? ('id' in message ? 'request' : 'notification') : 'response',
+    )
   }
 
-  /** Send one message that is already JSON text (a single line); `kind` as in `send`. */
-  async sendText(json: string, kind: OutgoingKind = 'request'): Promise<void> {
-    if (this.closed) throw new Error('connection to the server is closed')
+  /**
+   * Send one message that is already JSON text (a single line); `kind` as in `send`. Resolves once written,
+   * or once the output drained when it was full. Not an async function: every message passes here, and a
+   * write that went through costs no promise (`SENT`).
+   */
+  sendText(json: string, kind: OutgoingKind = 'request'): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('connection to the server is closed'))
     if (this.deferred) {
       this.deferred.push({json, kind})
-      return
+      return SENT
     }
     if (kind === 'response' && this.notifiedThisBatch) {
       // The peer may be an SDK reader: it settles a response at once but hands a notification to its handler
@@ -210,7 +233,7 @@ export class StreamTransport implements Transport {
       // a time would have sent them.
       this.deferred = [{json, kind}]
       setImmediate(this.sendDeferred)
-      return
+      return SENT
     }
     if (!this.corked) {
       this.corked = true
@@ -218,9 +241,12 @@ export class StreamTransport implements Transport {
       process.nextTick(this.uncork)
     }
     if (kind === 'notification') this.notifiedThisBatch = true
-    if (!this.output.write(json + '\n')) {
-      await new Promise<void>((resolve) => this.output.once('drain', resolve))
+    try {
+      if (this.output.write(json + '\n')) return SENT
+    } catch (err) {
+      return Promise.reject(err as Error)
     }
+    return new Promise<void>((resolve) => this.output.once('drain', resolve))
   }
 
   /**
@@ -258,6 +284,9 @@ export class StreamTransport implements Transport {
     }
   }
 }
+
+/** What `sendText` returns for a write that went through. */
+const SENT = Promise.resolve()
 
 function isJsonRpc(value: unknown): value is JSONRPCMessage {
   return typeof value === 'object' && value !== null && (value as {jsonrpc?: unknown}).jsonrpc === '2.0'

@@ -27,6 +27,16 @@ export type RawReply =
   | {jsonrpc: '2.0'; id: string; result?: unknown; error?: {code: number; message: string; data?: unknown}}
   | {text: string; idMemberAt: number; idMemberEnd?: number | undefined}
 
+/**
+ * A small line that can only be a successful result, judged from its text: no `"method":` member (a
+ * request or notification of the server's own), no `"error":` member (an error response), no
+ * `"isError":true` (a tool's error, whose reason the call log and metrics read from the parsed result).
+ * Nested members of those names (in a result's structured content) only send it the parsed way.
+ */
+function plainResult(text: string): boolean {
+  return !text.includes('"method":') && !text.includes('"error":') && !text.includes('"isError":true')
+}
+
 /** A connected MCP client of one server (a container, or a remote URL). */
 export class Upstream {
   /** The calls in flight on this connection and whom they answer to: routes the server's own requests. */
@@ -111,19 +121,22 @@ export class Upstream {
       }
       sdk?.call(transport, message, extra)
     }
-    if (transport instanceof StreamTransport) transport.ontext = (text) => this.takeLargeReply(text)
+    if (transport instanceof StreamTransport) transport.ontext = (text) => this.takeTextReply(text)
     this.rawForwarding = true
   }
 
   /**
-   * A large answer to a raw request passes through unparsed. SDK servers write a result as
+   * An answer to a raw request passes through unparsed. SDK servers write a result as
    * `{"result":…,"jsonrpc":"2.0","id":…}`: when a line ends with one of our ids, that member is the
    * response's own (a nested one would be followed by more closing braces), so the gateway only has to
    * swap the id. Other servers (Python's SDK) write `{"jsonrpc":"2.0","id":…,"result":…}`: an id
    * member that opens the line is the response's own too (`leadingId`). Anything else is parsed as usual.
+   * A small answer is taken so only when it is plainly a successful result (`plainResult`): parsing it,
+   * scanning its serialised result and serialising the reply again cost more than the hop's own work.
    */
-  private takeLargeReply(text: string): boolean {
-    if (text.length < LARGE_MESSAGE_BYTES || this.rawPending.size === 0 || !text.startsWith('{')) return false
+  private takeTextReply(text: string): boolean {
+    if (this.rawPending.size === 0 || !text.startsWith('{')) return false
+    if (text.length < LARGE_MESSAGE_BYTES && !plainResult(text)) return false
     const head = leadingId(text)
     if (head) {
       const done = this.rawPending.get(head.id)

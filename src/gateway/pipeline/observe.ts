@@ -30,7 +30,7 @@ export function observeStage(options: ObserveOptions): CallStage {
   const {logCalls, logger, observeCall} = options
   return {
     name: 'observe',
-    async run(call, next) {
+    run(call, next) {
       const started = performance.now()
       // With --log-format json these are the lines' fields (README.md, "Observability").
       const fields = logCalls
@@ -41,15 +41,9 @@ export function observeStage(options: ObserveOptions): CallStage {
           `  - Calling tool ${call.name} (${call.server})${callerNote(call.caller)} with arguments: ${argumentShape(call.arguments)}`,
           {event: 'call.start', ...fields, arguments: argumentShape(call.arguments)},
         )
-      let outcome: unknown = new Error('no answer')
-      try {
-        const answer = await next(call)
-        outcome = answerOutcome(answer)
-        return answer
-      } catch (err) {
-        outcome = err
-        throw err
-      } finally {
+      // Once per call, whatever ends it. Promise callbacks rather than an async function: this wraps every
+      // call, on the hot path too, and costs no promise of its own.
+      const ended = (outcome: unknown) => {
         const failure = callFailureReason(outcome)
         const seconds = (performance.now() - started) / 1000
         observeCall?.(call.server, call.tool, seconds, failure === undefined, call.caller, failure)
@@ -66,6 +60,23 @@ export function observeStage(options: ObserveOptions): CallStage {
             })
         }
       }
+      let answered: Promise<CallAnswer>
+      try {
+        answered = next(call)
+      } catch (err) {
+        ended(err)
+        return Promise.reject(err as Error)
+      }
+      return answered.then(
+        (answer) => {
+          ended(answerOutcome(answer))
+          return answer
+        },
+        (err: unknown) => {
+          ended(err)
+          throw err
+        },
+      )
     },
   }
 }

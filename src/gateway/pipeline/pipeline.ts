@@ -28,16 +28,36 @@ export interface Guard {
 
 export function guardStage(guard: Guard): CallStage {
   const {name, before, after, beforeEachRound} = guard
+  // Every call passes here, on the hot path too: a guard that answers synchronously (secret blocking)
+  // costs no promise of its own on the way in and one `then` on the way out; an asynchronous one waits
+  // as before. Either way a throw becomes the returned promise's rejection, never a synchronous throw.
+  const afterAnswer = (forwarded: ToolCall) => (answer: CallAnswer) => {
+    if (!after || answer.kind === 'input') return answer
+    const checked = after(forwarded, answer)
+    return isPromise(checked) ? checked.then((a) => a ?? answer) : (checked ?? answer)
+  }
   return {
     name,
-    async run(call, next) {
-      let forwarded = call
-      if (before && (beforeEachRound || !call.resumed)) forwarded = (await before(call)) ?? call
-      const answer = await next(forwarded)
-      if (!after || answer.kind === 'input') return answer
-      return (await after(forwarded, answer)) ?? answer
+    run(call, next) {
+      try {
+        if (!before || !(beforeEachRound || !call.resumed)) return next(call).then(afterAnswer(call))
+        const rewritten = before(call)
+        if (isPromise(rewritten))
+          return rewritten.then((r) => {
+            const forwarded = r ?? call
+            return next(forwarded).then(afterAnswer(forwarded))
+          })
+        const forwarded = rewritten ?? call
+        return next(forwarded).then(afterAnswer(forwarded))
+      } catch (err) {
+        return Promise.reject(err as Error)
+      }
     },
   }
+}
+
+function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
+  return typeof (value as {then?: unknown} | undefined)?.then === 'function'
 }
 
 /**
@@ -52,8 +72,14 @@ export class CallPipeline {
     const {stages} = this
     const step =
       (i: number): NextStage =>
-      (c) =>
-        i === stages.length ? forward(c) : stages[i]!.run(c, step(i + 1))
+      (c) => {
+        // A stage or forward step that throws instead of rejecting still ends in the returned promise.
+        try {
+          return i === stages.length ? forward(c) : stages[i]!.run(c, step(i + 1))
+        } catch (err) {
+          return Promise.reject(err as Error)
+        }
+      }
     return step(0)(call)
   }
 }

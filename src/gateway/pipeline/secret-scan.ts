@@ -82,6 +82,9 @@ const REPEATS = 64
  */
 const DENSE = 128
 
+/** Up to this length a text is first tested for any rule's keyword (see `scan`). */
+const SMALL_TEXT = 16 * 1024
+
 /** A word seen more than once in this many characters is no longer followed (see `candidates`). */
 const KEPT = 48
 
@@ -261,6 +264,11 @@ export class SecretScanner {
   /** The words searched for (see the constructor), lower-cased, longest first, as one alternation. */
   private readonly keywords: string[]
   private readonly keywordPattern: RegExp | undefined
+  /**
+   * The rules' keywords alone, not the anchor words (see `scan`): a small text in which none occurs has
+   * nothing to find, and is let through without the search's bookkeeping.
+   */
+  private readonly anyKeyword: RegExp | undefined
   /** The alternation without the words already done with, by those words. */
   private readonly patterns = new Map<string, RegExp | null>()
   /** The words where rules start (lower-cased): their positions are kept. */
@@ -322,6 +330,8 @@ export class SecretScanner {
       for (const w of rule.anchor?.words ?? []) this.anchorWords.add(w.toLowerCase())
     this.keywords = keywords
     this.keywordPattern = this.patternWithout([])
+    const ruleWords = keywords.filter((k) => this.rulesByKeyword.has(k))
+    this.anyKeyword = ruleWords.length ? new RegExp(trie(ruleWords), 'i') : undefined
 
     this.literals = offRules.has(STORED_SECRET_RULE)
       ? []
@@ -345,6 +355,11 @@ export class SecretScanner {
       }
     }
     if (!this.keywordPattern) return undefined
+    // Most calls are small and name no keyword: a rule runs only where one of its keywords occurs, so
+    // such a text has nothing to find. Checked with one test, allocating nothing (this runs twice per
+    // call). Every MCP result holds `"type`, an anchor word: the full search would record it, then find no
+    // rule to run. Large texts go straight to the search, which would repeat this pass.
+    if (text.length <= SMALL_TEXT && !this.anyKeyword?.test(text)) return undefined
     const {rules, positions, dense} = this.candidates(text)
     const heads = new Map<RegExp, number[]>()
     for (const rule of this.rules) {

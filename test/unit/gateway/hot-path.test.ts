@@ -154,3 +154,113 @@ test('a large answer with its id first (Python-style servers) passes unparsed, a
     await upstream.close()
   }
 })
+
+test('a small answer passes as text only when it is plainly a result: errors, tool errors and server requests are parsed', async () => {
+  const toServer = new PassThrough()
+  const fromServer = new PassThrough()
+  let buffer = ''
+  // What the server answers for each tool: a plain result, a JSON-RPC error, a tool error (isError).
+  const answers: Record<string, (id: unknown) => object> = {
+    plain: (id) => ({result: {content: [{type: 'text', text: 'ok'}]}, jsonrpc: '2.0', id}),
+    failed: (id) => ({jsonrpc: '2.0', id, error: {code: -32000, message: 'no'}}),
+    toolError: (id) => ({
+      result: {content: [{type: 'text', text: 'bad'}], isError: true},
+      jsonrpc: '2.0',
+      id,
+    }),
+  }
+  toServer.setEncoding('utf8').on('data', (chunk: string) => {
+    buffer += chunk
+    for (let nl = buffer.indexOf('\n'); nl !== -1; nl = buffer.indexOf('\n')) {
+      const m = JSON.parse(buffer.slice(0, nl)) as {
+        id?: unknown
+        method: string
+        params?: {protocolVersion?: string; name?: string}
+      }
+      buffer = buffer.slice(nl + 1)
+      if (m.id === undefined) continue
+      const reply =
+        m.method === 'initialize'
+          ? {
+              jsonrpc: '2.0',
+              id: m.id,
+              result: {
+                protocolVersion: m.params!.protocolVersion,
+                capabilities: {tools: {}},
+                serverInfo: {name: 's', version: '1'},
+              },
+            }
+          : answers[m.params!.name!]!(m.id)
+      fromServer.write(`${JSON.stringify(reply)}\n`)
+    }
+  })
+  const upstream = await connectUpstream({
+    server: 's',
+    transport: new StreamTransport(fromServer, toServer),
+    version: '0.0.0',
+    negotiation: 'legacy',
+    startTimeoutMs: 5000,
+    onListChanged: () => {},
+    rawForwarding: true,
+  })
+  const call = (name: string) =>
+    new Promise<RawReply | Error>((resolve) =>
+      upstream.sendRaw({method: 'tools/call', params: {name, arguments: {}}}, resolve),
+    )
+  try {
+    const plain = await call('plain')
+    assert.ok(!(plain instanceof Error) && 'text' in plain, 'a plain result arrived as text')
+    const swapped = JSON.parse(withIdAt(plain.text, plain.idMemberAt, 7, plain.idMemberEnd)) as object
+    assert.deepEqual(swapped, {result: {content: [{type: 'text', text: 'ok'}]}, jsonrpc: '2.0', id: 7})
+    // The call log, metrics and audit read an error's code and a tool error's reason from the parsed answer.
+    const failed = await call('failed')
+    assert.ok(!(failed instanceof Error) && !('text' in failed), 'an error response is parsed')
+    assert.deepEqual(failed.error, {code: -32000, message: 'no'})
+    const toolError = await call('toolError')
+    assert.ok(!(toolError instanceof Error) && !('text' in toolError), 'a tool error is parsed')
+    assert.equal((toolError.result as {isError?: unknown}).isError, true)
+  } finally {
+    await upstream.close()
+  }
+})
+
+test('a stage that throws instead of rejecting still ends in the pipeline promise', async () => {
+  const {CallPipeline, guardStage} = await import('../../../src/gateway/pipeline/pipeline.js')
+  const {toolCall} = await import('../../../src/gateway/pipeline/call.js')
+  const {LOCAL_CALLER} = await import('../../../src/gateway/session/caller.js')
+  const call = toolCall({
+    session: 's',
+    caller: LOCAL_CALLER,
+    name: 't',
+    server: 's',
+    tool: 't',
+    arguments: {},
+    via: 'raw',
+  })
+  const refusing = guardStage({
+    name: 'refuses',
+    before: () => {
+      throw new Error('refused before')
+    },
+  })
+  const answer = {kind: 'result' as const, result: {content: []}}
+  let running: Promise<unknown> | undefined
+  assert.doesNotThrow(() => (running = new CallPipeline([refusing]).run(call, async () => answer)))
+  await assert.rejects(running!, /refused before/)
+  const afterThrows = guardStage({
+    name: 'after',
+    after: () => {
+      throw new Error('refused after')
+    },
+  })
+  await assert.rejects(
+    new CallPipeline([afterThrows]).run(call, async () => answer),
+    /refused after/,
+  )
+  const throwingForward = () => {
+    throw new Error('forward threw')
+  }
+  let forwarding: Promise<unknown> | undefined
+  assert.doesNotThrow(() => (forwarding = new CallPipeline([]).run(call, throwingForward)))
+  await assert.rejects(forwarding!, /forward threw/)
+})
