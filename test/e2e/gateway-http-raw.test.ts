@@ -54,10 +54,13 @@ const failure = (call: Promise<unknown>) =>
 before(async () => {
   sandbox = await makeSandbox()
   const catalog = await writeTestCatalog(sandbox)
-  http = await startHttpGateway(['--catalog', catalog, '--servers', 'fixture,sticky', '--no-cache'], {
-    sandbox,
-    env: {MCP_GATEWAY_AUTH_TOKEN: TOKEN},
-  })
+  http = await startHttpGateway(
+    ['--catalog', catalog, '--servers', 'fixture,sticky', '--no-cache', '--verbose'],
+    {
+      sandbox,
+      env: {MCP_GATEWAY_AUTH_TOKEN: TOKEN},
+    },
+  )
 })
 
 after(async () => {
