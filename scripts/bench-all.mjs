@@ -22,6 +22,8 @@ const ONLY = onlyAt > 0 ? new Set(process.argv[onlyAt + 1].split(',')) : undefin
 const PARTS = [
   {name: 'main', script: 'bench.mjs', json: 'bench.json'},
   {name: 'spares', script: 'bench-spares.mjs', json: 'bench-spares.json'},
+  // The HTTP and SSE hop vs the SDK transport, mcp-proxy and supergateway (BENCH_THIRD_PARTY, see the script).
+  {name: 'http', script: 'bench-http.mjs', json: 'bench-http.json'},
   {name: 'scale', script: 'bench-scale.mjs', json: 'bench-scale.json'},
   {
     name: 'binary',
@@ -124,6 +126,31 @@ if (m) {
       '>= 80%',
     ],
     ["SSE: the gateway's own hop p50", f(m.http.sse.hopP50), '<= 0.4 ms'],
+  )
+}
+const h = P('http')
+if (h) {
+  const mid = (name, key) => {
+    const xs = (h.runs[name] ?? []).map((r) => r[key]).sort((a, b) => a - b)
+    return xs[Math.floor(xs.length / 2)]
+  }
+  rows.push(
+    ['bench-http: Streamable HTTP gateway hop p50 (guards on)', f(h.streamable.hopMs), '<= 0.2 ms'],
+    [
+      'bench-http: gateway CPU per call / mcp-proxy',
+      x(mid('gateway', 'cpuUsPerCall'), mid('mcp-proxy', 'cpuUsPerCall')),
+      '<= 0.7x',
+    ],
+    [
+      'bench-http: 32 in flight, gateway / no gateway',
+      x(mid('gateway', 'callsPerSec32'), mid('sdk', 'callsPerSec32')),
+      '>= 0.8x',
+    ],
+    [
+      'bench-http: SSE hop p50, gateway / supergateway',
+      `${f(h.sse.hopMs)} / ${f(h.sse.supergatewayHopMs)}`,
+      '<= 1x',
+    ],
   )
 }
 const sp = P('spares')

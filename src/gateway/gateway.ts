@@ -698,13 +698,14 @@ export class Gateway {
    * The hot path: forward a client's message without the SDK on either side, when nothing about it
    * needs the SDK. That is a `tools/call` from a 2025-era client, without a progress token, to a tool of a
    * long-lived container that is already connected; and the cancellation of such a call. Everything else
-   * returns false and takes the regular path. The client sees the same results and errors either way.
+   * returns false and takes the regular path (same results and errors). `callBinding`: see CallRouter.begin.
    */
-  private forwardRaw(
+  forwardRaw(
     sessionId: string,
     message: JSONRPCMessage,
     sourceText: string | undefined,
     reply: RawReplySink,
+    callBinding?: (session: UpstreamBinding) => UpstreamBinding,
   ): boolean {
     const m = message as RawRequest
     const session = this.sessions.get(sessionId)
@@ -737,7 +738,7 @@ export class Gateway {
       return false
     }
     // The server's requests during this call go to this session, and only while the call is in flight.
-    const endRoute = upstream.calls.begin(session.binding)
+    const endRoute = upstream.calls.begin(session.binding, callBinding?.(session.binding))
     const clientId = m.id
     const server = target.origin.server
     this.inFlight.begin()

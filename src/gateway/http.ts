@@ -3,7 +3,7 @@ import http from 'node:http'
 import net, {type AddressInfo} from 'node:net'
 
 import {NodeStreamableHTTPServerTransport, toNodeHandler, toWebRequest} from '@modelcontextprotocol/node'
-import {createMcpHandler, isLegacyRequest, type Transport} from '@modelcontextprotocol/server'
+import {createMcpHandler, isLegacyRequest, type Server, type Transport} from '@modelcontextprotocol/server'
 import {SSEServerTransport} from '@modelcontextprotocol/server-legacy/sse'
 
 import {DockerMcpError} from '../errors.js'
@@ -23,6 +23,7 @@ import {sessionOwner, staticTokenAuthenticator, type Authenticator} from './http
 import type {NamedTokens} from './http/named-tokens.js'
 import {createFrontDoorServer, DEFAULT_FRONT_DOOR, type FrontDoorOptions} from './http/front-door.js'
 import {publicViewOf, resolvePublicView} from './http/proxy.js'
+import {RawHttpCalls} from './http/raw-post.js'
 import type {Caller} from './session/caller.js'
 import type {Cluster} from './http/cluster/index.js'
 import {probe} from './health.js'
@@ -230,6 +231,9 @@ export async function serveHttp(
 
   const legacySessions = new Map<string, NodeStreamableHTTPServerTransport>()
   const sseSessions = new Map<string, SSEServerTransport>()
+  // The hot path: tool calls on an established session, without the SDK transports (http/raw-post.ts).
+  const raw = new RawHttpCalls(gateway)
+  const rawServers = new WeakMap<NodeStreamableHTTPServerTransport, Server>()
   // Each stateless request carries its caller to its one-request session (the SDK hands `req.auth` over).
   const modern = createMcpHandler(
     (ctx) =>
@@ -272,6 +276,7 @@ export async function serveHttp(
       const transport = legacySessions.get(sessionId)
       if (!transport || strayCaller(sessionId, req)) return unknownSession()
       track(sessionId, req, res)
+      if (raw.streamable(req, res, sessionId, rawServers.get(transport), parsed)) return
       return transport.handleRequest(req, res, parsed)
     }
     const web = await toWebRequest(req, parsed, {maxRequestBodySize: options.maxBodyBytes})
@@ -319,6 +324,7 @@ export async function serveHttp(
     openedBy.set(id, callerOf(req)?.id ?? '')
     track(id, req, res)
     const server = gateway.createSession(id, {caller: callerOf(req)})
+    rawServers.set(transport, server)
     await server.connect(transport as Transport)
     metrics?.sessions.inc()
     await transport.handleRequest(req, res, parsed)
@@ -361,6 +367,7 @@ export async function serveHttp(
       track(sid, req, res)
       const parsed = await readJsonBody(req, options.maxBodyBytes)
       if (parsed === NOT_JSON) return parseError(res)
+      if (raw.sse(req, res, sid, (m) => transport.send(m), parsed)) return
       return transport.handlePostMessage(req, res, parsed)
     }
     return rpcError(res, 405, `method ${req.method} is not allowed on /sse`, {allow: 'GET, POST'})
