@@ -8,9 +8,11 @@
 //     CLI's own floor for a plugin command (its start, the `docker-cli-plugin-metadata` probe, the exec).
 // The docker CLI's own part is then `docker noop`, and ours is the difference `docker mcp … − docker noop`.
 // Each figure is the median of --runs (default 20) runs, measured in rounds (one run of each per round).
-//   node scripts/bench-startup.mjs [--quick] [--runs N] [--root DIR]
-// --root: the checkout to measure (default this one), so that a copy of an older build can be measured by
-// the same command. Needs `npm run build` (and `npm run build:binary` for the single-file rows).
+//   node scripts/bench-startup.mjs [--quick] [--runs N] [--root DIR] [--before DIR]
+// --root: the checkout to measure (default this one). --before: another build (a copy of an older checkout
+// with its bin/, dist/, package.json, oclif.manifest.json, scripts/install-plugin.sh and a node_modules
+// link) measured in the same rounds, its rows marked "(before)". Needs `npm run build` (and
+// `npm run build:binary` for the single-file rows).
 // Writes .tmp/bench-startup.json (medians in ms).
 import {execFileSync, spawn, spawnSync} from 'node:child_process'
 import {chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
@@ -26,8 +28,7 @@ const arg = (name) => {
 const QUICK = process.argv.includes('--quick')
 const RUNS = Number(arg('--runs') ?? (QUICK ? 7 : 20))
 const root = path.resolve(arg('--root') ?? ROOT)
-const runJs = path.join(root, 'bin/run.js')
-const binary = path.join(root, 'dist/docker-mcp')
+const before = arg('--before') && path.resolve(arg('--before'))
 const loadStart = load1()
 
 /** A throw-away HOME + DOCKER_CONFIG with the given plugin file, and the `noop` plugin beside it. */
@@ -49,13 +50,6 @@ function home(name, install) {
   chmodSync(noop, 0o755)
   return {env, cleanup: () => rmSync(dir, {recursive: true, force: true})}
 }
-
-const launcher = home('launcher', (env) =>
-  execFileSync('bash', [path.join(root, 'scripts/install-plugin.sh')], {env, stdio: 'ignore'}),
-)
-const single = existsSync(binary)
-  ? home('single', (_env, plugins) => copyFileSync(binary, path.join(plugins, 'docker-mcp')))
-  : undefined
 
 function timeRun(command, args, env) {
   const t = process.hrtime.bigint()
@@ -105,33 +99,48 @@ const COMMANDS = [['version'], ['server', 'ls'], ['secret', 'ls']]
 // No flags: the servers enabled in the (empty) home, none. (`--servers ''` would take oclif's parser.)
 const GATEWAY = ['gateway', 'run']
 /** name -> () => ms (sync or async); every round runs each once, in this order. */
-const targets = {
-  'node -e 0': () => timeRun(process.execPath, ['-e', '0'], launcher.env),
-  'docker noop': () => timeRun('docker', ['noop'], launcher.env),
+const targets = {}
+const homes = []
+for (const [dir, mark] of [[root, ''], ...(before ? [[before, ' (before)']] : [])]) {
+  const runJs = path.join(dir, 'bin/run.js')
+  const binary = path.join(dir, 'dist/docker-mcp')
+  const launcher = home('launcher', (env) =>
+    execFileSync('bash', [path.join(dir, 'scripts/install-plugin.sh')], {env, stdio: 'ignore'}),
+  )
+  const single = existsSync(binary)
+    ? home('single', (_env, plugins) => copyFileSync(binary, path.join(plugins, 'docker-mcp')))
+    : undefined
+  homes.push(launcher, ...(single ? [single] : []))
+  if (!mark) {
+    targets['node -e 0'] = () => timeRun(process.execPath, ['-e', '0'], launcher.env)
+    targets['docker noop'] = () => timeRun('docker', ['noop'], launcher.env)
+  }
+  for (const cmd of COMMANDS) {
+    const k = cmd.join(' ')
+    targets[`node bin/run.js ${k}${mark}`] = () => timeRun(process.execPath, [runJs, ...cmd], launcher.env)
+    targets[`docker mcp ${k} (launcher)${mark}`] = () => timeRun('docker', ['mcp', ...cmd], launcher.env)
+    if (single)
+      targets[`docker mcp ${k} (single file)${mark}`] = () => timeRun('docker', ['mcp', ...cmd], single.env)
+  }
+  targets[`initialize: node bin/run.js gateway run${mark}`] = () =>
+    timeInitialize(process.execPath, [runJs, ...GATEWAY], launcher.env)
+  targets[`initialize: docker mcp gateway run (launcher)${mark}`] = () =>
+    timeInitialize('docker', ['mcp', ...GATEWAY], launcher.env)
+  if (single)
+    targets[`initialize: docker mcp gateway run (single file)${mark}`] = () =>
+      timeInitialize('docker', ['mcp', ...GATEWAY], single.env)
 }
-for (const cmd of COMMANDS) {
-  const k = cmd.join(' ')
-  targets[`node bin/run.js ${k}`] = () => timeRun(process.execPath, [runJs, ...cmd], launcher.env)
-  targets[`docker mcp ${k} (launcher)`] = () => timeRun('docker', ['mcp', ...cmd], launcher.env)
-  if (single) targets[`docker mcp ${k} (single file)`] = () => timeRun('docker', ['mcp', ...cmd], single.env)
-}
-targets['initialize: node bin/run.js gateway run'] = () =>
-  timeInitialize(process.execPath, [runJs, ...GATEWAY], launcher.env)
-targets['initialize: docker mcp gateway run (launcher)'] = () =>
-  timeInitialize('docker', ['mcp', ...GATEWAY], launcher.env)
-if (single)
-  targets['initialize: docker mcp gateway run (single file)'] = () =>
-    timeInitialize('docker', ['mcp', ...GATEWAY], single.env)
 
 const times = Object.fromEntries(Object.keys(targets).map((k) => [k, []]))
 try {
-  log(`- start-up of ${root}: ${RUNS} rounds of ${Object.keys(targets).length} (load ${load1()})`)
+  log(
+    `- start-up of ${root}${before ? ` and ${before} (before)` : ''}: ${RUNS} rounds of ${Object.keys(targets).length} (load ${load1()})`,
+  )
   // One warm-up round (page cache; the single file writes its files on its first run).
   for (const f of Object.values(targets)) await f()
   for (let i = 0; i < RUNS; i++) for (const [k, f] of Object.entries(targets)) times[k].push(await f())
 } finally {
-  launcher.cleanup()
-  single?.cleanup()
+  for (const h of homes) h.cleanup()
 }
 
 const med = Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)]))
@@ -156,4 +165,4 @@ for (const [k, v] of Object.entries(med)) {
 const loadEnd = load1()
 rows.push(['load average (1 min) at start / end', `${loadStart} / ${loadEnd}`, ''])
 printTable(rows)
-writeResults('bench-startup', {root, runs: RUNS, loadStart, loadEnd, medians: med, times})
+writeResults('bench-startup', {root, before, runs: RUNS, loadStart, loadEnd, medians: med, times})
