@@ -28,7 +28,8 @@ function timeVersion(env) {
 function timeInit(env) {
   return new Promise((resolve, reject) => {
     const t = process.hrtime.bigint()
-    const c = spawn('docker', ['mcp', 'gateway', 'run', '--servers', ''], {
+    // No flags, no server enabled in the empty home: `--servers ''` would be parsed by oclif, not the fast path.
+    const c = spawn('docker', ['mcp', 'gateway', 'run'], {
       env: {...env},
       stdio: ['pipe', 'pipe', 'pipe'],
     })

@@ -3,7 +3,7 @@
 // chunks instead of hundreds of small ES modules. Node 20 has no compile cache for ES modules and pays
 // for each file it resolves and loads (zod alone is 95 of them); this saves ~35 ms on every command and
 // on the gateway's time to `initialize`. The SDK and zod are bundled together, so they share one zod.
-// Packages loaded with require() (oclif, dockerode) and native ones stay external. Run by `npm run build`.
+// Packages loaded with require() (dockerode) and native ones stay external; oclif is bundled too. Run by `npm run build`.
 import {readdirSync, rmSync} from 'node:fs'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -60,7 +60,13 @@ await build({
   // jsonc-parser's UMD build loads its parts with a require() that a bundler cannot follow.
   // QuickJS (code mode) stays in node_modules: its variant package finds its .wasm file beside its own code.
   external: [
-    '@oclif/core',
+    // oclif is bundled (its ~150 files were half the start-up of every command), except what it loads only
+    // in development (TypeScript plugins, in a try/catch) and semver, which it loads only for the engine
+    // check bin/run.js switches off.
+    'typescript',
+    'ts-node',
+    'source-map-support',
+    'semver',
     'dockerode',
     '@napi-rs/keyring',
     'prom-client',

@@ -85,3 +85,11 @@ export function toCliError(err: DockerMcpError): Errors.CLIError {
     ...(suggestions.length > 0 ? {suggestions} : {}),
   })
 }
+
+/**
+ * Render an error and exit as oclif does for a command (a library error with its suggestions and exit
+ * code), for the paths that run a command's code without oclif (src/cli/gateway-fast-path.ts).
+ */
+export async function handleError(err: unknown): Promise<void> {
+  await Errors.handle(isDockerMcpError(err) ? toCliError(err) : (err as Error))
+}

@@ -2,7 +2,6 @@ import {readFileSync} from 'node:fs'
 import path from 'node:path'
 
 import {createContext} from '../context.js'
-import {isDockerMcpError} from '../errors.js'
 import {gatewayOptionsFromFlags, GATEWAY_RUN_FLAGS} from '../gateway/flags.js'
 import {runGateway} from '../gateway/run.js'
 import {parseFlagsFast} from './flag-spec.js'
@@ -21,8 +20,10 @@ export async function runGatewayFast(argv: readonly string[], root: string): Pro
     code = await runGateway(createContext({root}), gatewayOptionsFromFlags(flags, version))
   } catch (err) {
     // Rendered exactly as the oclif command renders it (oclif is loaded only now, on the error path).
-    const [{handle}, {toCliError}] = await Promise.all([import('@oclif/core'), import('./base-command.js')])
-    await handle(isDockerMcpError(err) ? toCliError(err) : (err as Error))
+    // Through an ES module that imports oclif: oclif is bundled (scripts/bundle.mjs), and a dynamic
+    // import() of a bundled CommonJS package yields only its `default`.
+    const {handleError} = await import('./base-command.js')
+    await handleError(err)
     return true
   }
   process.exit(code)
