@@ -13,6 +13,8 @@
 // - mcp-proxy / supergateway in front of the same container (`docker run -i`), when installed: set
 //   BENCH_THIRD_PARTY to a node_modules holding mcp-proxy@6.7.19 and supergateway@4.0.0
 //   (`npm install --prefix /tmp/3p --no-save mcp-proxy@6.7.19 supergateway@4.0.0`; default .tmp/third-party).
+// - before: BENCH_BEFORE_ROOT=<a checkout with its own dist/> adds that build of the gateway as one more target,
+//   interleaved with the rest (a before/after comparison from one run).
 // The gateway's own hop = its p50 - the SDK transport's p50 (no gateway) - the container's stdio p50.
 // CPU per call = the serving process's CPU time over the latency loop (mcp-proxy's: with and without its
 // docker CLI child, which relays the container's stdio as the gateway does itself).
@@ -208,16 +210,19 @@ const variants = [
   ['gateway-nolog', ['--no-log-calls']],
   ['gateway-bare', ['--no-log-calls', '--block-secrets=false']],
 ]
+// BENCH_BEFORE_ROOT: another build of the gateway (a checkout with its dist/), measured in the same rounds.
+const BEFORE = process.env.BENCH_BEFORE_ROOT
+if (BEFORE) variants.push(['before', [], path.join(BEFORE, 'bin/run.js')])
 const gateways = {}
-for (const [name, extra] of variants) {
+for (const [name, extra, runJs] of variants) {
   if (!want(name)) continue
   const nodeArgs = PROF && name === 'gateway' ? ['--cpu-prof', `--cpu-prof-dir=${PROF}`] : []
-  const gw = await httpGateway(env, [...gatewayArgs, ...extra], {nodeArgs})
+  const gw = await httpGateway(env, [...gatewayArgs, ...extra], {nodeArgs, runJs})
   procs.push(gw.proc)
   gateways[name] = gw
   const url = `http://127.0.0.1:${gw.port}`
   targets.push({name, client: await httpClient(`${url}/mcp`, {headers: gw.auth}), pid: gw.pid})
-  if (name === 'gateway' || name === 'gateway-bare') {
+  if (name === 'gateway' || name === 'gateway-bare' || name === 'before') {
     targets.push({
       name: `${name}-sse`,
       client: await httpClient(`${url}/sse`, {headers: gw.auth, sse: true}),
@@ -315,13 +320,19 @@ const results = {
   runs,
   streamable: {
     hopMs: hop('gateway', 'sdk'),
+    beforeHopMs: hop('before', 'sdk'),
+    cpuVsBefore: mid('gateway', 'cpuUsPerCall') / mid('before', 'cpuUsPerCall'),
     hopBareMs: hop('gateway-bare', 'sdk'),
     mcpProxyHopMs: hop('mcp-proxy', 'sdk'),
     throughputShare: mid('gateway', 'callsPerSec32') / mid('sdk', 'callsPerSec32'),
     cpuVsMcpProxy: mid('gateway', 'cpuUsPerCall') / mid('mcp-proxy', 'cpuUsPerCall'),
     cpuVsMcpProxyTree: mid('gateway', 'cpuUsPerCall') / mid('mcp-proxy', 'treeCpuUsPerCall'),
   },
-  sse: {hopMs: hop('gateway-sse', 'sdk-sse'), supergatewayHopMs: hop('supergateway-sse', 'sdk-sse')},
+  sse: {
+    hopMs: hop('gateway-sse', 'sdk-sse'),
+    beforeHopMs: hop('before-sse', 'sdk-sse'),
+    supergatewayHopMs: hop('supergateway-sse', 'sdk-sse'),
+  },
   guards: {
     logCallsUs: 1000 * (p50('gateway') - p50('gateway-nolog')),
     logCallsCpuUs: mid('gateway', 'cpuUsPerCall') - mid('gateway-nolog', 'cpuUsPerCall'),
@@ -343,6 +354,8 @@ const s = results.streamable
 rows.push(
   ['Streamable HTTP: gateway hop p50 (defaults)', ms3(s.hopMs), '<= 0.2 ms'],
   ['Streamable HTTP: gateway hop p50 (no guards)', ms3(s.hopBareMs), ''],
+  ['Streamable HTTP: BENCH_BEFORE_ROOT build hop p50', ms3(s.beforeHopMs), ''],
+  ['gateway CPU per call / BENCH_BEFORE_ROOT build', `${s.cpuVsBefore.toFixed(2)}x`, ''],
   ['Streamable HTTP: mcp-proxy hop p50', ms3(s.mcpProxyHopMs), ''],
   [
     'gateway CPU per call / mcp-proxy (own; with docker CLI)',
@@ -352,6 +365,7 @@ rows.push(
   ['32 in flight: gateway / no gateway', `${s.throughputShare.toFixed(2)}x`, '>= 0.8x'],
   ['SSE: gateway hop p50', ms3(results.sse.hopMs), `<= supergateway's`],
   ['SSE: supergateway hop p50', ms3(results.sse.supergatewayHopMs), ''],
+  ['SSE: BENCH_BEFORE_ROOT build hop p50', ms3(results.sse.beforeHopMs), ''],
   [
     'guard: call logging, p50 / CPU per call',
     `${us(results.guards.logCallsUs)} / ${us(results.guards.logCallsCpuUs)}`,

@@ -95,11 +95,15 @@ export function freePort() {
  * `node bin/run.js gateway run --transport streaming` on a free loopback port with a known token, waited
  * for until /health answers. `stop()` ends it with SIGTERM and waits for it.
  */
-export async function httpGateway(env, args, {token = 'bench-token', nodeArgs = [], cwd} = {}) {
+export async function httpGateway(
+  env,
+  args,
+  {token = 'bench-token', nodeArgs = [], cwd, runJs = RUN_JS} = {},
+) {
   const port = await freePort()
   const proc = spawn(
     process.execPath,
-    [...nodeArgs, RUN_JS, 'gateway', 'run', '--transport', 'streaming', '--port', String(port), ...args],
+    [...nodeArgs, runJs, 'gateway', 'run', '--transport', 'streaming', '--port', String(port), ...args],
     {env: {...env, MCP_GATEWAY_AUTH_TOKEN: token}, stdio: ['ignore', 'ignore', 'pipe'], cwd},
   )
   let stderr = ''

@@ -108,7 +108,8 @@ export class RawHttpCalls {
       elicit: session.elicit,
       sample: session.sample,
       log: (params) => {
-        if (res.writableEnded || res.destroyed) return
+        // After the answer (a late log line), or with the client gone: the session's stream, as on stdio.
+        if (res.writableEnded || res.destroyed) return session.log(params)
         if (levels.isMessageIgnored?.(String(params.level), sessionId)) return
         if (!streaming) startStream()
         const note = {jsonrpc: '2.0', method: 'notifications/message', params}
