@@ -36,11 +36,7 @@ function commandFiles(dir) {
   )
 }
 
-// Chunk names carry a content hash: without a clean folder, every build leaves the last one's chunks behind
-// (a thousand files after a day of work), and leanNames below would meet chunks it had already rewritten.
-rmSync(path.join(DIST, 'bundle'), {recursive: true, force: true})
-
-await build({
+const built = await build({
   entryPoints: [
     ...commandFiles(path.join(DIST, 'commands')),
     ...ENTRY_MODULES.map((m) => path.join(DIST, m)),
@@ -81,10 +77,16 @@ await build({
     js: "import {createRequire as __createRequire} from 'node:module';const require=__createRequire(import.meta.url);",
   },
   logLevel: 'warning',
+  metafile: true,
 })
 
-leanNames(
-  readdirSync(path.join(DIST, 'bundle'))
-    .filter((f) => f.endsWith('.js'))
-    .map((f) => path.join(DIST, 'bundle', f)),
-)
+// Chunk names carry a content hash, so every build that changed something leaves the last one's chunks
+// behind (a thousand files after a day of work): they go once this build's are written. Not the folder
+// first: a rebuild while gateways run (quickstart.sh in the test suite) must never take away a chunk a
+// running process has yet to import, and an unchanged build writes the same names again.
+const outputs = new Set(Object.keys(built.metafile.outputs).map((f) => path.resolve(f)))
+for (const entry of readdirSync(path.join(DIST, 'bundle'), {recursive: true, withFileTypes: true})) {
+  const file = path.join(entry.parentPath ?? entry.path, entry.name)
+  if (entry.isFile() && !outputs.has(file)) rmSync(file)
+}
+leanNames([...outputs].filter((f) => f.endsWith('.js')))
