@@ -70,7 +70,7 @@ fi
 # dockerd stopped (issue #14), and no test saw it.
 export NODE_OPTIONS="${NODE_OPTIONS:+$NODE_OPTIONS }--unhandled-rejections=strict"
 
-# Lanes run side by side: the unit and command tests (several files at once), and $E2E_LANES (3) lanes
+# Lanes run side by side: the unit and command tests (several files at once), and $E2E_LANES (2) lanes
 # of end-to-end tests, one file at a time each, because they share one Docker engine and count its
 # containers. Every lane but the first runs under its own host name (a UTS namespace), and the gateway
 # labels every container with its host name, so a lane's tests count only that lane's containers
@@ -104,7 +104,7 @@ e2e_weight() {
 export -f e2e_weight
 
 run_tests() {
-  local quick=() log status=0 f size n i lanes="${E2E_LANES:-3}"
+  local quick=() log status=0 f size n i lanes="${E2E_LANES:-2}"
   local -a lane_files=() lane_size=()
   for f in "$@"; do
     case "$f" in test/e2e/*) ;; *) quick+=("$f") ;; esac
