@@ -27,6 +27,8 @@ import {Client, SSEClientTransport, StreamableHTTPClientTransport} from '@modelc
 import {
   benchHome,
   cpuMs,
+  echoRate,
+  echoTimes,
   fixtureEntry,
   FIXTURE,
   freePort,
@@ -36,6 +38,7 @@ import {
   median,
   percentile,
   printTable,
+  rawStdioClient as rawStdioClientOf,
   ROOT,
   sleep,
   writeCatalog,
@@ -74,39 +77,8 @@ const stopAll = async () => {
 }
 
 // ---------------------------------------------------------------- clients
-/** JSON-RPC lines over a child's stdio, no SDK: the cheapest client of the container (see bench.mjs). */
-async function rawStdioClient(command, args) {
-  const child = spawn(command, args, {env, stdio: ['pipe', 'pipe', 'ignore']})
-  procs.push(child)
-  const pending = new Map()
-  let seq = 0
-  let parts = []
-  child.stdout.on('data', (chunk) => {
-    let start = 0
-    for (let nl = chunk.indexOf(10); nl !== -1; nl = chunk.indexOf(10, start)) {
-      parts.push(chunk.subarray(start, nl))
-      const message = JSON.parse(Buffer.concat(parts).toString())
-      parts = []
-      start = nl + 1
-      pending.get(message.id)?.(message)
-      pending.delete(message.id)
-    }
-    if (start < chunk.length) parts.push(chunk.subarray(start))
-  })
-  const request = (method, params) =>
-    new Promise((resolve, reject) => {
-      const id = ++seq
-      pending.set(id, (m) => (m.error ? reject(new Error(m.error.message)) : resolve(m.result)))
-      child.stdin.write(`${JSON.stringify({method, params, jsonrpc: '2.0', id})}\n`)
-    })
-  await request('initialize', {
-    protocolVersion: '2025-06-18',
-    capabilities: {},
-    clientInfo: {name: 'bench', version: '1'},
-  })
-  child.stdin.write('{"jsonrpc":"2.0","method":"notifications/initialized"}\n')
-  return {callTool: ({name, arguments: a}) => request('tools/call', {name, arguments: a})}
-}
+const rawStdioClient = (command, args) =>
+  rawStdioClientOf(command, args, env, {onSpawn: (child) => procs.push(child)})
 
 async function httpClient(url, {headers = {}, sse = false, modern = false} = {}) {
   const client = new Client(
@@ -121,30 +93,6 @@ async function httpClient(url, {headers = {}, sse = false, modern = false} = {})
     : new StreamableHTTPClientTransport(new URL(url), {requestInit: {headers}})
   await client.connect(transport)
   return client
-}
-
-async function latency(client, n) {
-  const times = []
-  for (let i = 0; i < n; i++) {
-    const t = performance.now()
-    await client.callTool({name: 'echo', arguments: {text: 'x'}})
-    times.push(performance.now() - t)
-  }
-  return times
-}
-
-async function throughput(client, total, inFlight) {
-  let next = 0
-  const t = performance.now()
-  await Promise.all(
-    Array.from({length: inFlight}, async () => {
-      while (next < total) {
-        next++
-        await client.callTool({name: 'echo', arguments: {text: 'x'}})
-      }
-    }),
-  )
-  return total / ((performance.now() - t) / 1000)
 }
 
 /** A child serving HTTP on `port`, waited for until it answers `probe`. */
@@ -274,13 +222,13 @@ if (superGw && want('supergateway')) {
 for (let i = targets.length - 1; i >= 0; i--)
   if (!want(targets[i].name) && !/^(direct|sdk)/.test(targets[i].name)) targets.splice(i, 1)
 const runs = Object.fromEntries(targets.map((t) => [t.name, []]))
-for (const t of targets) await latency(t.client, 100) // warm-up
+for (const t of targets) await echoTimes(t.client, 100) // warm-up
 for (let round = 0; round < ROUNDS; round++) {
   const load = load1()
   for (const t of targets) {
     const own0 = t.pid ? cpuMs(t.pid) : 0
     const tree0 = t.tree ? treeCpuMs(t.pid) : own0
-    const times = await latency(t.client, CALLS)
+    const times = await echoTimes(t.client, CALLS)
     const own1 = t.pid ? cpuMs(t.pid) : 0
     const tree1 = t.tree ? treeCpuMs(t.pid) : own1
     const sse = t.name.includes('sse')
@@ -289,7 +237,7 @@ for (let round = 0; round < ROUNDS; round++) {
     const tput =
       t.kind === 'stdio' || sse || t.name.endsWith('2026')
         ? undefined
-        : await throughput(t.client, CALLS * 2, 32)
+        : await echoRate(t.client, CALLS * 2, 32)
     runs[t.name].push({
       p50: percentile(times, 50),
       p99: percentile(times, 99),

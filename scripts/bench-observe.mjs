@@ -17,6 +17,8 @@ import {fileURLToPath} from 'node:url'
 import {Client, StreamableHTTPClientTransport} from '@modelcontextprotocol/client'
 import {StdioClientTransport} from '@modelcontextprotocol/client/stdio'
 
+import {echoRate, echoTimes} from './lib/bench-lib.mjs'
+
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const RUN_JS = path.join(ROOT, 'bin/run.js')
 const QUICK = process.argv.includes('--quick')
@@ -110,40 +112,16 @@ async function httpClient(extraEnv) {
   return client
 }
 
-async function latencies(client, n) {
-  const times = []
-  for (let i = 0; i < n; i++) {
-    const t = performance.now()
-    await client.callTool({name: 'echo', arguments: {text: 'x'}})
-    times.push(performance.now() - t)
-  }
-  return times
-}
-
-async function throughput(client, total, inFlight) {
-  let next = 0
-  const t = performance.now()
-  await Promise.all(
-    Array.from({length: inFlight}, async () => {
-      while (next < total) {
-        next++
-        await client.callTool({name: 'echo', arguments: {text: 'x'}})
-      }
-    }),
-  )
-  return total / ((performance.now() - t) / 1000)
-}
-
 /** Alternate the clients round by round (the machine's load drifts), then compare medians to the first. */
 async function compare(clients) {
   const names = Object.keys(clients)
   const times = Object.fromEntries(names.map((n) => [n, []]))
   const rates = Object.fromEntries(names.map((n) => [n, []]))
-  for (const n of names) await latencies(clients[n], 100)
+  for (const n of names) await echoTimes(clients[n], 100)
   for (let r = 0; r < ROUNDS; r++) {
     for (const n of names) {
-      times[n].push(...(await latencies(clients[n], N_CALLS / ROUNDS)))
-      rates[n].push(await throughput(clients[n], N_CALLS / ROUNDS, 8))
+      times[n].push(...(await echoTimes(clients[n], N_CALLS / ROUNDS)))
+      rates[n].push(await echoRate(clients[n], N_CALLS / ROUNDS, 8))
     }
   }
   const base = names[0]

@@ -14,6 +14,8 @@ import {fileURLToPath} from 'node:url'
 import {Client, StreamableHTTPClientTransport} from '@modelcontextprotocol/client'
 import {StdioClientTransport} from '@modelcontextprotocol/client/stdio'
 
+import {echoTimes} from './lib/bench-lib.mjs'
+
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const RUN_JS = path.join(ROOT, 'bin/run.js')
 const QUICK = process.argv.includes('--quick')
@@ -42,25 +44,15 @@ const results = {}
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 const log = (line) => process.stderr.write(line + '\n')
 
-async function latencies(client, n) {
-  const times = []
-  for (let i = 0; i < n; i++) {
-    const t = performance.now()
-    await client.callTool({name: 'echo', arguments: {text: 'x'}})
-    times.push(performance.now() - t)
-  }
-  return times
-}
-
 /** Alternate the two clients round by round (the machine's load drifts), then compare medians. */
 async function compare(plain, shared) {
   const a = []
   const b = []
-  await latencies(plain, 50)
-  await latencies(shared, 50)
+  await echoTimes(plain, 50)
+  await echoTimes(shared, 50)
   for (let r = 0; r < ROUNDS; r++) {
-    a.push(...(await latencies(plain, N_CALLS / ROUNDS)))
-    b.push(...(await latencies(shared, N_CALLS / ROUNDS)))
+    a.push(...(await echoTimes(plain, N_CALLS / ROUNDS)))
+    b.push(...(await echoTimes(shared, N_CALLS / ROUNDS)))
   }
   return {plainP50: median(a), sharedP50: median(b), ratio: median(b) / median(a)}
 }

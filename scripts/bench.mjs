@@ -39,6 +39,8 @@ import {NodeStreamableHTTPServerTransport} from '@modelcontextprotocol/node'
 import {SSEServerTransport} from '@modelcontextprotocol/server-legacy/sse'
 import * as z from 'zod'
 
+import {rawStdioClient as rawStdioClientOf} from './lib/bench-lib.mjs'
+
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const RUN_JS = path.join(ROOT, 'bin/run.js')
 const QUICK = process.argv.includes('--quick')
@@ -159,44 +161,7 @@ function cpuMs(pid) {
  * The cheapest MCP client: JSON-RPC lines written and read here, no SDK, no validation of results. As a
  * baseline it leaves nothing but the relay and the server to measure.
  */
-async function rawStdioClient(command, args) {
-  const child = spawn(command, args, {env, stdio: ['pipe', 'pipe', 'ignore']})
-  const pending = new Map()
-  let seq = 0
-  let parts = []
-  child.stdout.on('data', (chunk) => {
-    let start = 0
-    for (let nl = chunk.indexOf(10); nl !== -1; nl = chunk.indexOf(10, start)) {
-      parts.push(chunk.subarray(start, nl))
-      const message = JSON.parse(Buffer.concat(parts).toString())
-      parts = []
-      start = nl + 1
-      pending.get(message.id)?.(message)
-      pending.delete(message.id)
-    }
-    if (start < chunk.length) parts.push(chunk.subarray(start))
-  })
-  const request = (method, params) =>
-    new Promise((resolve, reject) => {
-      const id = ++seq
-      pending.set(id, (m) => (m.error ? reject(new Error(m.error.message)) : resolve(m.result)))
-      child.stdin.write(`${JSON.stringify({method, params, jsonrpc: '2.0', id})}\n`)
-    })
-  await request('initialize', {
-    protocolVersion: '2025-06-18',
-    capabilities: {},
-    clientInfo: {name: 'bench', version: '1'},
-  })
-  child.stdin.write('{"jsonrpc":"2.0","method":"notifications/initialized"}\n')
-  return {
-    pid: child.pid,
-    callTool: ({name, arguments: args}) => request('tools/call', {name, arguments: args}),
-    close: () => {
-      child.stdin.end()
-      return new Promise((resolve) => (child.exitCode === null ? child.once('exit', resolve) : resolve()))
-    },
-  }
-}
+const rawStdioClient = (command, args) => rawStdioClientOf(command, args, env)
 
 function rssMiB(pid) {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8')

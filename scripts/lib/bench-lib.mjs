@@ -145,3 +145,73 @@ export function printTable(rows) {
   console.log(`${'measure'.padEnd(w)}  ${'result'.padEnd(w2)}  target`)
   for (const [a, b, c] of rows) console.log(`${a.padEnd(w)}  ${String(b).padEnd(w2)}  ${c ?? ''}`)
 }
+
+/**
+ * JSON-RPC lines over a child's stdio, no SDK and no validation: the cheapest client there is, so that a
+ * figure is the relay's and the server's, never a client library's. `onSpawn` sees the child (to stop it).
+ */
+export async function rawStdioClient(command, args, env, {onSpawn} = {}) {
+  const child = spawn(command, args, {env, stdio: ['pipe', 'pipe', 'ignore']})
+  onSpawn?.(child)
+  const pending = new Map()
+  let seq = 0
+  let parts = []
+  child.stdout.on('data', (chunk) => {
+    let start = 0
+    for (let nl = chunk.indexOf(10); nl !== -1; nl = chunk.indexOf(10, start)) {
+      parts.push(chunk.subarray(start, nl))
+      const message = JSON.parse(Buffer.concat(parts).toString())
+      parts = []
+      start = nl + 1
+      pending.get(message.id)?.(message)
+      pending.delete(message.id)
+    }
+    if (start < chunk.length) parts.push(chunk.subarray(start))
+  })
+  const request = (method, params) =>
+    new Promise((resolve, reject) => {
+      const id = ++seq
+      pending.set(id, (m) => (m.error ? reject(new Error(m.error.message)) : resolve(m.result)))
+      child.stdin.write(`${JSON.stringify({method, params, jsonrpc: '2.0', id})}\n`)
+    })
+  await request('initialize', {
+    protocolVersion: '2025-06-18',
+    capabilities: {},
+    clientInfo: {name: 'bench', version: '1'},
+  })
+  child.stdin.write('{"jsonrpc":"2.0","method":"notifications/initialized"}\n')
+  return {
+    pid: child.pid,
+    callTool: ({name, arguments: args}) => request('tools/call', {name, arguments: args}),
+    close: () => {
+      child.stdin.end()
+      return new Promise((resolve) => (child.exitCode === null ? child.once('exit', resolve) : resolve()))
+    },
+  }
+}
+
+/** `n` calls of `echo {text: 'x'}` one after the other: each one's time in ms. */
+export async function echoTimes(client, n) {
+  const times = []
+  for (let i = 0; i < n; i++) {
+    const t = performance.now()
+    await client.callTool({name: 'echo', arguments: {text: 'x'}})
+    times.push(performance.now() - t)
+  }
+  return times
+}
+
+/** `total` calls of `echo {text: 'x'}`, `inFlight` at a time: calls per second. */
+export async function echoRate(client, total, inFlight) {
+  let next = 0
+  const t = performance.now()
+  await Promise.all(
+    Array.from({length: inFlight}, async () => {
+      while (next < total) {
+        next++
+        await client.callTool({name: 'echo', arguments: {text: 'x'}})
+      }
+    }),
+  )
+  return total / ((performance.now() - t) / 1000)
+}
