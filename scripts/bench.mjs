@@ -39,7 +39,7 @@ import {NodeStreamableHTTPServerTransport} from '@modelcontextprotocol/node'
 import {SSEServerTransport} from '@modelcontextprotocol/server-legacy/sse'
 import * as z from 'zod'
 
-import {rawStdioClient as rawStdioClientOf} from './lib/bench-lib.mjs'
+import {echoRate, rawStdioClient as rawStdioClientOf} from './lib/bench-lib.mjs'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const RUN_JS = path.join(ROOT, 'bin/run.js')
@@ -135,20 +135,6 @@ async function latency(client, tool, args, n) {
     times.push(performance.now() - t)
   }
   return {p50: percentile(times, 50), p99: percentile(times, 99)}
-}
-
-async function throughput(client, tool, total, inFlight) {
-  let next = 0
-  const t = performance.now()
-  await Promise.all(
-    Array.from({length: inFlight}, async () => {
-      while (next < total) {
-        next++
-        await client.callTool({name: tool, arguments: {text: 'x'}})
-      }
-    }),
-  )
-  return total / ((performance.now() - t) / 1000)
 }
 
 /** CPU time (user + system) a process has used so far, in ms (Linux /proc). */
@@ -296,7 +282,7 @@ async function hotPathFigures() {
   const direct = await directClient()
   await latency(direct.client, 'echo', {text: 'warm'}, 50)
   const directLat = await latency(direct.client, 'echo', {text: 'x'}, N_CALLS)
-  const directTput = await throughput(direct.client, 'echo', N_CALLS * 2, 32)
+  const directTput = await echoRate(direct.client, N_CALLS * 2, 32)
   const mib = 'x'.repeat(1024 * 1024)
   const directBigArg = (await latency(direct.client, 'echo', {text: mib}, 40)).p50
   const directBigResult = (await latency(direct.client, 'huge', {mib: 1}, 40)).p50
@@ -305,7 +291,7 @@ async function hotPathFigures() {
   const viaGw = await stdioClient(process.execPath, g(['--servers', 'bench']))
   await latency(viaGw.client, 'echo', {text: 'warm'}, 50)
   const gwLat = await latency(viaGw.client, 'echo', {text: 'x'}, N_CALLS)
-  const gwTput = await throughput(viaGw.client, 'echo', N_CALLS * 2, 32)
+  const gwTput = await echoRate(viaGw.client, N_CALLS * 2, 32)
   const gwBigArg = (await latency(viaGw.client, 'echo', {text: mib}, 40)).p50
   const gwBigResult = (await latency(viaGw.client, 'huge', {mib: 1}, 40)).p50
   await viaGw.client.close()
@@ -381,7 +367,7 @@ async function rawStdioFigures() {
       a.seq += seqPerBlock
       cpu = now
       const t = performance.now()
-      await throughput(client, 'echo', seqPerBlock * 2, 32)
+      await echoRate(client, seqPerBlock * 2, 32)
       a.ms32 += performance.now() - t
       now = cpuMs(client.pid)
       a.cpu32 += now - cpu
@@ -474,7 +460,7 @@ async function httpFigures(directLat, directBigArg) {
   const baseStream = await httpClient(`http://127.0.0.1:${basePort}/mcp`)
   await latency(baseStream, 'echo', {text: 'warm'}, 50)
   const baseStreamLat = await latency(baseStream, 'echo', {text: 'x'}, N_CALLS)
-  const baseStreamTput = await throughput(baseStream, 'echo', N_CALLS * 2, 32)
+  const baseStreamTput = await echoRate(baseStream, N_CALLS * 2, 32)
   const baseBig = (await latency(baseStream, 'echo', {text: mib}, 40)).p50
   await baseStream.close()
   const baseSse = await httpClient(`http://127.0.0.1:${basePort}/sse`, {}, true)
@@ -518,7 +504,7 @@ async function httpFigures(directLat, directBigArg) {
   const httpCpu0 = cpuMs(gwProc.pid)
   const gwStreamLat = await latency(gwStream, 'echo', {text: 'x'}, N_CALLS)
   const httpCpuPerCall = ((cpuMs(gwProc.pid) - httpCpu0) * 1000) / N_CALLS
-  const gwStreamTput = await throughput(gwStream, 'echo', N_CALLS * 2, 32)
+  const gwStreamTput = await echoRate(gwStream, N_CALLS * 2, 32)
   const gwBig = (await latency(gwStream, 'echo', {text: mib}, 40)).p50
   await gwStream.close()
   const gwSse = await httpClient(`http://127.0.0.1:${port}/sse`, auth, true)

@@ -130,6 +130,17 @@ writeFileSync(
 )
 
 const {build} = await import('esbuild')
+/** What every script of the executable is built as: one CommonJS file for this node, whitespace-minified. */
+const SCRIPT_BUILD = {
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  minifyWhitespace: true,
+  minifySyntax: true,
+  legalComments: 'none',
+  logLevel: 'warning',
+}
 const singleFileModule = (name) => path.join(DIST, 'src/single-file', name)
 await build({
   entryPoints: [path.join(WORK, 'entry.js')],
@@ -219,14 +230,7 @@ writeFileSync(
 await build({
   entryPoints: [path.join(DIST, 'src/single-file/sea-main.js')],
   outfile: path.join(WORK, 'sea-main.cjs'),
-  bundle: true,
-  format: 'cjs',
-  platform: 'node',
-  target: 'node20',
-  minifyWhitespace: true,
-  minifySyntax: true,
-  legalComments: 'none',
-  logLevel: 'warning',
+  ...SCRIPT_BUILD,
 })
 {
   const {wrapMainScript, MAIN_FILENAME} = await import(
@@ -243,14 +247,7 @@ await build({
 await build({
   entryPoints: [path.join(DIST, 'src/gateway/codemode/worker.js')],
   outfile: path.join(WORK, 'codemode-worker.cjs'),
-  bundle: true,
-  format: 'cjs',
-  platform: 'node',
-  target: 'node20',
-  minifyWhitespace: true,
-  minifySyntax: true,
-  legalComments: 'none',
-  logLevel: 'warning',
+  ...SCRIPT_BUILD,
   plugins: [
     {
       name: 'single-file-worker',
