@@ -4,11 +4,11 @@
 // first response to `initialize` on stdio (no server enabled). Median of 10 each, interleaved.
 // Needs `npm run build:binary` first.   node scripts/bench-binary.mjs [--quick]
 // Writes .tmp/bench-binary.json (medians in ms).
-import {spawn, spawnSync} from 'node:child_process'
+import {spawnSync} from 'node:child_process'
 import {copyFileSync, mkdirSync, statSync} from 'node:fs'
 import path from 'node:path'
 
-import {benchHome, load1, median, ROOT, writeResults} from './lib/bench-lib.mjs'
+import {benchHome, load1, median, ROOT, timeInitialize, writeResults} from './lib/bench-lib.mjs'
 
 const RUNS = process.argv.includes('--quick') ? 5 : 10
 const loadStart = load1()
@@ -25,44 +25,8 @@ function timeVersion(env) {
   if (r.status !== 0) throw new Error(String(r.stderr))
   return Number(process.hrtime.bigint() - t) / 1e6
 }
-function timeInit(env) {
-  return new Promise((resolve, reject) => {
-    const t = process.hrtime.bigint()
-    // No flags, no server enabled in the empty home: `--servers ''` would be parsed by oclif, not the fast path.
-    const c = spawn('docker', ['mcp', 'gateway', 'run'], {
-      env: {...env},
-      stdio: ['pipe', 'pipe', 'pipe'],
-    })
-    let out = '',
-      err = '',
-      ms
-    const timer = setTimeout(() => {
-      c.kill('SIGKILL')
-      reject(new Error('timeout ' + err))
-    }, 60000)
-    c.stderr.on('data', (d) => (err += d))
-    c.stdout.on('data', (d) => {
-      out += d
-      if (ms === undefined && out.includes('\n')) {
-        ms = Number(process.hrtime.bigint() - t) / 1e6
-        c.stdin.end()
-      }
-    })
-    c.on('close', (code) => {
-      clearTimeout(timer)
-      if (ms === undefined) reject(new Error(`exit ${code}: ${err}`))
-      else resolve(ms)
-    })
-    c.stdin.write(
-      JSON.stringify({
-        jsonrpc: '2.0',
-        id: 1,
-        method: 'initialize',
-        params: {protocolVersion: '2025-06-18', capabilities: {}, clientInfo: {name: 'bench', version: '1'}},
-      }) + '\n',
-    )
-  })
-}
+// No flags, no server enabled in the empty home: `--servers ''` would be parsed by oclif, not the fast path.
+const timeInit = (env) => timeInitialize('docker', ['mcp', 'gateway', 'run'], {...env})
 // warm both (first run of the binary extracts its files)
 timeVersion(bin.env)
 timeVersion(launcher.env)

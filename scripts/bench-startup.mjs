@@ -14,12 +14,12 @@
 // link) measured in the same rounds, its rows marked "(before)". Needs `npm run build` (and
 // `npm run build:binary` for the single-file rows).
 // Writes .tmp/bench-startup.json (medians in ms).
-import {execFileSync, spawn, spawnSync} from 'node:child_process'
+import {execFileSync, spawnSync} from 'node:child_process'
 import {chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 
-import {load1, log, median, printTable, ROOT, writeResults} from './lib/bench-lib.mjs'
+import {load1, log, median, printTable, ROOT, timeInitialize, writeResults} from './lib/bench-lib.mjs'
 
 const arg = (name) => {
   const i = process.argv.indexOf(name)
@@ -57,42 +57,6 @@ function timeRun(command, args, env) {
   const elapsed = Number(process.hrtime.bigint() - t) / 1e6
   if (r.status !== 0) throw new Error(`${command} ${args.join(' ')}: exit ${r.status}: ${r.stderr}`)
   return elapsed
-}
-
-/** Spawn to the first line on stdout after writing `initialize` (what an MCP client waits for). */
-function timeInitialize(command, args, env) {
-  return new Promise((resolve, reject) => {
-    const t = process.hrtime.bigint()
-    const c = spawn(command, args, {env, stdio: ['pipe', 'pipe', 'pipe']})
-    let out = ''
-    let err = ''
-    let elapsed
-    const timer = setTimeout(() => {
-      c.kill('SIGKILL')
-      reject(new Error(`no answer to initialize in 60 s: ${err}`))
-    }, 60_000)
-    c.stderr.on('data', (d) => (err = (err + d).slice(-4000)))
-    c.stdout.on('data', (d) => {
-      out += d
-      if (elapsed === undefined && out.includes('\n')) {
-        elapsed = Number(process.hrtime.bigint() - t) / 1e6
-        c.stdin.end()
-      }
-    })
-    c.on('close', (code) => {
-      clearTimeout(timer)
-      if (elapsed === undefined) reject(new Error(`exit ${code} before initialize answered: ${err}`))
-      else resolve(elapsed)
-    })
-    c.stdin.write(
-      JSON.stringify({
-        jsonrpc: '2.0',
-        id: 1,
-        method: 'initialize',
-        params: {protocolVersion: '2025-06-18', capabilities: {}, clientInfo: {name: 'bench', version: '1'}},
-      }) + '\n',
-    )
-  })
 }
 
 const COMMANDS = [['version'], ['server', 'ls'], ['secret', 'ls']]

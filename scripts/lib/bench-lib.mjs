@@ -215,3 +215,39 @@ export async function echoRate(client, total, inFlight) {
   )
   return total / ((performance.now() - t) / 1000)
 }
+
+/** Spawn to the first line on stdout after writing `initialize` (what an MCP client waits for). */
+export function timeInitialize(command, args, env) {
+  return new Promise((resolve, reject) => {
+    const t = process.hrtime.bigint()
+    const c = spawn(command, args, {env, stdio: ['pipe', 'pipe', 'pipe']})
+    let out = ''
+    let err = ''
+    let elapsed
+    const timer = setTimeout(() => {
+      c.kill('SIGKILL')
+      reject(new Error(`no answer to initialize in 60 s: ${err}`))
+    }, 60_000)
+    c.stderr.on('data', (d) => (err = (err + d).slice(-4000)))
+    c.stdout.on('data', (d) => {
+      out += d
+      if (elapsed === undefined && out.includes('\n')) {
+        elapsed = Number(process.hrtime.bigint() - t) / 1e6
+        c.stdin.end()
+      }
+    })
+    c.on('close', (code) => {
+      clearTimeout(timer)
+      if (elapsed === undefined) reject(new Error(`exit ${code} before initialize answered: ${err}`))
+      else resolve(elapsed)
+    })
+    c.stdin.write(
+      JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'initialize',
+        params: {protocolVersion: '2025-06-18', capabilities: {}, clientInfo: {name: 'bench', version: '1'}},
+      }) + '\n',
+    )
+  })
+}
