@@ -109,13 +109,9 @@ if (m) {
       x(m.stdioRaw.gateway.bigArg, m.stdioRaw.direct.bigArg),
       '<= 1.2x',
     ],
-    ["Streamable HTTP: the gateway's own hop p50", f(m.http.streamable.hopP50), '<= 0.2 ms'],
-    [
-      'Streamable HTTP 32 in flight: gateway / no gateway',
-      pct(m.http.streamable.callsPerSec32Gateway, m.http.streamable.callsPerSec32NoGateway),
-      '>= 80%',
-    ],
-    ["SSE: the gateway's own hop p50", f(m.http.sse.hopP50), '<= 0.4 ms'],
+    // The HTTP and SSE hop rows come from bench-http.mjs (below): bench.mjs measures them too, in front of
+    // the SDK fixture and one target after another, which put 0.85 ms against bench-http's 0.19 ms in one
+    // run; bench-http's interleaved rounds in front of the raw echo are the figures to go by.
   )
 }
 const h = P('http')
@@ -168,8 +164,13 @@ const sp = P('spares')
 if (sp) {
   rows.push(
     [
-      'per-call, calls 1.5 s apart, spares: p50 / long-lived p50',
-      `${f(sp.spares2.spacedP50)} = ${x(sp.spares2.spacedP50, sp.spares2.longLivedP50)}`,
+      'per-call, calls 1.5 s apart, spares: p50 / long-lived p50 1.5 s apart (SDK fixture)',
+      `${f(sp.spares2.spacedP50)} = ${x(sp.spares2.spacedP50, sp.spares2.longLivedSpacedP50)}`,
+      '<= 2x',
+    ],
+    [
+      'the same, raw echo (the cheapest server)',
+      `${f(sp.spares2.rawSpacedP50)} = ${x(sp.spares2.rawSpacedP50, sp.spares2.rawLongLivedSpacedP50)}`,
       '<= 2x',
     ],
     [

@@ -12,7 +12,8 @@
 //   --block-secrets=false (the differences are each guard's cost per call);
 // - mcp-proxy / supergateway in front of the same container (`docker run -i`), when installed: set
 //   BENCH_THIRD_PARTY to a node_modules holding mcp-proxy@6.7.19 and supergateway@4.0.0
-//   (`npm install --prefix /tmp/3p --no-save mcp-proxy@6.7.19 supergateway@4.0.0`; default .tmp/third-party).
+//   (default .tmp/bench-third-party/node_modules: `npm install --prefix .tmp/bench-third-party --no-save
+//   mcp-proxy@6.7.19 supergateway@4.0.0`; not .tmp/third-party, where such an install prunes the tests' mcp-remote).
 // - before: BENCH_BEFORE_ROOT=<a checkout with its own dist/> adds that build of the gateway as one more target,
 //   interleaved with the rest (a before/after comparison from one run).
 // The gateway's own hop = its p50 - the SDK transport's p50 (no gateway) - the container's stdio p50.
@@ -27,10 +28,10 @@ import {Client, SSEClientTransport, StreamableHTTPClientTransport} from '@modelc
 import {
   benchHome,
   cpuMs,
+  directFixtureArgs,
   echoRate,
   echoTimes,
   fixtureEntry,
-  FIXTURE,
   freePort,
   httpGateway,
   load1,
@@ -56,12 +57,12 @@ const PROF = arg('--cpu-prof', undefined)
 /** --only a,b: measure these targets only (the rest are not started), e.g. `--only gateway --cpu-prof .tmp/prof`. */
 const ONLY = arg('--only', undefined)?.split(',')
 const want = (name) => !ONLY || ONLY.some((o) => [o, `${o}-sse`, `${o}-2026`].includes(name))
-const THIRD = process.env.BENCH_THIRD_PARTY || path.join(ROOT, '.tmp/third-party/node_modules')
+const THIRD = process.env.BENCH_THIRD_PARTY || path.join(ROOT, '.tmp/bench-third-party/node_modules')
 const bin = (name) => {
   const file = path.join(THIRD, '.bin', name)
   return existsSync(file) ? file : undefined
 }
-const rawDocker = ['run', '-i', '--rm', '--init', '--network', 'none', '-e', 'FIXTURE_RAW_ECHO=1', FIXTURE]
+const rawDocker = directFixtureArgs(true)
 
 const loadStart = load1()
 const {home, env, cleanup} = benchHome('bench-http')
@@ -281,6 +282,10 @@ const results = {
     beforeHopMs: hop('before-sse', 'sdk-sse'),
     supergatewayHopMs: hop('supergateway-sse', 'sdk-sse'),
   },
+  modern: {
+    cpuVsBefore: mid('gateway-2026', 'cpuUsPerCall') / mid('before-2026', 'cpuUsPerCall'),
+    cpuVs2025: mid('gateway-2026', 'cpuUsPerCall') / mid('gateway', 'cpuUsPerCall'),
+  },
   guards: {
     logCallsUs: 1000 * (p50('gateway') - p50('gateway-nolog')),
     logCallsCpuUs: mid('gateway', 'cpuUsPerCall') - mid('gateway-nolog', 'cpuUsPerCall'),
@@ -314,6 +319,11 @@ rows.push(
   ['SSE: gateway hop p50', ms3(results.sse.hopMs), `<= supergateway's`],
   ['SSE: supergateway hop p50', ms3(results.sse.supergatewayHopMs), ''],
   ['SSE: BENCH_BEFORE_ROOT build hop p50', ms3(results.sse.beforeHopMs), ''],
+  [
+    '2026-07-28 stateless CPU per call: / BENCH_BEFORE_ROOT build; / a 2025 session call',
+    `${results.modern.cpuVsBefore.toFixed(2)}x; ${results.modern.cpuVs2025.toFixed(2)}x`,
+    '',
+  ],
   [
     'guard: call logging, p50 / CPU per call',
     `${us(results.guards.logCallsUs)} / ${us(results.guards.logCallsCpuUs)}`,

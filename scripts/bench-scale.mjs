@@ -5,7 +5,8 @@
 // (scripts/lib/sdk-baseline-server.mjs: the cheapest server the SDK makes, no gateway, no container).
 // The clients are minimal: raw HTTP (initialize + notifications/initialized), no SDK client.
 //   node scripts/bench-scale.mjs [--quick] [--sessions N] [--heap]
-// --sessions-only skips the stateless run; --gateway-only the baseline. --heap also takes heap snapshots of the gateway before and after opening the sessions and prints what
+// --sessions-only skips the stateless run; --gateway-only the baseline. BENCH_BEFORE_ROOT=<a checkout with
+// its own dist/> adds that build's stateless run, in alternating rounds with this one's (two each). --heap also takes heap snapshots of the gateway before and after opening the sessions and prints what
 // each session holds, by constructor (slow, and needs a few hundred MiB of disk in .tmp/).
 // Writes .tmp/bench-scale.json.
 import {spawn} from 'node:child_process'
@@ -38,6 +39,7 @@ const STATELESS_PER_MIN = 10_000
 const STATELESS_SECONDS = QUICK ? 10 : 30
 const MAX_IN_FLIGHT = 8
 const SKIP_STATELESS = process.argv.includes('--sessions-only')
+const BEFORE = process.env.BENCH_BEFORE_ROOT
 
 const agent = new http.Agent({keepAlive: true, maxSockets: 64})
 
@@ -195,6 +197,16 @@ async function statelessLoad(target, perMin, seconds) {
   }
 }
 
+/** The mean of several stateless runs' figures (errors summed, the first error kept). */
+function meanOf(runs) {
+  const mean = {...runs[0]}
+  for (const key of Object.keys(mean))
+    if (typeof mean[key] === 'number') mean[key] = runs.reduce((sum, r) => sum + r[key], 0) / runs.length
+  mean.errors = runs.reduce((sum, r) => sum + r.errors, 0)
+  mean.firstError = runs.find((r) => r.firstError)?.firstError
+  return mean
+}
+
 /** Sum of self sizes by constructor name in a V8 heap snapshot file. */
 function heapByConstructor(file) {
   const snap = JSON.parse(readFileSync(file, 'utf8'))
@@ -329,7 +341,7 @@ if (heapDir) {
   mkdirSync(heapDir, {recursive: true})
 }
 const catalog = writeCatalog(home, [fixtureEntry('raw', {longLived: true, raw: true, declared: true})])
-let base, gw
+let base, gw, before
 try {
   if (!process.argv.includes('--gateway-only')) {
     log(`- baseline: the SDK alone, ${N} idle sessions`)
@@ -366,11 +378,26 @@ try {
   // Warm: the long-lived container starts on the first call.
   if (!SKIP_STATELESS) {
     await statelessLoad(gw, 600, 2)
-    results.gateway.stateless = await statelessLoad(gw, STATELESS_PER_MIN, STATELESS_SECONDS)
+    // BENCH_BEFORE_ROOT: the other build in front of the same kind of container, rounds alternating.
+    if (BEFORE) {
+      before = await httpGateway(env, ['--catalog', catalog, '--servers', 'raw', '--no-log-calls'], {
+        runJs: path.join(BEFORE, 'bin/run.js'),
+      })
+      await statelessLoad(before, 600, 2)
+    }
+    const mine = []
+    const theirs = []
+    for (let round = 0; round < (before ? 2 : 1); round++) {
+      mine.push(await statelessLoad(gw, STATELESS_PER_MIN, STATELESS_SECONDS))
+      if (before) theirs.push(await statelessLoad(before, STATELESS_PER_MIN, STATELESS_SECONDS))
+    }
+    results.gateway.stateless = meanOf(mine)
+    if (before) results.before = {stateless: meanOf(theirs)}
   }
 } finally {
   await base?.stop()
   await gw?.stop()
+  await before?.stop()
   cleanup()
   if (heapDir && !process.argv.includes('--keep-heap')) rmSync(heapDir, {recursive: true, force: true})
   agent.destroy()
@@ -453,6 +480,20 @@ printTable([
     '',
   ],
   ['gateway RSS after the stateless run', `${g.stateless.rssMiB.toFixed(0)} MiB`, ''],
+  ...(results.before
+    ? [
+        [
+          'stateless, BENCH_BEFORE_ROOT build: achieved, p99, CPU per request',
+          `${results.before.stateless.perMinuteAchieved.toFixed(0)}/min, ${ms(results.before.stateless.p99)}, ${results.before.stateless.cpuPerRequestMs.toFixed(2)} ms`,
+          '',
+        ],
+        [
+          'stateless CPU per request: gateway / BENCH_BEFORE_ROOT build',
+          x(g.stateless.cpuPerRequestMs, results.before.stateless.cpuPerRequestMs),
+          '',
+        ],
+      ]
+    : []),
   ['load average (1 min) at start / end', `${results.loadStart} / ${results.loadEnd}`, ''],
 ])
 process.exit(0)

@@ -8,7 +8,13 @@
 //     CLI's own floor for a plugin command (its start, the `docker-cli-plugin-metadata` probe, the exec).
 // The docker CLI's own part is then `docker noop`, and ours is the difference `docker mcp … − docker noop`.
 // Each figure is the median of --runs (default 20) runs, measured in rounds (one run of each per round).
-//   node scripts/bench-startup.mjs [--quick] [--runs N] [--root DIR] [--before DIR]
+// With --servers N (default 3; 0 to skip) the gateway's `initialize` is also timed directly with N
+// enabled servers of the test fixture image (`--catalog … --servers s1,…`, tools declared in the catalog,
+// no listing cache): what it answers with then comes from the catalog, and the containers it starts to
+// list them start after its answer (they are removed when stdin closes). Needs the fixture image
+// (scripts/build-images.mjs --test); skipped without it.
+// --only TEXT: only the targets whose name contains TEXT (and the two floors), e.g. --only initialize.
+//   node scripts/bench-startup.mjs [--quick] [--runs N] [--root DIR] [--before DIR] [--servers N] [--only TEXT]
 // --root: the checkout to measure (default this one). --before: another build (a copy of an older checkout
 // with its bin/, dist/, package.json, oclif.manifest.json, scripts/install-plugin.sh and a node_modules
 // link) measured in the same rounds, its rows marked "(before)". Needs `npm run build` (and
@@ -19,7 +25,18 @@ import {chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, wri
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 
-import {load1, log, median, printTable, ROOT, timeInitialize, writeResults} from './lib/bench-lib.mjs'
+import {
+  FIXTURE,
+  fixtureEntry,
+  load1,
+  log,
+  median,
+  printTable,
+  ROOT,
+  timeInitialize,
+  writeCatalog,
+  writeResults,
+} from './lib/bench-lib.mjs'
 
 const arg = (name) => {
   const i = process.argv.indexOf(name)
@@ -29,7 +46,12 @@ const QUICK = process.argv.includes('--quick')
 const RUNS = Number(arg('--runs') ?? (QUICK ? 7 : 20))
 const root = path.resolve(arg('--root') ?? ROOT)
 const before = arg('--before') && path.resolve(arg('--before'))
+const SERVERS = Number(arg('--servers') ?? 3)
 const loadStart = load1()
+const haveFixture =
+  SERVERS > 0 && spawnSync('docker', ['image', 'inspect', FIXTURE], {stdio: 'ignore'}).status === 0
+if (SERVERS > 0 && !haveFixture)
+  log(`- ${FIXTURE} is not built: the rows with ${SERVERS} servers are skipped`)
 
 /** A throw-away HOME + DOCKER_CONFIG with the given plugin file, and the `noop` plugin beside it. */
 function home(name, install) {
@@ -90,11 +112,25 @@ for (const [dir, mark] of [[root, ''], ...(before ? [[before, ' (before)']] : []
     timeInitialize(process.execPath, [runJs, ...GATEWAY], launcher.env)
   targets[`initialize: docker mcp gateway run (launcher)${mark}`] = () =>
     timeInitialize('docker', ['mcp', ...GATEWAY], launcher.env)
+  if (haveFixture) {
+    const names = Array.from({length: SERVERS}, (_, i) => `s${i + 1}`)
+    const catalog = writeCatalog(
+      launcher.env.HOME,
+      names.map((n) => fixtureEntry(n, {declared: true})),
+    )
+    const withServers = [...GATEWAY, '--catalog', catalog, '--servers', names.join(','), '--no-cache']
+    targets[`initialize, ${SERVERS} servers: node bin/run.js gateway run${mark}`] = () =>
+      timeInitialize(process.execPath, [runJs, ...withServers], launcher.env)
+  }
   if (single)
     targets[`initialize: docker mcp gateway run (single file)${mark}`] = () =>
       timeInitialize('docker', ['mcp', ...GATEWAY], single.env)
 }
 
+const only = arg('--only')
+if (only)
+  for (const k of Object.keys(targets))
+    if (!k.includes(only) && k !== 'node -e 0' && k !== 'docker noop') delete targets[k]
 const times = Object.fromEntries(Object.keys(targets).map((k) => [k, []]))
 try {
   log(

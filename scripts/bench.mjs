@@ -39,7 +39,7 @@ import {NodeStreamableHTTPServerTransport} from '@modelcontextprotocol/node'
 import {SSEServerTransport} from '@modelcontextprotocol/server-legacy/sse'
 import * as z from 'zod'
 
-import {echoRate, rawStdioClient as rawStdioClientOf} from './lib/bench-lib.mjs'
+import {directFixtureArgs, echoRate, rawStdioClient as rawStdioClientOf} from './lib/bench-lib.mjs'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const RUN_JS = path.join(ROOT, 'bin/run.js')
@@ -115,17 +115,7 @@ async function stdioClient(command, args) {
 }
 
 /** The fixture spoken to directly, as `docker run -i` (the baseline of every per-call figure). */
-const directClient = (raw = false) =>
-  stdioClient('docker', [
-    'run',
-    '-i',
-    '--rm',
-    '--init',
-    '--network',
-    'none',
-    ...(raw ? ['-e', 'FIXTURE_RAW_ECHO=1'] : []),
-    FIXTURE,
-  ])
+const directClient = (raw = false) => stdioClient('docker', directFixtureArgs(raw))
 
 async function latency(client, tool, args, n) {
   const times = []
@@ -316,17 +306,7 @@ async function rawStdioFigures() {
   log(
     '- Per-call latency over stdio, raw echo server and minimal client (no SDK): docker run -i vs the gateway',
   )
-  const rawDirectArgs = [
-    'run',
-    '-i',
-    '--rm',
-    '--init',
-    '--network',
-    'none',
-    '-e',
-    'FIXTURE_RAW_ECHO=1',
-    FIXTURE,
-  ]
+  const rawDirectArgs = directFixtureArgs(true)
   const sides = [
     ['direct', 'docker', rawDirectArgs],
     // The floor for Node in the gateway's place: the same attach socket, bytes copied, nothing parsed.

@@ -3,24 +3,25 @@
 // base image. Each server is bundled with esbuild (or installed from npm) into .tmp/images/<name>/,
 // which becomes /app in the image. Unchanged inputs are a cache hit (a few milliseconds per image).
 //
-// Usage: node scripts/build-images.mjs [--test] [--gateway] [--only <name>]...
+// Usage: node scripts/build-images.mjs [--test] [--gateway] [--only <name>]... [--stage]
 //   (after `npm run build`: this imports the builder from dist/)
+//   --stage: only install the npm packages of the selected images into their staging dirs (the gateway's
+//            production dependencies too): needs no build of ours and no engine, so that scripts/test.sh
+//            can do it while `npm run build` runs.
+// Each image is staged and built under a lock (.tmp/images/<name>.lock): test files in parallel lanes
+// build the gateway image at the same time (compose, swarm, journeys), from one staging dir.
 //   always:  dice-mcp-server:latest       (catalogs/servers/dice)
 //   --test:  docker-mcp-fixture:test      (test/fixtures/servers/fixture)
 //            docker-mcp-everything:test   (@modelcontextprotocol/server-everything from npm)
 //   --gateway: docker-mcp-gateway:local   (this project: the gateway as a container, see README)
 // Progress goes to stderr, one line per image.
 import {spawn} from 'node:child_process'
-import {cp, mkdir, readFile, rm, writeFile} from 'node:fs/promises'
+import {cp, mkdir, readFile, rm, stat, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {parseArgs} from 'node:util'
 
 import {build} from 'esbuild'
-
-import {createDocker, pingDocker} from '../dist/src/docker/engine.js'
-import {buildNodeImage} from '../dist/src/docker/local-image.js'
-import {mcpPaths} from '../dist/src/paths.js'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const STAGING = path.join(ROOT, '.tmp/images')
@@ -88,6 +89,7 @@ const {values} = parseArgs({
     test: {type: 'boolean', default: false},
     gateway: {type: 'boolean', default: false},
     only: {type: 'string', multiple: true},
+    stage: {type: 'boolean', default: false},
   },
 })
 const selected = IMAGES.filter((image) =>
@@ -100,6 +102,18 @@ const selected = IMAGES.filter((image) =>
 if (selected.length === 0)
   fail(`no image matches --only ${values.only?.join(', ')} (have: ${IMAGES.map((i) => i.name).join(', ')})`)
 
+if (values.stage) {
+  for (const image of selected) {
+    const stagingDir = path.join(STAGING, image.name)
+    if (image.npm) await locked(image, () => npmInstall(image, stagingDir))
+    if (image.gateway) await locked(image, () => stageGatewayDependencies(stagingDir))
+  }
+  process.exit(0)
+}
+
+const {createDocker, pingDocker} = await import('../dist/src/docker/engine.js')
+const {buildNodeImage} = await import('../dist/src/docker/local-image.js')
+const {mcpPaths} = await import('../dist/src/paths.js')
 const docker = createDocker(process.env, mcpPaths(process.env))
 try {
   await pingDocker(docker)
@@ -112,21 +126,23 @@ for (const image of selected) {
   const started = performance.now()
   try {
     const stagingDir = path.join(STAGING, image.name)
-    const entry = image.gateway
-      ? await stageGateway(stagingDir)
-      : image.bundle
-        ? await bundle(image, stagingDir)
-        : await npmInstall(image, stagingDir)
-    const result = await buildNodeImage(docker, {
-      tag: image.tag,
-      appDir: stagingDir,
-      entry,
-      args: image.args,
-      labels: image.labels,
-      ...(image.user ? {user: image.user} : {}),
-      ...(image.env ? {env: image.env} : {}),
-      ...(image.gateway ? {extraFiles: [{target: BRIDGE_TARGET, source: BRIDGE_SOURCE}]} : {}),
-      cacheDir: path.join(STAGING, '.digests'),
+    const result = await locked(image, async () => {
+      const entry = image.gateway
+        ? await stageGateway(stagingDir)
+        : image.bundle
+          ? await bundle(image, stagingDir)
+          : await npmInstall(image, stagingDir)
+      return buildNodeImage(docker, {
+        tag: image.tag,
+        appDir: stagingDir,
+        entry,
+        args: image.args,
+        labels: image.labels,
+        ...(image.user ? {user: image.user} : {}),
+        ...(image.env ? {env: image.env} : {}),
+        ...(image.gateway ? {extraFiles: [{target: BRIDGE_TARGET, source: BRIDGE_SOURCE}]} : {}),
+        cacheDir: path.join(STAGING, '.digests'),
+      })
     })
     const seconds = ((performance.now() - started) / 1000).toFixed(2)
     const what = result.cached ? `cached (${seconds}s)` : `built in ${seconds}s`
@@ -186,17 +202,14 @@ async function npmInstall(image, stagingDir) {
   return image.entry
 }
 
-/**
- * Stage this project for the gateway image: the built CLI (bin, dist, manifest, shipped catalogs) and its
- * production dependencies. `npm ci` runs again only when the lock file changed.
- */
-async function stageGateway(stagingDir) {
+/** The gateway image's production dependencies in <staging>/node_modules: `npm ci` again only when the lock file changed. */
+async function stageGatewayDependencies(stagingDir) {
   await mkdir(stagingDir, {recursive: true})
   const lock = await readFile(path.join(ROOT, 'package-lock.json'), 'utf8')
   const stagedLock = await readFile(path.join(stagingDir, 'package-lock.json'), 'utf8').catch(() => '')
   await cp(path.join(ROOT, 'package.json'), path.join(stagingDir, 'package.json'))
   if (lock !== stagedLock) {
-    process.stderr.write(`  docker-mcp-gateway:local     npm ci --omit=dev...\n`)
+    process.stderr.write(`  docker-mcp-gateway           npm ci --omit=dev...\n`)
     await writeFile(path.join(stagingDir, 'package-lock.json'), lock)
     await rm(path.join(stagingDir, 'node_modules'), {recursive: true, force: true})
     await run('npm', [
@@ -207,8 +220,20 @@ async function stageGateway(stagingDir) {
       '--no-audit',
       '--no-fund',
       '--ignore-scripts',
-    ])
+    ]).catch(async (err) => {
+      // No staged lock file, so that the next run installs again.
+      await rm(path.join(stagingDir, 'package-lock.json'), {force: true})
+      throw err
+    })
   }
+}
+
+/**
+ * Stage this project for the gateway image: the built CLI (bin, dist, manifest, shipped catalogs) and its
+ * production dependencies. `npm ci` runs again only when the lock file changed.
+ */
+async function stageGateway(stagingDir) {
+  await stageGatewayDependencies(stagingDir)
   for (const dir of ['bin', 'dist']) {
     await rm(path.join(stagingDir, dir), {recursive: true, force: true})
     await cp(path.join(ROOT, dir), path.join(stagingDir, dir), {recursive: true})
@@ -223,6 +248,50 @@ async function stageGateway(stagingDir) {
     "process.argv.splice(2, 0, 'gateway', 'run')\nawait import('./bin/run.js')\n",
   )
   return 'gateway.mjs'
+}
+
+/**
+ * Run `fn` holding the image's lock, a directory .tmp/images/<name>.lock with the holder's pid: a staging
+ * dir is rewritten in place, so one builder at a time. A lock whose holder died is taken over.
+ */
+async function locked(image, fn) {
+  const dir = path.join(STAGING, `${image.name}.lock`)
+  await mkdir(STAGING, {recursive: true})
+  const deadline = Date.now() + 900_000
+  for (;;) {
+    try {
+      await mkdir(dir)
+      await writeFile(path.join(dir, 'pid'), `${process.pid}\n`)
+      break
+    } catch (err) {
+      if (err.code !== 'EEXIST') throw err
+    }
+    const pid = Number(await readFile(path.join(dir, 'pid'), 'utf8').catch(() => ''))
+    const age = await stat(dir).then(
+      (s) => Date.now() - s.mtimeMs,
+      () => 0,
+    )
+    if ((pid > 0 && !alive(pid)) || (!pid && age > 60_000)) {
+      await rm(dir, {recursive: true, force: true})
+      continue
+    }
+    if (Date.now() > deadline) fail(`timed out waiting for ${dir} (pid ${pid || '?'})`)
+    await new Promise((resolve) => setTimeout(resolve, 250))
+  }
+  try {
+    return await fn()
+  } finally {
+    await rm(dir, {recursive: true, force: true})
+  }
+}
+
+function alive(pid) {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (err) {
+    return err.code === 'EPERM'
+  }
 }
 
 function run(command, args) {

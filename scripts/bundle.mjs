@@ -4,13 +4,14 @@
 // for each file it resolves and loads (zod alone is 95 of them); this saves ~35 ms on every command and
 // on the gateway's time to `initialize`. The SDK and zod are bundled together, so they share one zod.
 // Packages loaded with require() (dockerode) and native ones stay external; oclif is bundled too. Run by `npm run build`.
-import {readdirSync, rmSync} from 'node:fs'
+import {mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 import {build} from 'esbuild'
 
-import {leanNames} from './lib/lean-names.mjs'
+import {leanNameText} from './lib/lean-names.mjs'
+import {englishOnlyZod} from './lib/zod-locales.mjs'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const DIST = path.join(ROOT, 'dist')
@@ -53,7 +54,8 @@ const built = await build({
   minifySyntax: true,
   keepNames: true,
   sourcemap: 'linked',
-  // jsonc-parser's UMD build loads its parts with a require() that a bundler cannot follow.
+  // Written below, file by file, only where the content changed.
+  write: false,
   // QuickJS (code mode) stays in node_modules: its variant package finds its .wasm file beside its own code.
   external: [
     // oclif is bundled (its ~150 files were half the start-up of every command), except what it loads only
@@ -66,7 +68,6 @@ const built = await build({
     'dockerode',
     '@napi-rs/keyring',
     'prom-client',
-    'jsonc-parser',
     'quickjs-emscripten-core',
     '@jitl/quickjs-wasmfile-release-sync',
     // sql.js (profile import-db) loads its .wasm file from node_modules, handed over as bytes.
@@ -76,17 +77,54 @@ const built = await build({
   banner: {
     js: "import {createRequire as __createRequire} from 'node:module';const require=__createRequire(import.meta.url);",
   },
+  // jsonc-parser's `main` is a UMD build that loads its parts with a require() a bundler cannot follow (it
+  // stayed external: six CommonJS files read on every gateway start, for config.json's features); its ES
+  // module build bundles.
+  alias: {'jsonc-parser': 'jsonc-parser/lib/esm/main.js'},
+  plugins: [
+    englishOnlyZod(),
+    {
+      // The SDK server's node shims without its ajv validator, loaded when first needed: src/gateway/sdk-shims.ts.
+      name: 'sdk-shims',
+      setup(b) {
+        b.onResolve({filter: /^@modelcontextprotocol\/server\/_shims$/}, () => ({
+          path: path.join(DIST, 'src/gateway/sdk-shims.js'),
+        }))
+      },
+    },
+  ],
   logLevel: 'warning',
-  metafile: true,
 })
+
+// A rebuild while gateways and commands run (quickstart.sh in the test suite, a developer's rebuild) must
+// never let a starting process read a file half-written: esbuild writes its outputs in place, truncating
+// first, and a module read in that window loads without its exports (CI saw `handleError is not a
+// function` from a gateway started beside a rebuild). So an unchanged output is not written at all, and a
+// changed one is written beside its place and renamed over it: a reader gets the old file or the new one.
+const outputs = new Set()
+for (const output of built.outputFiles) {
+  const file = path.resolve(output.path)
+  outputs.add(file)
+  const text = file.endsWith('.js') ? leanNameText(file, output.text) : output.text
+  if (sameContent(file, text)) continue
+  mkdirSync(path.dirname(file), {recursive: true})
+  const temporary = `${file}.${process.pid}.tmp`
+  writeFileSync(temporary, text)
+  renameSync(temporary, file)
+}
 
 // Chunk names carry a content hash, so every build that changed something leaves the last one's chunks
 // behind (a thousand files after a day of work): they go once this build's are written. Not the folder
-// first: a rebuild while gateways run (quickstart.sh in the test suite) must never take away a chunk a
-// running process has yet to import, and an unchanged build writes the same names again.
-const outputs = new Set(Object.keys(built.metafile.outputs).map((f) => path.resolve(f)))
+// first: a running process may have yet to import a chunk of the build it started from.
 for (const entry of readdirSync(path.join(DIST, 'bundle'), {recursive: true, withFileTypes: true})) {
   const file = path.join(entry.parentPath ?? entry.path, entry.name)
   if (entry.isFile() && !outputs.has(file)) rmSync(file)
 }
-leanNames([...outputs].filter((f) => f.endsWith('.js')))
+
+function sameContent(file, text) {
+  try {
+    return readFileSync(file, 'utf8') === text
+  } catch {
+    return false
+  }
+}

@@ -30,8 +30,32 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   echo "- npm ci" >&2
   npm ci --no-audit --no-fund >&2
 fi
+# Third-party packages the tests use, each in its own prefix outside our dependency tree, installed in
+# the background while we build (they need nothing of ours); the tests start once they are there.
+# mcp-remote: a third-party MCP client for the HTTP tests. kubernetes-models: Kubernetes' OpenAPI
+# schemas as validators, for test/unit/deploy-kubernetes.test.ts (no cluster here); its own prefix,
+# because an install --no-save into .tmp/third-party would prune mcp-remote as extraneous.
+third_party_pids=()
+third_party() {
+  local prefix=$1 check=$2 spec=$3 what=$4
+  [ -f "$prefix/node_modules/$check" ] && return 0
+  echo "- Installing $spec ($what) into $prefix" >&2
+  mkdir -p "$prefix"
+  npm install --prefix "$prefix" --no-save --no-audit --no-fund "$spec" >&2
+}
+third_party .tmp/third-party mcp-remote/dist/proxy.js mcp-remote@0.15.1 'third-party MCP client' &
+third_party_pids+=($!)
+third_party .tmp/kubernetes kubernetes-models/package.json kubernetes-models@4.5.1 'Kubernetes schemas' &
+third_party_pids+=($!)
+# The npm packages the images are made of (server-everything; the gateway image's production dependencies,
+# for the e2e files that build it), into their staging dirs: the same wait.
+node scripts/build-images.mjs --test --gateway --stage >&2 &
+stage_pid=$!
+
 echo "- Building" >&2
 npm run -s build >&2
+# Built from these sources: quickstart.sh (journey-quickstart) has nothing to rebuild in the middle of the run.
+touch dist/.build-stamp
 
 ensure_docker
 cleanup() {
@@ -42,22 +66,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
+wait "$stage_pid"
 echo "- Building test images" >&2
 node scripts/build-images.mjs --test >&2
-
-# A third-party MCP client from npm for the HTTP tests, kept out of our own dependency tree.
-if [ ! -f .tmp/third-party/node_modules/mcp-remote/dist/proxy.js ]; then
-  echo "- Installing mcp-remote (third-party MCP client) into .tmp/third-party" >&2
-  mkdir -p .tmp/third-party
-  npm install --prefix .tmp/third-party --no-save --no-audit --no-fund mcp-remote@0.15.1 >&2
-fi
-# Kubernetes' OpenAPI schemas as validators, for test/unit/deploy-kubernetes.test.ts (no cluster here).
-# Its own prefix: an install --no-save into .tmp/third-party would prune mcp-remote as extraneous.
-if [ ! -f .tmp/kubernetes/node_modules/kubernetes-models/package.json ]; then
-  echo "- Installing kubernetes-models (Kubernetes schemas) into .tmp/kubernetes" >&2
-  mkdir -p .tmp/kubernetes
-  npm install --prefix .tmp/kubernetes --no-save --no-audit --no-fund kubernetes-models@4.5.1 >&2
-fi
+for pid in "${third_party_pids[@]}"; do wait "$pid"; done
 
 if [ "$#" -gt 0 ]; then
   files=("$@")
@@ -75,9 +87,10 @@ export NODE_OPTIONS="${NODE_OPTIONS:+$NODE_OPTIONS }--unhandled-rejections=stric
 # containers. Every lane but the first runs under its own host name (a UTS namespace), and the gateway
 # labels every container with its host name, so a lane's tests count only that lane's containers
 # (test/helpers/gateway.ts managedContainers). A file that needs this machine's real host name says
-# `e2e-lane: main` and stays in the first e2e lane. E2E files are shared out by weight (e2e_weight),
-# heaviest first, to the lightest lane. Without root (no namespaces) the lanes run one after the other.
-# The last line sums every run for CI.
+# `e2e-lane: main` and runs in the first e2e lane. The e2e files wait in one queue, heaviest first
+# (e2e_weight); each lane takes the next file when its last one ends, and the unit and command lane
+# joins in once its own tests are done, so no lane sits idle while another still has a long list.
+# Without root (no namespaces) the lanes run one after the other. The last line sums every run for CI.
 run_lane() {
   node --import tsx --test --test-concurrency=1 --test-timeout=600000 --test-reporter=spec "$@" 2>&1
 }
@@ -91,72 +104,107 @@ in_lane() {
   shift
   unshare --uts bash -c 'hostname "$(hostname)-'"$name"'" && "$@"' bash "$@"
 }
-export -f run_lane run_quick in_lane
+# lane_queue QUEUE NAME [main]: run the e2e files of QUEUE (a directory of entries named by rank, each
+# holding one file's path) one at a time until none is left; with `main`, first those of QUEUE/main.
+# A lane claims an entry by renaming it (atomic: of two lanes, one wins and the other takes the next).
+lane_queue() {
+  local queue=$1 name=$2 status=0 q e p f start
+  local -a dirs=("$queue/any")
+  [ "${3:-}" = main ] && dirs=("$queue/main" "$queue/any")
+  for q in "${dirs[@]}"; do
+    while :; do
+      e=''
+      for p in "$q"/[0-9]*; do
+        [ -e "$p" ] && e=${p##*/}
+        break
+      done
+      [ -n "$e" ] || break
+      mv "$q/$e" "$queue/taken/$e.$name" 2>/dev/null || continue
+      f=$(cat "$queue/taken/$e.$name")
+      start=$SECONDS
+      run_lane "$f" || status=1
+      echo "$((SECONDS - start)) $f $name" >"$queue/done/$e"
+    done
+  done
+  return "$status"
+}
+# quick_then_queue QUEUE FILES...: the unit and command tests, then e2e files from QUEUE.
+quick_then_queue() {
+  local queue=$1 status=0
+  shift
+  if [ "$#" -gt 0 ]; then run_quick "$@" || status=1; fi
+  lane_queue "$queue" quick || status=1
+  return "$status"
+}
+export -f run_lane run_quick in_lane lane_queue quick_then_queue
 
-# How heavy an e2e file is, for sharing files out to lanes: its size in bytes (about 250 bytes of test per
-# second of run), or, for files whose run is mostly waiting on the engine (a swarm, a compose project),
-# the seconds a full run took, from a `e2e-seconds: N` comment in the file.
+# How heavy an e2e file is, for the order of the queue: its seconds in a full run from test/e2e/durations.txt
+# (times 250), or, for a file not listed there, its size in bytes (about 250 bytes of test per second).
 e2e_weight() {
   local seconds
-  seconds=$(grep -m1 -oE 'e2e-seconds: [0-9]+' "$1" | grep -oE '[0-9]+$' || true)
+  seconds=$(awk -v f="$1" '$2 == f {print $1; exit}' test/e2e/durations.txt 2>/dev/null || true)
   if [ -n "$seconds" ]; then echo $((seconds * 250)); else wc -c <"$1"; fi
 }
 export -f e2e_weight
 
 run_tests() {
-  local quick=() log status=0 f size n i lanes="${E2E_LANES:-2}"
-  local -a lane_files=() lane_size=()
+  local quick=() e2e=() log status=0 f size rank=0 i lanes="${E2E_LANES:-2}"
   for f in "$@"; do
     case "$f" in test/e2e/*) ;; *) quick+=("$f") ;; esac
   done
-  for ((i = 0; i < lanes; i++)); do lane_files[i]='' lane_size[i]=0; done
-  while read -r size f; do
-    n=0
-    if ! grep -q 'e2e-lane: main' "$f"; then
-      for ((i = 1; i < lanes; i++)); do [ "${lane_size[i]}" -lt "${lane_size[n]}" ] && n=$i; done
-    fi
-    lane_files[n]+="$f "
-    lane_size[n]=$((lane_size[n] + size))
-  done < <(for f in "$@"; do case "$f" in test/e2e/*) echo "$(e2e_weight "$f") $f" ;; esac; done | sort -rn)
+  while read -r size f; do e2e+=("$f"); done < <(for f in "$@"; do
+    case "$f" in test/e2e/*) echo "$(e2e_weight "$f") $f" ;; esac
+  done | sort -rn)
   log="$(mktemp "${TMPDIR:-/tmp}/docker-mcp-tests.XXXXXX")"
   if [ "$(id -u)" = "0" ] && command -v unshare >/dev/null 2>&1; then
     local dir
     local -a pids=()
     dir="$(mktemp -d "${TMPDIR:-/tmp}/docker-mcp-lanes.XXXXXX")"
+    mkdir "$dir/queue" "$dir/queue/main" "$dir/queue/any" "$dir/queue/taken" "$dir/queue/done"
+    for f in "${e2e[@]}"; do
+      rank=$((rank + 1))
+      if grep -q 'e2e-lane: main' "$f"; then
+        printf '%s\n' "$f" >"$dir/queue/main/$(printf '%05d' "$rank")"
+      else
+        printf '%s\n' "$f" >"$dir/queue/any/$(printf '%05d' "$rank")"
+      fi
+    done
     if [ "${#quick[@]}" -gt 0 ]; then
-      in_lane quick run_quick "${quick[@]}" >"$dir/quick" &
+      in_lane quick quick_then_queue "$dir/queue" "${quick[@]}" >"$dir/quick" &
       pids[0]=$!
     fi
     for ((i = 1; i < lanes; i++)); do
-      # shellcheck disable=SC2086 # file names have no spaces
-      [ -n "${lane_files[i]}" ] && { in_lane "lane-$i" run_lane ${lane_files[i]} >"$dir/lane-$i" & pids[i]=$!; }
+      in_lane "lane-$i" lane_queue "$dir/queue" "lane-$i" >"$dir/lane-$i" &
+      pids[i]=$!
     done
-    if [ -n "${lane_files[0]}" ]; then
+    if [ "${#e2e[@]}" -gt 0 ]; then
       echo "--- end-to-end lane 0 (the other lanes are printed when they end) ---"
-      # shellcheck disable=SC2086
-      run_lane ${lane_files[0]} | tee -a "$log"
+      lane_queue "$dir/queue" lane-0 main | tee -a "$log"
       [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
     fi
     if [ -n "${pids[0]:-}" ]; then
       wait "${pids[0]}" || status=1
-      echo "--- unit and command tests (${#quick[@]} files) ---"
+      echo "--- unit and command tests (${#quick[@]} files), then end-to-end files ---"
       tee -a "$log" <"$dir/quick"
     fi
     for ((i = 1; i < lanes; i++)); do
-      [ -n "${pids[i]:-}" ] || continue
       wait "${pids[i]}" || status=1
+      [ -s "$dir/lane-$i" ] || continue
       echo "--- end-to-end lane $i ---"
       tee -a "$log" <"$dir/lane-$i"
     done
+    if [ "${#e2e[@]}" -gt 0 ]; then
+      echo "--- seconds, end-to-end file, lane (for test/e2e/durations.txt) ---"
+      cat "$dir"/queue/done/* 2>/dev/null | sort -rn
+    fi
     rm -rf "$dir"
   else
     if [ "${#quick[@]}" -gt 0 ]; then
       run_quick "${quick[@]}" | tee -a "$log"
       [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
     fi
-    # shellcheck disable=SC2086
-    if [ -n "${lane_files[*]// /}" ]; then
-      run_lane ${lane_files[*]} | tee -a "$log"
+    if [ "${#e2e[@]}" -gt 0 ]; then
+      run_lane "${e2e[@]}" | tee -a "$log"
       [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
     fi
   fi

@@ -36,6 +36,21 @@ export function fixtureEntry(name, {longLived = false, raw = false, prefix, decl
   )
 }
 
+/**
+ * `docker run -i` of the fixture (its raw echo with `raw`): the same server spoken to with no gateway, the
+ * baseline of every per-call figure.
+ */
+export const directFixtureArgs = (raw = false) => [
+  'run',
+  '-i',
+  '--rm',
+  '--init',
+  '--network',
+  'none',
+  ...(raw ? ['-e', 'FIXTURE_RAW_ECHO=1'] : []),
+  FIXTURE,
+]
+
 /** Write a catalog of `entries` (strings from fixtureEntry) into `home`; returns its path. */
 export function writeCatalog(home, entries) {
   const file = path.join(home, 'bench.yaml')

@@ -11,13 +11,19 @@ const NAME_HELPER = 'var __name=(target,value)=>__defProp(target,"name",{value,c
 const LEAN_NAME_HELPER =
   'var __name=(target,value)=>Object.prototype.hasOwnProperty.call(target,"prototype")?__defProp(target,"name",{value,configurable:!0}):target'
 
-/** Rewrite esbuild's `__name` helper in those of `files` that define it (a build with keepNames, whitespace-minified). */
+/** `text` (the output `file` of a build with keepNames, whitespace-minified) with the lean `__name` helper. */
+export function leanNameText(file, text) {
+  if (!text.includes('var __name=')) return text
+  if (!text.includes(NAME_HELPER))
+    throw new Error(`${file}: esbuild's __name helper changed; update scripts/lib/lean-names.mjs`)
+  return text.replace(NAME_HELPER, LEAN_NAME_HELPER)
+}
+
+/** Rewrite esbuild's `__name` helper in those of `files` that define it. */
 export function leanNames(files) {
   for (const file of files) {
     const text = readFileSync(file, 'utf8')
-    if (!text.includes('var __name=')) continue
-    if (!text.includes(NAME_HELPER))
-      throw new Error(`${file}: esbuild's __name helper changed; update scripts/lib/lean-names.mjs`)
-    writeFileSync(file, text.replace(NAME_HELPER, LEAN_NAME_HELPER))
+    const lean = leanNameText(file, text)
+    if (lean !== text) writeFileSync(file, lean)
   }
 }

@@ -111,10 +111,14 @@ export class CapabilityScopes {
   /**
    * The scope spare containers for calls of `scope` start with (see spares.ts): what its clients declared
    * and their era, and no session (a '\u0000' scope labels no container with a session). Sessions that
-   * declared the same share it; there are only as many as canonical capability sets.
+   * declared the same share it; there are only as many as canonical capability sets. Undefined for a
+   * scope no call or `initialize` made known yet (a 2025 client's call before its `initialized`): it
+   * takes no spare, whose client would be a guess.
    */
-  spareScope(scope: string): string {
-    const {capabilities, legacy} = this.scopes.get(scope) ?? {capabilities: {}, legacy: false}
+  spareScope(scope: string): string | undefined {
+    const known = this.scopes.get(scope)
+    if (!known) return undefined
+    const {capabilities, legacy} = known
     const declared = JSON.stringify(capabilities)
     const key = `\u0000spare:${legacy ? 2025 : 2026}:${createHash('sha256').update(declared).digest('hex').slice(0, 12)}`
     if (!this.scopes.has(key)) this.scopes.set(key, {capabilities, legacy})

@@ -1,6 +1,6 @@
 import type {FlagSpec, FlagValues} from '../cli/flag-spec.js'
 import {UsageError} from '../errors.js'
-import {frontDoorOptionsFromFlags} from './http/front-door.js'
+import {frontDoorFlagValues} from './front-door-flags.js'
 import {oauthOptionsFromFlags} from './http/oauth/options.js'
 import {DEFAULT_INTERCEPTOR_TIMEOUT_SECONDS, parseInterceptors} from './pipeline/interceptors/spec.js'
 import {parseTransport, type RunGatewayOptions} from './run.js'
@@ -113,7 +113,7 @@ export const GATEWAY_RUN_FLAGS = {
   'spare-containers': {
     type: 'integer',
     description:
-      'per-call servers: containers started ahead of their calls, handshake done, per server (sized by the call rate; 0 = off); each call still gets a fresh one',
+      'per-call servers: containers started ahead of their calls, handshake done, per server (as many as the most calls that came within one container start in the last minute; 0 = off); each call still gets a fresh one',
     default: 2,
     min: 0,
   },
@@ -483,7 +483,7 @@ export function gatewayOptionsFromFlags(flags: GatewayRunFlags, version: string)
     auditLogMaxBytes: flags['audit-log-max-size'],
     auditLogKeep: flags['audit-log-keep'],
     dynamicTools: flags['dynamic-tools'],
-    frontDoor: frontDoorOptionsFromFlags(flags, transport),
+    frontDoorFlags: frontDoorFlagValues(flags), // parsed in runGateway: front-door-flags.ts
     logFormat: flags['log-format'], // observability
     // Server replicas and circuit breakers (src/gateway/balance/).
     serverReplicas: flags['server-replicas'],

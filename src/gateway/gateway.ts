@@ -15,12 +15,13 @@ import type {
   Prompt,
   Resource,
   ServerContext,
-  Tool,
 } from '@modelcontextprotocol/server'
 
 import {CapabilityScopes} from './client-capabilities.js'
 import type {Logger} from './logger.js'
 import {exposedLists, exposeListings, type Exposure} from './exposure.js'
+import type {GatewayServer} from './gateway-server.js'
+import {loadJsonSchemaValidator} from './sdk-shims.js'
 import {ShuttingDownError, UpstreamPool, type ContainerSlot, type Lifecycle} from './pool.js'
 import {RelatedNotifications} from './related.js'
 import {CONSTRUCTED_CAPABILITIES, describeOnHandshake, ENVELOPE_META_KEYS} from './handshake.js'
@@ -29,11 +30,13 @@ import {EMPTY_LISTING, ListingCache, listUpstream, type ServerListing} from './l
 import {ListingRetry, RELIST_INTERVAL_MS, Relister} from './relist.js'
 import {DEFAULT_INPUT_TIMEOUT_MS, RoundTripCall, UPSTREAM_INPUT_KEY, type InputAsk} from './round-trip.js'
 import {stoppedMessage, toolNotFound, toProtocolError, UNAVAILABLE_META_KEY} from './call-errors.js'
-import {messageText} from './stdio-transport.js'
+import {messageSource, sourceTextOf, type LineBytes, type SourceText} from './stdio-transport.js'
 import {
+  CANCEL_GRACE_MS,
+  cancelRawCall,
   ClientCancelledError,
   PASSTHROUGH,
-  rawAnswer,
+  rawReply,
   rawForward,
   type RawCall,
   type RawRequest,
@@ -47,20 +50,7 @@ import {LOCAL_CALLER, type Caller} from './session/caller.js'
 import {ToolView, type SessionRef, type ToolTarget, type ToolViewLayer} from './session/tool-view.js'
 import {sendListChanged} from './session/notify.js'
 
-/** One enabled server, as the gateway sees it: everything resolved, nothing left to look up. */
-export interface GatewayServer {
-  name: string
-  /** `longLived` in the catalog, a remote server, or `--long-lived`. */
-  longLived: boolean
-  /** The catalog's `prefix` for its tools. */
-  prefix?: string | undefined
-  /** Identifies what the server is (image, command, config), to know when a cached listing is stale. */
-  cacheKey: string
-  /** Tools its catalog entry declares, offered until the first live listing when there is no cached one. */
-  catalogTools?: Tool[] | undefined
-  /** List it again, with backoff, when it cannot be listed at start (a remote server that is down). */
-  retryListing?: boolean | undefined
-}
+export type {GatewayServer} from './gateway-server.js'
 
 export interface GatewayOptions {
   servers: GatewayServer[]
@@ -108,7 +98,7 @@ export interface GatewayOptions {
   ownPrompts?: {list(): Prompt[]; get(name: string): GetPromptResult | undefined} | undefined
 }
 
-interface SessionState extends SessionRef {
+export interface SessionState extends SessionRef {
   server: Server
   binding: UpstreamBinding
   /** Tool calls forwarded on the raw path, by the client's request id (for cancellation). */
@@ -116,7 +106,7 @@ interface SessionState extends SessionRef {
 }
 
 /** Where the raw path answers a client: a message, or a message that is already JSON text. */
-export type RawReplySink = (message: JSONRPCMessage | string) => void
+export type RawReplySink = (message: JSONRPCMessage | string, bytes?: LineBytes) => void
 
 const LISTING_SESSION = '\u0000listing'
 type Json = Record<string, unknown>
@@ -444,13 +434,12 @@ export class Gateway {
     sessionId: string = randomUUID(),
     options: {ephemeral?: boolean; caller?: Caller | undefined} = {},
   ): Server {
-    const server = new Server(
-      {name: 'Docker MCP Gateway', version: this.options.version},
-      {capabilities: CONSTRUCTED_CAPABILITIES},
-    )
+    const server = new Server(this.serverInfo, {capabilities: CONSTRUCTED_CAPABILITIES})
     const binding: UpstreamBinding = {
-      elicit: async (params, signal) =>
-        (await server.elicitInput(params as never, {signal, timeout: 600_000})) as unknown as Json,
+      elicit: async (params, signal) => {
+        await loadJsonSchemaValidator() // the server checks the client's answer with it (sdk-shims.ts)
+        return (await server.elicitInput(params as never, {signal, timeout: 600_000})) as unknown as Json
+      },
       sample: async (params, signal) =>
         (await server.createMessage(params as never, {signal, timeout: 600_000})) as unknown as Json,
       log: (params) => void server.sendLoggingMessage(params as never).catch(() => {}),
@@ -690,47 +679,36 @@ export class Gateway {
         this.subscriptions.observe(sessionId, message)
         return false
       }
-      return this.forwardRaw(sessionId, message, messageText(extra), reply)
+      return this.forwardRaw(sessionId, message, messageSource(extra), reply)
     }
   }
 
   /**
    * The hot path: forward a client's message without the SDK on either side, when nothing about it
-   * needs the SDK. That is a `tools/call` from a 2025-era client, without a progress token, to a tool of a
-   * long-lived container that is already connected; and the cancellation of such a call. Everything else
+   * needs the SDK. That is a `tools/call` without a progress token, to a tool of a long-lived container
+   * that is already connected or of a per-call server with a spare ready (see UpstreamPool.holdRaw); and
+   * the cancellation of such a call. Everything else
    * returns false and takes the regular path (same results and errors). `callBinding`: see CallRouter.begin.
    */
   forwardRaw(
-    sessionId: string,
+    sessionId: string | SessionState,
     message: JSONRPCMessage,
-    sourceText: string | undefined,
+    source: SourceText | undefined,
     reply: RawReplySink,
     callBinding?: (session: UpstreamBinding) => UpstreamBinding,
   ): boolean {
     const m = message as RawRequest
-    const session = this.sessions.get(sessionId)
+    const session = typeof sessionId === 'string' ? this.sessions.get(sessionId) : sessionId
     if (!session || this.stopped) return false
-    if (m.method === 'notifications/cancelled') {
-      const requestId = m.params?.requestId
-      const call =
-        typeof requestId === 'string' || typeof requestId === 'number'
-          ? session.rawCalls.get(requestId)
-          : undefined
-      if (!call) return false
-      if (call.upstreamId)
-        call.upstream.cancelRaw(
-          call.upstreamId,
-          typeof m.params?.reason === 'string' ? m.params.reason : 'cancelled',
-        )
-      call.cancel()
-      return true
-    }
+    if (m.method === 'notifications/cancelled') return cancelRawCall(session.rawCalls, m.params)
     if (m.method !== 'tools/call' || m.id === undefined || !this.isReady) return false
     const params = m.params
     if (typeof params?.name !== 'string' || params._meta?.progressToken !== undefined) return false
     const target = this.view.find(session, params.name, this.tools)
-    if (!target || target.answer || this.lifecycle(target.origin.server) !== 'long-lived') return false
-    const held = this.pool.holdReady(target.origin.server, sessionId)
+    if (!target || target.answer) return false
+    const server = target.origin.server
+    const perCall = this.lifecycle(server) === 'per-call'
+    const held = this.pool.holdRaw(server, session.id, this.lifecycle(server), session.ephemeral)
     if (!held) return false
     const {upstream} = held
     if (!upstream.rawForwarding) {
@@ -740,43 +718,56 @@ export class Gateway {
     // The server's requests during this call go to this session, and only while the call is in flight.
     const endRoute = upstream.calls.begin(session.binding, callBinding?.(session.binding))
     const clientId = m.id
-    const server = target.origin.server
     this.inFlight.begin()
     const call = toolCall({
-      session: sessionId,
+      session: session.id,
       caller: session.caller,
       name: params.name,
       server,
       tool: target.origin.name,
       arguments: params.arguments,
       via: 'raw',
-      sourceText,
+      sourceText: sourceTextOf(source),
       clientMeta: params._meta,
     })
     // Until the call is sent (stages run first), a cancellation only marks it: it is then never sent.
     let cancelled = false
     const state: RawCall = {upstream, upstreamId: '', cancel: () => (cancelled = true)}
     session.rawCalls.set(clientId, state)
-    // The pipeline's last step on this path: the call goes to the container around the SDK client.
-    const forward = rawForward({
+    // The pipeline's last step on this path: the call goes to the container around the SDK client. Until
+    // it runs, the container has seen nothing of the call (a refused call gives a spare back).
+    let reached = false
+    const send = rawForward({
       upstream,
       state,
       params,
-      sourceText,
+      source,
       clientId,
       timeoutMs: this.options.callTimeoutMs,
       cancelled: () => cancelled,
     })
+    const forward: typeof send = (c) => {
+      reached = true
+      return send(c)
+    }
     const done = (end: {error?: unknown}) => {
       session.rawCalls.delete(clientId)
       endRoute()
-      held.release(end)
       this.inFlight.end()
+      // As on the SDK path (forwardNow): a cancelled per-call container answers a ping sent after the
+      // cancellation before it is removed (force-removed, it might never have read it).
+      if (!reached) held.release({...end, unused: true})
+      else if (perCall && end.error instanceof ClientCancelledError)
+        void upstream.client
+          .ping({timeout: CANCEL_GRACE_MS})
+          .catch(() => {})
+          .finally(() => held.release(end))
+      else held.release(end)
     }
     this.pipeline.run(call, forward).then(
       (answer) => {
         done({})
-        reply(rawAnswer(answer, clientId))
+        reply(...rawReply(answer, clientId))
       },
       (err: Error) => {
         done({error: err})
@@ -786,6 +777,11 @@ export class Gateway {
       },
     )
     return true
+  }
+
+  /** What the gateway says it is (a 2026-07-28 result's serverInfo `_meta` too). */
+  get serverInfo(): {name: string; version: string} {
+    return {name: 'Docker MCP Gateway', version: this.options.version}
   }
 
   /**
@@ -995,5 +991,3 @@ export class Gateway {
 
 /** Default `--max-containers`. */
 export const DEFAULT_MAX_CONTAINERS = 64
-/** How long a cancelled call's per-call container may take to confirm it read the cancellation. */
-const CANCEL_GRACE_MS = 2000

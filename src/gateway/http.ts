@@ -24,6 +24,7 @@ import type {NamedTokens} from './http/named-tokens.js'
 import {createFrontDoorServer, DEFAULT_FRONT_DOOR, type FrontDoorOptions} from './http/front-door.js'
 import {publicViewOf, resolvePublicView} from './http/proxy.js'
 import {RawHttpCalls} from './http/raw-post.js'
+import {RawStatelessCalls} from './http/stateless.js'
 import type {Caller} from './session/caller.js'
 import type {Cluster} from './http/cluster/index.js'
 import {probe} from './health.js'
@@ -234,6 +235,8 @@ export async function serveHttp(
   // The hot path: tool calls on an established session, without the SDK transports (http/raw-post.ts).
   const raw = new RawHttpCalls(gateway)
   const rawServers = new WeakMap<NodeStreamableHTTPServerTransport, Server>()
+  // 2026-07-28 stateless tool calls without an SDK server per request (http/stateless.ts).
+  const rawStateless = new RawStatelessCalls(gateway)
   // Each stateless request carries its caller to its one-request session (the SDK hands `req.auth` over).
   const modern = createMcpHandler(
     (ctx) =>
@@ -279,6 +282,7 @@ export async function serveHttp(
       if (raw.streamable(req, res, sessionId, rawServers.get(transport), parsed)) return
       return transport.handleRequest(req, res, parsed)
     }
+    if (rawStateless.take(req, res, parsed, callerOf(req))) return
     const web = await toWebRequest(req, parsed, {maxRequestBodySize: options.maxBodyBytes})
     if (!(await isLegacyRequest(web, parsed, {maxRequestBodySize: options.maxBodyBytes}))) {
       // A listen stream's resource subscriptions are held upstream while its response is open.

@@ -3,7 +3,15 @@ import type {CallToolResult, JSONRPCMessage} from '@modelcontextprotocol/server'
 import {stoppedMessage, timeoutMessage} from './call-errors.js'
 import {forwardedParams, type CallAnswer, type ToolCall} from './pipeline/call.js'
 import type {NextStage} from './pipeline/pipeline.js'
-import {trailingId, withIdAt} from './stdio-transport.js'
+import {
+  byteParts,
+  LARGE_MESSAGE_BYTES,
+  sourceTextOf,
+  trailingId,
+  withIdAt,
+  type LineBytes,
+  type SourceText,
+} from './stdio-transport.js'
 import type {RawReply, Upstream} from './upstream.js'
 
 /** A client message as the raw path reads it. */
@@ -36,6 +44,24 @@ export interface RawCall {
   cancel: () => void
 }
 
+/**
+ * A client's `notifications/cancelled`: when it names a raw-path call in flight, the server is told (once
+ * the call was sent) and the call ends without an answer; false for any other (the SDK path handles it).
+ */
+export function cancelRawCall(
+  calls: ReadonlyMap<string | number, RawCall>,
+  params: RawRequest['params'],
+): boolean {
+  const requestId = params?.requestId
+  const call =
+    typeof requestId === 'string' || typeof requestId === 'number' ? calls.get(requestId) : undefined
+  if (!call) return false
+  if (call.upstreamId)
+    call.upstream.cancelRaw(call.upstreamId, typeof params?.reason === 'string' ? params.reason : 'cancelled')
+  call.cancel()
+  return true
+}
+
 /** A raw-path call the client cancelled: it ends without an answer. */
 export class ClientCancelledError extends Error {
   constructor() {
@@ -53,14 +79,14 @@ export function rawForward(options: {
   state: RawCall
   /** The client's `tools/call` params, as it sent them. */
   params: {name?: unknown; arguments?: Record<string, unknown>; _meta?: Record<string, unknown>}
-  /** The client's request as JSON text, when it is large (sent on as it is, see `retargeted`). */
-  sourceText: string | undefined
+  /** The client's request as JSON text (and bytes, when large), sent on as it is (see `retargeted`). */
+  source: SourceText | undefined
   clientId: string | number
   timeoutMs: number
   /** True once the client cancelled, before the call was sent. */
   cancelled: () => boolean
 }): NextStage {
-  const {upstream, state, params, sourceText, clientId, timeoutMs} = options
+  const {upstream, state, params, source, clientId, timeoutMs} = options
   const server = upstream.server
   return (call: ToolCall) =>
     new Promise<CallAnswer>((resolve, reject) => {
@@ -85,6 +111,7 @@ export function rawForward(options: {
             text: answer.text,
             idMemberAt: answer.idMemberAt,
             idMemberEnd: answer.idMemberEnd,
+            source: answer.bytes && {text: answer.text, bytes: answer.bytes},
           })
         resolve(
           answer.error
@@ -101,7 +128,7 @@ export function rawForward(options: {
           method: 'tools/call',
           params: forwardedParams(params, call),
           // A large request goes out as the client's own text, unless a stage rewrote its arguments.
-          text: rewritten || trace ? undefined : retargeted(sourceText, clientId, call.name, call.tool),
+          text: rewritten || trace ? undefined : retargeted(source, clientId, call.name, call.tool),
         },
         settle,
       )
@@ -123,19 +150,44 @@ export function rawAnswer(answer: CallAnswer, id: string | number): JSONRPCMessa
 }
 
 /**
- * A large `tools/call` request's text, re-targeted without serialising it again: its id swapped for the
+ * The raw path's reply as `rawAnswer` makes it, and for a large answer still as the server wrote it, the
+ * same line as bytes: the server's own bytes around the new id, so that a sink that writes bytes (stdio)
+ * neither flattens the new text nor encodes it again (a MiB each: most of what a large answer cost the
+ * gateway beyond reading it). A stage that replaced the text (a new string) gets no bytes.
+ */
+export function rawReply(
+  answer: CallAnswer,
+  id: string | number,
+): [JSONRPCMessage | string, LineBytes | undefined] {
+  const reply = rawAnswer(answer, id)
+  if (
+    answer.kind !== 'text' ||
+    answer.source?.text !== answer.text ||
+    answer.text.length < LARGE_MESSAGE_BYTES
+  )
+    return [reply, undefined]
+  const member = `"id":${JSON.stringify(id)}`
+  return [reply, byteParts(answer.text, answer.source.bytes, answer.idMemberAt, member, answer.idMemberEnd)]
+}
+
+/**
+ * A `tools/call` request's text, re-targeted without serialising it again: its id swapped for the
  * upstream's (see `trailingId`), and the exposed tool name for the server's own. SDK clients write
  * `{"method":"tools/call","params":{"name":…,…},"jsonrpc":"2.0","id":7}`: the name at that fixed start is
- * the request's own tool name. Undefined for any other layout (the request is then serialised again).
+ * the request's own tool name. A large request with its name unchanged goes on as the client's own bytes
+ * around the new id. Undefined for any other layout (the request is then serialised again).
  */
 function retargeted(
-  text: string | undefined,
+  source: SourceText | undefined,
   id: string | number,
   exposedName: string,
   name: string,
-): ((upstreamId: string) => string) | undefined {
+): ((upstreamId: string) => string | LineBytes) | undefined {
+  const text = sourceTextOf(source)
   const tail = text ? trailingId(text) : undefined
   if (!text || !tail || tail.json !== JSON.stringify(id)) return undefined
+  if (name === exposedName && typeof source === 'object')
+    return (upstreamId) => byteParts(text, source.bytes, tail.at, `"id":${JSON.stringify(upstreamId)}`)
   let head = text
   let at = tail.at
   if (name !== exposedName) {
@@ -147,3 +199,6 @@ function retargeted(
   }
   return (upstreamId) => withIdAt(head, at, upstreamId)
 }
+
+/** How long a cancelled call's per-call container may take to confirm it read the cancellation (gateway.ts). */
+export const CANCEL_GRACE_MS = 2000

@@ -21,13 +21,15 @@ import {createLogger, logFormat, type Logger} from './logger.js'
 import {CallCounts, statusReport} from './observe/status.js'
 import {flushTracing, traceStage} from './observe/tracing.js'
 import {linkEngine, type EngineLink} from './engine-link.js'
+import {EngineGate} from './engine-gate.js'
 import {ShuttingDownError} from './pool.js'
 import {attachEngineWatch} from './health.js'
 import {authTokenFromEnv} from './auth-token-file.js'
 import {InterceptedTransport, StreamTransport} from './stdio-transport.js'
 import type {Upstream} from './upstream.js'
 import type {OAuthResourceOptions} from './http/oauth/options.js'
-import type {FrontDoorOptions} from './http/front-door.js'
+import type {FrontDoorFlagValues, FrontDoorOptions} from './http/front-door.js'
+import {frontDoorFromFlags} from './front-door-flags.js'
 import type {ReplicaOptions} from './http/cluster/index.js'
 
 export interface RunGatewayOptions extends GatewayFlags, AccessOptions, BalanceSources, ReplicaOptions {
@@ -86,6 +88,8 @@ export interface RunGatewayOptions extends GatewayFlags, AccessOptions, BalanceS
   oauth?: OAuthResourceOptions | undefined
   /** `--tls-cert`, `--trusted-proxy`, `--public-url` (src/gateway/http/front-door.ts). */
   frontDoor?: FrontDoorOptions | undefined
+  /** The same as given on the command line, parsed at start when `frontDoor` is not given. */
+  frontDoorFlags?: FrontDoorFlagValues | undefined
   /** `--dynamic-tools` (default on): the internal tools, src/gateway/dynamic/ and src/gateway/codemode/. */
   dynamicTools?: boolean | undefined
   /** For tests and embedding; default process stdio. */
@@ -136,6 +140,8 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
   if (options.transport === 'stdio' && options.port) {
     throw new UsageError('cannot use --port with --transport=stdio')
   }
+  const frontDoor =
+    options.frontDoor ?? (await frontDoorFromFlags(options.frontDoorFlags ?? {}, options.transport))
   const started = performance.now()
   const parentGone = new Promise<string>((resolve) =>
     watchParent(() => resolve('the parent process went away'), {parent: PARENT_AT_START}),
@@ -195,7 +201,8 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
   const onListChanged = (upstream: Upstream) => void ref.gateway?.onUpstreamListChanged(upstream)
 
   // Engine work (and loading dockerode) happens after the client has its initialize answer: clients give
-  // up after a few seconds (docker/mcp-gateway#336), so nothing slow stands before serving. The link
+  // up after a few seconds (docker/mcp-gateway#336), so nothing slow stands before serving (over stdio the
+  // link even waits for that answer to be sent: engine-gate.ts). The link
   // outlives its engine: it reconnects when the engine comes back (src/gateway/engine-link.ts). It is made
   // when the first container server is configured: at start, or by a reload that adds one.
   let link: EngineLink | undefined
@@ -210,8 +217,10 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
         })
       : undefined
   let linked: Promise<EngineLink> | undefined
+  const engineGate = new EngineGate(options.transport === 'stdio' && !options.dryRun) // engine-gate.ts
+  const gatedLink: typeof linkEngine = (...args) => engineGate.after(() => linkEngine(...args))
   const ensureLink = (): Promise<EngineLink> =>
-    (linked ??= linkEngine(ctx, {
+    (linked ??= gatedLink(ctx, {
       // The live map: a reload replaces its content, and every start looks its server up there.
       servers: configuration.containers,
       gatewayId,
@@ -426,12 +435,13 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
       wire,
       gateway.rawForwarder(
         'stdio',
-        (response) =>
+        (response, bytes) =>
           void (
-            typeof response === 'string' ? wire.sendText(response, 'response') : wire.send(response)
+            typeof response === 'string' ? wire.sendText(bytes ?? response, 'response') : wire.send(response)
           ).catch(() => {}),
       ),
     )
+    engineGate.watch(transport)
     const closed = new Promise<string>((resolve) => {
       stdin.once('end', () => resolve('client closed stdin'))
       stdin.once('close', () => resolve('client closed stdin'))
@@ -473,7 +483,7 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
       authenticator,
       namedTokens: access.namedTokens,
       throttle: access.throttle,
-      frontDoor: options.frontDoor,
+      frontDoor,
       status: () =>
         statusReport({
           ...configuration,

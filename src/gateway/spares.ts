@@ -6,9 +6,11 @@ import type {Upstream} from './upstream.js'
  * holds: every call gets a fresh container, used once and removed after (see UpstreamPool.usePerCall); a
  * spare is only a container started early.
  *
- * - Sized by the recent call rate: the calls expected while one container starts, at least one while the
- *   server is in use, at most `max`. None before a server's first call; none again once it has
- *   had no call for `idleMs`.
+ * - Sized by recent demand: the most calls that came within one container start time in the last minute
+ *   (each of them needed a container of its own before a refill could be ready), at least one while the
+ *   server is in use, at most `max`. So a steady rate keeps what it uses while one starts, and a burst
+ *   (an agent's parallel tool calls) keeps as many ready for the next one, for a minute. None before a
+ *   server's first call; none again once it has had no call for `idleMs`.
  * - Inside the caps: a spare holds a place like any container, taken only when one is free (never waiting
  *   for one); a call that needs a place a spare holds gets it (the spare is closed, see `evict`).
  * - Per kind of client: a server learns what its client can do at initialize, so a spare only serves calls
@@ -31,6 +33,15 @@ export interface SpareOptions<P extends SparePlace> {
   contended?: ((server: string) => boolean) | undefined
   /** Told when a spare is ready for calls (the --verbose log). */
   onReady?: ((server: string) => void) | undefined
+  /**
+   * Whether a call of `server` is starting a container of its own right now: spares wait until it is up
+   * (`resume`), since on a small machine a spare starting beside it slows it down, and that call is the one
+   * a client waits for (the uncovered call of a burst: 1.8 s with the spares starting beside it, 1.3 s
+   * without spares at all).
+   */
+  busy?: ((server: string) => boolean) | undefined
+  /** The clock (ms), for tests. */
+  now?: (() => number) | undefined
 }
 
 export interface Spare<P extends SparePlace> {
@@ -43,13 +54,13 @@ interface Bucket<P extends SparePlace> {
   key: string
   ready: Array<Spare<P>>
   starting: number
-  /** When the last calls came (ms, oldest first, a window of RATE_WINDOW_MS). */
+  /** When the last calls came (ms, oldest first, a window of DEMAND_WINDOW_MS). */
   calls: number[]
   idleTimer?: NodeJS.Timeout | undefined
 }
 
-/** The window the call rate is measured over. */
-const RATE_WINDOW_MS = 10_000
+/** How long a burst of calls is remembered: the pool keeps that many spares ready this long after it. */
+const DEMAND_WINDOW_MS = 60_000
 /** How long a container start is taken to last before one was measured. */
 const FIRST_START_MS = 1000
 
@@ -85,27 +96,60 @@ export class SpareContainers<P extends SparePlace> {
     return undefined
   }
 
-  /** A call of `server` by a client of kind `key` is starting: keep the spares it predicts ready. */
+  /**
+   * A spare taken for a call that never reached it (a guard refused the call first) is still fresh: it goes
+   * back to the front of its bucket, or is closed when its bucket is gone. A refused call then costs no
+   * container: a client refused over and over (a rate limit) cannot make the gateway start one per call.
+   */
+  giveBack(server: string, key: string, spare: Spare<P>): void {
+    const bucket = this.buckets.get(bucketKey(server, key))
+    if (bucket && !this.closed && spare.upstream.isOpen) {
+      bucket.ready.unshift(spare)
+      return
+    }
+    closeSpare(spare)
+  }
+
+  /**
+   * A call of `server` by a client of kind `key` came (told as it starts; a raw-path call that took a spare,
+   * once answered): keep the spares it predicts ready.
+   */
   demand(server: string, key: string): void {
     if (!this.enabled || this.closed) return
     const id = bucketKey(server, key)
     let bucket = this.buckets.get(id)
     if (!bucket) this.buckets.set(id, (bucket = {server, key, ready: [], starting: 0, calls: []}))
-    const now = Date.now()
+    const now = this.options.now?.() ?? Date.now()
     bucket.calls.push(now)
-    while (bucket.calls[0]! < now - RATE_WINDOW_MS) bucket.calls.shift()
+    while (bucket.calls[0]! < now - DEMAND_WINDOW_MS) bucket.calls.shift()
     this.armIdle(id, bucket)
     this.refill(bucket)
   }
 
-  /** How many spares to keep for a bucket: the calls expected while one container starts, at least one. */
+  /**
+   * How many spares to keep for a bucket: the most calls within one container start time in the window (a
+   * sliding window over the call times), at least one, at most `max` (where the count stops early).
+   */
   private target(bucket: Bucket<P>): number {
-    const perMs = bucket.calls.length / RATE_WINDOW_MS
-    return Math.min(this.options.max, Math.max(1, Math.ceil(perMs * this.startMs)))
+    const {calls} = bucket
+    const max = this.options.max
+    let peak = 1
+    for (let first = 0, last = 0; last < calls.length && peak < max; last++) {
+      while (calls[last]! - calls[first]! > this.startMs) first++
+      peak = Math.max(peak, last - first + 1)
+    }
+    return Math.min(max, peak)
+  }
+
+  /** The server's calls that started containers of their own have them: start the spares that waited. */
+  resume(server: string): void {
+    for (const bucket of this.buckets.values()) if (bucket.server === server) this.refill(bucket)
   }
 
   private refill(bucket: Bucket<P>): void {
-    while (!this.closed && bucket.ready.length + bucket.starting < this.target(bucket)) {
+    if (this.options.busy?.(bucket.server)) return
+    const target = this.target(bucket)
+    while (!this.closed && bucket.ready.length + bucket.starting < target) {
       const started = this.options.start(bucket.server, bucket.key)
       if (!started) return
       bucket.starting++
@@ -176,10 +220,7 @@ export class SpareContainers<P extends SparePlace> {
       const spare = bucket.ready.shift()
       if (!spare) continue
       if (now) spare.place.release()
-      void spare.upstream
-        .close()
-        .catch(() => {})
-        .finally(() => spare.place.release())
+      closeSpare(spare)
       return true
     }
     return false
@@ -203,3 +244,11 @@ export class SpareContainers<P extends SparePlace> {
 }
 
 const bucketKey = (server: string, key: string) => `${server}\u0000${key}`
+
+/** Close a spare's container; its place is freed once it is gone (a second release is a no-op). */
+function closeSpare(spare: Spare<SparePlace>): void {
+  void spare.upstream
+    .close()
+    .catch(() => {})
+    .finally(() => spare.place.release())
+}

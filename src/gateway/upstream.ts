@@ -4,7 +4,13 @@ import type {ClientCapabilities, JSONRPCMessage, Transport} from '@modelcontextp
 import {DockerMcpError} from '../errors.js'
 import {CallRouter} from './call-routing.js'
 import {rateLimitedLog} from './log-limit.js'
-import {LARGE_MESSAGE_BYTES, leadingId, StreamTransport, trailingId} from './stdio-transport.js'
+import {
+  LARGE_MESSAGE_BYTES,
+  leadingId,
+  StreamTransport,
+  trailingId,
+  type LineBytes,
+} from './stdio-transport.js'
 
 /**
  * Where an upstream server's own requests and notifications go: the client (session, or call of a
@@ -25,7 +31,7 @@ export type ListChangedHandler = (server: string, kind: 'tools' | 'prompts' | 'r
  */
 export type RawReply =
   | {jsonrpc: '2.0'; id: string; result?: unknown; error?: {code: number; message: string; data?: unknown}}
-  | {text: string; idMemberAt: number; idMemberEnd?: number | undefined}
+  | {text: string; idMemberAt: number; idMemberEnd?: number | undefined; bytes?: Buffer | undefined}
 
 /**
  * A small line that can only be a successful result, judged from its text: no `"method":` member (a
@@ -121,7 +127,8 @@ export class Upstream {
       }
       sdk?.call(transport, message, extra)
     }
-    if (transport instanceof StreamTransport) transport.ontext = (text) => this.takeTextReply(text)
+    if (transport instanceof StreamTransport)
+      transport.ontext = (text, bytes) => this.takeTextReply(text, bytes)
     this.rawForwarding = true
   }
 
@@ -134,7 +141,7 @@ export class Upstream {
    * A small answer is taken so only when it is plainly a successful result (`plainResult`): parsing it,
    * scanning its serialised result and serialising the reply again cost more than the hop's own work.
    */
-  private takeTextReply(text: string): boolean {
+  private takeTextReply(text: string, bytes: Buffer): boolean {
     if (this.rawPending.size === 0 || !text.startsWith('{')) return false
     if (text.length < LARGE_MESSAGE_BYTES && !plainResult(text)) return false
     const head = leadingId(text)
@@ -142,7 +149,7 @@ export class Upstream {
       const done = this.rawPending.get(head.id)
       if (!done) return false
       this.rawPending.delete(head.id)
-      done({text, idMemberAt: head.at, idMemberEnd: head.end})
+      done({text, idMemberAt: head.at, idMemberEnd: head.end, bytes})
       return true
     }
     const tail = trailingId(text)
@@ -151,13 +158,13 @@ export class Upstream {
     const done = id === undefined ? undefined : this.rawPending.get(id)
     if (!done) return false
     this.rawPending.delete(id!)
-    done({text, idMemberAt: tail!.at})
+    done({text, idMemberAt: tail!.at, bytes})
     return true
   }
 
   /** Send a request around the SDK client; `done` gets the response, or an Error when the connection goes. */
   sendRaw(
-    request: {method: string; params: unknown; text?: ((id: string) => string) | undefined},
+    request: {method: string; params: unknown; text?: ((id: string) => string | LineBytes) | undefined},
     done: (reply: RawReply | Error) => void,
   ): string {
     const id = `gw-${++this.rawSeq}`

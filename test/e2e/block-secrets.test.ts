@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import {hostname} from 'node:os'
 import {after, before, describe, test} from 'node:test'
 
 import {
@@ -14,7 +15,9 @@ import {makeSandbox, run, runCli, type Sandbox} from '../helpers/sandbox.js'
 /**
  * Issue #16, `--block-secrets` (on by default) through the real gateway, real containers and a real MCP
  * client, on both call paths: the raw hot path (a 2025-era client over stdio, a running long-lived server,
- * no progress token: `sticky`) and the SDK path (a container per call: `fixture`). Results carrying a
+ * no progress token: `sticky`) and the SDK path (`fixture`, a per-call server, called with a progress
+ * token: without one, a call that finds a spare container ready takes the raw path too, and whether one
+ * is ready depends on the machine's speed; CI failed on that). Results carrying a
  * credential come from the fixture's `elicit` tool, which returns what the client answered: the
  * credential is then in the result without ever being in the call's arguments.
  */
@@ -50,13 +53,18 @@ after(async () => {
   await sandbox.cleanup()
 })
 
-/** Our gateways' containers: of this run's fixture image (other helpers' tests share the engine). */
+/**
+ * Our gateways' containers: of this run's fixture image, started on this host (the gateway labels each
+ * container with its host name, and every test lane has its own: other lanes' tests share the engine).
+ */
 async function ownContainers(): Promise<string[]> {
   const r = await run('docker', [
     'ps',
     '-a',
     '--filter',
     'label=docker-mcp=true',
+    '--filter',
+    `label=docker-mcp-gateway-host=${hostname()}`,
     '--filter',
     `ancestor=${IMAGES.fixture}`,
     '--format',
@@ -75,9 +83,18 @@ async function connect(extra: string[]): Promise<ConnectedGateway> {
   return g
 }
 
+/** A call's options: with `onprogress`, the client sends a progress token, which sends the call down the SDK path. */
+type CallOptions = {onprogress?: () => void}
+
 /** The call's JSON-RPC error (it must fail), checked for what a refusal says and never says. */
-async function refused(g: ConnectedGateway, name: string, args: Record<string, unknown>, secret: string) {
-  const err = await g.client.callTool({name, arguments: args}).then(
+async function refused(
+  g: ConnectedGateway,
+  name: string,
+  args: Record<string, unknown>,
+  secret: string,
+  options: CallOptions = {},
+) {
+  const err = await g.client.callTool({name, arguments: args}, options).then(
     (r) => assert.fail(`not refused: ${JSON.stringify(r).slice(0, 200)}`),
     (e: Error & {code?: number}) => e,
   )
@@ -101,21 +118,26 @@ async function loggedSoon(line: RegExp): Promise<void> {
 }
 
 /** The call's text (it must pass). */
-async function passes(g: ConnectedGateway, name: string, args: Record<string, unknown>): Promise<string> {
-  return textOf(await g.client.callTool({name, arguments: args}))
+async function passes(
+  g: ConnectedGateway,
+  name: string,
+  args: Record<string, unknown>,
+  options: CallOptions = {},
+): Promise<string> {
+  return textOf(await g.client.callTool({name, arguments: args}, options))
 }
 
-const paths = [
-  {path: 'raw', prefix: 'sticky__', server: 'sticky'},
-  {path: 'sdk', prefix: '', server: 'fixture'},
-] as const
+const paths: ReadonlyArray<{path: 'raw' | 'sdk'; prefix: string; server: string; options: CallOptions}> = [
+  {path: 'raw', prefix: 'sticky__', server: 'sticky', options: {}},
+  {path: 'sdk', prefix: '', server: 'fixture', options: {onprogress: () => {}}},
+]
 
-for (const {path, prefix, server} of paths) {
+for (const {path, prefix, server, options} of paths) {
   describe(`--block-secrets on the ${path} path (${server})`, () => {
     test('an argument with a token is refused with a JSON-RPC error, and never reaches the server', async () => {
       const bump = `${prefix}bump`
-      const before = Number(await passes(gw, bump, {}))
-      const message = await refused(gw, bump, {note: `use ${TOKEN}`}, TOKEN)
+      const before = Number(await passes(gw, bump, {}, options))
+      const message = await refused(gw, bump, {note: `use ${TOKEN}`}, TOKEN, options)
       assert.match(
         message,
         new RegExp(
@@ -124,7 +146,8 @@ for (const {path, prefix, server} of paths) {
       )
       assert.match(message, /secret-allowlist\.yaml, or run the gateway with --block-secrets=false$/)
       // A per-call server is a new container each time: its counter proves nothing. The long-lived one's does.
-      if (path === 'raw') assert.equal(Number(await passes(gw, bump, {})), before + 1, 'the refused call ran')
+      if (path === 'raw')
+        assert.equal(Number(await passes(gw, bump, {}, options)), before + 1, 'the refused call ran')
       await loggedSoon(
         new RegExp(
           `block-secrets refused the argument of ${bump} \\(${server}, ${path} path\\): rule github-pat`,
@@ -133,7 +156,7 @@ for (const {path, prefix, server} of paths) {
     })
 
     test("an argument with a stored secret's value is refused, naming the secret", async () => {
-      const message = await refused(gw, `${prefix}echo`, {text: `the password is ${VALUE}.`}, VALUE)
+      const message = await refused(gw, `${prefix}echo`, {text: `the password is ${VALUE}.`}, VALUE, options)
       assert.match(
         message,
         /its arguments contain the value of the stored secret "fixture\.secret" \(rule stored-secret\)/,
@@ -142,7 +165,7 @@ for (const {path, prefix, server} of paths) {
 
     test('a result with a token is refused', async () => {
       answer = `here you go: ${TOKEN}`
-      const message = await refused(gw, `${prefix}elicit`, {message: 'your token?'}, TOKEN)
+      const message = await refused(gw, `${prefix}elicit`, {message: 'your token?'}, TOKEN, options)
       assert.match(
         message,
         new RegExp(
@@ -156,24 +179,24 @@ for (const {path, prefix, server} of paths) {
 
     test("a result with a stored secret's value is refused", async () => {
       answer = VALUE
-      const message = await refused(gw, `${prefix}elicit`, {message: 'the password?'}, VALUE)
+      const message = await refused(gw, `${prefix}elicit`, {message: 'the password?'}, VALUE, options)
       assert.match(message, /its result contains the value of the stored secret "fixture\.secret"/)
     })
 
     test('a 1 MiB answer with a token at its end is refused; without it, it passes', async () => {
       answer = `${'x'.repeat(1024 * 1024)} ${TOKEN}`
-      await refused(gw, `${prefix}elicit`, {message: 'a lot'}, TOKEN)
+      await refused(gw, `${prefix}elicit`, {message: 'a lot'}, TOKEN, options)
       answer = 'x'.repeat(1024 * 1024)
-      assert.ok((await passes(gw, `${prefix}elicit`, {message: 'a lot'})).includes(answer))
+      assert.ok((await passes(gw, `${prefix}elicit`, {message: 'a lot'}, options)).includes(answer))
     })
 
     test('ordinary calls pass', async () => {
       assert.equal(
-        await passes(gw, `${prefix}echo`, {text: 'nothing secret here: key = value'}),
+        await passes(gw, `${prefix}echo`, {text: 'nothing secret here: key = value'}, options),
         'nothing secret here: key = value',
       )
       const big = 'y'.repeat(1024 * 1024)
-      assert.equal(await passes(gw, `${prefix}echo`, {text: big}), big)
+      assert.equal(await passes(gw, `${prefix}echo`, {text: big}, options), big)
     })
   })
 }
@@ -188,12 +211,12 @@ describe('--block-secrets=false', () => {
     await off?.close()
   })
 
-  for (const {path, prefix} of paths) {
+  for (const {path, prefix, options} of paths) {
     test(`tokens and stored values pass, both ways (${path} path)`, async () => {
-      assert.equal(await passes(off, `${prefix}echo`, {text: TOKEN}), TOKEN)
-      assert.equal(await passes(off, `${prefix}echo`, {text: VALUE}), VALUE)
+      assert.equal(await passes(off, `${prefix}echo`, {text: TOKEN}, options), TOKEN)
+      assert.equal(await passes(off, `${prefix}echo`, {text: VALUE}, options), VALUE)
       answer = `${'x'.repeat(1024 * 1024)} ${TOKEN}`
-      assert.ok((await passes(off, `${prefix}elicit`, {message: 'a lot'})).includes(TOKEN))
+      assert.ok((await passes(off, `${prefix}elicit`, {message: 'a lot'}, options)).includes(TOKEN))
       assert.doesNotMatch(off.stderr(), /block-secrets|Secret blocking/)
     })
   }

@@ -1,4 +1,3 @@
-// e2e-seconds: 115 (how long a full run took: scripts/test.sh shares files out to lanes by it)
 /**
  * Issue #15, compose parity: the gateway image in a compose project beside a TCP service (`db`), driven by
  * docker-compose (v1, Debian's; the v2 plugin is not installed here; both read this file the same way).

@@ -1,4 +1,3 @@
-// e2e-seconds: 112 (how long a full run took: scripts/test.sh shares files out to lanes by it)
 /**
  * Issue #14: the engine goes away and comes back. These tests stop and restart a Docker engine of their
  * own (test/helpers/private-engine.ts), never the shared one, under stdio and HTTP gateways, idle and with

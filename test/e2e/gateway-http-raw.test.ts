@@ -3,8 +3,8 @@ import {after, before, describe, test} from 'node:test'
 
 import {Client, SSEClientTransport, StreamableHTTPClientTransport} from '@modelcontextprotocol/client'
 
-import {containersOfGateway, eventually, textOf, writeTestCatalog} from '../helpers/gateway.js'
-import {startHttpGateway, type HttpGatewayProcess} from '../helpers/http-gateway.js'
+import {eventually, textOf, writeTestCatalog} from '../helpers/gateway.js'
+import {startHttpGateway, stopLeavingNothing, type HttpGatewayProcess} from '../helpers/http-gateway.js'
 import {makeSandbox, type Sandbox} from '../helpers/sandbox.js'
 
 // Issue #21, the HTTP hot path (src/gateway/http/raw-post.ts): a tool call on an established session to a
@@ -64,17 +64,7 @@ before(async () => {
 })
 
 after(async () => {
-  const pid = http?.child.pid
-  assert.equal(await http?.stop(), 0, http?.stderr())
-  if (pid)
-    assert.deepEqual(
-      await eventually(
-        () => containersOfGateway(pid),
-        (c) => c.length === 0,
-        15_000,
-      ),
-      [],
-    )
+  await stopLeavingNothing(http)
   await sandbox?.cleanup()
 })
 

@@ -139,6 +139,17 @@ describe('gateway over stdio through the docker CLI', () => {
     assert.match(textOf(sampled), /sampled text/)
   })
 
+  test("an elicitation's answer is still checked against the form the server asked for", async () => {
+    // The bundle loads the SDK's JSON Schema validator only before the first elicitation (sdk-shims.ts):
+    // it must be there, and check, when the answer comes (`answer` must be a string).
+    gw.client.setRequestHandler('elicitation/create', async () => ({action: 'accept', content: {answer: 42}}))
+    const outcome = await gw.client
+      .callTool({name: 'elicit', arguments: {message: 'favourite number?'}})
+      .then(textOf, (err: Error) => err.message)
+    assert.match(outcome, /does not match requested schema/)
+    assert.doesNotMatch(outcome, /not loaded/)
+  })
+
   test('a 2026-07-28 client over stdio answers server input requests in input_required rounds', async () => {
     const modern = await connectGateway(
       sandbox,
@@ -374,6 +385,13 @@ describe('calls to a running long-lived server (raw forwarding)', () => {
     assert.equal(textOf(await gw.client.callTool({name: 'sticky__echo', arguments: {text: big}})), big)
     const huge = await gw.client.callTool({name: 'sticky__huge', arguments: {mib: 1}})
     assert.ok(textOf(huge).length >= 1024 * 1024)
+  })
+
+  test('a large answer with text beyond ASCII comes back exactly (its bytes are passed on, only the id swapped)', async () => {
+    // Characters of 2, 3 and 4 bytes: the id's place is found in bytes, not in characters.
+    const big = 'h\u00e9llo \u20ac \u{1F600} '.repeat(16 * 1024)
+    for (let i = 0; i < 3; i++)
+      assert.equal(textOf(await gw.client.callTool({name: 'sticky__echo', arguments: {text: big}})), big)
   })
 
   test('a crash in the middle of calls in flight fails each of them clearly; the server restarts', async () => {

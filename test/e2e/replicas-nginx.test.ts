@@ -1,4 +1,3 @@
-// e2e-seconds: 90 (how long a full run took: scripts/test.sh shares files out to lanes by it)
 /**
  * Replicas without sticky sessions (issue #20), for real: NGINX from Debian packages terminates TLS (a
  * self-signed certificate made here with openssl) on 127.0.0.1 and spreads requests round-robin, with no

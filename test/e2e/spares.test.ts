@@ -137,3 +137,100 @@ test('after a SIGKILL the spares end by themselves', async () => {
     await gw.close()
   }
 })
+
+test('a call that finds a spare takes the raw path, fresh; cancelled there, its container reads the cancellation', async () => {
+  const gw = await connectGateway(
+    sandbox,
+    [
+      ...['--catalog', catalog, '--servers', 'fixture', '--spare-containers', '1', '--no-cache'],
+      // The call log in JSON names each call's path (raw, sdk); --verbose logs the containers' stderr.
+      ...['--verbose', '--log-calls', '--log-format', 'json'],
+    ],
+    {viaDocker: false},
+  )
+  const sparesReady = (n: number) =>
+    eventually(
+      async () => gw.stderr().split('fixture: a spare container is ready').length - 1,
+      (ready) => ready >= n,
+      120_000,
+    )
+  try {
+    const first = await whoami(gw)
+    await sparesReady(1)
+    const second = await whoami(gw)
+    assert.notEqual(second, first, 'a container served two calls')
+    await sparesReady(2)
+    // Cancelled once the server says the call arrived: it must hear of it before its container is removed.
+    const controller = new AbortController()
+    gw.client.setNotificationHandler('notifications/message', (n) => {
+      if (n.params.data === 'waiting raw-spare') controller.abort(new Error('cancelled by the test'))
+    })
+    await assert.rejects(
+      gw.client.callTool({name: 'wait_cancel', arguments: {tag: 'raw-spare'}}, {signal: controller.signal}),
+      /cancelled by the test/,
+    )
+    assert.ok(
+      await eventually(
+        // In the client's words: a container that only saw its connection close says "Connection closed".
+        async () => gw.stderr().includes('call raw-spare was cancelled (Error: cancelled by the test)'),
+        (seen) => seen,
+        10_000,
+      ),
+      gw.stderr().split('\n').slice(-10).join('\n'),
+    )
+    const paths = gw
+      .stderr()
+      .split('\n')
+      .filter((line) => line.includes('"call.start"'))
+      .map((line) => (JSON.parse(line) as {path?: string}).path)
+    // The first call had no spare to take: it started its own container, on the regular path.
+    assert.deepEqual(paths, ['sdk', 'raw', 'raw'])
+  } finally {
+    await gw.close()
+  }
+})
+
+test('a call a guard refuses gives its spare back: the next call runs in it', async () => {
+  // Assembled at run time: this file must not look like a leak to the scanners that guard the repository.
+  const token = `ghp_${'aB3dE5gH7jK9'.repeat(3)}`
+  const gw = await connectGateway(
+    sandbox,
+    [
+      ...['--catalog', catalog, '--servers', 'fixture', '--spare-containers', '1', '--no-cache'],
+      ...['--verbose', '--log-calls', '--log-format', 'json'],
+    ],
+    {viaDocker: false},
+  )
+  const ready = () => gw.stderr().split('fixture: a spare container is ready').length - 1
+  try {
+    const first = await whoami(gw)
+    await eventually(
+      async () => ready(),
+      (n) => n >= 1,
+      120_000,
+    )
+    const spare = await eventually(
+      () => managedContainers('fixture'),
+      (ids) => ids.length === 1 && !first.startsWith(ids[0]!.slice(0, 12)),
+      60_000,
+    )
+    // Refused by --block-secrets (on by default) on the raw path, before it reached the spare it held.
+    await assert.rejects(
+      gw.client.callTool({name: 'echo', arguments: {text: `use ${token}`}}),
+      (e: Error & {code?: number}) => e.code === -32600,
+    )
+    const second = await whoami(gw)
+    assert.ok(
+      second.startsWith(spare[0]!.slice(0, 12)),
+      `the call after the refused one ran in ${second}, not in the spare ${spare[0]} (the refusal used it up)`,
+    )
+    const paths = gw
+      .stderr()
+      .split('\n')
+      .filter((line) => line.includes('"call.start"'))
+      .map((line) => (JSON.parse(line) as {path?: string}).path)
+    assert.deepEqual(paths, ['sdk', 'raw', 'raw'], 'the refused call held the spare on the raw path')
+  } finally {
+    await gw.close()
+  }
+})

@@ -1,4 +1,3 @@
-// e2e-seconds: 160 (how long a full run took: scripts/test.sh shares files out to lanes by it)
 /**
  * Issue #20, Swarm: deploy/swarm/stack.yaml deployed with `docker stack deploy` on this machine's engine.
  *

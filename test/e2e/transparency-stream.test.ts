@@ -158,7 +158,8 @@ describe('progress and log messages reach the client before the result, in order
 describe('a cancelled call is cancelled in the server too', () => {
   const perCallSaw = (stderr: () => string, tag: string) =>
     eventually(
-      async () => stderr().includes(`fixture: call ${tag} was cancelled`),
+      // In the client's words: a container that only saw its connection close says "Connection closed".
+      async () => stderr().includes(`fixture: call ${tag} was cancelled (Error: cancelled by the test)`),
       (seen) => seen,
       10_000,
     )

@@ -1,9 +1,10 @@
 import {spawn, type ChildProcess} from 'node:child_process'
+import assert from 'node:assert/strict'
 import {readdirSync, readFileSync} from 'node:fs'
 import http from 'node:http'
 import net from 'node:net'
 
-import {waitForHealth} from './gateway.js'
+import {containersOfGateway, eventually, waitForHealth} from './gateway.js'
 import {makeSandbox, RUN_JS, type Sandbox} from './sandbox.js'
 
 /** A free TCP port on 127.0.0.1. */
@@ -135,4 +136,20 @@ export function rawRequest(
       req.end(options.body)
     }
   })
+}
+
+/** Stop the gateway (exit code 0) and wait until none of its containers is left (at most 15 s). */
+export async function stopLeavingNothing(gateway: HttpGatewayProcess | undefined): Promise<void> {
+  const pid = gateway?.child.pid
+  assert.equal(await gateway?.stop(), 0, gateway?.stderr())
+  if (pid)
+    assert.deepEqual(
+      await eventually(
+        () => containersOfGateway(pid),
+        (c) => c.length === 0,
+        15_000,
+      ),
+      [],
+      'containers left behind',
+    )
 }

@@ -7,7 +7,7 @@
 import {spawn} from 'node:child_process'
 import {createHash, randomBytes} from 'node:crypto'
 import {createReadStream, createWriteStream} from 'node:fs'
-import {mkdtemp, open, rm, stat, type FileHandle} from 'node:fs/promises'
+import {copyFile, mkdtemp, open, rm, stat, type FileHandle} from 'node:fs/promises'
 import {createServer, type IncomingMessage, type ServerResponse} from 'node:http'
 import type {AddressInfo} from 'node:net'
 import {tmpdir} from 'node:os'
@@ -78,8 +78,9 @@ export async function startRegistry(options: RegistryOptions): Promise<LocalRegi
   // Keyed by `<name>:<tag>` and `<name>@<digest>`.
   const manifests = new Map<string, Manifest>()
   try {
-    // One `docker save` per source image, however many times it is served.
+    // One `docker save` per source image, however many times it is served, and one gzip per layer.
     const archives = new Map<string, string>()
+    const gzipped = new Map<string, Gzipped>()
     for (const image of options.images) {
       let archive = archives.get(image.source)
       if (!archive) {
@@ -87,7 +88,7 @@ export async function startRegistry(options: RegistryOptions): Promise<LocalRegi
         await dockerSave(image.source, archive)
         archives.set(image.source, archive)
       }
-      const manifest = await loadImage(image.source, archive, workDir, blobs, !image.withoutLayers)
+      const manifest = await loadImage(image.source, archive, workDir, blobs, gzipped, !image.withoutLayers)
       manifests.set(`${image.name}:${image.tag}`, manifest)
       manifests.set(`${image.name}@${manifest.digest}`, manifest)
     }
@@ -194,15 +195,23 @@ async function sendFile(res: ServerResponse, file: string, bytesPerSecond?: numb
   res.end()
 }
 
+/** A layer of a saved archive, gzipped once: `compressed` when the archive had it gzipped already. */
+interface Gzipped {
+  file: string
+  compressed: boolean
+}
+
 /**
  * Turn the `docker save` archive of one image into registry content: the config (with a nonce label) and each
- * layer gzipped, all addressed by sha256. Returns the schema 2 manifest.
+ * layer gzipped, all addressed by sha256. Returns the schema 2 manifest. `gzipped` keeps each layer's gzip
+ * for the next image from the same archive, which gets a copy with its own nonce.
  */
 async function loadImage(
   source: string,
   archive: string,
   workDir: string,
   blobs: Map<string, Blob>,
+  gzipped: Map<string, Gzipped>,
   serveLayers: boolean,
 ): Promise<Manifest> {
   const fh = await open(archive, 'r')
@@ -243,8 +252,18 @@ async function loadImage(
     const layers: Array<{mediaType: string; size: number; digest: string}> = []
     for (const layer of Layers) {
       const e = entry(layer)
-      const file = path.join(workDir, `layer-${randomBytes(6).toString('hex')}.tar.gz`)
-      await gzipRange(archive, e.offset, e.size, file, nonce)
+      const key = `${archive}:${layer}`
+      let base = gzipped.get(key)
+      if (!base) {
+        const gz = path.join(workDir, `gzip-${randomBytes(6).toString('hex')}.tar.gz`)
+        base = {file: gz, compressed: await gzipRange(archive, e.offset, e.size, gz)}
+        gzipped.set(key, base)
+      }
+      // Layers of a newer `docker save` may already be compressed: those are served as they are.
+      const file = base.compressed
+        ? base.file
+        : path.join(workDir, `layer-${randomBytes(6).toString('hex')}.tar.gz`)
+      if (!base.compressed) await withNonce(base.file, file, nonce)
       const digest = await sha256File(file)
       const {size} = await stat(file)
       if (serveLayers) blobs.set(digest, {mediaType: LAYER_TYPE, size, file})
@@ -277,20 +296,27 @@ function dockerSave(image: string, file: string): Promise<void> {
 }
 
 /**
- * Gzip `size` bytes of `archive` from `offset` into `out`. The gzip header's MTIME field (bytes 4-7, not
- * covered by any checksum) carries the nonce, so the same layer gets a new blob digest per registry.
+ * Gzip `size` bytes of `archive` from `offset` into `out`, or copy them when they are gzipped already (true).
  */
-async function gzipRange(archive: string, offset: number, size: number, out: string, nonce: string) {
+async function gzipRange(archive: string, offset: number, size: number, out: string): Promise<boolean> {
   const input = createReadStream(archive, {start: offset, end: offset + size - 1})
-  // Layers of a newer `docker save` may already be compressed: serve those as they are.
   const magic = Buffer.alloc(2)
   const fh = await open(archive, 'r')
   await fh.read(magic, 0, 2, offset).finally(() => fh.close())
   if (magic[0] === 0x1f && magic[1] === 0x8b) {
     await pipeline(input, createWriteStream(out))
-    return
+    return true
   }
   await pipeline(input, createGzip({level: 1}), createWriteStream(out))
+  return false
+}
+
+/**
+ * Copy the gzip `from` to `out` with the nonce in the gzip header's MTIME field (bytes 4-7, not covered by
+ * any checksum), so the same layer gets a new blob digest per registry and per image.
+ */
+async function withNonce(from: string, out: string, nonce: string): Promise<void> {
+  await copyFile(from, out)
   const gz = await open(out, 'r+')
   try {
     await gz.write(Buffer.from(nonce, 'hex').subarray(0, 4), 0, 4, 4)

@@ -114,7 +114,14 @@ export interface RpcError {
 export type CallAnswer =
   | {kind: 'result'; result: CallToolResult}
   | {kind: 'error'; error: RpcError}
-  | {kind: 'text'; text: string; idMemberAt: number; idMemberEnd?: number | undefined}
+  | {
+      kind: 'text'
+      text: string
+      idMemberAt: number
+      idMemberEnd?: number | undefined
+      /** The bytes `text` was read from (see `rawReply`): only while `text` is that same string. */
+      source?: {text: string; bytes: Buffer} | undefined
+    }
   | {kind: 'input'; value: unknown}
 
 /** The answer as JSON text, for stages that scan it: the raw text when there is one, else serialised. */

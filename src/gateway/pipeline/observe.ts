@@ -34,7 +34,13 @@ export function observeStage(options: ObserveOptions): CallStage {
       const started = performance.now()
       // With --log-format json these are the lines' fields (README.md, "Observability").
       const fields = logCalls
-        ? {server: call.server, tool: call.name, session: call.session, caller: call.caller.id}
+        ? {
+            server: call.server,
+            tool: call.name,
+            session: call.session,
+            caller: call.caller.id,
+            path: call.via,
+          }
         : undefined
       if (logCalls)
         logger.info(

@@ -1,3 +1,4 @@
+import {KeywordSearch} from './keyword-search.js'
 import {SECRET_RULES, type SecretRule} from './secret-rules.js'
 
 /**
@@ -73,9 +74,6 @@ const ANCHORS: Readonly<Record<string, {words: readonly string[]; at: readonly [
   'openai-api-key': {words: ['sk-'], at: [0, 0]},
 }
 
-/** Matches in a row of words the keyword search is done with, before it drops them (see `candidates`). */
-const REPEATS = 64
-
 /**
  * A rule whose candidate starts are more than one in this many characters of the text runs over the text
  * at once (from its first candidate): trying each start alone would cost more.
@@ -85,7 +83,7 @@ const DENSE = 128
 /** Up to this length a text is first tested for any rule's keyword (see `scan`). */
 const SMALL_TEXT = 16 * 1024
 
-/** A word seen more than once in this many characters is no longer followed (see `candidates`). */
+/** An anchor word seen more than once in this many characters is no longer followed (see `candidates`). */
 const KEPT = 48
 
 /** The rule id of a stored secret's value found in the text (not a format: the user's own value). */
@@ -250,8 +248,8 @@ export function jsonForms(value: string): string[] {
 /**
  * Finds credentials in text (JSON text: a tool call's request or answer). Two checks, in this order:
  * - the values of the user's stored secrets (`indexOf`, in every form JSON gives them);
- * - credential formats (secret-rules.ts): one pass of a single case-insensitive regular expression over
- *   the text finds which rules' keywords occur, and where the words their matches start at (ANCHORS) do;
+ * - credential formats (secret-rules.ts): one pass of a keyword automaton (keyword-search.ts) over the
+ *   text finds which rules' keywords occur, and where the words their matches start at (ANCHORS) do;
  *   only those rules then run, each only at those starts (a sticky expression, tried at each), or over the
  *   text when its starts are everywhere. Either way a rule finds what a run over the whole text finds (as
  *   Trivy runs it), the same matches in the same order, and the allowlist sees the same credentials.
@@ -261,23 +259,19 @@ export class SecretScanner {
   private readonly rules: CompiledRule[]
   private readonly literals: Literal[]
   private readonly allow: AllowEntry[]
-  /** The words searched for (see the constructor), lower-cased, longest first, as one alternation. */
-  private readonly keywords: string[]
-  private readonly keywordPattern: RegExp | undefined
+  /** The words searched for (see the constructor), lower-cased, in one automaton. */
+  private readonly search: KeywordSearch | undefined
   /**
    * The rules' keywords alone, not the anchor words (see `scan`): a small text in which none occurs has
    * nothing to find, and is let through without the search's bookkeeping.
    */
   private readonly anyKeyword: RegExp | undefined
-  /** The alternation without the words already done with, by those words. */
-  private readonly patterns = new Map<string, RegExp | null>()
-  /** The words where rules start (lower-cased): their positions are kept. */
-  private readonly anchorWords = new Set<string>()
-  private readonly rulesByKeyword = new Map<string, CompiledRule[]>()
-  /** For each keyword, the keywords inside it: they occur wherever it does. */
-  private readonly inside = new Map<string, string[]>()
-  /** For each word the keyword search finds, the words it starts with: the search finds only the longest. */
-  private readonly prefixes = new Map<string, string[]>()
+  /**
+   * By the search's word index: the rules the word is a keyword of (often none), and whether rules start
+   * at it (an anchor word: its positions are kept).
+   */
+  private readonly rulesOfWord: Array<readonly CompiledRule[]>
+  private readonly isAnchorWord: boolean[]
 
   constructor(
     options: {
@@ -305,32 +299,16 @@ export class SecretScanner {
         keywords: r.keywords.map((k) => k.toLowerCase()),
         anchor: anchorOf(r),
       }))
+    const rulesByKeyword = new Map<string, CompiledRule[]>()
     for (const rule of this.rules)
-      for (const k of rule.keywords) {
-        const list = this.rulesByKeyword.get(k) ?? []
-        list.push(rule)
-        this.rulesByKeyword.set(k, list)
-      }
-    // The words searched for: the keywords, and the case-insensitive rules' anchor words.
-    const words = new Set(this.rulesByKeyword.keys())
-    for (const rule of this.rules) for (const w of rule.anchor?.words ?? []) words.add(w.toLowerCase())
-    const keywords = [...words].sort((a, b) => b.length - a.length)
-    for (const k of keywords) {
-      const others = keywords.filter((other) => other !== k && this.rulesByKeyword.has(other))
-      this.inside.set(
-        k,
-        others.filter((other) => k.includes(other)),
-      )
-      this.prefixes.set(
-        k,
-        keywords.filter((other) => other !== k && k.startsWith(other)),
-      )
-    }
-    for (const rule of this.rules)
-      for (const w of rule.anchor?.words ?? []) this.anchorWords.add(w.toLowerCase())
-    this.keywords = keywords
-    this.keywordPattern = this.patternWithout([])
-    const ruleWords = keywords.filter((k) => this.rulesByKeyword.has(k))
+      for (const k of rule.keywords) rulesByKeyword.set(k, [...(rulesByKeyword.get(k) ?? []), rule])
+    const anchorWords = new Set(this.rules.flatMap((r) => r.anchor?.words ?? []).map((w) => w.toLowerCase()))
+    // The words searched for: the keywords, and the rules' anchor words.
+    const keywords = [...new Set([...rulesByKeyword.keys(), ...anchorWords])]
+    this.search = keywords.length ? new KeywordSearch(keywords) : undefined
+    this.rulesOfWord = keywords.map((k) => rulesByKeyword.get(k) ?? [])
+    this.isAnchorWord = keywords.map((k) => anchorWords.has(k))
+    const ruleWords = keywords.filter((k) => rulesByKeyword.has(k))
     this.anyKeyword = ruleWords.length ? new RegExp(trie(ruleWords), 'i') : undefined
 
     this.literals = offRules.has(STORED_SECRET_RULE)
@@ -354,7 +332,7 @@ export class SecretScanner {
         if (!this.allowed(finding, form)) return finding
       }
     }
-    if (!this.keywordPattern) return undefined
+    if (!this.search) return undefined
     // Most calls are small and name no keyword: a rule runs only where one of its keywords occurs, so
     // such a text has nothing to find. Checked with one test, allocating nothing (this runs twice per
     // call). Every MCP result holds `"type`, an anchor word: the full search would record it, then find no
@@ -447,12 +425,9 @@ export class SecretScanner {
 
   /**
    * The rules whose keywords occur in the text, and where each anchor word occurs (every occurrence,
-   * overlapping ones too): one pass of one case-insensitive alternation. A word that comes back again and
-   * again ("key" in prose) would cost a match each time: the search drops the words it is done with (a
-   * keyword seen, that no rule starts at; an anchor word seen more than `cap` times, then `dense`) after
-   * REPEATS matches in a row of such words, and goes on with an alternation without them (cached: V8
-   * compiles a regular expression to machine code only once it has run, so a new one would be slow on its
-   * first long text).
+   * overlapping ones too): one pass of the keyword automaton. An anchor word seen more than `cap` times
+   * ("key" in prose, `"type` in JSON) is `dense`: its rules run over the text from its first occurrence,
+   * and its further occurrences are not kept.
    */
   private candidates(text: string): {
     rules: Set<CompiledRule>
@@ -462,58 +437,21 @@ export class SecretScanner {
     const rules = new Set<CompiledRule>()
     const positions = new Map<string, number[]>()
     const dense = new Set<string>()
-    const seen = new Set<string>()
-    const done: string[] = []
     const cap = Math.max(1024, text.length / KEPT)
-    const add = (word: string, at: number) => {
-      if (!this.anchorWords.has(word) || dense.has(word)) return
+    const {words} = this.search!
+    const seen = new Uint8Array(words.length)
+    this.search!.forEach(text, (index, at) => {
+      if (seen[index] === 0) {
+        seen[index] = 1
+        for (const rule of this.rulesOfWord[index]!) rules.add(rule)
+      }
+      if (!this.isAnchorWord[index]) return
+      const word = words[index]!
       const list = positions.get(word)
       if (!list) positions.set(word, [at])
-      else if (list.push(at) > cap) {
-        dense.add(word)
-        done.push(word)
-      }
-    }
-    let pattern = this.keywordPattern
-    let from = 0
-    let repeats = 0
-    while (pattern) {
-      pattern.lastIndex = from
-      const m = pattern.exec(text)
-      if (m === null) break
-      // From the next character, not past the match: a word may start inside this one ("pk.eyJ").
-      from = m.index + 1
-      const word = m[0].toLowerCase()
-      add(word, m.index)
-      // The alternation finds the longest word starting here: the shorter ones it starts with are here too.
-      for (const k of this.prefixes.get(word)!) add(k, m.index)
-      if (seen.has(word)) {
-        if (done.includes(word) && ++repeats === REPEATS) {
-          pattern = this.patternWithout(done)
-          repeats = 0
-        }
-        continue
-      }
-      repeats = 0
-      seen.add(word)
-      if (!this.anchorWords.has(word)) done.push(word)
-      for (const k of [word, ...this.inside.get(word)!])
-        for (const rule of this.rulesByKeyword.get(k) ?? []) rules.add(rule)
-    }
+      else if (!dense.has(word) && list.push(at) > cap) dense.add(word)
+    })
     return {rules, positions, dense}
-  }
-
-  /** The keyword alternation without the given words. */
-  private patternWithout(done: readonly string[]): RegExp | undefined {
-    const key = [...done].sort().join(' ')
-    let pattern = this.patterns.get(key)
-    if (pattern === undefined) {
-      const rest = this.keywords.filter((k) => !done.includes(k))
-      pattern = rest.length ? new RegExp(trie(rest), 'gi') : null
-      if (this.patterns.size >= 64) this.patterns.clear()
-      this.patterns.set(key, pattern)
-    }
-    return pattern ?? undefined
   }
 
   private allowed(finding: SecretFinding, found: string): boolean {

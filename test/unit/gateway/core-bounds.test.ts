@@ -155,6 +155,36 @@ test('UpstreamPool: an exclusive container serves one call at a time and is reus
   await pool.closeAll()
 })
 
+test('UpstreamPool.holdIdle: the raw path holds an idle exclusive container for one call, never a busy one', async () => {
+  const {pool, started} = countingPool({maxPerServer: 4, maxContainers: 64})
+  assert.equal(pool.holdIdle('fx', 'stateless'), undefined, 'none started yet: the regular path starts one')
+  const upstream = await pool.use('fx', 'stateless', 'exclusive', undefined, async (u) => u)
+  const held = pool.holdIdle('fx', 'stateless')
+  assert.equal(held?.upstream, upstream, 'the idle one')
+  assert.equal(pool.holdIdle('fx', 'stateless'), undefined, "a held container is nobody else's")
+  const other = await pool.use('fx', 'stateless', 'exclusive', undefined, async (u) => u)
+  assert.notEqual(other, upstream, 'the regular path starts another rather than share it')
+  held!.release({})
+  held!.release({})
+  const a = pool.holdIdle('fx', 'stateless')
+  const b = pool.holdIdle('fx', 'stateless')
+  assert.deepEqual(
+    new Set([a?.upstream, b?.upstream]),
+    new Set([upstream, other]),
+    'both idle again, once each',
+  )
+  assert.equal(pool.holdIdle('fx', 'stateless'), undefined)
+  a!.release()
+  b!.release()
+  assert.equal(
+    pool.holdIdle('fx', 'stateless+abc'),
+    undefined,
+    'another client kind has containers of its own',
+  )
+  assert.equal(started.length, 2)
+  await pool.closeAll()
+})
+
 test('UpstreamPool: a parked call gives its running place up, within a bound of parked places', async () => {
   const {pool} = countingPool({maxPerServer: 1, maxContainers: 64})
   const parkedResults: boolean[] = []

@@ -57,6 +57,45 @@ test('demux: a stream that is not multiplexed (a TTY) is passed on as stdout', a
 })
 
 test('messages sent in one turn leave in one write, in order', async () => {
+  const {writes, output} = recordingOutput()
+  const transport = new StreamTransport(new PassThrough(), output)
+  await transport.start()
+  // Sent from promise callbacks, as the raw path answers.
+  await Promise.all(
+    [1, 2, 3].map((id) => Promise.resolve().then(() => transport.send({jsonrpc: '2.0', id, result: {}}))),
+  )
+  await new Promise((r) => setImmediate(r))
+  // One write of one string: the turn's lines joined (one encoding, one system call).
+  assert.deepEqual(writes, [
+    [
+      '{"jsonrpc":"2.0","id":1,"result":{}}\n' +
+        '{"jsonrpc":"2.0","id":2,"result":{}}\n' +
+        '{"jsonrpc":"2.0","id":3,"result":{}}\n',
+    ],
+  ])
+  // A later turn writes again.
+  await transport.send({jsonrpc: '2.0', id: 4, result: {}})
+  await new Promise((r) => setImmediate(r))
+  assert.equal(writes.length, 2)
+})
+
+test('lines as text and as bytes sent in one turn leave in one write, in the order they were sent', async () => {
+  const {writes, output} = recordingOutput()
+  const transport = new StreamTransport(new PassThrough(), output)
+  await transport.start()
+  await Promise.resolve().then(() => {
+    void transport.sendText('{"id":1}', 'response')
+    void transport.sendText([Buffer.from('{"id":'), Buffer.from('2}')], 'response')
+    void transport.sendText('{"id":3}', 'response')
+    void transport.sendText('{"id":4}', 'response')
+  })
+  await new Promise((r) => setImmediate(r))
+  assert.equal(writes.length, 1)
+  assert.equal(writes[0]!.join(''), '{"id":1}\n{"id":2}\n{"id":3}\n{"id":4}\n')
+})
+
+/** An output that records each write it gets: one entry a write, the chunks of a writev in it. */
+function recordingOutput(): {writes: string[][]; output: Writable} {
   const writes: string[][] = []
   const output = new Writable({
     write(chunk: Buffer, _enc, done) {
@@ -68,25 +107,8 @@ test('messages sent in one turn leave in one write, in order', async () => {
       done()
     },
   })
-  const transport = new StreamTransport(new PassThrough(), output)
-  await transport.start()
-  // Sent from promise callbacks, as the raw path answers.
-  await Promise.all(
-    [1, 2, 3].map((id) => Promise.resolve().then(() => transport.send({jsonrpc: '2.0', id, result: {}}))),
-  )
-  await new Promise((r) => setImmediate(r))
-  assert.deepEqual(writes, [
-    [
-      '{"jsonrpc":"2.0","id":1,"result":{}}\n',
-      '{"jsonrpc":"2.0","id":2,"result":{}}\n',
-      '{"jsonrpc":"2.0","id":3,"result":{}}\n',
-    ],
-  ])
-  // A later turn writes again.
-  await transport.send({jsonrpc: '2.0', id: 4, result: {}})
-  await new Promise((r) => setImmediate(r))
-  assert.equal(writes.length, 2)
-})
+  return {writes, output}
+}
 
 test('leadingId: only an id member that opens the message is taken', () => {
   assert.deepEqual(leadingId('{"jsonrpc":"2.0","id":"gw-12","result":{}}'), {id: 'gw-12', at: 17, end: 29})

@@ -7,7 +7,13 @@ import assert from 'node:assert/strict'
 import {PassThrough, Writable} from 'node:stream'
 import {test} from 'node:test'
 
-import {StreamTransport} from '../../../src/gateway/stdio-transport.js'
+import {
+  byteParts,
+  leadingId,
+  StreamTransport,
+  trailingId,
+  withIdAt,
+} from '../../../src/gateway/stdio-transport.js'
 
 /** A writable that records each write call (one for write, one for writev) as the lines it carried. */
 function recorder(): {stream: Writable; writes: string[][]} {
@@ -64,4 +70,45 @@ test('responses with no notification before them still share one write (the batc
   await turn()
   assert.deepEqual(writes.length, 1)
   assert.equal(writes[0]!.length, 4)
+})
+
+test('a large line written as bytes: the same bytes as its text with the id swapped, non-ASCII text too', () => {
+  const body = `"result":{"content":[{"type":"text","text":"h\u00e9llo \u{1F600} ${'x'.repeat(100)}"}]}`
+  const lines = [
+    {text: `{${body},"jsonrpc":"2.0","id":"gw-12"}`, at: undefined},
+    {text: `{"jsonrpc":"2.0","id":"gw-12",${body}}`, at: 16},
+    {text: `{"id":"gw-12",${body},"jsonrpc":"2.0"}`, at: 1},
+  ]
+  for (const {text} of lines) {
+    const bytes = Buffer.from(text)
+    const trailing = trailingId(text)
+    const leading = leadingId(text)
+    const at = leading?.at ?? trailing!.at
+    const end = leading?.end
+    for (const id of [7, 'client-\u00e9', 'x']) {
+      const expected = Buffer.from(withIdAt(text, at, id, end))
+      const parts = byteParts(text, bytes, at, `"id":${JSON.stringify(id)}`, end)
+      assert.deepEqual(Buffer.concat(parts), expected, `${text.slice(0, 30)} with id ${id}`)
+    }
+  }
+})
+
+test('a message sent just before close is written before the close hook ends the output', async () => {
+  // A per-call container's transport is closed right after the raw path wrote its cancellation (in the same
+  // run of microtasks, as over HTTP): the cancellation, held for the turn's one write, must not be lost.
+  const {stream, writes} = recorder()
+  let endedWith: string[][] | undefined
+  const transport = new StreamTransport(new PassThrough(), stream, {
+    close: async () => {
+      endedWith = writes.map((w) => [...w])
+      stream.end()
+    },
+  })
+  await transport.start()
+  void transport.send(progress(1))
+  await Promise.resolve().then(() => transport.close())
+  assert.deepEqual(
+    endedWith?.flat().map((line) => (JSON.parse(line) as {method: string}).method),
+    ['notifications/progress'],
+  )
 })

@@ -1,0 +1,72 @@
+import assert from 'node:assert/strict'
+import {spawn} from 'node:child_process'
+import {writeFile} from 'node:fs/promises'
+import net from 'node:net'
+import path from 'node:path'
+import {test} from 'node:test'
+
+import {eventually} from '../helpers/gateway.js'
+import {makeSandbox, RUN_JS} from '../helpers/sandbox.js'
+
+/**
+ * Issue #21: linking to the engine loads dockerode and the SDK's client and talks to the engine, 100-300 ms
+ * of CPU that used to run before the stdio gateway answered `initialize` although nothing in the answer
+ * needs the engine (src/gateway/engine-gate.ts). The engine here is a stand-in socket that only notes
+ * when it is first reached: the order of the two events, not their timing, is what is checked. The link
+ * must still be made after the answer, without the client asking for anything else.
+ */
+test('over stdio the gateway answers initialize before it links to the engine, then links', async () => {
+  const sandbox = await makeSandbox()
+  const events: string[] = []
+  const sockets = new Set<net.Socket>()
+  const engine = net.createServer((socket) => {
+    if (!events.includes('engine reached')) events.push('engine reached')
+    sockets.add(socket)
+    socket.on('error', () => {})
+  })
+  const socketPath = path.join(sandbox.home, 'engine.sock')
+  await new Promise<void>((resolve) => engine.listen(socketPath, resolve))
+  const catalog = path.join(sandbox.home, 'catalog.yaml')
+  await writeFile(
+    catalog,
+    'version: 2\nname: order\ndisplayName: Order\nregistry:\n' +
+      '  one:\n    title: one\n    description: a server\n    type: server\n    image: docker-mcp-test/none:1\n',
+  )
+  const gateway = spawn(
+    process.execPath,
+    [RUN_JS, 'gateway', 'run', '--catalog', catalog, '--servers', 'one', '--no-cache'],
+    {env: {...sandbox.env, DOCKER_HOST: `unix://${socketPath}`}, stdio: ['pipe', 'pipe', 'pipe']},
+  )
+  const exited = new Promise((resolve) => gateway.once('exit', resolve))
+  let stdout = ''
+  let stderr = ''
+  gateway.stderr.on('data', (d: Buffer) => (stderr += d))
+  gateway.stdout.on('data', (d: Buffer) => {
+    stdout += d
+    if (stdout.includes('\n') && !events.includes('answered')) events.push('answered')
+  })
+  try {
+    gateway.stdin.write(
+      JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'initialize',
+        params: {protocolVersion: '2025-06-18', capabilities: {}, clientInfo: {name: 'order', version: '1'}},
+      }) + '\n',
+    )
+    await eventually(
+      async () => events.length,
+      (n) => n >= 2,
+      60_000,
+    )
+    assert.deepEqual(events, ['answered', 'engine reached'], stderr)
+    assert.equal(JSON.parse(stdout.split('\n')[0]!).result.serverInfo.name, 'Docker MCP Gateway')
+  } finally {
+    gateway.stdin.end()
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 20_000))])
+    if (gateway.exitCode === null) gateway.kill('SIGKILL')
+    for (const s of sockets) s.destroy()
+    engine.close()
+    await sandbox.cleanup()
+  }
+})
