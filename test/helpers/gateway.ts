@@ -1,4 +1,5 @@
 import {writeFile} from 'node:fs/promises'
+import http from 'node:http'
 import {hostname} from 'node:os'
 import path from 'node:path'
 
@@ -196,14 +197,23 @@ export function textOf(result: unknown): string {
 }
 
 /** Wait until the gateway at `base` (e.g. http://127.0.0.1:8811) answers /health with 200. */
+/**
+ * GET /health once on a connection of its own, closed after: the status, or 0 when it cannot connect.
+ * Not fetch(): fetch keeps the connection in the process's shared pool, and a test's MCP client would then
+ * send its first request on it. That connection never presented a token, so a gateway at its connection cap
+ * may close it as the oldest unauthenticated one, and the client's request fails ("other side closed").
+ */
+function healthStatus(base: string): Promise<number> {
+  return new Promise((resolve) => {
+    const req = http.get(`${base}/health`, {agent: false, headers: {connection: 'close'}}, (res) => {
+      res.resume()
+      resolve(res.statusCode ?? 0)
+    })
+    req.on('error', () => resolve(0))
+  })
+}
+
 export async function waitForHealth(base: string, ms = 30_000): Promise<void> {
-  const status = await eventually(
-    () =>
-      fetch(`${base}/health`)
-        .then((r) => r.status)
-        .catch(() => 0),
-    (s) => s === 200,
-    ms,
-  )
+  const status = await eventually(() => healthStatus(base), (s) => s === 200, ms)
   if (status !== 200) throw new Error(`${base}/health did not answer 200 within ${ms}ms (last: ${status})`)
 }
