@@ -112,14 +112,23 @@ test('a burst never has more containers than the cap, spares included', async ()
 test('after a SIGKILL the spares end by themselves', async () => {
   const gw = await connectGateway(
     sandbox,
-    ['--catalog', catalog, '--servers', 'fixture', '--spare-containers', '1', '--no-cache'],
+    ['--catalog', catalog, '--servers', 'fixture', '--spare-containers', '1', '--no-cache', '--verbose'],
     {viaDocker: false},
   )
   try {
-    await whoami(gw)
+    const called = await whoami(gw)
+    // The kill comes once the spare is ready, i.e. attached and started. A container the engine is still
+    // creating or starting when its gateway is killed is not a spare yet: no attach of ours ends it, and the
+    // next gateway's orphan sweep removes it (engine-link.ts). Killing at the first sight of the container
+    // made this test fail under load with a container caught mid-start.
+    await eventually(
+      async () => gw.stderr(),
+      (log) => log.includes('fixture: a spare container is ready'),
+      120_000,
+    )
     await eventually(
       () => managedContainers('fixture'),
-      (ids) => ids.length === 1,
+      (ids) => ids.length === 1 && !called.startsWith(ids[0]!.slice(0, 12)),
       60_000,
     )
     process.kill(gw.transport.pid!, 'SIGKILL')
