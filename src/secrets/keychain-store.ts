@@ -1,3 +1,4 @@
+import {existsSync} from 'node:fs'
 import {mkdir} from 'node:fs/promises'
 import path from 'node:path'
 
@@ -52,9 +53,29 @@ export function keychainHelp(): string[] {
   return ['Or keep secrets in a file readable only by you: --store file (or DOCKER_MCP_SECRET_STORE=file)']
 }
 
+/**
+ * On Linux the library reaches the Secret Service over the D-Bus session bus, at the address zbus takes:
+ * DBUS_SESSION_BUS_ADDRESS, or else the socket `bus` in XDG_RUNTIME_DIR (or /run/user/<uid>). When that
+ * variable is unset and no such socket exists, the library can only fail to connect: say so, without
+ * loading the native module and its threads (a third of `secret ls` on a headless machine). Undefined when
+ * the bus may be there (or on another platform): the library then decides.
+ */
+export function missingSessionBus(
+  env: NodeJS.ProcessEnv = process.env,
+  platform: NodeJS.Platform = process.platform,
+): string | undefined {
+  if ((platform !== 'linux' && platform !== 'freebsd') || env.DBUS_SESSION_BUS_ADDRESS !== undefined)
+    return undefined
+  const socket = path.join(env.XDG_RUNTIME_DIR || `/run/user/${process.getuid?.() ?? 0}`, 'bus')
+  if (existsSync(socket)) return undefined
+  return `no D-Bus session bus: DBUS_SESSION_BUS_ADDRESS is not set and ${socket} does not exist`
+}
+
 let keyringModule: Promise<KeyringModule> | undefined
 /** Loaded on first use: commands that never touch the keychain do not pay for the native module. */
 function loadKeyring(): Promise<KeyringModule> {
+  const missing = missingSessionBus()
+  if (missing) return Promise.reject(new Error(missing))
   keyringModule ??= import('@napi-rs/keyring')
   return keyringModule
 }
