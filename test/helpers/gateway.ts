@@ -214,6 +214,10 @@ function healthStatus(base: string): Promise<number> {
 }
 
 export async function waitForHealth(base: string, ms = 30_000): Promise<void> {
-  const status = await eventually(() => healthStatus(base), (s) => s === 200, ms)
+  const status = await eventually(
+    () => healthStatus(base),
+    (s) => s === 200,
+    ms,
+  )
   if (status !== 200) throw new Error(`${base}/health did not answer 200 within ${ms}ms (last: ${status})`)
 }

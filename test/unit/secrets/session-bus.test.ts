@@ -23,7 +23,10 @@ test('no session bus: the reason names the socket the library would try; a socke
     `no D-Bus session bus: DBUS_SESSION_BUS_ADDRESS is not set and ${path.join(runtime, 'bus')} does not exist`,
   )
   // Whatever the address says, the library decides (it may be abstract, or TCP).
-  assert.equal(missingSessionBus({...env, DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nowhere'}, 'linux'), undefined)
+  assert.equal(
+    missingSessionBus({...env, DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nowhere'}, 'linux'),
+    undefined,
+  )
   // macOS and Windows keychains need no bus.
   assert.equal(missingSessionBus(env, 'darwin'), undefined)
   assert.equal(missingSessionBus(env, 'win32'), undefined)
