@@ -44,6 +44,7 @@ import {
 import {holdOnPool, ResourceSubscriptions} from './subscriptions.js'
 import type {StartUpstream, Upstream, UpstreamBinding} from './upstream.js'
 import {callError, CallRefusedError, forwardedParams, toolCall, type CallAnswer} from './pipeline/call.js'
+import {PendingCalls} from './pending-calls.js'
 import {CallPipeline, type CallStage} from './pipeline/pipeline.js'
 import {observeStage, type ObserveOptions} from './pipeline/observe.js'
 import {LOCAL_CALLER, type Caller} from './session/caller.js'
@@ -102,7 +103,7 @@ export interface SessionState extends SessionRef {
   server: Server
   binding: UpstreamBinding
   /** Tool calls forwarded on the raw path, by the client's request id (for cancellation). */
-  rawCalls: Map<string | number, RawCall>
+  rawCalls: PendingCalls<string | number, RawCall>
 }
 
 /** Where the raw path answers a client: a message, or a message that is already JSON text. */
@@ -450,7 +451,7 @@ export class Gateway {
       ephemeral: options.ephemeral ?? false,
       server,
       binding,
-      rawCalls: new Map(),
+      rawCalls: new PendingCalls(),
     }
     if (!options.ephemeral) this.sessions.set(sessionId, session)
     server.oninitialized = () => this.scopes.initialized(sessionId, server.getClientCapabilities())
@@ -751,7 +752,7 @@ export class Gateway {
       return send(c)
     }
     const done = (end: {error?: unknown}) => {
-      session.rawCalls.delete(clientId)
+      session.rawCalls.take(clientId)
       endRoute()
       this.inFlight.end()
       // As on the SDK path (forwardNow): a cancelled per-call container answers a ping sent after the

@@ -49,7 +49,7 @@ export interface RawCall {
  * the call was sent) and the call ends without an answer; false for any other (the SDK path handles it).
  */
 export function cancelRawCall(
-  calls: ReadonlyMap<string | number, RawCall>,
+  calls: {get(id: string | number): RawCall | undefined},
   params: RawRequest['params'],
 ): boolean {
   const requestId = params?.requestId

@@ -26,6 +26,7 @@ import {ShuttingDownError} from './pool.js'
 import {attachEngineWatch} from './health.js'
 import {authTokenFromEnv} from './auth-token-file.js'
 import {InterceptedTransport, StreamTransport} from './stdio-transport.js'
+import {tuneHeapForForwarding} from './heap-flags.js'
 import type {Upstream} from './upstream.js'
 import type {OAuthResourceOptions} from './http/oauth/options.js'
 import type {FrontDoorFlagValues, FrontDoorOptions} from './http/front-door.js'
@@ -140,6 +141,7 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
   if (options.transport === 'stdio' && options.port) {
     throw new UsageError('cannot use --port with --transport=stdio')
   }
+  tuneHeapForForwarding()
   const frontDoor =
     options.frontDoor ?? (await frontDoorFromFlags(options.frontDoorFlags ?? {}, options.transport))
   const started = performance.now()

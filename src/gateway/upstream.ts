@@ -4,6 +4,7 @@ import type {ClientCapabilities, JSONRPCMessage, Transport} from '@modelcontextp
 import {DockerMcpError} from '../errors.js'
 import {CallRouter} from './call-routing.js'
 import {rateLimitedLog} from './log-limit.js'
+import {PendingCalls} from './pending-calls.js'
 import {
   LARGE_MESSAGE_BYTES,
   leadingId,
@@ -49,7 +50,7 @@ export class Upstream {
   readonly calls: CallRouter
   /** Set when requests may bypass the SDK client (`sendRaw`): a stdio container speaking 2025 JSON-RPC. */
   rawForwarding = false
-  private readonly rawPending = new Map<string, (reply: RawReply | Error) => void>()
+  private readonly rawPending = new PendingCalls<string, (reply: RawReply | Error) => void>()
   private rawSeq = 0
   private isClosed = false
   private readonly stderrChunks: string[] = []
@@ -103,8 +104,7 @@ export class Upstream {
     this.isClosed = true
     this.resolveClosed()
     const closed = new Error('connection to the server is closed')
-    for (const done of this.rawPending.values()) done(closed)
-    this.rawPending.clear()
+    for (const done of this.rawPending.takeAll()) done(closed)
   }
 
   /**
@@ -118,9 +118,8 @@ export class Upstream {
     transport.onmessage = (message, extra) => {
       const id = (message as {id?: unknown}).id
       if (typeof id === 'string' && !('method' in message)) {
-        const done = this.rawPending.get(id)
+        const done = this.rawPending.take(id)
         if (done) {
-          this.rawPending.delete(id)
           done(message as unknown as RawReply)
           return
         }
@@ -146,18 +145,16 @@ export class Upstream {
     if (text.length < LARGE_MESSAGE_BYTES && !plainResult(text)) return false
     const head = leadingId(text)
     if (head) {
-      const done = this.rawPending.get(head.id)
+      const done = this.rawPending.take(head.id)
       if (!done) return false
-      this.rawPending.delete(head.id)
       done({text, idMemberAt: head.at, idMemberEnd: head.end, bytes})
       return true
     }
     const tail = trailingId(text)
     // Our ids are `"gw-<n>"`: no escapes, so the JSON text minus its quotes is the id.
     const id = tail?.json.startsWith('"gw-') ? tail.json.slice(1, -1) : undefined
-    const done = id === undefined ? undefined : this.rawPending.get(id)
+    const done = id === undefined ? undefined : this.rawPending.take(id)
     if (!done) return false
-    this.rawPending.delete(id!)
     done({text, idMemberAt: tail!.at, bytes})
     return true
   }
@@ -184,14 +181,14 @@ export class Upstream {
             params: request.params,
           } as JSONRPCMessage)
     sent.catch((err: Error) => {
-      if (this.rawPending.delete(id)) done(err)
+      if (this.rawPending.take(id)) done(err)
     })
     return id
   }
 
   /** Stop waiting for a raw request and tell the server to stop working on it. */
   cancelRaw(id: string, reason: string): void {
-    if (!this.rawPending.delete(id)) return
+    if (!this.rawPending.take(id)) return
     void this.transport
       .send({jsonrpc: '2.0', method: 'notifications/cancelled', params: {requestId: id, reason}})
       .catch(() => {})

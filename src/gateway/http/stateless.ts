@@ -14,6 +14,7 @@ import {
 import {mirroredCapabilities} from '../client-capabilities.js'
 import type {Gateway, RawReplySink, SessionState} from '../gateway.js'
 import {ENVELOPE_META_KEYS} from '../handshake.js'
+import {PendingCalls} from '../pending-calls.js'
 import {LOCAL_CALLER, type Caller} from '../session/caller.js'
 import type {UpstreamBinding} from '../upstream.js'
 
@@ -114,7 +115,7 @@ export class RawStatelessCalls {
       ephemeral: true,
       server: undefined as never,
       binding: NO_CLIENT,
-      rawCalls: new Map(),
+      rawCalls: new PendingCalls(),
     }
     const serverInfo = this.gateway.serverInfo
     let answered = false
