@@ -105,6 +105,11 @@ if (m) {
       '>= 100%',
     ],
     [
+      `the same, sustained (${m.stdioRaw.sustained?.calls ?? '?'} calls a side, twice)`,
+      m.stdioRaw.sustained ? pct(m.stdioRaw.sustained.gateway, m.stdioRaw.sustained.direct) : 'n/a',
+      '>= 100%',
+    ],
+    [
       'stdio 1 MiB argument, raw echo: gateway / docker run -i',
       x(m.stdioRaw.gateway.bigArg, m.stdioRaw.direct.bigArg),
       '<= 1.2x',
