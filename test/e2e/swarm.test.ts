@@ -51,6 +51,8 @@ const auth = {Authorization: `Bearer ${TOKEN}`}
 let dir: string
 let skipReason: string | undefined
 let initialisedSwarm = false
+/** Whether docker_gwbridge existed before this test initialised the swarm (see `after`). */
+let hadGatewayBridge = true
 let peersSupported = false
 let completed = false
 
@@ -94,6 +96,7 @@ before(async () => {
       skipReason = `the engine's swarm state is "${state}"`
       return
     }
+    hadGatewayBridge = (await lines(['network', 'ls', '-q', '--filter', 'name=^docker_gwbridge$'])).length > 0
     const init = await docker(['swarm', 'init', '--advertise-addr', '127.0.0.1'])
     assert.equal(init.code, 0, init.stderr)
     initialisedSwarm = true
@@ -168,7 +171,11 @@ after(async () => {
     await rm(dir, {recursive: true, force: true})
   }
   await docker(['secret', 'rm', SECRET])
-  if (initialisedSwarm) await docker(['swarm', 'leave', '--force'])
+  if (initialisedSwarm) {
+    await docker(['swarm', 'leave', '--force'])
+    // `swarm init` creates the docker_gwbridge network and `swarm leave` keeps it: removed when it was ours.
+    if (!hadGatewayBridge) await docker(['network', 'rm', 'docker_gwbridge'])
+  }
 })
 
 /** The host port of each running replica (host-mode publishing: one per task). */
