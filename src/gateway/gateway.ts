@@ -708,8 +708,9 @@ export class Gateway {
     const target = this.view.find(session, params.name, this.tools)
     if (!target || target.answer) return false
     const server = target.origin.server
-    const perCall = this.lifecycle(server) === 'per-call'
-    const held = this.pool.holdRaw(server, session.id, this.lifecycle(server), session.ephemeral)
+    const lifecycle = this.lifecycle(server)
+    const perCall = lifecycle === 'per-call'
+    const held = this.pool.holdRaw(server, session.id, lifecycle, session.ephemeral)
     if (!held) return false
     const {upstream} = held
     if (!upstream.rawForwarding) {

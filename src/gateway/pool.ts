@@ -441,15 +441,20 @@ export class UpstreamPool {
    * server's ready spare (for a stateless request too: the raw path only takes those whose client declared
    * no capabilities, all of one scope, see http/stateless.ts).
    */
-  holdRaw(
-    server: string,
-    session: string,
-    lifecycle: Lifecycle,
-    stateless: boolean,
-  ): {upstream: Upstream; release: (end?: HeldCallEnd) => void} | undefined {
+  holdRaw(server: string, session: string, lifecycle: Lifecycle, stateless: boolean): HeldCall | undefined {
     if (lifecycle === 'long-lived')
       return stateless ? this.holdIdle(server, session) : this.holdReady(server, session)
     return lifecycle === 'per-call' ? this.holdSpare(server, session) : undefined
+  }
+
+  /**
+   * Whether a raw-path call may take one of `server`'s containers now (`holdSpare`, `holdIdle`): not during
+   * shutdown, and only with the circuit closed. Anything else, the regular path decides (it fails fast, or
+   * makes the call the probe).
+   */
+  private takesRawCalls(server: string): boolean {
+    const state = this.breakers.get(server)?.state
+    return !this.closing && (state === undefined || state === 'closed')
   }
 
   /**
@@ -459,12 +464,8 @@ export class UpstreamPool {
    * The next spare starts once the call is answered, not while it is relayed: the call's bytes pass through
    * the engine, which a container start keeps busy (bench-spares, raw echo 1.5 s apart: 11 ms -> 7.7 ms).
    */
-  private holdSpare(
-    server: string,
-    session: string,
-  ): {upstream: Upstream; release: (end?: HeldCallEnd) => void} | undefined {
-    const state = this.breakers.get(server)?.state
-    if (this.closing || (state !== undefined && state !== 'closed')) return undefined
+  private holdSpare(server: string, session: string): HeldCall | undefined {
+    if (!this.takesRawCalls(server)) return undefined
     const kind = this.options.spareScope?.(session)
     const spare = kind === undefined ? undefined : this.spares.take(server, kind)
     if (!spare) return undefined
@@ -545,13 +546,8 @@ export class UpstreamPool {
    * one of `server` for `session`, held for one call as `useExclusive` would, or undefined (none is idle and
    * ready, an open circuit, shutdown): the call then takes the regular path, which starts one.
    */
-  holdIdle(
-    server: string,
-    session: string,
-  ): {upstream: Upstream; release: (end?: HeldCallEnd) => void} | undefined {
-    // Anything but a closed circuit: the regular path decides (fails fast, or makes the call the probe).
-    const state = this.breakers.get(server)?.state
-    if (this.closing || (state !== undefined && state !== 'closed')) return undefined
+  holdIdle(server: string, session: string): HeldCall | undefined {
+    if (!this.takesRawCalls(server)) return undefined
     const key = longLivedKey(server, session)
     const idle = this.idleLeases.get(key)
     const held = idle?.at(-1)
@@ -703,10 +699,7 @@ export class UpstreamPool {
    * The long-lived upstream of (server, session) if it is connected and open right now, held like a call
    * in flight until `release` is called; undefined when a call would have to wait for it (then use `use`).
    */
-  holdReady(
-    server: string,
-    session: string,
-  ): {upstream: Upstream; release: (end?: HeldCallEnd) => void} | undefined {
+  holdReady(server: string, session: string): HeldCall | undefined {
     if (this.closing) return undefined
     // An open circuit: the regular path fails the call at once, or makes it the probe when it is time.
     // (While a probe runs, holds go on: a subscription held inside the probe call itself needs one.)
@@ -737,11 +730,7 @@ export class UpstreamPool {
    * `release({error})` = one that failed: the server's breaker hears it; `release()` = nothing to report
    * (a subscription's end, a call that did not take the raw path after all).
    */
-  private heldCall(
-    server: string,
-    upstream: Upstream,
-    done: (end?: HeldCallEnd) => void,
-  ): {upstream: Upstream; release: (end?: HeldCallEnd) => void} {
+  private heldCall(server: string, upstream: Upstream, done: (end?: HeldCallEnd) => void): HeldCall {
     let released = false
     return {
       upstream,
@@ -949,6 +938,12 @@ const SPARE_IDLE_MS = 120_000
 export interface HeldCallEnd {
   error?: unknown
   unused?: boolean
+}
+
+/** A container held for one raw-path call: `release` once the call ended, saying how. */
+export interface HeldCall {
+  upstream: Upstream
+  release: (end?: HeldCallEnd) => void
 }
 
 /** `--circuit-failures` and `--circuit-cooldown` defaults. */
