@@ -61,8 +61,9 @@ const NO_CLIENT: UpstreamBinding = {
  * requestState or input responses: a resumed call), and a client that declared neither elicitation nor
  * sampling and asked for no log messages (so the call has no rounds and no notifications: its answer is one
  * JSON response, as the SDK's `auto` response mode sends it). `forwardRaw` then declines progress tokens,
- * internal tools, per-call servers, and a server with no idle container of this client kind (the SDK path
- * starts one): all of those take the SDK path, which answers with its own errors.
+ * internal tools, a per-call server with no spare ready, and a long-lived server with no idle container of
+ * this client kind (the SDK path starts one): all of those take the SDK path, which answers with its own
+ * errors.
  *
  * The answer is what the SDK's 2026-07-28 encoder makes of the same result: `resultType: "complete"` added
  * when the server gave none, the gateway's `serverInfo` in the result's `_meta`, error code -32002 sent as
