@@ -39,6 +39,9 @@ export interface PullProgress {
  * The handful of engine calls the gateway makes, over dockerode. Decisions live elsewhere
  * (container-spec.ts); this only executes them.
  */
+/** How long a removal already in progress is waited for (see `remove` in startContainer). */
+const REMOVAL_WAIT_MS = 10_000
+
 export class ContainerRuntime {
   constructor(private readonly docker: Dockerode) {}
 
@@ -100,7 +103,18 @@ export class ContainerRuntime {
       // Never rejects: already gone (AutoRemove raced us) is the normal case, and an engine that went away
       // took the container with it (AutoRemove removes it when the engine is back). A rejection here once
       // reached no handler and ended the gateway when dockerd stopped (issue #14).
-      await container.remove({force: true}).catch(() => {})
+      await container.remove({force: true}).catch(async (err: {statusCode?: unknown}) => {
+        // 409: AutoRemove is removing it already (its process ended at the end of its input). It still
+        // exists until then, and it still holds its place under the caps: resolve once it is gone, within
+        // REMOVAL_WAIT_MS (a removal the engine never finishes must not hold up a call or a shutdown).
+        if (err.statusCode !== 409) return
+        let timer: NodeJS.Timeout | undefined
+        await Promise.race([
+          container.wait({condition: 'removed'}).catch(() => {}),
+          new Promise((resolve) => (timer = setTimeout(resolve, REMOVAL_WAIT_MS))),
+        ])
+        clearTimeout(timer)
+      })
     }
     const exitCode = waitExit
       ? (container.wait({condition: 'removed'}) as Promise<{StatusCode?: number}>).then(
