@@ -1,4 +1,4 @@
-import {z} from 'zod'
+import * as z from 'zod'
 
 import {ADDABLE_CAPABILITIES, normaliseCapability} from '../docker/container-spec.js'
 import {SERVER_NAME} from './names.js'

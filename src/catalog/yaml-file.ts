@@ -15,7 +15,7 @@ import {
   type Node,
   type YAMLMap,
 } from 'yaml'
-import type {z} from 'zod'
+import type * as z from 'zod'
 
 import {FileFormatError} from '../errors.js'
 import {writeFileAtomic, type WriteOptions} from '../fs/atomic.js'

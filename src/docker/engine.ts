@@ -8,8 +8,8 @@
  */
 import {createHash} from 'node:crypto'
 import {existsSync, readFileSync} from 'node:fs'
-import http from 'node:http'
-import https from 'node:https'
+import type http from 'node:http'
+import type https from 'node:https'
 import {Module} from 'node:module'
 import path from 'node:path'
 
@@ -292,6 +292,11 @@ export function resolveEngineFromDisk(env: NodeJS.ProcessEnv, paths: McpPaths): 
 
 const targets = new WeakMap<Dockerode, EngineTarget>()
 
+// node:http and node:https (with tls, about 10 ms to load) only once an engine client is made: the
+// gateway's start reaches this module through its configuration, long before it talks to the engine.
+const nodeHttp = () => lazyRequire('node:http') as typeof http
+const nodeHttps = () => lazyRequire('node:https') as typeof https
+
 /**
  * A dockerode client for the engine the user's docker CLI would use. Does not connect: call
  * `pingDocker` to find out whether the engine answers.
@@ -331,7 +336,7 @@ export function dockerFor(target: EngineTarget): Dockerode {
         options.key = readTlsFile(target, target.tls.key, 'client key')
         // `--tls` without `--tlsverify` (or a context with SkipTLSVerify): encrypt, trust any certificate.
         // docker-modem has no option for it; an agent's options take precedence over the request's.
-        if (!target.tls.verify) options.agent = new https.Agent({rejectUnauthorized: false})
+        if (!target.tls.verify) options.agent = new (nodeHttps().Agent)({rejectUnauthorized: false})
       }
       break
     case 'ssh':
@@ -370,8 +375,8 @@ export function freshConnectionClient(docker: Dockerode): Dockerode {
   const modem = fresh.modem as {agent?: unknown}
   if (target.endpoint.kind === 'unix' || target.endpoint.kind === 'npipe' || target.endpoint.kind === 'tcp')
     modem.agent ??= target.tls
-      ? new https.Agent({keepAlive: false, rejectUnauthorized: target.tls.verify})
-      : new http.Agent({keepAlive: false})
+      ? new (nodeHttps().Agent)({keepAlive: false, rejectUnauthorized: target.tls.verify})
+      : new (nodeHttp().Agent)({keepAlive: false})
   return fresh
 }
 

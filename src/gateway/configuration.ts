@@ -1,18 +1,17 @@
 import {stat} from 'node:fs/promises'
 
 import {toolsFromCatalog, type CatalogTool} from './catalog-tools.js'
-import {
-  templateEvaluator,
-  loadServers,
-  readRegistry,
-  readServerConfig,
-  readToolsConfig,
-} from '../catalog/index.js'
+// From their modules, not catalog/index.js: that one re-exports the catalog's zod schemas, which a start
+// with the file cache warm never needs (src/catalog/file-cache.ts).
+import {loadServers} from '../catalog/load.js'
+import {templateEvaluator} from '../catalog/template.js'
+import {readRegistry} from '../registry/index.js'
+import {readServerConfig, serverConfigOf} from '../server-config/config.js'
+import {readToolsConfig} from '../server-config/tools.js'
 import type {CatalogEntry} from '../catalog/schema.js'
 import type {Context} from '../context.js'
 import {DockerMcpError, UsageError} from '../errors.js'
 import {resolveMcpFile} from '../paths.js'
-import {serverConfigOf} from '../server-config/config.js'
 import type {BindPolicy} from '../docker/bind-policy.js'
 import {secretInCommandMessage, secretsInCommand, type ContainerEntry} from '../docker/container-spec.js'
 import {hostBindPolicy} from '../docker/host-policy.js'

@@ -5,7 +5,8 @@
  * the engine. Over stdio it now starts once the gateway has sent its first message to the client (the
  * answer to `initialize`), or `fallbackMs` after the gateway began serving if the client says nothing;
  * over HTTP, and for `--dry-run`, at once as before. Everything that needs the engine waits for the link
- * as it always did (`ensureLink` in run.ts), only the start moves.
+ * as it always did (`ensureLink` in run.ts), only the start moves. Other start-up work that no answer
+ * before the first call needs waits for the same moment (the secret scanner's rules, block-secrets.ts).
  */
 export class EngineGate {
   private open = false

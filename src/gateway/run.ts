@@ -331,7 +331,12 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
       access: access.stages,
       ...interceptorOptions(ctx, options, logger, gatewayId),
       blockSecrets:
-        options.blockSecrets === false ? undefined : await blockSecretsOptions(ctx, configuration, logger),
+        options.blockSecrets === false
+          ? undefined
+          : {
+              ...(await blockSecretsOptions(ctx, configuration, logger)),
+              compileWhen: (compile) => void engineGate.after(async () => compile()),
+            },
     }),
     cacheDir: options.cache ? ctx.paths.cacheDir : undefined,
     prepare: configuration.remotes.size > 0 ? prepare.catch(() => {}) : prepare,

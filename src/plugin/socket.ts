@@ -1,5 +1,7 @@
-import {spawn} from 'node:child_process'
+import type {ChildProcess} from 'node:child_process'
 import net from 'node:net'
+
+import {lazyRequire} from '../lazy-require.js'
 
 /**
  * Connect to the socket docker announces in `DOCKER_CLI_PLUGIN_SOCKET` and call `onClose` when docker
@@ -24,7 +26,7 @@ export function watchPluginSocket(
   if (!address || platform === 'win32') return undefined
   const abstract = address.startsWith('@')
   let stopped = false
-  let helper: ReturnType<typeof spawn> | undefined
+  let helper: ChildProcess | undefined
   const fire = () => {
     if (stopped) return
     stopped = true
@@ -64,6 +66,8 @@ const PYTHON_WATCHER = [
 
 function watchWithPython(address: string, fire: () => void, onDebug: (m: string) => void) {
   let connected = false
+  // node:child_process only here (every gateway loads this module, few need the helper).
+  const {spawn} = lazyRequire('node:child_process') as typeof import('node:child_process')
   const child = spawn('python3', ['-c', PYTHON_WATCHER, address], {stdio: ['ignore', 'pipe', 'ignore']})
   child.stdout!.setEncoding('utf8').on('data', (d: string) => {
     if (d.includes('connected')) connected = true

@@ -1,5 +1,5 @@
 import {stringify} from 'yaml'
-import {z} from 'zod'
+import * as z from 'zod'
 
 import {catalogEntrySchema} from '../catalog/schema.js'
 import {parseYaml, validate, type YamlFile} from '../catalog/yaml-file.js'

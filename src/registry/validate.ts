@@ -1,4 +1,4 @@
-import {z} from 'zod'
+import * as z from 'zod'
 
 import {validate, type YamlFile} from '../catalog/yaml-file.js'
 

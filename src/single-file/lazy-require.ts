@@ -12,6 +12,9 @@ const bundled: Record<string, () => unknown> = {
 }
 
 function lazy(id: string): unknown {
+  // Node's own modules, loaded on first use (src/docker/engine.ts): the executable's require has them all.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  if (id.startsWith('node:')) return require(id)
   const load = bundled[id]
   if (!load) throw new Error(`module "${id}" is not bundled into docker-mcp`)
   return load()

@@ -1,4 +1,4 @@
-import {Worker} from 'node:worker_threads'
+import type {Worker} from 'node:worker_threads'
 
 import {
   DEFAULT_LIMITS,
@@ -45,7 +45,8 @@ let spare: Promise<Worker> | undefined
 /** A new worker, resolved once QuickJS is compiled in it. */
 function spawn(): Promise<Worker> {
   return (async () => {
-    const wasm = await quickjsWasm()
+    // node:worker_threads on the first run: the gateway loads this module at start, to list code mode's tool.
+    const [wasm, {Worker}] = await Promise.all([quickjsWasm(), import('node:worker_threads')])
     const {source, eval: isEval} = workerSource()
     const input: WorkerInput = {wasm}
     const worker = new Worker(source, {

@@ -1,4 +1,6 @@
-import {loadServers, readServerConfig, templateEvaluator, type ResolvedServer} from '../../catalog/index.js'
+import {loadServers, type ResolvedServer} from '../../catalog/load.js'
+import {templateEvaluator} from '../../catalog/template.js'
+import {readServerConfig} from '../../server-config/config.js'
 import type {Context} from '../../context.js'
 import {lazySecretPresence} from '../../registry/secret-presence.js'
 import {loadGatewayConfiguration, type GatewayConfiguration, type GatewayFlags} from '../configuration.js'

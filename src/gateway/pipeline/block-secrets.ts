@@ -21,6 +21,12 @@ export interface BlockSecretsOptions {
   allowlistFile: string
   /** Refusals are logged with --verbose: which call, which rule, which path (never the value). */
   logger?: Logger | undefined
+  /**
+   * When to compile the rules (a few milliseconds of regular expressions and a keyword automaton): at
+   * once by default. The stdio gateway defers it until its `initialize` answer is out (engine-gate.ts);
+   * a call that comes first compiles them itself.
+   */
+  compileWhen?: ((compile: () => void) => void) | undefined
 }
 
 /** The guard's options for a gateway run: its configuration's stored secrets and the user's allowlist. */
@@ -51,10 +57,16 @@ export const BLOCK_SECRETS = 'block-secrets'
  */
 export function blockSecretsStage(options: BlockSecretsOptions): CallStage {
   const {logger, allowlistFile} = options
-  const scanner = new SecretScanner({stored: options.stored, allow: options.allow})
-  logger?.debug(
-    `  - Secret blocking: ${scanner.ruleIds.length} rules, ${options.stored.length} stored secret(s), ${options.allow.length} allowlist entries`,
-  )
+  let compiled: SecretScanner | undefined
+  const scanner = (): SecretScanner => {
+    if (compiled) return compiled
+    compiled = new SecretScanner({stored: options.stored, allow: options.allow})
+    logger?.debug(
+      `  - Secret blocking: ${compiled.ruleIds.length} rules, ${options.stored.length} stored secret(s), ${options.allow.length} allowlist entries`,
+    )
+    return compiled
+  }
+  ;(options.compileWhen ?? ((compile) => compile()))(() => void scanner())
   const refuse = (call: ToolCall, direction: 'argument' | 'result', found: SecretFinding) => {
     logger?.debug(
       `  - block-secrets refused the ${direction} of ${call.name} (${call.server}, ${call.via} path): rule ${found.rule}`,
@@ -64,11 +76,11 @@ export function blockSecretsStage(options: BlockSecretsOptions): CallStage {
   return guardStage({
     name: BLOCK_SECRETS,
     before(call: ToolCall) {
-      const found = scanner.scan(call.requestText())
+      const found = scanner().scan(call.requestText())
       if (found) throw refuse(call, 'argument', found)
     },
     after(call: ToolCall, answer: CallAnswer) {
-      const found = scanner.scan(answerText(answer))
+      const found = scanner().scan(answerText(answer))
       if (found) throw refuse(call, 'result', found)
     },
   })

@@ -1,6 +1,6 @@
 import {existsSync} from 'node:fs'
 
-import {z} from 'zod'
+import * as z from 'zod'
 
 import {FileFormatError} from '../../errors.js'
 import {SECRET_RULES} from './secret-rules.js'

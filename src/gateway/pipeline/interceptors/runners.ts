@@ -7,7 +7,6 @@
  * non-zero exit, a timeout, too much output, an HTTP error, a missing image). Failures never carry the
  * payload, the output or the URL's credentials: the stage turns them into an error the client reads.
  */
-import {spawn} from 'node:child_process'
 import type {Readable} from 'node:stream'
 
 import {
@@ -19,6 +18,7 @@ import {
   type ContainerSpec,
 } from '../../../docker/container-spec.js'
 import type {RunningContainer} from '../../../docker/runtime.js'
+import {lazyRequire} from '../../../lazy-require.js'
 import type {Logger} from '../../logger.js'
 import type {DockerInterceptorArg, InterceptorSpec} from './spec.js'
 
@@ -119,6 +119,8 @@ function runExec(
   return new Promise((resolve, reject) => {
     // Its own process group: a timeout kills the shell and whatever it started (`sleep` would otherwise
     // keep stdout open, and the call waiting).
+    // node:child_process on the first exec run: the gateway loads this module at start.
+    const {spawn} = lazyRequire('node:child_process') as typeof import('node:child_process')
     const child = spawn('/bin/sh', ['-c', spec.arg], {
       env: options.env ?? process.env,
       stdio: ['pipe', 'pipe', 'pipe'],
