@@ -19,8 +19,9 @@
 //   SDK). Baseline: that client <-> `docker run -i` (the docker CLI relays stdio to the engine's attach,
 //   as the gateway does); measured: the same client <-> the gateway <-> the same server. The ratios are
 //   the gateway's own cost. "CPU per call" is the relaying process's CPU time (the docker CLI's for the
-//   baseline, the gateway's), from /proc, over the same calls. Measured with secret blocking on (the
-//   default) and off: the difference is that guard's cost per call (no other guard is on by default).
+//   baseline, the gateway's), from /proc, over the same calls. Every gateway runs with its defaults
+//   (secret blocking on, the per-call log line on); two more gateways turn one of them off each: the
+//   differences are their costs per call (no other guard is on by default).
 // - HTTP rows: the baseline is the SDK's Streamable HTTP (and SSE) client and server in this process,
 //   no gateway, no container. The gateway's hop = its p50 minus that baseline's p50 minus the stdio p50
 //   of the container behind it (SDK client <-> `docker run -i`). CPU per HTTP call is the gateway
@@ -146,17 +147,12 @@ function rssMiB(pid) {
   return Number(/VmRSS:\s+(\d+)/.exec(status)[1]) / 1024
 }
 
-/** `node bin/run.js gateway run …` with the bench catalog, no listing cache and no per-call logging. */
-const g = (extra) => [
-  RUN_JS,
-  'gateway',
-  'run',
-  '--catalog',
-  catalog,
-  '--no-cache',
-  '--no-log-calls',
-  ...extra,
-]
+/**
+ * `node bin/run.js gateway run …` with the bench catalog and no listing cache; everything else at its
+ * default, the per-call log line included (its stderr goes to /dev/null: the cheapest reader there is).
+ * Until session 13 this passed `--no-log-calls`, which hid a write per call (see the raw rows).
+ */
+const g = (extra) => [RUN_JS, 'gateway', 'run', '--catalog', catalog, '--no-cache', ...extra]
 
 /** A client of `docker mcp gateway run --servers <servers>`, launched through the docker CLI, initialized. */
 async function gatewayViaDocker(servers) {
@@ -319,6 +315,7 @@ async function rawStdioFigures() {
     ],
     ['gateway', process.execPath, g(['--servers', 'raw'])],
     ['gatewayNoSecrets', process.execPath, g(['--servers', 'raw', '--block-secrets=false'])],
+    ['gatewayNoLog', process.execPath, g(['--servers', 'raw', '--no-log-calls'])],
     ...(COMPARE ? [['compared', process.execPath, [COMPARE, ...g(['--servers', 'raw']).slice(1)]]] : []),
   ]
   // Every side runs at once and takes turns in short blocks (the order rotating): on a loaded machine the
@@ -384,6 +381,7 @@ async function rawStdioFigures() {
   const rawDirect = mid('direct')
   const rawGw = mid('gateway')
   const rawGwOff = mid('gatewayNoSecrets')
+  const rawGwNoLog = mid('gatewayNoLog')
   const rawRelay = mid('nodeRelay')
   results.stdioRaw = {
     blocks,
@@ -394,6 +392,7 @@ async function rawStdioFigures() {
     relayBigArgRatio: rawRelay.bigArg / rawDirect.bigArg,
     gateway: rawGw,
     gatewayNoSecrets: rawGwOff,
+    gatewayNoLog: rawGwNoLog,
     p50Ratio: rawGw.p50 / rawDirect.p50,
     throughputShare: rawGw.callsPerSec32 / rawDirect.callsPerSec32,
     sustained: {
@@ -409,6 +408,10 @@ async function rawStdioFigures() {
     // What secret blocking (the one guard on by default) costs per call: CPU and p50, on minus off.
     blockSecretsCpuUs: rawGw.cpuUsPerCall32 - rawGwOff.cpuUsPerCall32,
     blockSecretsP50Ms: rawGw.p50 - rawGwOff.p50,
+    // What the per-call log line (on by default, as in Docker's gateway) costs: CPU and p50, on minus off.
+    logCallsCpuUs: rawGw.cpuUsPerCall32 - rawGwNoLog.cpuUsPerCall32,
+    logCallsCpuUsOneAtATime: rawGw.cpuUsPerCall - rawGwNoLog.cpuUsPerCall,
+    logCallsP50Ms: rawGw.p50 - rawGwNoLog.p50,
   }
   if (COMPARE) results.stdioRaw.compared = {runJs: COMPARE, ...mid('compared')}
 }
@@ -641,6 +644,16 @@ const rawStdioRows = () => [
   [
     'secret blocking (default guard) per call: CPU (32 in flight), p50',
     `${us(r.stdioRaw.blockSecretsCpuUs)}, ${ms(r.stdioRaw.blockSecretsP50Ms)} (on - off)`,
+    '',
+  ],
+  [
+    'call logging (default) per call: CPU one at a time / 32 in flight, p50',
+    `${us(r.stdioRaw.logCallsCpuUsOneAtATime)} / ${us(r.stdioRaw.logCallsCpuUs)}, ${ms(r.stdioRaw.logCallsP50Ms)} (on - off)`,
+    '',
+  ],
+  [
+    'raw echo, --no-log-calls: p50 / calls/s 32 in flight, ratio to docker run -i',
+    `${(r.stdioRaw.gatewayNoLog.p50 / r.stdioRaw.direct.p50).toFixed(2)}x / ${((100 * r.stdioRaw.gatewayNoLog.callsPerSec32) / r.stdioRaw.direct.callsPerSec32).toFixed(0)}%`,
     '',
   ],
   [

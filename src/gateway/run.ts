@@ -432,11 +432,15 @@ export async function runGateway(ctx: Context, options: RunGatewayOptions): Prom
     // Started by hand in a terminal, the gateway waits for JSON-RPC that nobody will type: say what it is
     // and how to use it, once, and again when a typed line is ignored (stderr: stdout is JSON-RPC only).
     const atTerminal = (stdin as {isTTY?: boolean}).isTTY === true
-    if (atTerminal) process.stderr.write(TERMINAL_HINT)
+    if (atTerminal) {
+      logger.flush?.()
+      process.stderr.write(TERMINAL_HINT)
+    }
     wire.onnoise = (line) => {
-      if (atTerminal)
+      if (atTerminal) {
+        logger.flush?.()
         process.stderr.write(`ignored: "${line.slice(0, 60)}" is not JSON-RPC.\n${TERMINAL_HINT}`)
-      else logger.debug(`stdio: ignored a line that is not JSON-RPC: ${line}`)
+      } else logger.debug(`stdio: ignored a line that is not JSON-RPC: ${line}`)
     }
     const transport = new InterceptedTransport(
       wire,

@@ -162,6 +162,7 @@ test('JSON log lines: time, level, msg without its bullet, fields; secrets maske
   const logger = createLogger({verbose: false, stream: out, format: 'json'})
   logger.info('- Reading configuration...')
   logger.debug('hidden')
+  logger.flush?.()
   assert.equal((JSON.parse(text) as {msg: string}).msg, 'Reading configuration...')
   assert.equal(text.split('\n').filter(Boolean).length, 1)
 })

@@ -37,6 +37,7 @@ test('the gateway logger masks every line, verbose or not', () => {
   logger.info('info ghp_0123456789abcdef')
   logger.warn('warn x-ghp_0123456789abcdef-y')
   logger.debug('  - github: stderr: token=ghp_0123456789abcdef')
+  logger.flush?.()
   assert.doesNotMatch(text, /0123456789/)
   assert.equal((text.match(/ghp_\*\*\*\*/g) ?? []).length, 3)
 })
