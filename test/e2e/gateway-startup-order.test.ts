@@ -6,7 +6,7 @@ import path from 'node:path'
 import {test} from 'node:test'
 
 import {eventually} from '../helpers/gateway.js'
-import {makeSandbox, RUN_JS} from '../helpers/sandbox.js'
+import {makeSandbox, RUN_JS, type Sandbox} from '../helpers/sandbox.js'
 
 /**
  * Issue #21: linking to the engine loads dockerode and the SDK's client and talks to the engine, 100-300 ms
@@ -26,45 +26,19 @@ test('over stdio the gateway answers initialize before it links to the engine, t
   })
   const socketPath = path.join(sandbox.home, 'engine.sock')
   await new Promise<void>((resolve) => engine.listen(socketPath, resolve))
-  const catalog = path.join(sandbox.home, 'catalog.yaml')
-  await writeFile(
-    catalog,
-    'version: 2\nname: order\ndisplayName: Order\nregistry:\n' +
-      '  one:\n    title: one\n    description: a server\n    type: server\n    image: docker-mcp-test/none:1\n',
-  )
-  const gateway = spawn(
-    process.execPath,
-    [RUN_JS, 'gateway', 'run', '--catalog', catalog, '--servers', 'one', '--no-cache'],
-    {env: {...sandbox.env, DOCKER_HOST: `unix://${socketPath}`}, stdio: ['pipe', 'pipe', 'pipe']},
-  )
-  const exited = new Promise((resolve) => gateway.once('exit', resolve))
-  let stdout = ''
-  let stderr = ''
-  gateway.stderr.on('data', (d: Buffer) => (stderr += d))
-  gateway.stdout.on('data', (d: Buffer) => {
-    stdout += d
-    if (stdout.includes('\n') && !events.includes('answered')) events.push('answered')
+  const gateway = await startGateway(sandbox, {DOCKER_HOST: `unix://${socketPath}`}, () => {
+    if (!events.includes('answered')) events.push('answered')
   })
   try {
-    gateway.stdin.write(
-      JSON.stringify({
-        jsonrpc: '2.0',
-        id: 1,
-        method: 'initialize',
-        params: {protocolVersion: '2025-06-18', capabilities: {}, clientInfo: {name: 'order', version: '1'}},
-      }) + '\n',
-    )
     await eventually(
       async () => events.length,
       (n) => n >= 2,
       60_000,
     )
-    assert.deepEqual(events, ['answered', 'engine reached'], stderr)
-    assert.equal(JSON.parse(stdout.split('\n')[0]!).result.serverInfo.name, 'Docker MCP Gateway')
+    assert.deepEqual(events, ['answered', 'engine reached'], gateway.stderr())
+    assert.equal(gateway.answer().result.serverInfo.name, 'Docker MCP Gateway')
   } finally {
-    gateway.stdin.end()
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 20_000))])
-    if (gateway.exitCode === null) gateway.kill('SIGKILL')
+    await gateway.stop()
     for (const s of sockets) s.destroy()
     engine.close()
     await sandbox.cleanup()
@@ -94,6 +68,36 @@ test('over stdio the gateway answers initialize without loading http, tls, worke
       '}',
     ].join('\n'),
   )
+  const gateway = await startGateway(sandbox, {
+    // No engine: nothing before the answer may need one.
+    DOCKER_HOST: `unix://${path.join(sandbox.home, 'no-engine.sock')}`,
+    NODE_OPTIONS: `--require ${probe}`,
+    PROBE_OUT: loaded,
+  })
+  try {
+    await eventually(
+      async () => gateway.stdout(),
+      (s) => s.includes('\n'),
+      60_000,
+    )
+    assert.equal(gateway.answer().result.serverInfo.name, 'Docker MCP Gateway', gateway.stderr())
+    const builtins = JSON.parse(await readFile(loaded, 'utf8')) as string[]
+    assert.ok(builtins.includes('net') && builtins.includes('crypto'), 'the probe lists what is loaded')
+    const early = ['http', 'https', 'tls', 'worker_threads', 'child_process'].filter((m) =>
+      builtins.includes(m),
+    )
+    assert.deepEqual(early, [], `loaded before the answer: ${early.join(', ')}`)
+  } finally {
+    await gateway.stop()
+    await sandbox.cleanup()
+  }
+})
+
+/**
+ * `gateway run` over stdio with one enabled server (of an image that is never started here), sent
+ * `initialize` at once; `onAnswer` is told when the first line comes back.
+ */
+async function startGateway(sandbox: Sandbox, env: NodeJS.ProcessEnv, onAnswer?: () => void) {
   const catalog = path.join(sandbox.home, 'catalog.yaml')
   await writeFile(
     catalog,
@@ -103,47 +107,32 @@ test('over stdio the gateway answers initialize without loading http, tls, worke
   const gateway = spawn(
     process.execPath,
     [RUN_JS, 'gateway', 'run', '--catalog', catalog, '--servers', 'one', '--no-cache'],
-    {
-      env: {
-        ...sandbox.env,
-        // No engine: nothing before the answer may need one.
-        DOCKER_HOST: `unix://${path.join(sandbox.home, 'no-engine.sock')}`,
-        NODE_OPTIONS: `--require ${probe}`,
-        PROBE_OUT: loaded,
-      },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    },
+    {env: {...sandbox.env, ...env}, stdio: ['pipe', 'pipe', 'pipe']},
   )
   const exited = new Promise((resolve) => gateway.once('exit', resolve))
   let stdout = ''
   let stderr = ''
   gateway.stderr.on('data', (d: Buffer) => (stderr += d))
-  gateway.stdout.on('data', (d: Buffer) => (stdout += d))
-  try {
-    gateway.stdin.write(
-      JSON.stringify({
-        jsonrpc: '2.0',
-        id: 1,
-        method: 'initialize',
-        params: {protocolVersion: '2025-06-18', capabilities: {}, clientInfo: {name: 'probe', version: '1'}},
-      }) + '\n',
-    )
-    await eventually(
-      async () => stdout,
-      (s) => s.includes('\n'),
-      60_000,
-    )
-    assert.equal(JSON.parse(stdout.split('\n')[0]!).result.serverInfo.name, 'Docker MCP Gateway', stderr)
-    const builtins = JSON.parse(await readFile(loaded, 'utf8')) as string[]
-    assert.ok(builtins.includes('net') && builtins.includes('crypto'), 'the probe lists what is loaded')
-    const early = ['http', 'https', 'tls', 'worker_threads', 'child_process'].filter((m) =>
-      builtins.includes(m),
-    )
-    assert.deepEqual(early, [], `loaded before the answer: ${early.join(', ')}`)
-  } finally {
-    gateway.stdin.end()
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 20_000))])
-    if (gateway.exitCode === null) gateway.kill('SIGKILL')
-    await sandbox.cleanup()
+  gateway.stdout.on('data', (d: Buffer) => {
+    stdout += d
+    if (stdout.includes('\n')) onAnswer?.()
+  })
+  gateway.stdin.write(
+    JSON.stringify({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: {protocolVersion: '2025-06-18', capabilities: {}, clientInfo: {name: 'order', version: '1'}},
+    }) + '\n',
+  )
+  return {
+    stdout: () => stdout,
+    stderr: () => stderr,
+    answer: () => JSON.parse(stdout.split('\n')[0]!) as {result: {serverInfo: {name: string}}},
+    async stop() {
+      gateway.stdin.end()
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 20_000))])
+      if (gateway.exitCode === null) gateway.kill('SIGKILL')
+    },
   }
-})
+}
