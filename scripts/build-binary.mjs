@@ -193,8 +193,14 @@ await build({
           path: require.resolve('@jitl/quickjs-wasmfile-release-sync/emscripten-module'),
         }))
         // Optional native add-ons of ssh2 (docker-modem's ssh:// transport), each required in a try/catch
-        // with a JavaScript fallback: left out, they fail to load and the fallback is used.
-        b.onResolve({filter: /\.node$/}, (args) => ({path: args.path, external: true}))
+        // with a JavaScript fallback: left out, they fail to load and the fallback is used. Not as an
+        // external require(): the executable's require() prints a warning for any module not built into
+        // node, on stderr of every gateway that reaches the engine.
+        b.onResolve({filter: /\.node$/}, (args) => ({path: args.path, namespace: 'absent-addon'}))
+        b.onLoad({filter: /.*/, namespace: 'absent-addon'}, (args) => ({
+          contents: `throw Object.assign(new Error(${JSON.stringify(`${path.basename(args.path)} is not in docker-mcp`)}), {code: 'MODULE_NOT_FOUND'})`,
+          loader: 'js',
+        }))
         // dockerode's BuildKit session pulls in gRPC for a call we never make (src/docker/engine.ts).
         b.onResolve({filter: /^\.\/session$/}, (args) =>
           args.importer.includes(`${path.sep}dockerode${path.sep}`)
