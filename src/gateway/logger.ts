@@ -39,7 +39,8 @@ export function createLogger(options: {
 }): Logger {
   const out = options.stream ?? process.stderr
   const secrets = options.secrets ?? new SecretMasker()
-  // Lines are held for up to LOG_HOLD_MS and leave together (see there).
+  // The per-call lines are held for up to LOG_HOLD_MS and leave together (see there); any other line
+  // leaves at once, after the held ones (the order of lines is kept).
   let pending = ''
   const flush = () => {
     unflushed.delete(flush)
@@ -49,7 +50,11 @@ export function createLogger(options: {
     void out.write(text)
     options.tee?.write(text)
   }
-  const emit = (text: string) => {
+  const emit = (text: string, fields: LogFields | undefined) => {
+    if (!HELD_EVENTS.has(fields?.event)) {
+      pending += text
+      return flush()
+    }
     if (pending === '') {
       setTimeout(flush, LOG_HOLD_MS)
       flushAtExit(flush)
@@ -58,10 +63,10 @@ export function createLogger(options: {
   }
   const write =
     options.format === 'json'
-      ? (level: string, m: string, fields?: LogFields) => emit(jsonLine(level, m, fields, secrets))
-      : (_level: string, m: string) => {
+      ? (level: string, m: string, fields?: LogFields) => emit(jsonLine(level, m, fields, secrets), fields)
+      : (_level: string, m: string, fields?: LogFields) => {
           const masked = secrets.mask(m)
-          emit(masked.endsWith('\n') ? masked : `${masked}\n`)
+          emit(masked.endsWith('\n') ? masked : `${masked}\n`, fields)
         }
   return {
     info: (m, f) => (options.quiet ? undefined : write('info', m, f)),
@@ -73,15 +78,19 @@ export function createLogger(options: {
 }
 
 /**
- * How long a log line may wait to be written, joined with the lines logged meanwhile. Every call's
- * "Calling tool … took" line was a write of its own, and stderr on a pipe or a file is written
- * synchronously: a quarter of the gateway's CPU per call with 32 calls in flight, the largest part of it
- * one call at a time (issue #21; the answers themselves already left in one write per turn). Held, the
- * lines of many calls leave in one write, after the answers, so no answer waits for its log line; 10 ms
- * is below what a person reading the log can tell. The gateway ends with process.exit, which runs no
- * timer: whatever is held then is written by the `exit` listener; `flush` writes it at once.
+ * How long a per-call line (`--log-calls`, on by default) may wait to be written, joined with the lines
+ * logged meanwhile. Every call's "Calling tool … took" line was a write of its own, and stderr on a pipe
+ * or a file is written synchronously: a quarter of the gateway's CPU per call with 32 calls in flight,
+ * the largest part of it one call at a time (issue #21; the answers themselves already left in one write
+ * per turn). Held, the lines of many calls leave in one write, after the answers, so no answer waits for
+ * its log line; 10 ms is below what a person reading the log can tell. Every other line (warnings, a
+ * server's stderr, --verbose) is rare and leaves at once, as before. The gateway ends with process.exit,
+ * which runs no timer: whatever is held then is written by the `exit` listener; `flush` writes it at once.
  */
 export const LOG_HOLD_MS = 10
+
+/** The `event` fields of the per-call lines (src/gateway/pipeline/observe.ts). */
+const HELD_EVENTS = new Set<unknown>(['call.start', 'call.end'])
 
 const unflushed = new Set<() => void>()
 let exitListening = false

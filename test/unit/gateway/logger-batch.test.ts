@@ -22,30 +22,50 @@ function recorder(): {stream: Writable; writes: string[]} {
 }
 
 const held = () => new Promise((resolve) => setTimeout(resolve, LOG_HOLD_MS + 20))
+const callEnd = {event: 'call.end'}
 
 // Issue #21: every call's "Calling tool … took" line was a write of its own (stderr on a pipe or a file is
 // written synchronously): a quarter of the gateway's CPU per call with 32 calls in flight.
-test('lines logged together leave in one write, after LOG_HOLD_MS', async () => {
+test('per-call lines logged together leave in one write, after LOG_HOLD_MS', async () => {
   const {stream, writes} = recorder()
   const logger = createLogger({verbose: true, stream})
-  logger.info('  > Calling tool a took: 1ms')
-  logger.warn('  - something')
-  logger.debug('  > Calling tool b took: 2ms')
+  logger.info('  - Calling tool a with arguments: {}', {event: 'call.start'})
+  logger.info('  > Calling tool a took: 1ms', callEnd)
+  logger.warn('  > Calling tool b failed after 2ms: no', callEnd)
   await new Promise((resolve) => setImmediate(resolve))
   assert.deepEqual(writes, [], 'nothing is written at once')
   await held()
-  assert.deepEqual(writes, ['  > Calling tool a took: 1ms\n  - something\n  > Calling tool b took: 2ms\n'])
-  logger.info('later')
+  assert.deepEqual(writes, [
+    '  - Calling tool a with arguments: {}\n  > Calling tool a took: 1ms\n  > Calling tool b failed after 2ms: no\n',
+  ])
+  logger.info('  > Calling tool c took: 3ms', callEnd)
   await held()
-  assert.deepEqual(writes.slice(1), ['later\n'])
+  assert.deepEqual(writes.slice(1), ['  > Calling tool c took: 3ms\n'])
+})
+
+test('any other line leaves at once, after the per-call lines held before it', () => {
+  const {stream, writes} = recorder()
+  const logger = createLogger({verbose: true, stream, format: 'json'})
+  logger.info('  > Calling tool a took: 1ms', callEnd)
+  logger.warn('  - sticky: container ended: out of memory')
+  assert.equal(writes.length, 1)
+  assert.deepEqual(
+    writes[0]!
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as {msg: string}).msg),
+    ['Calling tool a took: 1ms', 'sticky: container ended: out of memory'],
+  )
+  logger.debug('verbose line')
+  assert.equal(writes.length, 2)
 })
 
 test('flush writes the held lines at once, and a later turn has nothing left to write', async () => {
   const {stream, writes} = recorder()
   const tee: string[] = []
   const logger = createLogger({verbose: false, stream, tee: {write: (t) => tee.push(t)}})
-  logger.info('one')
-  logger.info('two')
+  logger.info('one', callEnd)
+  logger.info('two', callEnd)
   logger.flush?.()
   assert.deepEqual(writes, ['one\ntwo\n'])
   assert.deepEqual(tee, ['one\ntwo\n'], 'the --log file gets the same joined text')
@@ -58,7 +78,7 @@ test('a line logged just before process.exit is still written', () => {
   const program = [
     `import {createLogger} from ${JSON.stringify(path.join(ROOT, 'src/gateway/logger.ts'))}`,
     'const logger = createLogger({verbose: false})',
-    "logger.info('> Stopped')",
+    "logger.info('  > Calling tool a took: 1ms', {event: 'call.end'})",
     'process.exit(3)',
   ].join('\n')
   const result = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', program], {
@@ -66,5 +86,5 @@ test('a line logged just before process.exit is still written', () => {
     encoding: 'utf8',
   })
   assert.equal(result.status, 3, result.stderr)
-  assert.equal(result.stderr, '> Stopped\n')
+  assert.equal(result.stderr, '  > Calling tool a took: 1ms\n')
 })
