@@ -217,10 +217,17 @@ const cases: Case[] = [
   {name: 'an unknown subcommand completes nothing', words: ['server', 'bogus'], word: '', expect: []},
 ]
 
+/**
+ * What each case completes, not how fast: the lookups' 3 s deadline is for a shell waiting on a person's
+ * Tab (its own test below uses a slow source). On a CI machine loaded by the end-to-end lanes the first
+ * catalog lookup of this file once took longer than that.
+ */
+const NO_DEADLINE = {timeoutMs: 120_000}
+
 describe('complete: docker mcp <words> <word>', () => {
   for (const c of cases)
     test(c.name, async () => {
-      const result = await complete(manifest, c.words, c.word, sources)
+      const result = await complete(manifest, c.words, c.word, sources, NO_DEADLINE)
       assert.deepEqual(values(result.completions), c.expect, result.error)
       assert.equal(result.directive, c.directive ?? Directive.NoFileComp)
     })
