@@ -15,7 +15,7 @@ export interface Logger {
   warn(message: string, fields?: LogFields): void
   /** Only with --verbose. */
   debug(message: string, fields?: LogFields): void
-  /** Write the lines held for the end of this turn now (before writing to the same stream directly). */
+  /** Write the held per-call lines now (see LOG_HOLD_MS), before something writes to the same stream directly. */
   flush?(): void
   /**
    * Secret values masked in every line this logger writes. Whoever resolves secrets registers them here

@@ -12,7 +12,8 @@ const bundled: Record<string, () => unknown> = {
 }
 
 function lazy(id: string): unknown {
-  // Node's own modules, loaded on first use (src/docker/engine.ts): the executable's require has them all.
+  // Node's own modules that the code loads on first use (http, https, child_process, worker_threads: issue
+  // #21, what the gateway's start does not need): the executable's require has them all.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   if (id.startsWith('node:')) return require(id)
   const load = bundled[id]
