@@ -1,3 +1,4 @@
+import {spawn} from 'node:child_process'
 import {writeFile} from 'node:fs/promises'
 import http from 'node:http'
 import {hostname} from 'node:os'
@@ -126,6 +127,73 @@ export async function connectGateway(
     stderr: () => stderr,
     close: async () => {
       await client.close().catch(() => {})
+    },
+  }
+}
+
+/** A gateway over stdio spoken to as lines of JSON-RPC, without an MCP client in between. */
+export interface RawGateway {
+  /** Send a request and resolve with its answer (the whole JSON-RPC message). */
+  request(method: string, params?: unknown): Promise<{result?: unknown; error?: {code: number; message: string}}>
+  stderr: () => string
+  close(): Promise<void>
+}
+
+/**
+ * Launch `docker mcp gateway run …` and initialize it with a client that reads its stdout linearly: the
+ * SDK client's stdio reader concatenates every chunk onto what it holds and searches it all again for a
+ * newline, so a 20 MiB answer costs it gigabytes of copying (14 of a test's 17 s here), none of it the
+ * gateway's.
+ */
+export async function connectRawGateway(sandbox: Sandbox, gatewayArgs: string[]): Promise<RawGateway> {
+  const child = spawn('docker', ['mcp', 'gateway', 'run', ...gatewayArgs], {
+    env: sandbox.env,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  })
+  let stderr = ''
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d))
+  type Answer = Awaited<ReturnType<RawGateway['request']>>
+  const pending = new Map<number, {resolve: (a: Answer) => void; reject: (e: Error) => void}>()
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  void exited.then(() => {
+    for (const p of pending.values()) p.reject(new Error(`the gateway exited; its stderr:\n${stderr}`))
+  })
+  // Chunks since the last newline, searched one at a time for the next newline: linear in the answer's size.
+  let held: Buffer[] = []
+  child.stdout.on('data', (chunk: Buffer) => {
+    let start = 0
+    for (let nl = chunk.indexOf(10); nl !== -1; nl = chunk.indexOf(10, start)) {
+      held.push(chunk.subarray(start, nl))
+      const message = JSON.parse(Buffer.concat(held).toString('utf8')) as Answer & {id?: number}
+      held = []
+      start = nl + 1
+      if (typeof message.id === 'number') {
+        pending.get(message.id)?.resolve(message)
+        pending.delete(message.id)
+      }
+    }
+    if (start < chunk.length) held.push(chunk.subarray(start))
+  })
+  let seq = 0
+  const request = (method: string, params?: unknown) =>
+    new Promise<Answer>((resolve, reject) => {
+      const id = ++seq
+      pending.set(id, {resolve, reject})
+      child.stdin.write(`${JSON.stringify({jsonrpc: '2.0', id, method, params})}\n`)
+    })
+  const init = await request('initialize', {
+    protocolVersion: '2025-06-18',
+    capabilities: {},
+    clientInfo: {name: 'raw-gateway-test', version: '1'},
+  })
+  if (init.error) throw new Error(`initialize failed: ${init.error.message}\n${stderr}`)
+  child.stdin.write('{"jsonrpc":"2.0","method":"notifications/initialized"}\n')
+  return {
+    request,
+    stderr: () => stderr,
+    close: async () => {
+      child.stdin.end()
+      await exited
     },
   }
 }
