@@ -8,8 +8,6 @@
  */
 import {createHash} from 'node:crypto'
 import {existsSync, readFileSync} from 'node:fs'
-import type http from 'node:http'
-import type https from 'node:https'
 import {Module} from 'node:module'
 import path from 'node:path'
 
@@ -17,6 +15,7 @@ import type Dockerode from 'dockerode'
 
 import {DockerMcpError, FileFormatError} from '../errors.js'
 import type {McpPaths} from '../paths.js'
+import {lateHttp, lateHttps} from '../late-builtins.js'
 import {lazyRequire} from '../lazy-require.js'
 
 /** Where the engine listens. */
@@ -292,10 +291,8 @@ export function resolveEngineFromDisk(env: NodeJS.ProcessEnv, paths: McpPaths): 
 
 const targets = new WeakMap<Dockerode, EngineTarget>()
 
-// node:http and node:https (with tls, about 10 ms to load) only once an engine client is made: the
-// gateway's start reaches this module through its configuration, long before it talks to the engine.
-const nodeHttp = () => lazyRequire('node:http') as typeof http
-const nodeHttps = () => lazyRequire('node:https') as typeof https
+// node:http and node:https only once an engine client is made: the gateway's start reaches this module
+// through its configuration, long before it talks to the engine.
 
 /**
  * A dockerode client for the engine the user's docker CLI would use. Does not connect: call
@@ -309,7 +306,7 @@ export function createDocker(env: NodeJS.ProcessEnv, paths: McpPaths): Dockerode
 export function dockerFor(target: EngineTarget): Dockerode {
   // Every connection key is set, even to undefined: docker-modem merges its own guesses from
   // process.env underneath these options, and an absent key would let them through.
-  const options: Dockerode.DockerOptions & {agent?: https.Agent; pathPrefix?: string} = {
+  const options: Dockerode.DockerOptions & {agent?: import('node:https').Agent; pathPrefix?: string} = {
     socketPath: undefined,
     host: undefined,
     port: undefined,
@@ -336,7 +333,7 @@ export function dockerFor(target: EngineTarget): Dockerode {
         options.key = readTlsFile(target, target.tls.key, 'client key')
         // `--tls` without `--tlsverify` (or a context with SkipTLSVerify): encrypt, trust any certificate.
         // docker-modem has no option for it; an agent's options take precedence over the request's.
-        if (!target.tls.verify) options.agent = new (nodeHttps().Agent)({rejectUnauthorized: false})
+        if (!target.tls.verify) options.agent = new (lateHttps().Agent)({rejectUnauthorized: false})
       }
       break
     case 'ssh':
@@ -375,8 +372,8 @@ export function freshConnectionClient(docker: Dockerode): Dockerode {
   const modem = fresh.modem as {agent?: unknown}
   if (target.endpoint.kind === 'unix' || target.endpoint.kind === 'npipe' || target.endpoint.kind === 'tcp')
     modem.agent ??= target.tls
-      ? new (nodeHttps().Agent)({keepAlive: false, rejectUnauthorized: target.tls.verify})
-      : new (nodeHttp().Agent)({keepAlive: false})
+      ? new (lateHttps().Agent)({keepAlive: false, rejectUnauthorized: target.tls.verify})
+      : new (lateHttp().Agent)({keepAlive: false})
   return fresh
 }
 

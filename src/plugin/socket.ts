@@ -1,7 +1,7 @@
 import type {ChildProcess} from 'node:child_process'
 import net from 'node:net'
 
-import {lazyRequire} from '../lazy-require.js'
+import {lateChildProcess} from '../late-builtins.js'
 
 /**
  * Connect to the socket docker announces in `DOCKER_CLI_PLUGIN_SOCKET` and call `onClose` when docker
@@ -67,8 +67,9 @@ const PYTHON_WATCHER = [
 function watchWithPython(address: string, fire: () => void, onDebug: (m: string) => void) {
   let connected = false
   // node:child_process only here (every gateway loads this module, few need the helper).
-  const {spawn} = lazyRequire('node:child_process') as typeof import('node:child_process')
-  const child = spawn('python3', ['-c', PYTHON_WATCHER, address], {stdio: ['ignore', 'pipe', 'ignore']})
+  const child = lateChildProcess().spawn('python3', ['-c', PYTHON_WATCHER, address], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+  })
   child.stdout!.setEncoding('utf8').on('data', (d: string) => {
     if (d.includes('connected')) connected = true
   })

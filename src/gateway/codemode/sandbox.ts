@@ -1,6 +1,6 @@
 import type {Worker} from 'node:worker_threads'
 
-import {lazyRequire} from '../../lazy-require.js'
+import {lateWorkerThreads} from '../../late-builtins.js'
 
 import {
   DEFAULT_LIMITS,
@@ -47,9 +47,8 @@ let spare: Promise<Worker> | undefined
 /** A new worker, resolved once QuickJS is compiled in it. */
 function spawn(): Promise<Worker> {
   return (async () => {
-    // node:worker_threads on the first run: the gateway loads this module at start, to list code mode's
-    // tool. Through lazyRequire, not import(): the single file's code cache leaves it no import().
-    const {Worker} = lazyRequire('node:worker_threads') as typeof import('node:worker_threads')
+    // node:worker_threads on the first run: the gateway loads this module at start, to list code mode's tool.
+    const {Worker} = lateWorkerThreads()
     const wasm = await quickjsWasm()
     const {source, eval: isEval} = workerSource()
     const input: WorkerInput = {wasm}

@@ -18,7 +18,7 @@ import {
   type ContainerSpec,
 } from '../../../docker/container-spec.js'
 import type {RunningContainer} from '../../../docker/runtime.js'
-import {lazyRequire} from '../../../lazy-require.js'
+import {lateChildProcess} from '../../../late-builtins.js'
 import type {Logger} from '../../logger.js'
 import type {DockerInterceptorArg, InterceptorSpec} from './spec.js'
 
@@ -120,8 +120,7 @@ function runExec(
     // Its own process group: a timeout kills the shell and whatever it started (`sleep` would otherwise
     // keep stdout open, and the call waiting).
     // node:child_process on the first exec run: the gateway loads this module at start.
-    const {spawn} = lazyRequire('node:child_process') as typeof import('node:child_process')
-    const child = spawn('/bin/sh', ['-c', spec.arg], {
+    const child = lateChildProcess().spawn('/bin/sh', ['-c', spec.arg], {
       env: options.env ?? process.env,
       stdio: ['pipe', 'pipe', 'pipe'],
       detached: true,
