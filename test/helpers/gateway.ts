@@ -134,7 +134,10 @@ export async function connectGateway(
 /** A gateway over stdio spoken to as lines of JSON-RPC, without an MCP client in between. */
 export interface RawGateway {
   /** Send a request and resolve with its answer (the whole JSON-RPC message). */
-  request(method: string, params?: unknown): Promise<{result?: unknown; error?: {code: number; message: string}}>
+  request(
+    method: string,
+    params?: unknown,
+  ): Promise<{result?: unknown; error?: {code: number; message: string}}>
   stderr: () => string
   close(): Promise<void>
 }
