@@ -8,6 +8,7 @@
  */
 import {createHash} from 'node:crypto'
 import {existsSync, readFileSync} from 'node:fs'
+import type https from 'node:https'
 import {Module} from 'node:module'
 import path from 'node:path'
 
@@ -291,9 +292,6 @@ export function resolveEngineFromDisk(env: NodeJS.ProcessEnv, paths: McpPaths): 
 
 const targets = new WeakMap<Dockerode, EngineTarget>()
 
-// node:http and node:https only once an engine client is made: the gateway's start reaches this module
-// through its configuration, long before it talks to the engine.
-
 /**
  * A dockerode client for the engine the user's docker CLI would use. Does not connect: call
  * `pingDocker` to find out whether the engine answers.
@@ -306,7 +304,7 @@ export function createDocker(env: NodeJS.ProcessEnv, paths: McpPaths): Dockerode
 export function dockerFor(target: EngineTarget): Dockerode {
   // Every connection key is set, even to undefined: docker-modem merges its own guesses from
   // process.env underneath these options, and an absent key would let them through.
-  const options: Dockerode.DockerOptions & {agent?: import('node:https').Agent; pathPrefix?: string} = {
+  const options: Dockerode.DockerOptions & {agent?: https.Agent; pathPrefix?: string} = {
     socketPath: undefined,
     host: undefined,
     port: undefined,
