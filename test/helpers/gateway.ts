@@ -189,7 +189,12 @@ export async function connectRawGateway(sandbox: Sandbox, gatewayArgs: string[])
     capabilities: {},
     clientInfo: {name: 'raw-gateway-test', version: '1'},
   })
-  if (init.error) throw new Error(`initialize failed: ${init.error.message}\n${stderr}`)
+  if (init.error) {
+    // The caller gets no handle to close: the gateway must not outlive the failed start.
+    child.stdin.end()
+    await exited
+    throw new Error(`initialize failed: ${init.error.message}\n${stderr}`)
+  }
   child.stdin.write('{"jsonrpc":"2.0","method":"notifications/initialized"}\n')
   return {
     request,
