@@ -7,6 +7,7 @@ import {test} from 'node:test'
 import {createContext} from '../../../src/context.js'
 import {describeDiff, diffConfigurations} from '../../../src/gateway/reload/diff.js'
 import {ConfigWatcher, watchTargets} from '../../../src/gateway/reload/watch.js'
+import {eventually} from '../../helpers/gateway.js'
 
 type Config = Parameters<typeof diffConfigurations>[0]
 
@@ -80,13 +81,12 @@ test('the watcher sees an atomic rename, a file created later and a directory cr
     // fs.watch reports a writeFile twice (its truncate, then its data), and on a loaded machine the second
     // came after the debounce, as a batch of its own (CI: ['config.yaml', 'catalogs'] for the second phase).
     const reported = async (from: number, want: string, echoes: readonly string[]) => {
-      const deadline = Date.now() + 20_000
-      while (!batches.slice(from).some((b) => b.includes(want)) && Date.now() < deadline)
-        await new Promise((resolve) => setTimeout(resolve, 20))
-      return batches
-        .slice(from)
-        .flat()
-        .filter((p) => !echoes.includes(p))
+      const since = await eventually(
+        async () => batches.slice(from),
+        (later) => later.some((b) => b.includes(want)),
+        20_000,
+      )
+      return since.flat().filter((p) => !echoes.includes(p))
     }
     try {
       // Three writes in a row are one reload; the temp file of the atomic write does not count.
